@@ -1,0 +1,5 @@
+import sys
+
+from statusline.cli import main
+
+sys.exit(main())

@@ -1,0 +1,78 @@
+"""``quotaline`` command dispatch. Each command's module is imported only when it runs, so the
+status line and the hook pay for nothing but themselves."""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = """\
+usage: quotaline <command> [options]
+
+Claude Code wiring (read stdin, exit 0, never touch the network):
+  statusline                 status-line JSON on stdin -> the status line
+  hook user-prompt-submit    hook JSON on stdin -> a warning (systemMessage) or nothing
+
+For people and scripts:
+  status [--json] [--watch]  every window, its source, age and forecast
+  segment --format tmux|starship|plain|json [--windows ...] [--template ...]
+  refresh [--force]          read the server now (foreground)
+  doctor                     check credentials, endpoint, snapshot, settings, config, timing
+  config path|init|show      the config file
+  report [--since 7d] [--json]  local tokens beside the server's percent
+  version
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args else ""
+    rest = args[1:]
+    if command == "statusline":
+        from statusline import statusline_cmd
+
+        return statusline_cmd.run()
+    if command == "hook":
+        from statusline import hook_cmd
+
+        event = rest[0] if rest else ""
+        if event in ("user-prompt-submit", "UserPromptSubmit"):
+            return hook_cmd.run()
+        return 0  # an unknown event from a newer hooks.json must not break Claude Code
+    if command == "segment":
+        from statusline import segment_cmd
+
+        return segment_cmd.run(rest)
+    if command in ("version", "--version", "-V"):
+        from statusline import __version__
+
+        print(f"quotaline {__version__}")
+        return 0
+    if command in ("", "help", "-h", "--help"):
+        sys.stdout.write(USAGE)
+        return 0 if command else 2
+    return _people_command(command, rest)
+
+
+def _people_command(command: str, rest: list[str]) -> int:
+    if command == "status":
+        from statusline import status_cmd
+
+        return status_cmd.run(rest)
+    if command == "refresh":
+        from statusline import refresh_cmd
+
+        return refresh_cmd.run(rest)
+    if command == "doctor":
+        from statusline import doctor
+
+        return doctor.run(rest)
+    if command == "config":
+        from statusline import config_cmd
+
+        return config_cmd.run(rest)
+    if command == "report":
+        from statusline import report
+
+        return report.run(rest)
+    sys.stderr.write(f"quotaline: unknown command {command!r}\n\n{USAGE}")
+    return 2

@@ -1,0 +1,136 @@
+"""Settings for the hot path: defaults, the user's TOML (through a JSON cache), then the environment.
+
+Parsing TOML costs ~20 ms of imports, so the parsed, validated config is cached as JSON beside
+the snapshot, keyed by the TOML file's size and mtime; only the first run after an edit parses.
+A broken config never breaks the status line: defaults stand and ``problems`` say why.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from statusline import fastjson, paths
+from statusline.config_defaults import DEFAULTS, ENV_OVERRIDES
+
+
+class Settings:
+    __slots__ = ("data", "problems")
+
+    def __init__(self, data: dict[str, Any], problems: list[str]) -> None:
+        self.data = data
+        self.problems = problems
+
+    def get(self, *keys: str) -> Any:
+        value: Any = self.data
+        for key in keys:
+            value = value[key]
+        return value
+
+
+def cache_path() -> str:
+    return os.path.join(paths.user_state_dir(), "config-cache.json")
+
+
+def load() -> Settings:
+    """Never raises."""
+    data, problems = _from_file()
+    problems = problems + apply_env(data, os.environ)
+    return Settings(data, problems)
+
+
+def _from_file() -> tuple[dict[str, Any], list[str]]:
+    source = paths.config_file()
+    try:
+        st = os.stat(source)
+    except FileNotFoundError:
+        return clone(DEFAULTS), []
+    except OSError as exc:
+        return clone(DEFAULTS), [f"cannot read {source}: {exc.strerror}"]
+    key = [source, st.st_size, st.st_mtime_ns]
+    cached = _read_cache()
+    if cached is not None and cached.get("key") == key:
+        data, problems = cached.get("config"), cached.get("problems")
+        if isinstance(data, dict) and isinstance(problems, list):
+            return data, [str(p) for p in problems]
+    try:
+        from statusline import config  # tomllib: slow, once per edit
+
+        data, problems = config.parse_file(source)
+    except Exception as exc:  # a config bug must not cost the user their status line
+        return clone(DEFAULTS), [f"config error: {exc}"]
+    _write_cache({"key": key, "config": config.public(data), "problems": problems})
+    return data, problems
+
+
+def _read_cache() -> dict[str, Any] | None:
+    try:
+        with open(cache_path(), "rb") as handle:
+            value = fastjson.loads(handle.read())
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _write_cache(value: dict[str, Any]) -> None:
+    path = cache_path()
+    try:
+        paths.ensure_private_dir(os.path.dirname(path))
+        tmp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(fastjson.dumps(value))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def clone(value: Any) -> Any:
+    """Deep copy of plain JSON-like data (``copy`` costs imports the hot path avoids)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
+def apply_env(data: dict[str, Any], environ: Any) -> list[str]:
+    """Apply ``QUOTALINE_*`` overrides in place; returns problems for values of the wrong type."""
+    problems: list[str] = []
+    for name, keys in ENV_OVERRIDES.items():
+        raw = environ.get(name)
+        if raw is None or raw == "":
+            continue
+        default: Any = DEFAULTS
+        for key in keys:
+            default = default[key]
+        value = coerce(raw, default)
+        if value is None:
+            problems.append(f"{name}={raw!r} is not a valid {type(default).__name__}")
+            continue
+        target = data
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+    if environ.get("NO_COLOR"):
+        data["colors"] = False
+    return problems
+
+
+def coerce(raw: str, default: Any) -> Any:
+    """``raw`` (from the environment) as the type of ``default``, or None."""
+    text = raw.strip()
+    if isinstance(default, bool):
+        lowered = text.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        return None
+    if isinstance(default, float):
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return number if number == number else None
+    return text

@@ -1,0 +1,103 @@
+"""JSON for the hot path without importing :mod:`json`.
+
+``import json`` pulls in ``re`` and ``enum`` (about 10 ms, as long as the interpreter's own start),
+so the status line drives the C scanner of ``_json`` directly and encodes its small documents by
+hand. Interpreters without ``_json`` fall back to :mod:`json`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    import _json
+except ImportError:  # pragma: no cover - PyPy and friends
+    _json = None  # type: ignore[assignment]
+
+_WS = " \t\n\r"
+_CONSTANTS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+
+
+class _ScanContext:
+    # The attributes _json.make_scanner reads from json.JSONDecoder.
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = staticmethod(_CONSTANTS.__getitem__)
+    memo: dict[str, str] = {}
+
+
+_scan = _json.make_scanner(_ScanContext()) if _json is not None else None
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse one JSON document; raise ValueError on anything else."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if _scan is None:  # pragma: no cover
+        import json
+
+        return json.loads(text)
+    start = len(text) - len(text.lstrip(_WS))
+    try:
+        value, end = _scan(text, start)
+    except StopIteration as stop:
+        raise ValueError(f"invalid JSON at offset {stop.value}") from None
+    if text[end:].strip(_WS):
+        raise ValueError(f"extra data after JSON at offset {end}")
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON; NaN and infinities become null, non-JSON types raise TypeError."""
+    out: list[str] = []
+    _encode(value, out)
+    return "".join(out)
+
+
+def _encode(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, str):
+        out.append(_string(value))
+    elif isinstance(value, int):
+        out.append(int.__repr__(value))
+    elif isinstance(value, float):
+        out.append(float.__repr__(value) if value == value and value not in (_INF, -_INF) else "null")
+    elif isinstance(value, dict):
+        out.append("{")
+        first = True
+        for key, item in value.items():
+            if not first:
+                out.append(",")
+            first = False
+            out.append(_string(str(key)))
+            out.append(":")
+            _encode(item, out)
+        out.append("}")
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _encode(item, out)
+        out.append("]")
+    else:
+        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+_INF = float("inf")
+
+
+def _string(text: str) -> str:
+    if _json is not None:
+        return str(_json.encode_basestring_ascii(text))
+    import json  # pragma: no cover
+
+    return json.dumps(text)  # pragma: no cover

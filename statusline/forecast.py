@@ -1,0 +1,35 @@
+"""Forecasts for every window in a snapshot, from its recorded history (see ``pace``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from statusline.snapshot import Snapshot
+
+WINDOW_SECONDS = {"five_hour": 5 * 3600.0}
+WEEK_S = 7 * 86400.0
+
+
+def all_forecasts(snap: Snapshot, now: float) -> dict[str, Any]:
+    try:
+        from statusline import pace
+    except ImportError:
+        return {}
+    out: dict[str, Any] = {}
+    for wid, window in snap["windows"].items():
+        points = snap["history"].get(wid)
+        if not isinstance(points, list) or len(points) < 2:
+            continue
+        try:
+            result = pace.forecast(
+                points,
+                now=now,
+                resets_at=window.get("resets_at"),
+                current_pct=float(window["used_pct"]),
+                window_seconds=WINDOW_SECONDS.get(wid, WEEK_S),
+            )
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue  # a malformed history must not cost the line
+        if result is not None:
+            out[wid] = result
+    return out

@@ -1,0 +1,56 @@
+"""``quotaline hook user-prompt-submit``: warn (systemMessage) or block before a prompt is sent."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from statusline import claude_input, config_fast, fastjson, paths, snapshot, spawn, stdin, warn
+from statusline.forecast import all_forecasts
+from statusline.safety import guarded
+from statusline.windows import model_family
+
+
+def run() -> int:
+    return guarded(_run, "")
+
+
+def _run() -> int:
+    now = time.time()
+    inp = claude_input.parse(stdin.read_all())
+    settings = config_fast.load()
+    if not settings.get("hook", "enabled"):
+        return 0
+    path = paths.snapshot_path()
+    snap = snapshot.read(path)
+    sid = inp.session_id
+    family = _session_family(snap, sid) or inp.family
+    decision = warn.decide(snap, settings, session_id=sid, family=family, now=now, forecasts=all_forecasts(snap, now))
+    if sid and decision.warned != snap["warned"].get(sid):
+
+        def remember(target: snapshot.Snapshot) -> bool:
+            target["warned"][sid] = decision.warned
+            return True
+
+        for _ in range(3):  # a lost dedupe state means one repeated warning: worth a short retry
+            if snapshot.update(path, remember):
+                break
+            time.sleep(0.02)
+    spawn.maybe_start(snap, settings, path, now)
+    out: dict[str, Any] | None = None
+    if decision.block_reason:
+        out = {"decision": "block", "reason": decision.block_reason}
+    elif decision.message:
+        out = {"systemMessage": decision.message}
+    if out is not None:
+        sys.stdout.write(fastjson.dumps(out) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _session_family(snap: snapshot.Snapshot, session_id: str | None) -> str | None:
+    session = snap["sessions"].get(session_id) if session_id else None
+    if not isinstance(session, dict):
+        return None
+    return model_family(session.get("model_id"), session.get("model_name"))

@@ -1,0 +1,71 @@
+"""Levels, staleness and the small formatters every surface shares."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from statusline.windows import Window
+
+NORMAL, WARN, CRITICAL, FULL = 0, 1, 2, 3
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+
+
+def level(pct: float, warn: float, critical: float) -> int:
+    if pct >= 100:
+        return FULL
+    if pct >= critical:
+        return CRITICAL
+    if pct >= warn:
+        return WARN
+    return NORMAL
+
+
+def is_past_reset(window: Window, now: float) -> bool:
+    reset = window.get("resets_at")
+    return isinstance(reset, (int, float)) and reset <= now
+
+
+def age_s(window: Window | dict[str, Any], now: float) -> float:
+    observed = window.get("observed_at")
+    return max(0.0, now - float(observed)) if isinstance(observed, (int, float)) else float("inf")
+
+
+def is_stale(window: Window | dict[str, Any], now: float, stale_after_s: float) -> bool:
+    return age_s(window, now) > stale_after_s
+
+
+def format_pct(pct: float) -> str:
+    """The server's percent as given: ``42%``, ``23.5%``, ``0.25%`` (no rounding to whole numbers)."""
+    text = f"{pct:.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def format_duration(seconds: float) -> str:
+    """Compact countdown: ``45s``, ``38m``, ``2h13m``, ``1h``, ``3d4h``, ``3d``."""
+    if seconds <= 0:
+        return "0m"
+    total = int(seconds)
+    if total < 60:
+        return f"{total}s"
+    minutes = total // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours}h" if hours else f"{days}d"
+
+
+def format_clock(epoch: float, now: float) -> str:
+    """Local reset time: ``14:05`` today or tomorrow, ``Tue 14:05`` further away."""
+    fmt = "%H:%M" if epoch - now < 20 * 3600 else "%a %H:%M"
+    return time.strftime(fmt, time.localtime(epoch))
+
+
+def format_money(amount: float, currency: str) -> str:
+    symbol = CURRENCY_SYMBOLS.get(currency.upper())
+    if symbol:
+        return f"{symbol}{amount:,.2f}"
+    return f"{amount:,.2f} {currency.upper()}"

@@ -1,0 +1,74 @@
+"""Start the background refresher when a refresh is due, without waiting for anything.
+
+Called by every hot-path command. Cheap checks first (the snapshot's ``next_due``, a spawn marker
+touched at each start, a non-blocking probe of the refresher's lock); the refresher itself
+re-checks the cadence under its lock, so a race here costs at most a process that exits at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from statusline import snapshot
+from statusline.config_fast import Settings
+from statusline.snapshot import Snapshot
+
+SPAWN_GRACE_S = 30.0
+
+
+def refresh_lock_path(snapshot_file: str) -> str:
+    return snapshot_file + ".refresh.lock"
+
+
+def spawn_marker_path(snapshot_file: str) -> str:
+    return snapshot_file + ".spawned"
+
+
+def sources_enabled(settings: Settings) -> bool:
+    return any(bool(settings.get("refresh", key)) for key in ("claude_json", "oauth", "claude_ai"))
+
+
+def is_due(snap: Snapshot, now: float) -> bool:
+    refresh = snap.get("refresh") or {}
+    for key in ("next_due", "backoff_until"):
+        value = refresh.get(key)
+        if isinstance(value, (int, float)) and now < value:
+            return False
+    return True
+
+
+def maybe_start(snap: Snapshot, settings: Settings, snapshot_file: str, now: float) -> bool:
+    """True when a refresher was started."""
+    if os.environ.get("QUOTALINE_NO_SPAWN") or not sources_enabled(settings) or not is_due(snap, now):
+        return False
+    marker = spawn_marker_path(snapshot_file)
+    try:
+        if now - os.stat(marker).st_mtime < SPAWN_GRACE_S:
+            return False
+    except OSError:
+        pass
+    try:
+        if snapshot.is_locked(refresh_lock_path(snapshot_file)):
+            return False
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.close(fd)
+        os.utime(marker, (now, now))
+    except OSError:
+        return False
+    return start_detached([sys.executable, "-m", "statusline", "refresh", "--background"])
+
+
+def start_detached(argv: list[str]) -> bool:
+    """Start ``argv`` in its own session with no inherited stdio; never waits for it."""
+    devnull = os.devnull
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, devnull, os.O_WRONLY, 0),
+    ]
+    try:
+        os.posix_spawn(argv[0], argv, dict(os.environ), file_actions=actions, setsid=True)
+    except (OSError, AttributeError, NotImplementedError, TypeError):
+        return False
+    return True

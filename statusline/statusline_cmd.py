@@ -1,0 +1,40 @@
+"""``quotaline statusline``: Claude Code's status-line JSON in, one coloured line out."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from statusline import claude_input, config_fast, paths, record, render, snapshot, spawn, stdin
+from statusline.forecast import all_forecasts
+from statusline.safety import guarded
+
+
+def run() -> int:
+    return guarded(_run, "quotaline: unavailable (run `quotaline doctor`)")
+
+
+def _run() -> int:
+    now = time.time()
+    inp = claude_input.parse(stdin.read_all())
+    settings = config_fast.load()
+    path = paths.snapshot_path()
+    snap = snapshot.read(path)
+    readings = inp.rate_limit_windows(now=now)
+
+    def observe(target: snapshot.Snapshot) -> bool:
+        changed = record.apply_windows(target, readings, now=now)
+        if inp.session_id:
+            changed = record.touch_session(target, inp.session_id, inp.session_info(), now=now) or changed
+        return changed
+
+    if observe(snap):
+        snapshot.update(path, observe)  # never waits: a busy lock means a later run records it
+    spawn.maybe_start(snap, settings, path, now)
+    text = render.line(
+        snap, settings, surface="statusline", style="ansi", family=inp.family, now=now,
+        forecasts=all_forecasts(snap, now),
+    )
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+    return 0
