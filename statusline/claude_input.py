@@ -6,10 +6,12 @@ empty stdin must still give a line.
 
 from __future__ import annotations
 
-from typing import Any
-
 from statusline import fastjson
 from statusline.windows import Window, label_for, model_family, valid_reading
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+    from typing import Any
 
 # stdin rate_limits keys -> window ids
 RATE_LIMIT_KEYS = ("five_hour", "seven_day")

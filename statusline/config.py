@@ -40,7 +40,11 @@ def validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _overlay(
-    target: dict[str, Any], raw: dict[str, Any], defaults: dict[str, Any], where: tuple[str, ...], problems: list[str]
+    target: dict[str, Any],
+    raw: dict[str, Any],
+    defaults: dict[str, Any],
+    where: tuple[str, ...],
+    problems: list[str],
 ) -> None:
     for key, value in raw.items():
         name = ".".join((*where, key))

@@ -7,12 +7,14 @@ hand. Interpreters without ``_json`` fall back to :mod:`json`.
 
 from __future__ import annotations
 
-from typing import Any
-
 try:
     import _json
 except ImportError:  # pragma: no cover - PyPy and friends
     _json = None  # type: ignore[assignment]
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+    from typing import Any
 
 _WS = " \t\n\r"
 _CONSTANTS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
@@ -26,7 +28,6 @@ class _ScanContext:
     parse_float = float
     parse_int = int
     parse_constant = staticmethod(_CONSTANTS.__getitem__)
-    memo: dict[str, str] = {}
 
 
 _scan = _json.make_scanner(_ScanContext()) if _json is not None else None

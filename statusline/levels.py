@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from statusline.windows import Window
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+    from typing import Any
 
 NORMAL, WARN, CRITICAL, FULL = 0, 1, 2, 3
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}

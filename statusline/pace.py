@@ -95,6 +95,7 @@ LOOKBACK_S = HOUR
 MIN_SPAN_S = 5 * MINUTE
 MIN_PAIR_DT_S = MINUTE
 MAX_RATE_POINTS = 30
+BIG_INT = 2**62  # larger ints are not plausible times or percents (and may overflow a float)
 
 Point = tuple[float, float, float | None]
 
@@ -135,10 +136,12 @@ class Forecast:
 
 
 def _finite(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
+    # Exact type checks: a JSON bool is not a number, and this runs for every stored point.
+    if type(value) is float:
+        return value if math.isfinite(value) else None
+    if type(value) is int and -BIG_INT < value < BIG_INT:
+        return float(value)
+    return None
 
 
 def _parse(raw: object) -> Point | None:

@@ -62,7 +62,7 @@ def account_key(claude_dir: str) -> str:
     """Snapshot key: one snapshot per Claude config dir (one account at a time lives there)."""
     if claude_dir == _home(".claude"):
         return "default"
-    return "cfg-%08x" % zlib.crc32(claude_dir.encode("utf-8", "surrogateescape"))
+    return f"cfg-{zlib.crc32(claude_dir.encode('utf-8', 'surrogateescape')):08x}"
 
 
 def snapshot_path(claude_dir: str | None = None) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
-from collections.abc import Callable
 
 from statusline import paths
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # collections.abc imports collections (~3 ms)
+    from collections.abc import Callable
 
 MAX_LOG_BYTES = 64 * 1024
 
@@ -19,7 +21,7 @@ def guarded(run: Callable[[], int], fallback: str) -> int:
         run()
     except BrokenPipeError:
         pass
-    except BaseException as exc:  # noqa: BLE001 - Claude Code must never see a traceback
+    except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             return 0
         log_exception(exc)
@@ -41,9 +43,11 @@ def log_exception(exc: BaseException) -> None:
         path = os.path.join(directory, "error.log")
         if os.path.exists(path) and os.path.getsize(path) > MAX_LOG_BYTES:
             os.replace(path, path + ".1")
+        import traceback  # only on the error path: it imports re
+
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as handle:
             handle.write(time.strftime("%Y-%m-%dT%H:%M:%S ") + " ".join(sys.argv[1:]) + "\n" + text)
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass

@@ -32,7 +32,12 @@ def _run() -> int:
         snapshot.update(path, observe)  # never waits: a busy lock means a later run records it
     spawn.maybe_start(snap, settings, path, now)
     text = render.line(
-        snap, settings, surface="statusline", style="ansi", family=inp.family, now=now,
+        snap,
+        settings,
+        surface="statusline",
+        style="ansi",
+        family=inp.family,
+        now=now,
         forecasts=all_forecasts(snap, now),
     )
     sys.stdout.write(text + "\n")
