@@ -1,0 +1,185 @@
+"""The snapshot store: merge rule, lock interplay with filelock, concurrency, bounded size."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import filelock
+import platformdirs
+import pytest
+from conftest import REPO, Home, statusline_stdin
+
+from statusline import paths, record, snapshot
+from statusline.windows import merge_window, valid_reading
+
+
+def w(pct: float, reset: float | None, observed: float = 1000.0) -> dict:
+    return {"id": "five_hour", "used_pct": pct, "resets_at": reset, "observed_at": observed, "source": "statusline"}
+
+
+class TestMergeRule:
+    def test_first_reading_is_kept(self) -> None:
+        assert merge_window(None, w(10, 5000)) == w(10, 5000)
+
+    def test_same_period_keeps_the_higher_percent(self) -> None:
+        assert merge_window(w(40, 5000), w(42, 5010)) == w(42, 5010)
+        assert merge_window(w(42, 5000), w(40, 5100)) is None  # an idle session's older value
+        assert merge_window(w(42, 5000), w(40, 5000 + 299)) is None
+
+    def test_equal_percent_refreshes_the_observation_time(self) -> None:
+        assert merge_window(w(42, 5000, 1000), w(42, 5000, 2000)) == w(42, 5000, 2000)
+        assert merge_window(w(42, 5000, 2000), w(42, 5000, 1000)) is None
+
+    def test_later_period_replaces_even_when_lower(self) -> None:
+        assert merge_window(w(97, 5000), w(3, 5000 + 5 * 3600)) == w(3, 5000 + 5 * 3600)
+
+    def test_earlier_period_is_ignored(self) -> None:
+        assert merge_window(w(3, 5000 + 5 * 3600), w(97, 5000)) is None
+
+    def test_missing_reset_times(self) -> None:
+        assert merge_window(w(5, None), w(3, 5000)) == w(3, 5000)
+        assert merge_window(w(5, 5000), w(50, None)) is None
+        assert merge_window(w(5, None), w(7, None)) == w(7, None)
+
+
+@pytest.mark.parametrize(
+    ("pct", "reset", "ok"),
+    [
+        (42, 1795424285, True), (0, 1795424285, True), (100.5, 1795424285, True), (23.5, None, True),
+        (-0.1, 1795424285, False), (100.6, 1795424285, False), (float("nan"), 1795424285, False),
+        ("42", 1795424285, False), (None, 1795424285, False), (True, 1795424285, False),
+        (1795424285, 1795424285, False), (42, "soon", False), (42, float("nan"), False), (42, -5, False),
+    ],
+)
+def test_valid_reading(pct: object, reset: object, ok: bool) -> None:
+    assert (valid_reading(pct, reset) is not None) is ok
+
+
+def test_paths_follow_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in ("XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "QUOTALINE_STATE_DIR", "QUOTALINE_CONFIG_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert paths.user_state_dir() == platformdirs.user_state_dir("quotaline")
+    assert paths.user_config_dir() == platformdirs.user_config_dir("quotaline")
+    assert paths.user_data_dir() == platformdirs.user_data_dir("quotaline")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xs"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xc"))
+    assert paths.user_state_dir() == platformdirs.user_state_dir("quotaline")
+    assert paths.user_config_dir() == platformdirs.user_config_dir("quotaline")
+
+
+def test_paths_follow_platformdirs_on_macos(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from platformdirs.macos import MacOS
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(sys, "platform", "darwin")
+    mac = MacOS("quotaline")
+    assert paths.user_state_dir() == mac.user_state_dir
+    assert paths.user_config_dir() == mac.user_config_dir
+    assert paths.user_data_dir() == mac.user_data_dir
+
+
+def test_snapshot_per_claude_config_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+    default = paths.snapshot_path()
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "work-account"))
+    work = paths.snapshot_path()
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "play-account"))
+    assert len({default, work, paths.snapshot_path()}) == 3
+
+
+def test_hot_path_lock_and_filelock_exclude_each_other(tmp_path: Path) -> None:
+    lock_file = str(tmp_path / "snap.json.lock")
+    with filelock.FileLock(lock_file, timeout=0):
+        assert snapshot.try_lock(lock_file) is None  # the status line sees the refresher's lock
+    fd = snapshot.try_lock(lock_file)
+    assert fd is not None
+    try:
+        with pytest.raises(filelock.Timeout), filelock.FileLock(lock_file, timeout=0):
+            pass  # the refresher sees the status line's lock
+    finally:
+        snapshot.unlock(fd)
+    with filelock.FileLock(lock_file, timeout=0):
+        pass
+
+
+def test_busy_lock_skips_the_write_without_waiting(home: Home) -> None:
+    home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17)))
+    lock = str(home.snapshot_file()) + ".lock"
+    with filelock.FileLock(lock, timeout=0):
+        result = home.run("statusline", stdin=json.dumps(statusline_stdin(60, 17)))
+        assert result.code == 0 and "5h 60%" in result.out  # shows stdin's number anyway
+        assert result.seconds < 2
+        assert home.snapshot()["windows"]["five_hour"]["used_pct"] == 42  # write skipped
+    home.run("statusline", stdin=json.dumps(statusline_stdin(60, 17)))
+    assert home.snapshot()["windows"]["five_hour"]["used_pct"] == 60  # a later run records it
+
+
+def test_concurrent_status_lines_never_corrupt_or_lose_windows(home: Home) -> None:
+    procs = []
+    for i in range(24):
+        data = json.dumps(statusline_stdin(30 + i, 17, session=f"s{i}")).encode()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "statusline", "statusline"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            env=home.env, cwd=home.root,
+        )
+        procs.append((proc, data))
+    for proc, data in procs:
+        out, _ = proc.communicate(data, timeout=60)
+        assert proc.returncode == 0 and out.strip()
+    snap = home.snapshot()  # parses: never torn
+    assert {"five_hour", "seven_day"} <= set(snap["windows"])
+    assert 30 <= snap["windows"]["five_hour"]["used_pct"] <= 53
+    assert not [p for p in home.state.iterdir() if p.name.endswith(".tmp")]
+    home.run("statusline", stdin=json.dumps(statusline_stdin(53, 17)))
+    assert home.snapshot()["windows"]["five_hour"]["used_pct"] == 53
+
+
+def test_old_sessions_are_forgotten() -> None:
+    snap = snapshot.empty()
+    now = time.time()
+    record.touch_session(snap, "old", {"model_id": "claude-opus-5"}, now=now - 4 * 86400)
+    snap["warned"]["old"] = {"five_hour": {"level": 1, "period": 1}}
+    record.touch_session(snap, "new", {"model_id": "claude-sonnet-5"}, now=now)
+    assert set(snap["sessions"]) == {"new"}
+    assert "old" not in snap["warned"]
+
+
+def test_session_touch_is_rate_limited() -> None:
+    snap = snapshot.empty()
+    info = {"model_id": "claude-opus-5", "version": "2.1.330"}
+    assert record.touch_session(snap, "s", info, now=1000.0)
+    assert not record.touch_session(snap, "s", info, now=1010.0)  # nothing new: no write
+    assert record.touch_session(snap, "s", info | {"version": "2.1.331"}, now=1011.0)
+    assert record.touch_session(snap, "s", info | {"version": "2.1.331"}, now=1100.0)
+
+
+def test_write_is_atomic_and_private(tmp_path: Path) -> None:
+    target = str(tmp_path / "d" / "snap.json")
+    snap = snapshot.empty()
+    snap["windows"]["five_hour"] = w(42, 5000)
+    snapshot.write_atomic(target, snap)
+    assert os.stat(target).st_mode & 0o777 == 0o600
+    assert snapshot.read(target)["windows"]["five_hour"]["used_pct"] == 42
+    assert os.listdir(tmp_path / "d") == ["snap.json"]
+
+
+def test_fastjson_agrees_with_json() -> None:
+    from statusline import fastjson
+
+    for path in sorted((REPO.parent / "shared" / "fixtures").rglob("*.json")):
+        text = path.read_text()
+        assert fastjson.loads(text) == json.loads(text), path
+        assert json.loads(fastjson.dumps(json.loads(text))) == json.loads(text), path
+    assert fastjson.dumps({"a": [1, 2.5, None, True, "é\n\"", float("nan")]}) == (
+        '{"a":[1,2.5,null,true,"\\u00e9\\n\\"",null]}'
+    )
+    for bad in ["", "{", "[1,]", "{} x", "nul", "\x00"]:
+        with pytest.raises(ValueError):
+            fastjson.loads(bad)
