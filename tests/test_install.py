@@ -1,0 +1,162 @@
+"""The installer in a throwaway HOME: fresh, other keys kept, idempotent, bad JSON, foreign
+statusLine, uninstall. The settings merge runs in-process; one test runs the real install.sh."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+
+def run_install(home: Path, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"HOME": str(home), "PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), **(extra_env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "statusline.install", "--python", sys.executable, "--site-packages", str(REPO), *args],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+
+
+def settings(home: Path, config_dir: str = ".claude") -> dict:
+    return json.loads((home / config_dir / "settings.json").read_text())
+
+
+def ours(data: dict) -> tuple[str, list[str]]:
+    hooks = [h["command"] for g in data["hooks"]["UserPromptSubmit"] for h in g["hooks"]]
+    return data["statusLine"]["command"], hooks
+
+
+@pytest.fixture
+def fresh_home(tmp_path: Path) -> Path:
+    home = tmp_path / "h"
+    home.mkdir()
+    return home
+
+
+def test_fresh_install(fresh_home: Path) -> None:
+    result = run_install(fresh_home)
+    assert result.returncode == 0, result.stderr
+    launcher = fresh_home / ".local" / "bin" / "quotaline"
+    assert os.access(launcher, os.X_OK)
+    data = settings(fresh_home)
+    assert data["statusLine"] == {"type": "command", "command": f"{launcher} statusline", "padding": 0,
+                                  "refreshInterval": 60}
+    assert data["hooks"]["UserPromptSubmit"] == [
+        {"hooks": [{"type": "command", "command": f"{launcher} hook user-prompt-submit", "timeout": 5}]}
+    ]
+    out = subprocess.run([str(launcher), "version"], capture_output=True, text=True, env={"HOME": str(fresh_home)})
+    assert out.stdout.startswith("quotaline ")
+
+
+def test_keeps_other_keys_backs_up_and_is_idempotent(fresh_home: Path) -> None:
+    claude = fresh_home / ".claude"
+    claude.mkdir()
+    original = {
+        "model": "opus", "permissions": {"allow": ["Bash(ls:*)"]}, "env": {"FOO": "1"},
+        "hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": "my-own-hook"}]}],
+                  "Stop": [{"hooks": [{"type": "command", "command": "say done"}]}]},
+    }
+    (claude / "settings.json").write_text(json.dumps(original))
+    assert run_install(fresh_home).returncode == 0
+    data = settings(fresh_home)
+    for key in ("model", "permissions", "env"):
+        assert data[key] == original[key]
+    assert data["hooks"]["Stop"] == original["hooks"]["Stop"]
+    commands = ours(data)[1]
+    assert commands[0] == "my-own-hook" and commands[1].endswith("quotaline hook user-prompt-submit")
+    backups = list(claude.glob("settings.json.quotaline-backup-*"))
+    assert len(backups) == 1 and json.loads(backups[0].read_text()) == original
+    before = (claude / "settings.json").read_bytes()
+    second = run_install(fresh_home)
+    assert second.returncode == 0 and "nothing changed" in second.stdout
+    assert (claude / "settings.json").read_bytes() == before
+    assert len(list(claude.glob("settings.json.quotaline-backup-*"))) == 1
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"a": 1,}', "[1, 2]", '"str"'])
+def test_refuses_invalid_settings_without_change(fresh_home: Path, content: str) -> None:
+    claude = fresh_home / ".claude"
+    claude.mkdir()
+    (claude / "settings.json").write_text(content)
+    result = run_install(fresh_home)
+    assert result.returncode == 1
+    assert "nothing was changed" in result.stderr.lower() and "Traceback" not in result.stderr
+    assert (claude / "settings.json").read_text() == content
+    assert not (fresh_home / ".local" / "bin" / "quotaline").exists()
+
+
+def test_foreign_statusline_kept_unless_forced_and_restored_on_uninstall(fresh_home: Path) -> None:
+    claude = fresh_home / ".claude"
+    claude.mkdir()
+    foreign = {"type": "command", "command": "~/bin/my-statusline.sh"}
+    (claude / "settings.json").write_text(json.dumps({"statusLine": foreign}))
+    result = run_install(fresh_home)
+    assert result.returncode == 0
+    assert settings(fresh_home)["statusLine"] == foreign
+    assert "--force" in result.stdout and "my-statusline.sh" in result.stdout
+    assert run_install(fresh_home, "--force").returncode == 0
+    assert settings(fresh_home)["statusLine"]["command"].endswith("quotaline statusline")
+    assert run_install(fresh_home, "--uninstall").returncode == 0
+    assert settings(fresh_home) == {"statusLine": foreign}
+
+
+def test_uninstall_removes_exactly_what_was_added(fresh_home: Path) -> None:
+    claude = fresh_home / ".claude"
+    claude.mkdir()
+    original = {"model": "opus", "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "x"}]}]}}
+    (claude / "settings.json").write_text(json.dumps(original))
+    assert run_install(fresh_home).returncode == 0
+    assert run_install(fresh_home, "--uninstall").returncode == 0
+    assert settings(fresh_home) == original
+    assert not (fresh_home / ".local" / "bin" / "quotaline").exists()
+
+
+def test_uninstall_after_fresh_install_leaves_empty_settings(fresh_home: Path) -> None:
+    assert run_install(fresh_home).returncode == 0
+    assert run_install(fresh_home, "--uninstall").returncode == 0
+    assert settings(fresh_home) == {}
+
+
+def test_respects_claude_config_dir(fresh_home: Path) -> None:
+    cfg = fresh_home / "work-claude"
+    result = run_install(fresh_home, extra_env={"CLAUDE_CONFIG_DIR": str(cfg)})
+    assert result.returncode == 0
+    assert ours(settings(fresh_home, "work-claude"))[0].endswith("quotaline statusline")
+    assert not (fresh_home / ".claude" / "settings.json").exists()
+
+
+def test_refuses_to_overwrite_a_foreign_launcher(fresh_home: Path) -> None:
+    bin_dir = fresh_home / ".local" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "quotaline").write_text("#!/bin/sh\necho someone else\n")
+    result = run_install(fresh_home)
+    assert result.returncode == 1 and "not quotaline's launcher" in result.stderr
+    assert (bin_dir / "quotaline").read_text() == "#!/bin/sh\necho someone else\n"
+
+
+def test_real_install_sh_in_throwaway_home(fresh_home: Path) -> None:
+    """The whole script: virtualenv, pip install, launcher, settings; then uninstall."""
+    env = {"HOME": str(fresh_home), "PATH": os.environ["PATH"],
+           "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))}
+    for var in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_CONFIG_FILE"):
+        if var in os.environ:
+            env[var] = os.environ[var]
+    result = subprocess.run([str(REPO / "install.sh")], capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    launcher = fresh_home / ".local" / "bin" / "quotaline"
+    assert launcher.read_text().startswith(f"#!{fresh_home}/.local/share/quotaline/venv/bin/python -SI")
+    stdin = json.dumps({"rate_limits": {"five_hour": {"used_percentage": 42, "resets_at": 4102444800}}})
+    out = subprocess.run([str(launcher), "statusline"], input=stdin, capture_output=True, text=True,
+                         env={"HOME": str(fresh_home), "NO_COLOR": "1", "QUOTALINE_NO_SPAWN": "1"}, timeout=30)
+    assert out.returncode == 0 and out.stdout.startswith("5h 42% ")
+    again = subprocess.run([str(REPO / "install.sh")], capture_output=True, text=True, env=env, timeout=600)
+    assert again.returncode == 0 and "nothing changed" in again.stdout
+    gone = subprocess.run([str(REPO / "install.sh"), "--uninstall"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert gone.returncode == 0, gone.stderr
+    assert settings(fresh_home) == {}
+    assert not launcher.exists() and not (fresh_home / ".local" / "share" / "quotaline" / "venv").exists()
