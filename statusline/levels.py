@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import time
 
+from statusline.pace import format_duration
 from statusline.windows import Window
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
     from typing import Any
+
+__all__ = ["format_duration"]  # re-exported: every surface formats countdowns alike
 
 NORMAL, WARN, CRITICAL, FULL = 0, 1, 2, 3
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
@@ -42,23 +45,6 @@ def format_pct(pct: float) -> str:
     """The server's percent as given: ``42%``, ``23.5%``, ``0.25%`` (no rounding to whole numbers)."""
     text = f"{pct:.2f}".rstrip("0").rstrip(".")
     return f"{text}%"
-
-
-def format_duration(seconds: float) -> str:
-    """Compact countdown: ``45s``, ``38m``, ``2h13m``, ``1h``, ``3d4h``, ``3d``."""
-    if seconds <= 0:
-        return "0m"
-    total = int(seconds)
-    if total < 60:
-        return f"{total}s"
-    minutes = total // 60
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h{minutes}m" if minutes else f"{hours}h"
-    days, hours = divmod(hours, 24)
-    return f"{days}d{hours}h" if hours else f"{days}d"
 
 
 def format_clock(epoch: float, now: float) -> str:
