@@ -1,0 +1,565 @@
+"""Pieces of the end-to-end test in the real Claude Code: the installer run, a fake Anthropic API on
+loopback, and Claude Code driven inside a private tmux server.
+
+Nothing here talks to anything but 127.0.0.1 (the installer's pip excepted: it reads the package
+index the machine is configured with).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+CLAUDE_VERSION = "2.1.330"
+CACHE_ROOT = Path.home() / ".cache" / "quotaline-e2e"
+DEFAULT_CLAUDE_PREFIX = CACHE_ROOT / f"cc-{CLAUDE_VERSION}"
+DEFAULT_CLAUDE_BIN = DEFAULT_CLAUDE_PREFIX / "node_modules" / ".bin" / "claude"
+INSTALL_HINT = (
+    "run scripts/e2e-install-deps.sh (what .ci/run does), or by hand: "
+    f"npm install --prefix {DEFAULT_CLAUDE_PREFIX} --no-audit --no-fund "
+    f"@anthropic-ai/claude-code@{CLAUDE_VERSION}; apt-get install -y tmux. "
+    "Set QUOTALINE_CLAUDE_BIN to use another claude binary, or QUOTALINE_E2E=0 to skip on purpose."
+)
+FAKE_OAUTH_TOKEN = "sk-ant-oat01-FAKEOAUTHTOKENFORQUOTALINEE2E-0123456789abcdefghij"
+REPLY_PREFIX = "FAKE-REPLY-"
+TURN_RE = re.compile(r"e2e turn (\d+)")
+
+
+class Missing(Exception):
+    """A tool the test needs is not installed."""
+
+
+class E2EFailure(AssertionError):
+    """A step of the scenario failed; the message carries the screen and the request log."""
+
+
+# ----------------------------------------------------------------------------------- the tools
+
+
+def find_claude() -> Path:
+    """Claude Code's binary: ``$QUOTALINE_CLAUDE_BIN``, else the pinned cached install."""
+    configured = os.environ.get("QUOTALINE_CLAUDE_BIN", "").strip()
+    path = Path(configured) if configured else DEFAULT_CLAUDE_BIN
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        where = "QUOTALINE_CLAUDE_BIN" if configured else "the pinned install"
+        raise Missing(f"Claude Code not found at {path} ({where}); {INSTALL_HINT}")
+    try:
+        out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise Missing(f"{path} --version failed ({exc}); {INSTALL_HINT}") from None
+    if out.returncode != 0:
+        raise Missing(
+            f"{path} --version exited {out.returncode}: {out.stderr.strip()[-500:]}; "
+            f"the npm postinstall may not have run; {INSTALL_HINT}"
+        )
+    return path
+
+
+def claude_version(claude: Path) -> str:
+    out = subprocess.run([str(claude), "--version"], capture_output=True, text=True, timeout=60)
+    return out.stdout.strip()
+
+
+def find_tmux() -> str:
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        raise Missing(f"tmux not found on PATH; {INSTALL_HINT}")
+    return tmux
+
+
+# ----------------------------------------------------------------------------------- the installer
+
+
+def clean_env(home: Path, **extra: str) -> dict[str, str]:
+    """An ``env -i``-like environment: nothing of the caller's ANTHROPIC_*/CLAUDE_*/QUOTALINE_*."""
+    env = {
+        "HOME": str(home),
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "USER": os.environ.get("USER", "root"),
+        "SHELL": "/bin/bash",
+        "TZ": "UTC",
+    }
+    env.update(extra)
+    return env
+
+
+def pip_env() -> dict[str, str]:
+    """What pip needs from the real environment: a shared cache (fast repeated runs), the machine's
+    pip settings and proxies."""
+    env = {"PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")}
+    for name, value in os.environ.items():
+        if (name.startswith("PIP_") and name != "PIP_CACHE_DIR") or name.lower() in (
+            "http_proxy",
+            "https_proxy",
+            "no_proxy",
+        ):
+            env[name] = value
+    return env
+
+
+def run_installer(repo: Path, home: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """The repository's real ``./install.sh`` with HOME = ``home``."""
+    return subprocess.run(
+        [str(repo / "install.sh")],
+        cwd=str(home),
+        env=clean_env(home, **pip_env()),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def seed_claude_json(home: Path, workdir: Path) -> None:
+    """Onboarding done and ``workdir`` trusted: Claude Code starts straight at the prompt."""
+    seed = {
+        "hasCompletedOnboarding": True,
+        "lastOnboardingVersion": CLAUDE_VERSION,
+        "lastReleaseNotesSeen": CLAUDE_VERSION,
+        "theme": "dark",
+        "numStartups": 5,
+        "autoUpdates": False,
+        "projects": {
+            str(workdir): {
+                "hasTrustDialogAccepted": True,
+                "hasCompletedProjectOnboarding": True,
+                "allowedTools": [],
+                "projectOnboardingSeenCount": 1,
+            }
+        },
+    }
+    (home / ".claude.json").write_text(json.dumps(seed, indent=2), encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------------- fake API
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat()
+
+
+class FakeAnthropic:
+    """A Messages API (SSE) whose replies carry ``anthropic-ratelimit-unified-*`` headers, plus
+    ``GET /api/oauth/usage`` with the same numbers. ``set_utilization`` switches what the next
+    replies say; every request is logged."""
+
+    def __init__(self, five_hour: float = 0.42, seven_day: float = 0.17) -> None:
+        self.started = time.time()
+        now = int(self.started)
+        # Fixed reset times: every reply and the usage payload describe the same periods.
+        self.reset_5h = (now // 60 + 180) * 60
+        self.reset_7d = (now // 3600 + 4 * 24) * 3600
+        self.five_hour = five_hour
+        self.seven_day = seven_day
+        self.usage_status = 200
+        self.requests: list[dict[str, Any]] = []
+        self.turns_seen: set[int] = set()
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- control
+    def set_utilization(self, five_hour: float, seven_day: float | None = None) -> None:
+        with self._lock:
+            self.five_hour = five_hour
+            if seven_day is not None:
+                self.seven_day = seven_day
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        fake = self
+
+        class Handler(_Handler):
+            owner = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-anthropic", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    # -- what the handler uses
+    def log(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            entry["t"] = round(time.time() - self.started, 2)
+            self.requests.append(entry)
+
+    def saw_turn(self, turn: int) -> bool:
+        with self._lock:
+            return turn in self.turns_seen
+
+    def ratelimit_headers(self) -> list[tuple[str, str]]:
+        with self._lock:
+            five, seven = self.five_hour, self.seven_day
+        return [
+            ("anthropic-ratelimit-unified-status", "allowed"),
+            ("anthropic-ratelimit-unified-5h-status", "allowed"),
+            ("anthropic-ratelimit-unified-5h-utilization", f"{five:.2f}"),
+            ("anthropic-ratelimit-unified-5h-reset", str(self.reset_5h)),
+            ("anthropic-ratelimit-unified-7d-status", "allowed"),
+            ("anthropic-ratelimit-unified-7d-utilization", f"{seven:.2f}"),
+            ("anthropic-ratelimit-unified-7d-reset", str(self.reset_7d)),
+            ("anthropic-ratelimit-unified-representative-claim", "five_hour"),
+            ("anthropic-ratelimit-unified-reset", str(self.reset_5h)),
+            ("anthropic-ratelimit-unified-fallback-percentage", "0.5"),
+        ]
+
+    def usage_payload(self) -> dict[str, Any]:
+        """``/api/oauth/usage`` consistent with the headers (percent 0-100, ISO reset times)."""
+        with self._lock:
+            five, seven = round(self.five_hour * 100), round(self.seven_day * 100)
+        window = {"limit_dollars": None, "used_dollars": None, "remaining_dollars": None}
+        return {
+            "five_hour": {"utilization": float(five), "resets_at": _iso(self.reset_5h), **window},
+            "seven_day": {"utilization": float(seven), "resets_at": _iso(self.reset_7d), **window},
+            "seven_day_opus": None,
+            "seven_day_sonnet": None,
+            "seven_day_oauth_apps": None,
+            "extra_usage": {
+                "is_enabled": False,
+                "monthly_limit": None,
+                "used_credits": None,
+                "utilization": None,
+                "currency": None,
+                "decimal_places": 2,
+            },
+            "limits": [
+                {
+                    "kind": "session",
+                    "group": "session",
+                    "percent": five,
+                    "severity": "warning" if five >= 80 else "normal",
+                    "resets_at": _iso(self.reset_5h),
+                    "scope": None,
+                    "is_active": True,
+                },
+                {
+                    "kind": "weekly_all",
+                    "group": "weekly",
+                    "percent": seven,
+                    "severity": "normal",
+                    "resets_at": _iso(self.reset_7d),
+                    "scope": None,
+                    "is_active": False,
+                },
+            ],
+        }
+
+    def log_text(self, limit: int = 80) -> str:
+        with self._lock:
+            rows = list(self.requests)
+        lines = [json.dumps(r, sort_keys=True) for r in rows[-limit:]]
+        head = f"{len(rows)} request(s) to the fake API" + (f" (last {limit})" if len(rows) > limit else "")
+        return "\n".join([head, *lines])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: FakeAnthropic
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _entry(self, **more: Any) -> dict[str, Any]:
+        return {
+            "method": self.command,
+            "path": self.path,
+            "ua": (self.headers.get("user-agent") or "")[:40],
+            "auth": (self.headers.get("authorization") or self.headers.get("x-api-key") or "")[:20],
+            **more,
+        }
+
+    def _send_json(self, code: int, obj: Any, extra: list[tuple[str, str]] | None = None) -> None:
+        data = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.send_header("request-id", "req_fake")
+        for key, value in extra or []:
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_HEAD(self) -> None:
+        self.owner.log(self._entry(status=200))
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0]
+        if path.endswith("/api/oauth/usage"):
+            payload = self.owner.usage_payload()
+            self.owner.log(
+                self._entry(
+                    status=self.owner.usage_status,
+                    five_hour=payload["five_hour"]["utilization"],
+                    beta=self.headers.get("anthropic-beta"),
+                )
+            )
+            if self.owner.usage_status != 200:
+                error = {"type": "error", "error": {"type": "rate_limit_error", "message": "Rate limited"}}
+                self._send_json(self.owner.usage_status, error, [("retry-after", "300")])
+            else:
+                self._send_json(200, payload)
+            return
+        self.owner.log(self._entry(status=200))
+        self._send_json(200, {})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        path = self.path.split("?")[0]
+        if path.endswith("/count_tokens"):
+            self.owner.log(self._entry(status=200))
+            self._send_json(200, {"input_tokens": 1234})
+            return
+        if not path.endswith("/v1/messages"):
+            self.owner.log(self._entry(status=200))
+            self._send_json(200, {})
+            return
+        turns = [int(n) for n in TURN_RE.findall(json.dumps(body.get("messages", [])))]
+        turn = max(turns) if turns else None
+        headers = self.owner.ratelimit_headers()
+        five = dict(headers)["anthropic-ratelimit-unified-5h-utilization"]
+        self.owner.log(self._entry(status=200, model=body.get("model"), turn=turn, five_hour=five))
+        if turn is not None:
+            with self.owner._lock:
+                self.owner.turns_seen.add(turn)
+        reply = f"{REPLY_PREFIX}{turn} done." if turn is not None else "FAKE-REPLY ok."
+        model = body.get("model", "claude-fake")
+        mid = f"msg_fake_{int(time.time() * 1000)}"
+        usage = {
+            "input_tokens": 1200,
+            "output_tokens": 12,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+        }
+        if not body.get("stream"):
+            message = {
+                "id": mid,
+                "type": "message",
+                "role": "assistant",
+                "model": model,
+                "content": [{"type": "text", "text": reply}],
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "usage": usage,
+            }
+            self._send_json(200, message, headers)
+            return
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("request-id", "req_fake")
+        for key, value in headers:
+            self.send_header(key, value)
+        self.send_header("connection", "close")
+        self.end_headers()
+
+        def event(name: str, obj: dict[str, Any]) -> None:
+            self.wfile.write(f"event: {name}\ndata: {json.dumps(obj)}\n\n".encode())
+            self.wfile.flush()
+
+        start = {
+            "id": mid,
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": dict(usage, output_tokens=1),
+        }
+        event("message_start", {"type": "message_start", "message": start})
+        block = {"type": "text", "text": ""}
+        event("content_block_start", {"type": "content_block_start", "index": 0, "content_block": block})
+        for i in range(0, len(reply), 16):
+            delta = {"type": "text_delta", "text": reply[i : i + 16]}
+            event("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
+        event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        stop = {"stop_reason": "end_turn", "stop_sequence": None}
+        event("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": 12}})
+        event("message_stop", {"type": "message_stop"})
+        self.close_connection = True
+
+
+# ----------------------------------------------------------------------------------- tmux
+
+
+EXITED = "CLAUDE-EXITED"
+
+
+class ScreenTimeout(E2EFailure):
+    pass
+
+
+class TmuxClaude:
+    """Claude Code in a private tmux server (its own socket, no user tmux.conf)."""
+
+    def __init__(
+        self, tmux: str, claude: Path, workdir: Path, env: dict[str, str], run_dir: Path, cols: int, rows: int
+    ) -> None:
+        self.tmux = tmux
+        self.socket = f"quotaline-e2e-{os.getpid()}-{int(time.time() * 1000) % 10**8}"
+        self.claude = claude
+        self.workdir = workdir
+        self.env = env
+        self.run_dir = run_dir
+        self.cols = cols
+        self.rows = rows
+        self.last_screen = ""
+        self._pids: set[int] = set()
+
+    def _tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [self.tmux, "-L", self.socket, "-f", os.devnull, *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=check,
+        )
+
+    def start(self) -> None:
+        script = self.run_dir / "start-claude.sh"
+        assignments = " ".join(shlex.quote(f"{k}={v}") for k, v in sorted(self.env.items()))
+        script.write_text(
+            "#!/bin/sh\n"
+            "# clean environment: nothing of the caller's ANTHROPIC_*/CLAUDE_*/QUOTALINE_* leaks in\n"
+            f"exec env -i {assignments} {shlex.quote(str(self.claude))}\n",
+            encoding="utf-8",
+        )
+        script.chmod(0o755)
+        inner = f"{shlex.quote(str(script))}; echo {EXITED} rc=$?; sleep 86400"
+        self._tmux(
+            "new-session", "-d", "-s", "cc", "-x", str(self.cols), "-y", str(self.rows),
+            "-c", str(self.workdir), f"sh -c {shlex.quote(inner)}",
+        )  # fmt: skip
+        pane = self._tmux("list-panes", "-t", "cc", "-F", "#{pane_pid}", check=False).stdout.split()
+        if pane:
+            self._pids.add(int(pane[0]))
+
+    def screen(self) -> str:
+        out = self._tmux("capture-pane", "-p", "-t", "cc", check=False)
+        if out.returncode == 0:
+            self.last_screen = out.stdout
+        return self.last_screen
+
+    def send_text(self, text: str) -> None:
+        self._tmux("send-keys", "-t", "cc", "-l", text)
+
+    def send_key(self, key: str) -> None:
+        self._tmux("send-keys", "-t", "cc", key)
+
+    def wait_for(
+        self, what: str, predicate: Callable[[str], bool], timeout: float, interval: float = 0.25
+    ) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            self._remember_descendants()
+            if predicate(screen):
+                return screen
+            if EXITED in screen:
+                raise ScreenTimeout(f"Claude Code exited while waiting for {what}")
+            if time.monotonic() > deadline:
+                raise ScreenTimeout(f"timed out after {timeout:.0f}s waiting for {what}")
+            time.sleep(interval)
+
+    def _remember_descendants(self) -> None:
+        """Note the pane's process tree now, to be sure it is gone after ``stop``."""
+        self._pids |= descendants(self._pids)
+
+    def stop(self) -> None:
+        self._remember_descendants()
+        self._tmux("kill-server", check=False)  # claude gets SIGHUP
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(p) for p in self._pids):
+            time.sleep(0.2)
+        for pid in self._pids:
+            if _alive(pid):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _parents() -> Iterator[tuple[int, int]]:
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="utf-8") as handle:
+                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        yield int(name), ppid
+
+
+def descendants(roots: set[int]) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for pid, ppid in _parents():
+        children.setdefault(ppid, []).append(pid)
+    found: set[int] = set()
+    todo = list(roots)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+# ----------------------------------------------------------------------------------- screen reading
+
+
+def rows_with(screen: str, *needles: str) -> list[str]:
+    return [row.rstrip() for row in screen.splitlines() if all(n in row for n in needles)]
+
+
+def prompt_ready(screen: str) -> bool:
+    return any(row.startswith("❯") for row in screen.splitlines())
+
+
+def tail(text: str, limit: int = 4000) -> str:
+    return text if len(text) <= limit else "...\n" + text[-limit:]

@@ -1,0 +1,329 @@
+"""End to end in the real Claude Code.
+
+The pinned Claude Code from npm runs in a private tmux server against a fake Anthropic API on
+127.0.0.1 that sends the rate-limit headers, with exactly the settings the repository's
+``./install.sh`` writes into a throwaway HOME:
+
+1. after a turn at 42%, quotaline's status line shows ``5h 42%`` (and ``7d 17%``);
+2. after a turn at 93%, the next prompt shows quotaline's warning
+   (``UserPromptSubmit says: 5-hour window at 93%, resets HH:MM (in XhYm)``).
+
+Needs tmux and Claude Code (``scripts/e2e-install-deps.sh`` installs both; CI runs it). When one
+is missing the test fails and says how to install it; ``QUOTALINE_E2E=0`` skips it on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from .harness import (
+    FAKE_OAUTH_TOKEN,
+    REPLY_PREFIX,
+    E2EFailure,
+    FakeAnthropic,
+    Missing,
+    TmuxClaude,
+    claude_version,
+    clean_env,
+    find_claude,
+    find_tmux,
+    prompt_ready,
+    rows_with,
+    run_installer,
+    seed_claude_json,
+    tail,
+)
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+COLS, ROWS = 200, 50
+TIMEOUT = float(os.environ.get("QUOTALINE_E2E_TIMEOUT", "60"))  # per wait; generous for slow CI
+
+
+@dataclass
+class Tools:
+    claude: Path
+    tmux: str
+    version: str
+
+
+@dataclass
+class Installed:
+    home: Path
+    workdir: Path
+    launcher: Path
+    settings: dict[str, Any]
+    output: str
+    seconds: float
+
+
+@dataclass
+class Scenario:
+    """The running pieces and what to print when a step fails."""
+
+    installed: Installed
+    fake: FakeAnthropic
+    claude: TmuxClaude
+    env: dict[str, str]
+    version: str
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    def mark(self, step: str) -> None:
+        self.timings.append((step, round(time.monotonic() - self.started, 1)))
+
+    def wait_for(self, what: str, predicate: Any, timeout: float = TIMEOUT) -> str:
+        try:
+            return self.claude.wait_for(what, predicate, timeout)
+        except E2EFailure as exc:
+            self.fail(str(exc))
+
+    def fail(self, message: str) -> NoReturn:
+        raise E2EFailure(f"{message}\n\n{self.report()}")
+
+    def report(self) -> str:
+        home = self.installed.home
+        parts = [
+            f"Claude Code {self.version}; HOME={home}; timings: {self.timings}",
+            "----- last screen:\n" + self.claude.screen(),
+            "----- fake API requests:\n" + self.fake.log_text(),
+            "----- ~/.claude/settings.json (written by install.sh):\n"
+            + json.dumps(self.installed.settings, indent=2),
+            "----- quotaline state dir:\n" + _state_dir_listing(home),
+            "----- the launcher run by hand:\n" + self._launcher_by_hand(),
+        ]
+        return "\n".join(parts)
+
+    def _launcher_by_hand(self) -> str:
+        """Run the installed launcher the way Claude Code does, to tell a broken quotaline from a
+        broken test (only on failure; it may add a warning to the snapshot's dedupe state)."""
+        now = int(time.time())
+        statusline_in = {
+            "session_id": "e2e-by-hand",
+            "cwd": str(self.installed.workdir),
+            "model": {"id": "claude-opus-5-5", "display_name": "Opus 5.5"},
+            "version": self.version.split()[0],
+            "rate_limits": {
+                "five_hour": {"used_percentage": 93, "resets_at": self.fake.reset_5h},
+                "seven_day": {"used_percentage": 17, "resets_at": self.fake.reset_7d},
+            },
+            "workspace": {"current_dir": str(self.installed.workdir)},
+        }
+        hook_in = {
+            "session_id": "e2e-by-hand",
+            "cwd": str(self.installed.workdir),
+            "hook_event_name": "UserPromptSubmit",
+            "prompt": "by hand",
+            "permission_mode": "default",
+            "transcript_path": "",
+            "prompt_id": "p-by-hand",
+        }
+        out = []
+        for args, stdin in (
+            (["statusline"], statusline_in),
+            (["hook", "user-prompt-submit"], hook_in),
+        ):
+            try:
+                done = subprocess.run(
+                    [str(self.installed.launcher), *args],
+                    input=json.dumps(stdin),
+                    env=dict(self.env, COLUMNS=str(COLS), LINES=str(ROWS)),
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    check=False,
+                )
+                out.append(
+                    f"$ quotaline {' '.join(args)} (now={now}) -> rc={done.returncode}\n"
+                    f"stdout: {done.stdout!r}\nstderr: {tail(done.stderr, 1500)}"
+                )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                out.append(f"$ quotaline {' '.join(args)} -> {exc}")
+        return "\n".join(out)
+
+    def submit(self, turn: int) -> None:
+        """Type ``e2e turn N`` and press Enter; Enter again if Claude Code swallowed it."""
+        text = f"Please answer briefly (e2e turn {turn})"
+        self.claude.send_text(text)
+        time.sleep(0.4)
+        self.claude.send_key("Enter")
+        pressed = time.monotonic()
+        retried = False
+        while not self.fake.saw_turn(turn):
+            if time.monotonic() > pressed + TIMEOUT:
+                self.fail(f"turn {turn}: the prompt never reached the fake API")
+            if not retried and time.monotonic() > pressed + 10:
+                still_typed = [r for r in rows_with(self.claude.screen(), text) if r.startswith("❯")]
+                if still_typed:
+                    self.claude.send_key("Enter")  # the first Enter arrived while the box was busy
+                retried = True
+            time.sleep(0.25)
+
+
+def _state_dir_listing(home: Path) -> str:
+    state = home / ".local" / "state" / "quotaline"
+    if not state.is_dir():
+        return f"{state} does not exist (the status line never stored anything)"
+    lines = []
+    for path in sorted(state.iterdir()):
+        lines.append(f"{path.name} ({path.stat().st_size} bytes)")
+        if path.suffix == ".json":
+            lines.append(tail(path.read_text(encoding="utf-8", errors="replace"), 3000))
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def tools() -> Tools:
+    if os.environ.get("QUOTALINE_E2E", "").strip() == "0":
+        pytest.skip("QUOTALINE_E2E=0: end-to-end test in the real Claude Code switched off")
+    try:
+        claude, tmux = find_claude(), find_tmux()
+    except Missing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    return Tools(claude=claude, tmux=tmux, version=claude_version(claude))
+
+
+@pytest.fixture
+def installed(tmp_path: Path) -> Installed:
+    """The repository's real ``./install.sh`` run with a throwaway HOME."""
+    home = tmp_path / "home"
+    workdir = tmp_path / "work"
+    home.mkdir()
+    workdir.mkdir()
+    t0 = time.monotonic()
+    done = run_installer(REPO, home)
+    seconds = time.monotonic() - t0
+    output = f"$ ./install.sh (HOME={home}) -> rc={done.returncode}\n{done.stdout}{done.stderr}"
+    if done.returncode != 0:
+        pytest.fail(f"install.sh failed:\n{output}", pytrace=False)
+    settings_file = home / ".claude" / "settings.json"
+    if not settings_file.is_file():
+        pytest.fail(f"install.sh did not write {settings_file}:\n{output}", pytrace=False)
+    settings = json.loads(settings_file.read_text(encoding="utf-8"))
+    launcher = home / ".local" / "bin" / "quotaline"
+    status_line = settings.get("statusLine") or {}
+    hooks = [
+        entry
+        for group in (settings.get("hooks") or {}).get("UserPromptSubmit") or []
+        for entry in group.get("hooks") or []
+    ]
+    problems = []
+    if status_line.get("type") != "command" or status_line.get("command") != f"{launcher} statusline":
+        problems.append(f"statusLine is {status_line!r}, expected the command '{launcher} statusline'")
+    if not any(h.get("command") == f"{launcher} hook user-prompt-submit" for h in hooks):
+        problems.append(f"no UserPromptSubmit hook '{launcher} hook user-prompt-submit' in {hooks!r}")
+    if not os.access(launcher, os.X_OK):
+        problems.append(f"the launcher {launcher} is missing or not executable")
+    if problems:
+        text = "\n".join(problems)
+        pytest.fail(f"install.sh wrote unexpected settings:\n{text}\n{output}", pytrace=False)
+    seed_claude_json(home, workdir)
+    return Installed(home, workdir, launcher, settings, output, seconds)
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeAnthropic]:
+    fake = FakeAnthropic(five_hour=0.42, seven_day=0.17)
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def scenario(
+    tools: Tools, installed: Installed, fake_api: FakeAnthropic, tmp_path: Path
+) -> Iterator[Scenario]:
+    home = installed.home
+    env = clean_env(
+        home,
+        PATH=f"{home / '.local' / 'bin'}:{os.environ.get('PATH', '/usr/local/bin:/usr/bin:/bin')}",
+        TERM="xterm-256color",
+        ANTHROPIC_BASE_URL=fake_api.base_url,
+        CLAUDE_CODE_OAUTH_TOKEN=FAKE_OAUTH_TOKEN,
+        DISABLE_AUTOUPDATER="1",
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
+        DISABLE_TELEMETRY="1",
+        DISABLE_ERROR_REPORTING="1",
+        # quotaline's refresher reads the usage endpoints: keep it on loopback too
+        QUOTALINE_API_BASE=fake_api.base_url,
+        QUOTALINE_CLAUDE_AI_BASE=fake_api.base_url,
+    )
+    claude = TmuxClaude(tools.tmux, tools.claude, installed.workdir, env, tmp_path, COLS, ROWS)
+    claude.start()
+    try:
+        yield Scenario(installed, fake_api, claude, env, tools.version)
+    finally:
+        claude.stop()
+
+
+# ----------------------------------------------------------------------------------- the test
+
+
+def test_status_line_and_warning_in_real_claude_code(scenario: Scenario) -> None:
+    s = scenario
+    s.mark(f"install.sh took {s.installed.seconds:.1f}s; claude started")
+    s.wait_for("Claude Code's prompt box", prompt_ready)
+    s.mark("prompt box")
+
+    # Turn 1 at 42%: the status line redraws after the turn with quotaline's line.
+    s.submit(1)
+    s.wait_for("the reply to turn 1", lambda screen: f"{REPLY_PREFIX}1" in screen)
+    s.mark("turn 1 replied")
+    screen = s.wait_for(
+        "quotaline's status line with '5h 42%' and '7d 17%' after the turn at 42%",
+        lambda screen: bool(rows_with(screen, "5h 42%", "7d 17%")),
+    )
+    s.mark("status line 42%")
+    row_42 = rows_with(screen, "5h 42%")[0]
+
+    # Turn 2 at 93%: the status line follows.
+    s.fake.set_utilization(0.93)
+    s.submit(2)
+    s.wait_for("the reply to turn 2", lambda screen: f"{REPLY_PREFIX}2" in screen)
+    s.mark("turn 2 replied")
+    screen = s.wait_for(
+        "quotaline's status line with '5h 93%' after the turn at 93%",
+        lambda screen: bool(rows_with(screen, "5h 93%", "7d 17%")),
+    )
+    s.mark("status line 93%")
+    row_93 = rows_with(screen, "5h 93%")[0]
+
+    # Turn 3: quotaline's UserPromptSubmit hook warns before the prompt goes out.
+    s.submit(3)
+    screen = s.wait_for(
+        "quotaline's warning 'UserPromptSubmit says: 5-hour window at 93%' after the third prompt",
+        lambda screen: bool(rows_with(screen, "UserPromptSubmit says: 5-hour window at 93%")),
+    )
+    s.mark("hook warning")
+    hook_row = rows_with(screen, "UserPromptSubmit says: 5-hour window at 93%")[0]
+    clock = time.strftime("%H:%M", time.gmtime(s.fake.reset_5h))  # claude runs with TZ=UTC
+    wanted = re.compile(
+        rf"UserPromptSubmit says: 5-hour window at 93%, resets {clock} \(in [0-9]+h(?:[0-9]+m)?\)"
+    )
+    if not wanted.search(hook_row):
+        s.fail(f"the hook row {hook_row!r} does not match {wanted.pattern!r}")
+    s.wait_for("the reply to turn 3", lambda screen: f"{REPLY_PREFIX}3" in screen)
+    s.mark("turn 3 replied")
+
+    print(f"\nClaude Code {s.version}; timings (s since claude started): {s.timings}")
+    print(f"status line after 42%: {row_42.strip()}")
+    print(f"status line after 93%: {row_93.strip()}")
+    print(f"hook row:              {hook_row.strip()}")
+    print("last screen:\n" + s.claude.screen())
+    print(s.fake.log_text())
