@@ -1,0 +1,329 @@
+"""One transcript line in, usage entries out, accepting exactly what ccusage 20.0.24 accepts.
+
+Parity with ccusage's ``claude daily --json`` is the contract (``tests/ledger/test_ccusage_parity.py``
+runs the real binary), so the rules below copy its observed behaviour, quirks included:
+
+* only lines holding the raw bytes ``"usage":{`` are considered (compact JSON, as Claude Code writes);
+* the line must be one JSON object, UTF-8, no BOM, no NaN, and no ``null`` on any of ccusage's
+  non-nullable keys anywhere in the line (``message.usage.iterations[].model`` excepted);
+* either ``{timestamp, message: {usage, model?, id?}, version?, sessionId?, requestId?, isSidechain?,
+  costUSD?}`` or an agent progress line ``{sessionId?, data: {message: {timestamp, message, ...}}}``;
+* ``timestamp`` is ``YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM)``; ``version`` starts with ``N.N.N``; ids,
+  session and model must not be empty strings; token counts are JSON integers in u64;
+* ``cache_creation`` (object) wins over ``cache_creation_input_tokens``; ``speed: "fast"`` appends
+  ``-fast`` to the model; ``<synthetic>`` and missing models count in totals but under no model;
+* each ``advisor_message`` in ``message.usage.iterations`` is one more entry under its own model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+USAGE_MARKER = b'"usage":{'
+USER_MARKER = b'"type":"user"'
+TOOL_RESULT_MARKER = b'"tool_use_id"'
+ADVISOR_MARKER = b'"advisor_message"'
+BOM = b"\xef\xbb\xbf"
+U64_MAX = 2**64 - 1
+SYNTHETIC = "<synthetic>"
+
+_NULL_KEYS = (
+    "id|cwd|model|speed|costUSD|version|sessionId|requestId|isApiErrorMessage"
+    "|cache_read_input_tokens|cache_creation_input_tokens"
+)
+_NULL_RE = re.compile(rb'"(' + _NULL_KEYS.encode() + rb')"[ \t\r\n]*:[ \t\r\n]*null')
+_TS_RE = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{3})?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_SEMVER_RE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]")
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+class Rejected(Exception):
+    """The line is not a usage entry ccusage would count."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise Rejected(name)
+
+
+_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+@dataclass(slots=True)
+class Entry:
+    """One usage record, before deduplication. ``ts_ms`` is epoch milliseconds."""
+
+    ts_ms: int
+    model: str  # "" when missing; "<synthetic>" kept as is
+    message_id: str | None
+    request_id: str | None
+    session_id: str | None  # from the line; the caller falls back to the path
+    is_sidechain: bool
+    has_speed: bool
+    input_tokens: int
+    output_tokens: int
+    cache_creation: int
+    cache_read: int
+    cwd: str | None
+
+    @property
+    def total(self) -> int:
+        return self.input_tokens + self.output_tokens + self.cache_creation + self.cache_read
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def parse_timestamp_ms(value: Any) -> int | None:
+    """Epoch milliseconds for ccusage's accepted timestamp shapes, None for anything else."""
+    if not isinstance(value, str):
+        return None
+    m = _TS_RE.fullmatch(value)
+    if m is None:
+        return None
+    y, mo, d, h, mi, s = (int(m.group(i)) for i in range(1, 7))
+    if not (1 <= mo <= 12 and h < 24 and mi < 60 and s < 60):
+        return None
+    dim = 29 if mo == 2 and _is_leap(y) else _DAYS_IN_MONTH[mo - 1]
+    if not 1 <= d <= dim:
+        return None
+    frac = m.group(7)
+    ms = int(frac[1:]) if frac else 0
+    tz = m.group(8)
+    offset = 0
+    if tz != "Z":
+        oh, om = int(tz[1:3]), int(tz[4:6])
+        if oh > 23 or om > 59:
+            return None
+        offset = (oh * 3600 + om * 60) * (1 if tz[0] == "+" else -1)
+    secs = _days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset
+    return secs * 1000 + ms
+
+
+def _u64(value: Any) -> int:
+    if type(value) is not int or not 0 <= value <= U64_MAX:
+        raise Rejected("token count")
+    return value
+
+
+def _opt_u64(usage: dict[str, Any], key: str) -> int:
+    return _u64(usage[key]) if key in usage else 0
+
+
+def _opt_str(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Rejected(key)
+    return value
+
+
+def _usage_counts(usage: Any) -> tuple[int, int, int, int, str | None]:
+    """(input, output, cache creation, cache read, speed) of a TokenUsageRaw object."""
+    if not isinstance(usage, dict):
+        raise Rejected("usage")
+    inp = _u64(usage.get("input_tokens"))
+    out = _u64(usage.get("output_tokens"))
+    creation = _opt_u64(usage, "cache_creation_input_tokens")
+    read = _opt_u64(usage, "cache_read_input_tokens")
+    detail = usage.get("cache_creation")
+    if detail is not None:
+        if not isinstance(detail, dict):
+            raise Rejected("cache_creation")
+        creation = _opt_u64(detail, "ephemeral_5m_input_tokens") + _opt_u64(detail, "ephemeral_1h_input_tokens")
+    speed = usage.get("speed")
+    if speed is not None and speed not in ("standard", "fast"):
+        raise Rejected("speed")
+    return inp, out, creation, read, speed
+
+
+def _message_fields(message: Any) -> tuple[Any, str | None, str | None]:
+    if not isinstance(message, dict) or "usage" not in message:
+        raise Rejected("message")
+    return message["usage"], _opt_str(message, "model"), _opt_str(message, "id")
+
+
+def _shape(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str | None, str | None]:
+    """(record holding timestamp/requestId/isSidechain, message, version, sessionId) for either shape."""
+    try:
+        if not isinstance(obj.get("timestamp"), str):
+            raise Rejected("timestamp")
+        _message_fields(obj.get("message"))
+        _check_record(obj)
+        return obj, obj["message"], _opt_str(obj, "version"), _opt_str(obj, "sessionId")
+    except Rejected:
+        data = obj.get("data")
+        inner = data.get("message") if isinstance(data, dict) else None
+        if not isinstance(inner, dict) or not isinstance(inner.get("timestamp"), str):
+            raise
+        _message_fields(inner.get("message"))
+        _check_record(inner)
+        return inner, inner["message"], None, _opt_str(obj, "sessionId")
+
+
+def _check_record(record: dict[str, Any]) -> None:
+    _opt_str(record, "requestId")
+    side = record.get("isSidechain")
+    if side is not None and not isinstance(side, bool):
+        raise Rejected("isSidechain")
+    cost = record.get("costUSD")
+    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, (int, float))):
+        raise Rejected("costUSD")
+
+
+def _nulls_allowed(line: bytes, message: dict[str, Any]) -> bool:
+    """ccusage drops lines with null on its non-nullable keys, except iterations[].model."""
+    hits = _NULL_RE.findall(line)
+    if not hits:
+        return True
+    if any(key != b"model" for key in hits):
+        return False
+    usage = message.get("usage")
+    iterations = usage.get("iterations") if isinstance(usage, dict) else None
+    if not isinstance(iterations, list):
+        return False
+    exempt = sum(1 for it in iterations if isinstance(it, dict) and "model" in it and it["model"] is None)
+    return len(hits) <= exempt
+
+
+def _advisors(obj: dict[str, Any]) -> list[tuple[str, tuple[int, int, int, int, str | None]]]:
+    message = obj.get("message")
+    usage = message.get("usage") if isinstance(message, dict) else None
+    iterations = usage.get("iterations", []) if isinstance(usage, dict) else None
+    if not isinstance(iterations, list):
+        return []
+    found = []
+    try:
+        for it in iterations:
+            if not isinstance(it, dict) or not isinstance(it.get("type"), str):
+                return []
+            model = it.get("model")
+            if model is not None and not isinstance(model, str):
+                return []
+            counts = _usage_counts(it)
+            if it["type"] == "advisor_message" and model:
+                found.append((model, counts))
+    except Rejected:
+        return []
+    return found
+
+
+def parse_usage_line(line: bytes) -> list[Entry]:
+    """Entries ccusage would count from one line that holds the usage marker; raises Rejected."""
+    if line.startswith(BOM):
+        raise Rejected("bom")
+    try:
+        obj = _decoder.decode(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise Rejected("json") from exc
+    if not isinstance(obj, dict):
+        raise Rejected("not an object")
+    record, message, version, session = _shape(obj)
+    if b"null" in line and not _nulls_allowed(line, message):
+        raise Rejected("null")
+    ts_ms = parse_timestamp_ms(record["timestamp"])
+    if ts_ms is None:
+        raise Rejected("timestamp")
+    usage, model, message_id = _message_fields(message)
+    request_id = _opt_str(record, "requestId")
+    if version is not None and _SEMVER_RE.match(version) is None:
+        raise Rejected("version")
+    if session == "" or request_id == "" or message_id == "" or model == "":
+        raise Rejected("empty id")
+    inp, out, creation, read, speed = _usage_counts(usage)
+    side = record.get("isSidechain") is True
+    cwd = obj.get("cwd")
+    cwd = cwd if isinstance(cwd, str) else None
+    name = model or ""
+    if speed == "fast" and name and name != SYNTHETIC:
+        name += "-fast"
+    entries = [
+        Entry(ts_ms, name, message_id, request_id, session, side, speed is not None, inp, out, creation, read, cwd)
+    ]
+    if ADVISOR_MARKER in line:
+        for index, (adv_model, (a_in, a_out, a_cc, a_cr, a_speed)) in enumerate(_advisors(obj)):
+            adv_id = f"{message_id}:advisor:{index}" if message_id is not None else None
+            entries.append(
+                Entry(ts_ms, adv_model, adv_id, request_id, session, side, a_speed is not None,
+                      a_in, a_out, a_cc, a_cr, cwd)
+            )
+    return entries
+
+
+@dataclass(slots=True)
+class Prompt:
+    """A prompt the user typed: what "a turn" means in "about M turns like your average"."""
+
+    ts_ms: int
+    uuid: str | None
+    session_id: str | None
+    cwd: str | None
+
+
+def parse_prompt_line(line: bytes) -> Prompt | None:
+    """A typed user prompt, or None (tool results, meta lines, commands, subagent prompts)."""
+    try:
+        obj = json.loads(line)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(obj, dict) or obj.get("type") != "user":
+        return None
+    if obj.get("isSidechain") is True or obj.get("isMeta") is True or obj.get("isCompactSummary") is True:
+        return None
+    message = obj.get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, list):
+        texts = [c.get("text") for c in content if isinstance(c, dict) and c.get("type") == "text"]
+        if any(isinstance(c, dict) and c.get("type") == "tool_result" for c in content):
+            return None
+        content = next((t for t in texts if isinstance(t, str)), None)
+    if not isinstance(content, str) or content.lstrip().startswith(("<command-", "<local-command")):
+        return None
+    ts = parse_timestamp_ms(obj.get("timestamp"))
+    if ts is None:
+        return None
+    uuid = obj.get("uuid")
+    session = obj.get("sessionId")
+    cwd = obj.get("cwd")
+    return Prompt(
+        ts,
+        uuid if isinstance(uuid, str) else None,
+        session if isinstance(session, str) and session else None,
+        cwd if isinstance(cwd, str) else None,
+    )
+
+
+_FAMILY_SKIP = frozenset({"claude", "anthropic", "us", "eu", "apac", "global", "fast", "latest", "v1", "v2"})
+
+
+def model_family(model: str) -> str | None:
+    """``claude-opus-4-6`` -> ``opus``; ``claude-3-5-sonnet-20241022`` -> ``sonnet``; None when unknown.
+
+    Families are the lower-case words that name a model line in Anthropic ids (opus, sonnet, haiku,
+    fable, ...). Ids without ``claude`` (gateways, other vendors) and ``<synthetic>`` give None.
+    """
+    if not model or model == SYNTHETIC:
+        return None
+    lowered = model.lower()
+    if "claude" not in lowered:
+        return None
+    tail = lowered[lowered.index("claude") + len("claude"):]
+    for part in re.split(r"[-_.:/@\s]+", tail):
+        if part and part.isalpha() and part not in _FAMILY_SKIP:
+            return part
+    return None

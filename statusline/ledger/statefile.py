@@ -1,0 +1,48 @@
+"""Where the ledger keeps its files, and how it writes them (private, atomic)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from statusline import paths
+
+
+def ledger_dir(state_dir: Path | None = None) -> Path:
+    """``<user_state_dir>/ledger`` (0700), or ``state_dir`` itself when given (tests)."""
+    path = Path(state_dir) if state_dir is not None else Path(paths.user_state_dir()) / "ledger"
+    if state_dir is None:
+        paths.ensure_private_dir(str(path.parent))
+    paths.ensure_private_dir(str(path))
+    return path
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Readers never lock: they see the old file or the new one, never half of one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    write_bytes_atomic(path, json.dumps(data, separators=(",", ":")).encode())
+
+
+def read_json(path: Path) -> Any:
+    """The document, or None when missing or unreadable (it is rebuilt, never trusted blindly)."""
+    try:
+        with open(path, "rb") as fh:
+            return json.loads(fh.read())
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,184 @@
+"""``update_ledger``: bring the ledger up to date with the transcripts. Refresher or on demand only.
+
+Files in the ledger dir (0600, dir 0700): ``index.json`` (read positions, the only thing a run with
+no change reads), ``store.json`` (aggregates + recent dedup records, one file so they never
+disagree), ``archive-YYYY-MM.bin`` (sorted 64-bit hashes of older response keys) and
+``ledger.lock`` (``filelock``; one writer at a time, readers never lock).
+
+Write order: store, archive, index. A crash before the index is written makes the next run read the
+same bytes again, and the store already knows those responses, so nothing counts twice (the new
+archive hashes travel inside the store until they are merged into their month file).
+"""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import filelock
+
+from statusline.ledger.dedup import Dedup, month_of_minute
+from statusline.ledger.index import FileIndex, still_prefix
+from statusline.ledger.roots import Transcript, default_roots, resolve_roots, walk
+from statusline.ledger.scan import LedgerStats, Scanner
+from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
+from statusline.ledger.store import COARSE_DAYS, load_store
+
+RECENT_DEDUP_DAYS = 2
+DEDUP_CAP = 60_000
+LOCK_FILE = "ledger.lock"
+ARCHIVE_PREFIX = "archive-"
+
+
+def _archive_path(directory: Path, month: str) -> Path:
+    return directory / f"{ARCHIVE_PREFIX}{month}.bin"
+
+
+def _archived_months(directory: Path) -> list[str]:
+    return [p.name[len(ARCHIVE_PREFIX) : -4] for p in directory.glob(f"{ARCHIVE_PREFIX}*.bin")]
+
+
+def _read_archive(directory: Path, month: str) -> array.array[int]:
+    arr = array.array("Q")
+    try:
+        arr.frombytes(_archive_path(directory, month).read_bytes())
+    except (OSError, ValueError):
+        return array.array("Q")
+    return arr
+
+
+def _merge_archive(directory: Path, pending: dict[str, list[int]]) -> None:
+    for month, hashes in pending.items():
+        if not hashes:
+            continue
+        merged = set(_read_archive(directory, month))
+        merged.update(int(h) for h in hashes)
+        write_bytes_atomic(_archive_path(directory, month), array.array("Q", sorted(merged)).tobytes())
+
+
+def _prune_archive(directory: Path, now_minute: int) -> None:
+    oldest = month_of_minute(now_minute - COARSE_DAYS * 1440)
+    for month in _archived_months(directory):
+        if month < oldest:
+            with contextlib.suppress(OSError):
+                _archive_path(directory, month).unlink()
+
+
+def _plan(
+    transcripts: list[Transcript], index: FileIndex, stats: LedgerStats
+) -> list[tuple[Transcript, int, int, int]]:
+    """(file, start offset, skip id-less lines up to this ms, newest ms seen) for files to read."""
+    work = []
+    for t in transcripts:
+        st = t.stat
+        old = index.files.get(t.path)
+        if old is None:
+            stats.files_new += 1
+            work.append((t, 0, 0, 0))
+        elif (old.dev, old.ino) != (st.st_dev, st.st_ino):
+            stats.files_replaced += 1
+            work.append((t, 0, old.max_ts_ms, 0))
+        elif old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+            stats.files_unchanged += 1
+        elif st.st_size < old.offset:
+            stats.files_truncated += 1
+            work.append((t, 0, old.max_ts_ms, 0))
+        else:
+            try:
+                fd = os.open(t.path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                same = still_prefix(fd, old)
+            finally:
+                os.close(fd)
+            if same:
+                stats.files_grown += 1
+                work.append((t, old.offset, 0, old.max_ts_ms))
+            else:
+                stats.files_truncated += 1
+                work.append((t, 0, old.max_ts_ms, 0))
+    return work
+
+
+def _deleted(index: FileIndex, roots: Iterable[Path], seen: set[str]) -> list[str]:
+    prefixes = tuple(os.path.join(str(r), "projects") + os.sep for r in roots)
+    return [p for p in index.files if p.startswith(prefixes) and p not in seen]
+
+
+def update_ledger(
+    roots: list[Path] | None = None,
+    state_dir: Path | None = None,
+    *,
+    now: float | None = None,
+    lock_timeout: float = 30.0,
+    dedup_cap: int = DEDUP_CAP,
+) -> LedgerStats:
+    """Read what was appended to the transcripts since the last run; the run's statistics.
+
+    ``roots``: Claude config dirs (or their ``projects/`` dirs); default as ccusage finds them.
+    ``state_dir``: where the ledger lives; default ``<user_state_dir>/ledger``.
+    """
+    started = time.perf_counter()
+    directory = ledger_dir(state_dir)
+    root_paths = resolve_roots(roots) if roots is not None else default_roots()
+    stats = LedgerStats(roots=len(root_paths))
+    lock = filelock.FileLock(str(directory / LOCK_FILE), mode=0o600)
+    try:
+        lock.acquire(timeout=lock_timeout)
+    except filelock.Timeout:
+        stats.busy = True
+        return stats
+    try:
+        _update(directory, root_paths, stats, time.time() if now is None else now, dedup_cap)
+    finally:
+        lock.release()
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _update(directory: Path, root_paths: list[Path], stats: LedgerStats, now: float, dedup_cap: int) -> None:
+    index = FileIndex.load(directory)
+    transcripts = [t for root in root_paths for t in walk(root)]
+    transcripts.sort(key=lambda t: t.path)  # ccusage's order, so ties resolve the same way
+    stats.files_seen = len(transcripts)
+    work = _plan(transcripts, index, stats)
+    gone = _deleted(index, root_paths, {t.path for t in transcripts})
+    stats.files_deleted = len(gone)
+    if not work and not gone:
+        return
+    for path in gone:
+        # The tokens stay: they were sent. Claude Code deletes old transcripts on its own.
+        del index.files[path]
+
+    now_minute = int(now // 60)
+    if work:
+        store = load_store(directory)
+        _merge_archive(directory, store.archive_pending)
+        store.archive_pending = {}
+        store.prune(now_minute)
+        dedup = Dedup(
+            cap=dedup_cap,
+            archive_loader=lambda month: _read_archive(directory, month),
+            archived_months=_archived_months(directory),
+        )
+        dedup.restore(store.dedup_state)
+        scanner = Scanner(store, dedup, stats)
+        for t, start, skip_before, newest in work:
+            state = scanner.read(t, start, skip_before, newest)
+            if state is None:
+                index.files.pop(t.path, None)
+            else:
+                index.files[t.path] = state
+        store.dedup_state, evicted = dedup.export(now_minute - RECENT_DEDUP_DAYS * 1440)
+        store.archive_pending = evicted
+        store.save(directory)
+        _merge_archive(directory, evicted)
+        _prune_archive(directory, now_minute)
+    for name in ("malformed", "entries", "duplicates", "prompts", "bytes_read"):
+        index.counters[name] = index.counters.get(name, 0) + int(getattr(stats, name))
+    index.save(directory)
