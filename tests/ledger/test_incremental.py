@@ -1,0 +1,255 @@
+"""The ledger reads each byte once, and still counts each response once when files change under it."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+
+from ledger_helpers import asst, prompt, write
+
+from statusline.ledger import update_ledger
+from statusline.ledger.store import load_store
+from statusline.ledger.update import RECENT_DEDUP_DAYS
+
+NOW = time.time()
+T = NOW - 3600
+
+
+def totals(state: Path) -> dict[str, tuple[int, int, int, int]]:
+    return {
+        m: (t.input, t.output, t.cache_creation, t.cache_read)
+        for m, t in load_store(state).all_time_by_model().items()
+        if m
+    }
+
+
+def output(state: Path, model: str = "claude-opus-4-6") -> int:
+    return totals(state).get(model, (0, 0, 0, 0))[1]
+
+
+def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
+    root = tmp_path / "claude"
+    state = tmp_path / "state"
+    return root, state, root / "projects" / "-work-p1" / "s1.jsonl"
+
+
+def test_second_run_reads_only_appended_bytes(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    write(f, [asst("m1", "r1", ts=T, out=10), asst("m2", "r2", ts=T + 5, out=20)])
+    first = update_ledger([root], state, now=NOW)
+    assert (first.files_new, first.entries, first.bytes_read) == (1, 2, f.stat().st_size)
+    size = f.stat().st_size
+    write(f, [asst("m3", "r3", ts=T + 10, out=40)])
+    second = update_ledger([root], state, now=NOW)
+    assert second.files_grown == 1
+    assert second.bytes_read == f.stat().st_size - size
+    assert second.entries == 1
+    assert output(state) == 70
+
+
+def test_no_change_touches_nothing(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    write(f, [asst("m1", "r1", ts=T, out=10)])
+    update_ledger([root], state, now=NOW)
+    before = {p.name: p.stat().st_mtime_ns for p in state.iterdir()}
+    again = update_ledger([root], state, now=NOW)
+    assert (again.files_unchanged, again.bytes_read, again.entries) == (1, 0, 0)
+    assert {p.name: p.stat().st_mtime_ns for p in state.iterdir()} == before
+    assert output(state) == 10
+
+
+def test_half_written_line_waits_for_its_newline(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    whole = asst("m2", "r2", ts=T + 5, out=20).encode()
+    write(f, [asst("m1", "r1", ts=T, out=10), whole[:50]], newline=False)
+    first = update_ledger([root], state, now=NOW)
+    assert (first.entries, first.partial_pending, first.malformed) == (1, 1, 0)
+    with open(f, "ab") as fh:
+        fh.write(whole[50:] + b"\n")
+    second = update_ledger([root], state, now=NOW)
+    assert (second.entries, second.malformed) == (1, 0)
+    assert output(state) == 30
+
+
+def test_streaming_duplicate_in_later_append_keeps_the_largest(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    write(f, [asst("m1", "r1", ts=T, out=1, cr=1000)])
+    update_ledger([root], state, now=NOW)
+    write(f, [asst("m1", "r1", ts=T + 1, out=300, cr=1000), asst("m1", "r1", ts=T + 2, out=5, cr=1000)])
+    second = update_ledger([root], state, now=NOW)
+    assert (second.replaced_by_larger, second.duplicates, second.entries) == (1, 1, 0)
+    assert totals(state)["claude-opus-4-6"] == (1, 300, 0, 1000)
+
+
+def test_truncated_file_is_read_again_without_double_counting(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    keep = asst("m1", "r1", ts=T, out=10)
+    write(f, [keep, asst("m2", "r2", ts=T + 5, out=20), asst("m3", "r3", ts=T + 6, out=40)])
+    update_ledger([root], state, now=NOW)
+    write(f, [keep, asst("m4", "r4", ts=T + 9, out=100)], mode="wb")
+    assert f.stat().st_size < 3 * len(keep)
+    second = update_ledger([root], state, now=NOW)
+    assert second.files_truncated == 1
+    assert (second.entries, second.duplicates) == (1, 1)
+    assert output(state) == 170  # what was sent stays sent
+
+
+def test_rewritten_and_regrown_past_the_old_offset_is_noticed(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    write(f, [asst("m1", "r1", ts=T, out=10)])
+    update_ledger([root], state, now=NOW)
+    ino = f.stat().st_ino
+    write(f, [asst("m5", "r5", ts=T + 1, out=7, content=[{"type": "text", "text": "y" * 500}]),
+              asst("m6", "r6", ts=T + 2, out=9)], mode="r+b")  # same inode, larger, other bytes
+    assert f.stat().st_ino == ino
+    second = update_ledger([root], state, now=NOW)
+    assert second.files_truncated == 1
+    assert output(state) == 26
+
+
+def test_replaced_by_a_new_inode(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    lines = [asst("m1", "r1", ts=T, out=10), asst(None, None, ts=T + 1, out=3)]
+    write(f, lines)
+    update_ledger([root], state, now=NOW)
+    tmp = f.with_suffix(".tmp")
+    write(tmp, [*lines, asst("m2", "r2", ts=T + 5, out=20)], mode="wb")
+    os.replace(tmp, f)
+    second = update_ledger([root], state, now=NOW)
+    assert second.files_replaced == 1
+    # m1 is known by id; the id-less line is not newer than what we had read: both skipped.
+    assert (second.entries, second.duplicates) == (1, 2)
+    assert output(state) == 33
+
+
+def test_deleted_file_leaves_its_tokens(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    write(f, [asst("m1", "r1", ts=T, out=10)])
+    update_ledger([root], state, now=NOW)
+    f.unlink()
+    second = update_ledger([root], state, now=NOW)
+    assert second.files_deleted == 1
+    assert output(state) == 10
+    write(f, [asst("m1", "r1", ts=T, out=10)])  # the same response again: still one
+    third = update_ledger([root], state, now=NOW)
+    assert (third.files_new, third.duplicates) == (1, 1)
+    assert output(state) == 10
+
+
+def test_resumed_copy_in_a_new_file_counts_once(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    old = [asst("m1", "r1", ts=T, out=10), asst("m2", "r2", ts=T + 5, out=20)]
+    write(f, old)
+    update_ledger([root], state, now=NOW)
+    copy = f.with_name("s2.jsonl")
+    write(copy, [*[line.replace('"s1"', '"s2"') for line in old], asst("m3", "r3", ts=T + 60, out=5, session="s2")])
+    second = update_ledger([root], state, now=NOW)
+    assert (second.entries, second.duplicates) == (1, 2)
+    assert output(state) == 35
+
+
+def test_old_responses_are_still_recognised_from_the_archive(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    old_t = NOW - (RECENT_DEDUP_DAYS + 3) * 86400
+    write(f, [asst("m1", "r1", ts=old_t, out=10), asst("m2", None, ts=old_t, out=20)])
+    update_ledger([root], state, now=NOW)
+    assert list(state.glob("archive-*.bin")), "old records should have moved to the archive"
+    write(f.with_name("s2.jsonl"), [asst("m1", "r1", ts=old_t, out=10, session="s2"),
+                                    asst("m2", None, ts=old_t, out=20)])
+    second = update_ledger([root], state, now=NOW)
+    assert (second.entries, second.duplicates) == (0, 2)
+    assert output(state) == 30
+
+
+def test_bounded_dedup_memory_still_dedups_copies(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    lines = [asst(f"m{i}", f"r{i}", ts=T + i, out=1) for i in range(50)]
+    write(f, lines)
+    write(f.with_name("s2.jsonl"), lines)  # a full copy, read after 50 other records
+    stats = update_ledger([root], state, now=NOW, dedup_cap=10)
+    assert (stats.entries, stats.duplicates) == (50, 50)
+    assert output(state) == 50
+
+
+def test_sidechain_replay_across_runs(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    sub = f.parent / "s1" / "subagents" / "agent-a.jsonl"
+    write(sub, [asst("m1", "r-side", ts=T, out=50, side=True)])
+    update_ledger([root], state, now=NOW)
+    assert output(state) == 50
+    write(f, [asst("m1", "r1", ts=T, out=10)])  # the parent copy wins, whatever its total
+    update_ledger([root], state, now=NOW)
+    assert output(state) == 10
+    write(sub, [asst("m1", "r-side2", ts=T + 1, out=70, side=True)])
+    update_ledger([root], state, now=NOW)
+    assert output(state) == 10
+
+
+def test_malformed_and_binary_lines_are_counted_not_fatal(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    write(f, [
+        b"\x00\x01\xff\xfe garbage",
+        b'{"type":"assistant","message":{"usage":{"input_tokens":',
+        b"\xef\xbb\xbf" + asst("m0", "r0", ts=T, out=99).encode(),
+        asst("m1", "r1", ts=T, out=10),
+        b"",
+        b"   ",
+        os.urandom(3000).replace(b"\n", b""),
+    ])
+    stats = update_ledger([root], state, now=NOW)
+    assert stats.entries == 1
+    assert stats.malformed >= 4
+    assert output(state) == 10
+
+
+def test_prompts_count_turns_once(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    write(f, [prompt("fix it", ts=T, uuid="p1"), prompt("<command-name>/clear</command-name>", ts=T, uuid="p2"),
+              prompt("meta", ts=T, uuid="p3", isMeta=True), asst("m1", "r1", ts=T + 1, out=10)])
+    write(f.with_name("s2.jsonl"), [prompt("fix it", ts=T, uuid="p1", session="s2")])
+    stats = update_ledger([root], state, now=NOW)
+    assert stats.prompts == 1
+
+
+def test_state_files_are_private(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    write(f, [asst("m1", "r1", ts=T, out=10)])
+    update_ledger([root], state, now=NOW)
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    files = [p for p in state.iterdir() if p.is_file()]
+    assert {p.name for p in files} >= {"index.json", "store.json", "ledger.lock"}
+    for p in files:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
+
+
+def test_roots_from_claude_config_dir_list(tmp_path: Path, monkeypatch: object) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    a, b = tmp_path / "a", tmp_path / "b"
+    write(a / "projects" / "-p" / "s1.jsonl", [asst("m1", "r1", ts=T, out=10)])
+    write(b / "projects" / "-q" / "s2.jsonl", [asst("m2", "r2", ts=T, out=20, session="s2")])
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", f"{a}, {b / 'projects'},{tmp_path / 'missing'}")
+    state = tmp_path / "state"
+    stats = update_ledger(None, state, now=NOW)
+    assert (stats.roots, stats.entries) == (2, 2)
+    store = load_store(state)
+    assert sorted(store.roots()) == sorted([str(a), str(b)])
+
+
+def test_queries_by_time_family_and_project(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    write(f, [asst("m1", "r1", ts=T, out=10), asst("m2", "r2", ts=T + 600, model="claude-sonnet-4-5", out=20)])
+    write(root / "projects" / "-work-p2" / "s9.jsonl",
+          [asst("m3", "r3", ts=T + 1200, out=40, session="s9", cwd="/work/p2")])
+    update_ledger([root], state, now=NOW)
+    store = load_store(state)
+    by = store.tokens(T - 60, T + 3600, by=("family", "project"))
+    assert {k: v.output for k, v in by.items()} == {
+        ("opus", "-work-p1"): 10, ("sonnet", "-work-p1"): 20, ("opus", "-work-p2"): 40,
+    }
+    early = store.tokens(T - 60, T + 300, by=("family",))
+    assert {k: v.output for k, v in early.items()} == {("opus",): 10}
+    assert store.cwd[(str(root), "-work-p2")] == "/work/p2"
