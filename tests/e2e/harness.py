@@ -561,5 +561,20 @@ def prompt_ready(screen: str) -> bool:
     return any(row.startswith("❯") for row in screen.splitlines())
 
 
+def status_area(screen: str) -> list[str]:
+    """The non-blank rows under the prompt box: Claude Code's status line (ours) and its mode row.
+
+    The box is the last row starting with ``❯`` framed by two rows of ``─``."""
+    rows = [row.rstrip() for row in screen.splitlines()]
+    prompts = [i for i, row in enumerate(rows) if row.startswith("❯")]
+    if not prompts:
+        return []
+    below = rows[prompts[-1] + 1 :]
+    for i, row in enumerate(below):
+        if row.startswith("───"):
+            return [r for r in below[i + 1 :] if r.strip()]
+    return []
+
+
 def tail(text: str, limit: int = 4000) -> str:
     return text if len(text) <= limit else "...\n" + text[-limit:]

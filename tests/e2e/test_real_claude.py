@@ -41,6 +41,7 @@ from .harness import (
     rows_with,
     run_installer,
     seed_claude_json,
+    status_area,
     tail,
 )
 
@@ -97,9 +98,12 @@ class Scenario:
         parts = [
             f"Claude Code {self.version}; HOME={home}; timings: {self.timings}",
             "----- last screen:\n" + self.claude.screen(),
+            "----- rows under the prompt box (the status line): "
+            + repr(status_area(self.claude.last_screen)),
             "----- fake API requests:\n" + self.fake.log_text(),
             "----- ~/.claude/settings.json (written by install.sh):\n"
             + json.dumps(self.installed.settings, indent=2),
+            "----- install.sh:\n" + self.installed.output,
             "----- quotaline state dir:\n" + _state_dir_listing(home),
             "----- the launcher run by hand:\n" + self._launcher_by_hand(),
         ]
@@ -169,6 +173,16 @@ class Scenario:
                     self.claude.send_key("Enter")  # the first Enter arrived while the box was busy
                 retried = True
             time.sleep(0.25)
+
+
+def _refresher_summary(home: Path) -> str:
+    """What quotaline's background refresher recorded (its ``refresh`` and ``errors`` keys)."""
+    snapshot = home / ".local" / "state" / "quotaline" / "snapshot-default.json"
+    try:
+        data = json.loads(snapshot.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"no snapshot ({exc})"
+    return json.dumps({"refresh": data.get("refresh"), "errors": data.get("errors")}, sort_keys=True)
 
 
 def _state_dir_listing(home: Path) -> str:
@@ -275,22 +289,38 @@ def scenario(
 # ----------------------------------------------------------------------------------- the test
 
 
+def _status_rows(screen: str, *needles: str) -> list[str]:
+    return [row for row in status_area(screen) if all(n in row for n in needles)]
+
+
 def test_status_line_and_warning_in_real_claude_code(scenario: Scenario) -> None:
     s = scenario
     s.mark(f"install.sh took {s.installed.seconds:.1f}s; claude started")
     s.wait_for("Claude Code's prompt box", prompt_ready)
     s.mark("prompt box")
+    # Before any reply quotaline already draws something (Claude Code runs it at start-up). Only
+    # noted, not required: it also tells that the input box is live before we type.
+    try:
+        screen = s.claude.wait_for(
+            "quotaline at start-up", lambda sc: bool(_status_rows(sc, "quotaline")), 20
+        )
+        startup_row = _status_rows(screen, "quotaline")[0]
+    except E2EFailure:
+        startup_row = (
+            f"(no quotaline row under the prompt box after 20 s: {status_area(s.claude.last_screen)!r})"
+        )
+    s.mark("start-up status line")
 
     # Turn 1 at 42%: the status line redraws after the turn with quotaline's line.
     s.submit(1)
     s.wait_for("the reply to turn 1", lambda screen: f"{REPLY_PREFIX}1" in screen)
     s.mark("turn 1 replied")
     screen = s.wait_for(
-        "quotaline's status line with '5h 42%' and '7d 17%' after the turn at 42%",
-        lambda screen: bool(rows_with(screen, "5h 42%", "7d 17%")),
+        "quotaline's status line with '5h 42%' and '7d 17%' under the prompt box after the turn at 42%",
+        lambda screen: bool(_status_rows(screen, "5h 42%", "7d 17%")),
     )
     s.mark("status line 42%")
-    row_42 = rows_with(screen, "5h 42%")[0]
+    row_42 = _status_rows(screen, "5h 42%")[0]
 
     # Turn 2 at 93%: the status line follows.
     s.fake.set_utilization(0.93)
@@ -298,32 +328,35 @@ def test_status_line_and_warning_in_real_claude_code(scenario: Scenario) -> None
     s.wait_for("the reply to turn 2", lambda screen: f"{REPLY_PREFIX}2" in screen)
     s.mark("turn 2 replied")
     screen = s.wait_for(
-        "quotaline's status line with '5h 93%' after the turn at 93%",
-        lambda screen: bool(rows_with(screen, "5h 93%", "7d 17%")),
+        "quotaline's status line with '5h 93%' and '7d 17%' under the prompt box after the turn at 93%",
+        lambda screen: bool(_status_rows(screen, "5h 93%", "7d 17%")),
     )
     s.mark("status line 93%")
-    row_93 = rows_with(screen, "5h 93%")[0]
+    row_93 = _status_rows(screen, "5h 93%")[0]
 
     # Turn 3: quotaline's UserPromptSubmit hook warns before the prompt goes out.
     s.submit(3)
+    warning = "UserPromptSubmit says: 5-hour window at 93%"
     screen = s.wait_for(
-        "quotaline's warning 'UserPromptSubmit says: 5-hour window at 93%' after the third prompt",
-        lambda screen: bool(rows_with(screen, "UserPromptSubmit says: 5-hour window at 93%")),
+        f"quotaline's warning '{warning}' after the third prompt",
+        lambda screen: bool(rows_with(screen, warning)),
     )
     s.mark("hook warning")
-    hook_row = rows_with(screen, "UserPromptSubmit says: 5-hour window at 93%")[0]
+    hook_row = rows_with(screen, warning)[0]
     clock = time.strftime("%H:%M", time.gmtime(s.fake.reset_5h))  # claude runs with TZ=UTC
-    wanted = re.compile(
-        rf"UserPromptSubmit says: 5-hour window at 93%, resets {clock} \(in [0-9]+h(?:[0-9]+m)?\)"
-    )
+    wanted = re.compile(rf"{warning}, resets {clock} \(in [0-9]+h(?:[0-9]+m)?\)$")
     if not wanted.search(hook_row):
         s.fail(f"the hook row {hook_row!r} does not match {wanted.pattern!r}")
     s.wait_for("the reply to turn 3", lambda screen: f"{REPLY_PREFIX}3" in screen)
     s.mark("turn 3 replied")
+    if len(rows_with(s.claude.screen(), warning)) != 1:
+        s.fail("quotaline's warning is on screen more than once (it should warn once per level and period)")
 
     print(f"\nClaude Code {s.version}; timings (s since claude started): {s.timings}")
-    print(f"status line after 42%: {row_42.strip()}")
-    print(f"status line after 93%: {row_93.strip()}")
-    print(f"hook row:              {hook_row.strip()}")
+    print(f"status line at start-up: {startup_row.strip()}")
+    print(f"status line after 42%:   {row_42.strip()}")
+    print(f"status line after 93%:   {row_93.strip()}")
+    print(f"hook row:                {hook_row.strip()}")
     print("last screen:\n" + s.claude.screen())
     print(s.fake.log_text())
+    print("quotaline's refresher: " + _refresher_summary(s.installed.home))
