@@ -31,11 +31,15 @@ def sources_enabled(settings: Settings) -> bool:
 
 def is_due(snap: Snapshot, now: float) -> bool:
     refresh = snap.get("refresh") or {}
-    for key in ("next_due", "backoff_until"):
-        value = refresh.get(key)
-        if isinstance(value, (int, float)) and now < value:
-            return False
-    return True
+    due = refresh.get("next_due")
+    if not isinstance(due, (int, float)) or now >= due:
+        return True
+    stamp = refresh.get("auth_stamp")
+    if stamp:  # after a 401: new credentials (Claude Code refreshed its token) are worth a try now
+        from statusline import credentials
+
+        return bool(credentials.stamp() != stamp)
+    return False
 
 
 def maybe_start(snap: Snapshot, settings: Settings, snapshot_file: str, now: float) -> bool:

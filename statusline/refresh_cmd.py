@@ -1,0 +1,38 @@
+"""``quotaline refresh``: read the server now (foreground), or as the background refresher."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="quotaline refresh", description="Read the usage endpoints now.")
+    parser.add_argument("--force", action="store_true", help="ignore a server-imposed backoff")
+    parser.add_argument("--background", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    from statusline import refresher
+
+    if args.background:
+        from statusline.safety import guarded
+
+        return guarded(lambda: _background(refresher), "")
+    outcome = refresher.refresh(force=args.force, lock_wait=20.0)
+    if not outcome.ran:
+        print("quotaline: another refresh is running; try again in a few seconds", file=sys.stderr)
+        return 1
+    if outcome.ok:
+        print(f"quotaline: refreshed ({outcome.summary()})")
+        return 0
+    if outcome.skipped and not outcome.failed and not outcome.fetched:
+        print(f"quotaline: not refreshed: {outcome.summary()}; --force to try anyway", file=sys.stderr)
+        return 1
+    print(f"quotaline: refresh failed: {outcome.summary()}", file=sys.stderr)
+    return 1
+
+
+def _background(refresher: object) -> int:
+    from statusline.refresher import refresh
+
+    refresh(background=True)
+    return 0

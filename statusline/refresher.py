@@ -1,0 +1,240 @@
+"""The background refresher: one fetch per interval for every session on the machine.
+
+Holds ``<snapshot>.refresh.lock`` (filelock) for the whole run, so concurrent starts exit at once;
+re-checks the cadence under that lock; reads the sources; then merges into the snapshot under the
+snapshot's own lock, briefly, so status lines are never kept waiting on the network.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import filelock
+import httpx
+
+from statusline import backoff, config_fast, credentials, paths, record, snapshot, spawn
+from statusline.http import FetchError, make_client, user_agent
+from statusline.sources import claude_ai, claude_json, oauth
+from statusline.usage_payload import UsageReading
+
+NETWORK_SOURCES = ("oauth", "claude_ai")
+SNAPSHOT_LOCK_WAIT_S = 5.0
+PRUNE_AFTER_RESET_S = 86400.0
+
+
+@dataclass
+class Outcome:
+    ran: bool = True
+    fetched: list[str] = field(default_factory=list)
+    failed: dict[str, FetchError] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.fetched) and not self.failed
+
+    def summary(self) -> str:
+        if not self.ran:
+            return "not due yet (another refresh ran recently)"
+        parts = [f"{s}: ok" for s in self.fetched]
+        parts += [f"{s}: {e.message}" for s, e in self.failed.items()]
+        parts += [f"{s}: {why}" for s, why in self.skipped.items()]
+        return "; ".join(parts) or "no source enabled"
+
+
+def refresh(
+    *,
+    force: bool = False,
+    background: bool = False,
+    transport: httpx.BaseTransport | None = None,
+    lock_wait: float = 0.0,
+) -> Outcome:
+    path = paths.snapshot_path()
+    paths.ensure_private_dir(os.path.dirname(path))
+    lock = filelock.FileLock(spawn.refresh_lock_path(path), timeout=lock_wait, mode=0o600)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        return Outcome(ran=False)
+    try:
+        return _refresh_locked(path, force=force, background=background, transport=transport)
+    finally:
+        lock.release()
+
+
+def _refresh_locked(path: str, *, force: bool, background: bool, transport: httpx.BaseTransport | None) -> Outcome:
+    settings = config_fast.load()
+    now = time.time()
+    snap = snapshot.read(path)
+    if background and not spawn.is_due(snap, now):
+        return Outcome(ran=False)
+    outcome = Outcome()
+    local = claude_json.load()  # also names the account, whichever sources are on
+    account = claude_json.account_uuid(local)
+    readings: dict[str, UsageReading] = {}
+    if settings.get("refresh", "claude_json"):
+        cached = claude_json.reading(local, account)
+        if cached is not None:
+            readings["claude_json"] = cached
+            outcome.fetched.append("claude_json")
+    state = snap["refresh"].get("sources") or {}
+    version = _latest_claude_version(snap)
+    agent = user_agent(str(settings.get("refresh", "user_agent")), version)
+    with make_client(transport) as client:
+        for source in NETWORK_SOURCES:
+            if not settings.get("refresh", source):
+                continue
+            held = _held_back(state.get(source) or {}, now, source)
+            if held and not force:
+                outcome.skipped[source] = held
+                continue
+            try:
+                readings[source] = _fetch(source, client, agent, settings)
+                outcome.fetched.append(source)
+            except FetchError as exc:
+                outcome.failed[source] = exc
+    _store(path, settings, outcome, readings, account, now)
+    return outcome
+
+
+def _fetch(source: str, client: httpx.Client, agent: str, settings: config_fast.Settings) -> UsageReading:
+    if source == "oauth":
+        return oauth.fetch(client, agent)
+    key = claude_ai.session_key(_secret_session_key())
+    return claude_ai.fetch(client, agent, key, str(settings.get("refresh", "claude_ai_org")))
+
+
+def _secret_session_key() -> str:
+    """The sessionKey from the config file; read here, never cached (config_fast drops it)."""
+    from statusline import config
+
+    data, _ = config.parse_file(paths.config_file()) if os.path.exists(paths.config_file()) else ({}, [])
+    value = data.get("refresh", {}).get("claude_ai_session_key", "")
+    return value if isinstance(value, str) else ""
+
+
+def _held_back(state: dict[str, Any], now: float, source: str) -> str:
+    """Why ``source`` must wait, or "" when it may fetch now."""
+    until = state.get("backoff_until")
+    if not isinstance(until, (int, float)) or now >= until:
+        return ""
+    if source == "oauth" and state.get("kind") == "auth_expired" and state.get("auth_stamp") != credentials.stamp():
+        return ""  # new credentials: try them now
+    wait = backoff_text(until - now)
+    return f"backing off ({state.get('kind', 'error')}) for {wait}"
+
+
+def backoff_text(seconds: float) -> str:
+    from statusline.pace import format_duration
+
+    return format_duration(seconds)
+
+
+def _latest_claude_version(snap: snapshot.Snapshot) -> str | None:
+    best: tuple[float, str | None] = (-1.0, None)
+    for session in snap["sessions"].values():
+        if isinstance(session, dict) and isinstance(session.get("version"), str):
+            seen = float(session.get("last_seen") or 0)
+            if seen > best[0]:
+                best = (seen, session["version"])
+    return best[1]
+
+
+def _store(
+    path: str,
+    settings: config_fast.Settings,
+    outcome: Outcome,
+    readings: dict[str, UsageReading],
+    account: str | None,
+    now: float,
+) -> None:
+    lock = filelock.FileLock(snapshot.lock_path(path), timeout=SNAPSHOT_LOCK_WAIT_S, mode=0o600)
+    with lock:
+        snap = snapshot.read(path)
+        _switch_account(snap, account)
+        for source, reading in readings.items():
+            record.apply_windows(snap, list(reading.windows.values()), now=now)
+            _apply_extra(snap, reading.extra_usage)
+            record.clear_errors(snap, source)
+        _update_refresh_state(snap, settings, outcome, now)
+        _prune(snap, now)
+        snapshot.write_atomic(path, snap)
+    _sweep_temp_files(os.path.dirname(path), now)
+
+
+def _switch_account(snap: snapshot.Snapshot, account: str | None) -> None:
+    """Another account logged in under the same config dir: its numbers are not ours."""
+    previous = snap["account"].get("uuid")
+    if account and previous and account != previous:
+        fresh = snapshot.empty()
+        fresh["sessions"] = snap["sessions"]
+        snap.clear()
+        snap.update(fresh)
+    snap["account"] = {"config_dir": paths.claude_config_dir(), "uuid": account or previous}
+
+
+def _apply_extra(snap: snapshot.Snapshot, extra: dict[str, Any] | None) -> None:
+    if extra is None:
+        return
+    old = snap.get("extra_usage")
+    if not isinstance(old, dict) or float(extra.get("observed_at") or 0) >= float(old.get("observed_at") or 0):
+        snap["extra_usage"] = extra
+
+
+def _update_refresh_state(
+    snap: snapshot.Snapshot, settings: config_fast.Settings, outcome: Outcome, now: float
+) -> None:
+    refresh = snap["refresh"]
+    sources = refresh.setdefault("sources", {})
+    refresh["last_attempt"] = now
+    if outcome.fetched:
+        refresh["last_success"] = now
+    for source in outcome.fetched:
+        if source in NETWORK_SOURCES:
+            sources[source] = {"failures": 0, "last_ok": now, "last_status": 200}
+    for source, error in outcome.failed.items():
+        old = sources.get(source) or {}
+        failures = int(old.get("failures", 0)) + 1 if old.get("kind") == error.kind else 1
+        wait = backoff.wait_for(error.kind, failures, error.retry_after)
+        sources[source] = {
+            "failures": failures,
+            "kind": error.kind,
+            "last_status": error.status,
+            "backoff_until": now + wait,
+            "last_ok": old.get("last_ok"),
+        }
+        if error.kind == "auth_expired":
+            sources[source]["auth_stamp"] = credentials.stamp()
+        record.add_error(snap, error.kind, error.message, source=source, now=now)
+    interval = max(float(settings.get("refresh", "interval_seconds")), 60.0)
+    refresh["next_due"] = now + interval
+    auth = [s.get("auth_stamp") for s in sources.values() if isinstance(s, dict) and s.get("auth_stamp")]
+    refresh["auth_stamp"] = auth[0] if auth else None
+
+
+def _prune(snap: snapshot.Snapshot, now: float) -> None:
+    for wid in list(snap["windows"]):
+        reset = snap["windows"][wid].get("resets_at")
+        old = isinstance(reset, (int, float)) and now - reset > PRUNE_AFTER_RESET_S
+        if old and wid not in ("five_hour", "seven_day"):
+            del snap["windows"][wid]
+            snap["history"].pop(wid, None)
+
+
+def _sweep_temp_files(directory: str, now: float) -> None:
+    """Temp files of writers killed mid-write."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if name.endswith(".tmp"):
+            full = os.path.join(directory, name)
+            try:
+                if now - os.stat(full).st_mtime > 60:
+                    os.unlink(full)
+            except OSError:
+                pass

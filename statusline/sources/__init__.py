@@ -1,0 +1,1 @@
+"""Where server numbers come from. Each source returns a ``UsageReading`` or raises FetchError."""

@@ -1,0 +1,340 @@
+"""The refresher against a real HTTP server on loopback: every fixture, every failure, backoff,
+concurrency, kills mid-write, and no secret anywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES, REPO, Home, statusline_stdin
+from pytest_httpserver import HTTPServer
+from usage_server import live_fixture
+from werkzeug import Request, Response
+
+from statusline.http import FetchError, base_url
+
+TOKEN = "sk-ant-oat01-SECRET-TOKEN-do-not-leak-0123456789"
+SESSION_KEY = "sk-ant-sid01-SECRET-SESSION-do-not-leak-98765"
+USAGE = "/api/oauth/usage"
+
+
+@pytest.fixture
+def server_home(home: Home, httpserver: HTTPServer) -> Home:
+    home.env.update(
+        QUOTALINE_API_BASE=httpserver.url_for("/").rstrip("/"),
+        QUOTALINE_CLAUDE_AI_BASE=httpserver.url_for("/").rstrip("/"),
+        CLAUDE_CODE_OAUTH_TOKEN=TOKEN,
+        NO_COLOR="1",
+    )
+    return home
+
+
+def usage_requests(server: HTTPServer) -> list[Request]:
+    return [r for r, _ in server.log if r.path == USAGE]
+
+
+def refresh_state(home: Home) -> dict[str, Any]:
+    return home.snapshot()["refresh"]["sources"]["oauth"]
+
+
+def serve_json(server: HTTPServer, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
+    server.expect_request(USAGE).respond_with_json(data, status=status, headers=headers)
+
+
+@pytest.mark.parametrize("fixture", [p.name for p in sorted((FIXTURES / "usage").glob("*.json")) if "error" not in p.name])
+def test_every_usage_fixture(server_home: Home, httpserver: HTTPServer, fixture: str) -> None:
+    data, _ = live_fixture(fixture)
+    serve_json(httpserver, data)
+    result = server_home.run("refresh")
+    assert result.code == 0, result.err
+    request = usage_requests(httpserver)[0]
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["anthropic-beta"] == "oauth-2025-04-20"
+    assert request.headers["User-Agent"].startswith("quotaline/")
+    windows = server_home.snapshot()["windows"]
+    assert windows["five_hour"]["used_pct"] == data["five_hour"]["utilization"]
+    assert windows["five_hour"]["source"] == "oauth"
+    assert windows["seven_day"]["used_pct"] == data["seven_day"]["utilization"]
+    status = json.loads(server_home.run("status", "--json").out)
+    assert {w["id"] for w in status["windows"]} == set(windows)
+    line = server_home.run("statusline", stdin=b"").out
+    assert f"5h {data['five_hour']['utilization']:g}%" in line
+
+
+def test_fable_window_and_money_reach_the_status_line(server_home: Home, httpserver: HTTPServer) -> None:
+    data, _ = live_fixture("oauth_2026-07_usd_extra_compact.json")
+    serve_json(httpserver, data)
+    assert server_home.run("refresh").code == 0
+    line = server_home.run("statusline", stdin=b"").out.strip()
+    assert line.startswith("5h 15% ")
+    assert "Fable 81%" in line  # at/over the warning level
+    assert line.endswith("+$408.43")
+    status = json.loads(server_home.run("status", "--json").out)
+    assert status["extra_usage"]["used"] == 408.43 and status["extra_usage"]["currency"] == "USD"
+
+
+def test_user_agent_names_claude_code_version(server_home: Home, httpserver: HTTPServer) -> None:
+    serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
+    server_home.run("statusline", stdin=json.dumps(statusline_stdin(10, 10)))
+    assert server_home.run("refresh").code == 0
+    assert usage_requests(httpserver)[0].headers["User-Agent"] == "quotaline/0.1.0 claude-code/2.1.330"
+
+
+@pytest.mark.parametrize(("retry_after", "expected_wait"), [("0", 300), ("3600", 3600), (None, 300)])
+def test_429_backs_off(server_home: Home, httpserver: HTTPServer, retry_after: str | None, expected_wait: float) -> None:
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    body = json.loads((FIXTURES / "usage" / "error_429_rate_limit.json").read_text())
+    serve_json(httpserver, body, status=429, headers=headers)
+    t0 = time.time()
+    result = server_home.run("refresh")
+    assert result.code == 1 and "rate limited" in result.err
+    state = refresh_state(server_home)
+    assert t0 + expected_wait - 5 <= state["backoff_until"] <= time.time() + expected_wait + 5
+    again = server_home.run("refresh")  # honours the backoff: no request
+    assert again.code == 1 and "backing off" in again.err
+    assert len(usage_requests(httpserver)) == 1
+    forced = server_home.run("refresh", "--force")
+    assert forced.code == 1 and len(usage_requests(httpserver)) == 2
+    if retry_after != "3600":
+        assert refresh_state(server_home)["backoff_until"] >= time.time() + 600 - 10  # the floor grows: 10 min
+
+
+def test_401_says_token_expired_and_waits_for_new_credentials(server_home: Home, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(USAGE).respond_with_json({"error": {"type": "authentication_error"}}, status=401)
+    result = server_home.run("refresh")
+    assert result.code == 1 and "token expired: run claude to refresh it" in result.err
+    assert refresh_state(server_home)["backoff_until"] >= time.time() + 14 * 60
+    assert "token expired: run claude to refresh it" in server_home.run("statusline", stdin=b"").out
+    assert server_home.run("refresh").code == 1 and len(usage_requests(httpserver)) == 1
+    # Claude Code refreshed its token: the next refresh tries at once.
+    new_env = {"CLAUDE_CODE_OAUTH_TOKEN": TOKEN + "-new"}
+    server_home.run("refresh", env=new_env)
+    assert len(usage_requests(httpserver)) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "kind", "text"),
+    [
+        (403, json.dumps({"error": {"type": "permission_error", "message": "We are unable to serve your request"}}),
+         {"content-type": "application/json"}, "forbidden", "refused access (403): We are unable"),
+        (403, "<!DOCTYPE html><title>Just a moment...</title>", {"content-type": "text/html", "cf-mitigated": "challenge"},
+         "cloudflare", "Cloudflare challenge"),
+        (200, "<html><head><title>Just a moment...</title></head></html>", {"content-type": "text/html"},
+         "cloudflare", "Cloudflare challenge"),
+        (500, "oops", {}, "server_error", "failed (500)"),
+        (502, "bad gateway", {}, "server_error", "failed (502)"),
+        (503, "", {}, "server_error", "failed (503)"),
+        (200, '{"five_hour": {"utilization": 4', {"content-type": "application/json"}, "bad_payload", "not JSON"),
+    ],
+    ids=["403-json", "403-cloudflare", "200-cloudflare", "500", "502", "503", "truncated-json"],
+)
+def test_failures_keep_last_good_data(
+    server_home: Home, httpserver: HTTPServer, status: int, body: str, headers: dict[str, str], kind: str, text: str
+) -> None:
+    good, _ = live_fixture("oauth_2026-02_legacy_opus_sonnet.json")
+    httpserver.expect_ordered_request(USAGE).respond_with_json(good)
+    httpserver.expect_ordered_request(USAGE).respond_with_response(Response(body, status=status, headers=headers))
+    assert server_home.run("refresh").code == 0
+    result = server_home.run("refresh", "--force")
+    assert result.code == 1 and text in result.err
+    snap = server_home.snapshot()
+    assert snap["windows"]["five_hour"]["used_pct"] == 37.0  # last good data kept
+    assert snap["errors"][-1]["kind"] == kind and text in snap["errors"][-1]["message"]
+    assert refresh_state(server_home)["backoff_until"] > time.time() + 50
+    assert "5h 37% " in server_home.run("statusline", stdin=b"").out
+    status = json.loads(server_home.run("status", "--json").out)
+    assert status["errors"][-1]["kind"] == kind
+
+
+def test_transient_backoff_grows(server_home: Home, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(USAGE).respond_with_data("down", status=503)
+    waits = []
+    for _ in range(3):
+        t0 = time.time()
+        server_home.run("refresh", "--force")
+        waits.append(refresh_state(server_home)["backoff_until"] - t0)
+    assert waits[0] < waits[1] < waits[2]
+
+
+def test_schema_drift_keeps_what_parses(server_home: Home, httpserver: HTTPServer) -> None:
+    drift = {
+        "five_hour": {"utilization": "high", "resets_at": "tomorrow"},
+        "seven_day": {"utilization": 55, "resets_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 86400))},
+        "limits": "not a list", "brand_new_thing": {"x": 1}, "extra_usage": [1, 2],
+    }
+    serve_json(httpserver, drift)
+    assert server_home.run("refresh").code == 0
+    windows = server_home.snapshot()["windows"]
+    assert windows["seven_day"]["used_pct"] == 55 and "five_hour" not in windows
+
+
+def test_hang_times_out_within_budget(server_home: Home, httpserver: HTTPServer) -> None:
+    def slow(_: Request) -> Response:
+        time.sleep(12)
+        return Response("{}", content_type="application/json")
+
+    httpserver.expect_request(USAGE).respond_with_handler(slow)
+    result = server_home.run("refresh")
+    assert result.code == 1 and "no answer" in result.err
+    assert result.seconds < 12
+    assert server_home.snapshot()["errors"][-1]["kind"] == "timeout"
+
+
+def test_refuses_plain_http_to_non_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUOTALINE_API_BASE", "http://example.com")
+    with pytest.raises(FetchError, match="plain http"):
+        base_url("QUOTALINE_API_BASE", "https://api.anthropic.com")
+    monkeypatch.setenv("QUOTALINE_API_BASE", "https://evil.example.com")
+    with pytest.raises(FetchError, match="only sent to"):
+        base_url("QUOTALINE_API_BASE", "https://api.anthropic.com")
+    for ok in ("http://127.0.0.1:8080", "http://[::1]:9", "http://localhost:1", "https://api.anthropic.com"):
+        monkeypatch.setenv("QUOTALINE_API_BASE", ok)
+        assert base_url("QUOTALINE_API_BASE", "x") == ok
+
+
+def test_credentials_file_and_claude_json_source(server_home: Home, httpserver: HTTPServer) -> None:
+    env = {"CLAUDE_CODE_OAUTH_TOKEN": ""}
+    shape = json.loads((FIXTURES / "credentials" / "credentials_json_shape.redacted.json").read_text())
+    shape["claudeAiOauth"]["accessToken"] = TOKEN
+    shape["claudeAiOauth"]["expiresAt"] = int((time.time() + 3600) * 1000)
+    server_home.claude.mkdir()
+    (server_home.claude / ".credentials.json").write_text(json.dumps(shape))
+    serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
+    assert server_home.run("refresh", env=env).code == 0
+    assert usage_requests(httpserver)[0].headers["Authorization"] == f"Bearer {TOKEN}"
+    # Claude Code's own cached copy, newer and higher: merged by the same rule.
+    payload, _ = live_fixture("oauth_2025-11_legacy_minimal.json")
+    payload["five_hour"]["utilization"] = 9.0
+    (server_home.root / ".claude.json").write_text(json.dumps({
+        "oauthAccount": {"accountUuid": "acc-1"},
+        "cachedUsageUtilization": {"fetchedAtMs": int(time.time() * 1000), "accountUuid": "acc-1", "utilization": payload},
+    }))
+    assert server_home.run("refresh", "--force", env=env | {"QUOTALINE_OAUTH": "0"}).code == 0
+    five = server_home.snapshot()["windows"]["five_hour"]
+    assert five["used_pct"] == 9.0 and five["source"] == "claude_json"
+
+
+def test_expired_credentials_file_is_not_sent(server_home: Home, httpserver: HTTPServer) -> None:
+    shape = json.loads((FIXTURES / "credentials" / "credentials_json_shape.redacted.json").read_text())
+    server_home.claude.mkdir()
+    (server_home.claude / ".credentials.json").write_text(json.dumps(shape))  # expiresAt in 2025
+    result = server_home.run("refresh", env={"CLAUDE_CODE_OAUTH_TOKEN": ""})
+    assert result.code == 1 and "token expired" in result.err
+    assert usage_requests(httpserver) == []
+
+
+def test_account_switch_forgets_the_other_accounts_numbers(server_home: Home, httpserver: HTTPServer) -> None:
+    serve_json(httpserver, live_fixture("oauth_2026-02_legacy_opus_sonnet.json")[0])
+    claude_json = server_home.root / ".claude.json"
+    claude_json.write_text(json.dumps({"oauthAccount": {"accountUuid": "acc-1"}}))
+    assert server_home.run("refresh").code == 0
+    assert "seven_day:sonnet" in server_home.snapshot()["windows"]
+    httpserver.clear()
+    serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
+    claude_json.write_text(json.dumps({"oauthAccount": {"accountUuid": "acc-2"}}))
+    assert server_home.run("refresh", "--force").code == 0
+    snap = server_home.snapshot()
+    assert "seven_day:sonnet" not in snap["windows"] and snap["account"]["uuid"] == "acc-2"
+    assert snap["windows"]["five_hour"]["used_pct"] == 6.0
+
+
+def test_claude_ai_source(server_home: Home, httpserver: HTTPServer) -> None:
+    data, _ = live_fixture("claude_ai_2026-07_eur_extra_usage.json")
+    httpserver.expect_request("/api/organizations").respond_with_json([{"uuid": "org-123", "name": "me"}])
+    httpserver.expect_request("/api/organizations/org-123/usage").respond_with_json(data)
+    env = {"QUOTALINE_OAUTH": "0", "QUOTALINE_CLAUDE_AI": "1", "QUOTALINE_CLAUDE_AI_SESSION_KEY": SESSION_KEY}
+    result = server_home.run("refresh", env=env)
+    assert result.code == 0, result.err
+    cookie = [r for r, _ in httpserver.log if r.path.endswith("/usage")][0].headers["Cookie"]
+    assert cookie == f"sessionKey={SESSION_KEY}"
+    line = server_home.run("statusline", stdin=b"", env=env).out.strip()
+    assert line.startswith("5h 24% ") and line.endswith("+€0.35")
+    snap = json.dumps(server_home.snapshot())
+    assert SESSION_KEY not in snap
+
+
+def test_claude_ai_cloudflare_is_not_an_auth_error(server_home: Home, httpserver: HTTPServer) -> None:
+    page = "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>challenge-platform</body></html>"
+    httpserver.expect_request("/api/organizations/org-1/usage").respond_with_data(
+        page, status=403, headers={"cf-mitigated": "challenge"}, content_type="text/html")
+    env = {"QUOTALINE_OAUTH": "0", "QUOTALINE_CLAUDE_AI": "1", "QUOTALINE_CLAUDE_AI_SESSION_KEY": SESSION_KEY,
+           "QUOTALINE_CLAUDE_AI_ORG": "org-1"}
+    result = server_home.run("refresh", env=env)
+    assert result.code == 1 and "Cloudflare challenge" in result.err and "expired" not in result.err
+
+
+def test_fifty_status_lines_make_one_request(server_home: Home, httpserver: HTTPServer) -> None:
+    serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
+    env = {k: v for k, v in server_home.env.items() if k != "QUOTALINE_NO_SPAWN"}
+    data = json.dumps(statusline_stdin(42, 17)).encode()
+    procs = [subprocess.Popen([sys.executable, "-m", "statusline", "statusline"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, env=env, cwd=server_home.root) for _ in range(50)]
+    for proc in procs:
+        out, _ = proc.communicate(data, timeout=60)
+        assert proc.returncode == 0 and out.strip()
+    deadline = time.time() + 30
+    while time.time() < deadline and not server_home.snapshot()["refresh"].get("last_success"):
+        time.sleep(0.2)
+    time.sleep(3)  # let any straggling refresher finish (it must not fetch)
+    assert len(usage_requests(httpserver)) == 1
+    assert server_home.snapshot()["windows"]["seven_day:opus"]["source"] == "oauth"
+    again = subprocess.run([sys.executable, "-m", "statusline", "statusline"], input=data, env=env,
+                           capture_output=True, cwd=server_home.root)
+    assert again.returncode == 0
+    time.sleep(2)
+    assert len(usage_requests(httpserver)) == 1  # not due again for 5 minutes
+
+
+KILL_LOOP = """
+import sys, time
+sys.path.insert(0, {repo!r})
+from statusline import refresher
+while True:
+    refresher.refresh(force=True)
+"""
+
+
+def test_sigkill_mid_write_never_leaves_a_broken_snapshot(server_home: Home, httpserver: HTTPServer) -> None:
+    payload, _ = live_fixture("oauth_2026-10_max_codename_bucket.json")
+    payload["padding"] = ["x" * 200] * 500  # a larger document: more time inside the write
+    serve_json(httpserver, payload)
+    assert server_home.run("refresh").code == 0
+    rng = random.Random(7)
+    for _ in range(100):
+        proc = subprocess.Popen([sys.executable, "-c", KILL_LOOP.format(repo=str(REPO))], env=server_home.env,
+                                cwd=server_home.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.25, 0.6))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        snap = json.loads(server_home.snapshot_file().read_text())  # always parses
+        assert snap["windows"]["seven_day"]["used_pct"] == 74.0
+    assert server_home.run("statusline", stdin=b"").out.startswith("5h 6% ")
+
+
+def test_token_never_written_or_printed(server_home: Home, httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request(USAGE).respond_with_json(live_fixture("oauth_2025-11_legacy_minimal.json")[0])
+    httpserver.expect_ordered_request(USAGE).respond_with_json(
+        {"error": {"type": "permission_error", "message": f"bad token {TOKEN}"}}, status=403)
+    httpserver.expect_ordered_request(USAGE).respond_with_data(f"<html>Just a moment {TOKEN}</html>", status=403,
+                                                               content_type="text/html")
+    httpserver.expect_ordered_request(USAGE).respond_with_json({"error": {}}, status=401)
+    outputs = []
+    for args in (("refresh",), ("refresh", "--force"), ("refresh", "--force"), ("refresh", "--force"),
+                 ("status",), ("status", "--json"), ("doctor",)):
+        result = server_home.run(*args)
+        outputs.append(result.out + result.err)
+    outputs.append(server_home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17))).out)
+    for text in outputs:
+        assert TOKEN not in text
+        assert TOKEN[-20:] not in text
+    for path in Path(server_home.root).rglob("*"):
+        if path.is_file() and ".claude" not in path.parts:
+            assert TOKEN.encode()[-20:] not in path.read_bytes(), path

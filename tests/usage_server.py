@@ -1,0 +1,45 @@
+"""Helpers for refresher tests: fixtures with reset times moved into the future."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from conftest import FIXTURES
+
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?$")
+
+
+def _walk_times(value: Any, out: list[datetime]) -> None:
+    if isinstance(value, dict):
+        for v in value.values():
+            _walk_times(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _walk_times(v, out)
+    elif isinstance(value, str) and ISO.match(value):
+        out.append(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
+def _shift(value: Any, delta: timedelta) -> Any:
+    if isinstance(value, dict):
+        return {k: _shift(v, delta) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shift(v, delta) for v in value]
+    if isinstance(value, str) and ISO.match(value):
+        return (datetime.fromisoformat(value.replace("Z", "+00:00")) + delta).isoformat()
+    return value
+
+
+def live_fixture(name: str, first_reset_in: float = 3600) -> tuple[dict[str, Any], timedelta]:
+    """The fixture with every timestamp shifted so its earliest reset lies ``first_reset_in`` ahead."""
+    data = json.loads((FIXTURES / "usage" / name).read_text())
+    times: list[datetime] = []
+    _walk_times(data, times)
+    if not times:
+        return data, timedelta(0)
+    delta = timedelta(seconds=time.time() + first_reset_in - min(t.timestamp() for t in times))
+    return _shift(data, delta), delta
