@@ -27,12 +27,14 @@ CLAUDE_VERSION = "2.1.330"
 CACHE_ROOT = Path.home() / ".cache" / "quotaline-e2e"
 DEFAULT_CLAUDE_PREFIX = CACHE_ROOT / f"cc-{CLAUDE_VERSION}"
 DEFAULT_CLAUDE_BIN = DEFAULT_CLAUDE_PREFIX / "node_modules" / ".bin" / "claude"
-INSTALL_HINT = (
-    "run scripts/e2e-install-deps.sh (what .ci/run does), or by hand: "
-    f"npm install --prefix {DEFAULT_CLAUDE_PREFIX} --no-audit --no-fund "
-    f"@anthropic-ai/claude-code@{CLAUDE_VERSION}; apt-get install -y tmux. "
-    "Set QUOTALINE_CLAUDE_BIN to use another claude binary, or QUOTALINE_E2E=0 to skip on purpose."
+DEPS_SCRIPT = "scripts/e2e-install-deps.sh (.ci/run runs it)"
+SKIP_HINT = "QUOTALINE_E2E=0 skips this test on purpose"
+CLAUDE_HINT = (
+    f"install it with {DEPS_SCRIPT}, or by hand: npm install --prefix {DEFAULT_CLAUDE_PREFIX} "
+    f"--no-audit --no-fund @anthropic-ai/claude-code@{CLAUDE_VERSION} (QUOTALINE_CLAUDE_BIN picks "
+    f"another binary; {SKIP_HINT})"
 )
+TMUX_HINT = f"install it with {DEPS_SCRIPT}, or by hand: apt-get install -y tmux ({SKIP_HINT})"
 FAKE_OAUTH_TOKEN = "sk-ant-oat01-FAKEOAUTHTOKENFORQUOTALINEE2E-0123456789abcdefghij"
 REPLY_PREFIX = "FAKE-REPLY-"
 TURN_RE = re.compile(r"e2e turn (\d+)")
@@ -55,15 +57,15 @@ def find_claude() -> Path:
     path = Path(configured) if configured else DEFAULT_CLAUDE_BIN
     if not (path.is_file() and os.access(path, os.X_OK)):
         where = "QUOTALINE_CLAUDE_BIN" if configured else "the pinned install"
-        raise Missing(f"Claude Code not found at {path} ({where}); {INSTALL_HINT}")
+        raise Missing(f"Claude Code not found at {path} ({where}): {CLAUDE_HINT}")
     try:
         out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise Missing(f"{path} --version failed ({exc}); {INSTALL_HINT}") from None
+        raise Missing(f"{path} --version failed ({exc}): {CLAUDE_HINT}") from None
     if out.returncode != 0:
         raise Missing(
             f"{path} --version exited {out.returncode}: {out.stderr.strip()[-500:]}; "
-            f"the npm postinstall may not have run; {INSTALL_HINT}"
+            f"the npm postinstall may not have run: {CLAUDE_HINT}"
         )
     return path
 
@@ -76,7 +78,7 @@ def claude_version(claude: Path) -> str:
 def find_tmux() -> str:
     tmux = shutil.which("tmux")
     if tmux is None:
-        raise Missing(f"tmux not found on PATH; {INSTALL_HINT}")
+        raise Missing(f"tmux not found on PATH: {TMUX_HINT}")
     return tmux
 
 
@@ -574,6 +576,11 @@ def status_area(screen: str) -> list[str]:
         if row.startswith("───"):
             return [r for r in below[i + 1 :] if r.strip()]
     return []
+
+
+def squeeze(screen: str) -> str:
+    """The screen with runs of blank rows cut to one (like ``cat -s``)."""
+    return re.sub(r"\n(?:[ \t]*\n)+", "\n\n", screen.rstrip())
 
 
 def tail(text: str, limit: int = 4000) -> str:

@@ -41,6 +41,7 @@ from .harness import (
     rows_with,
     run_installer,
     seed_claude_json,
+    squeeze,
     status_area,
     tail,
 )
@@ -88,7 +89,8 @@ class Scenario:
         try:
             return self.claude.wait_for(what, predicate, timeout)
         except E2EFailure as exc:
-            self.fail(str(exc))
+            problem = str(exc)
+        self.fail(problem)
 
     def fail(self, message: str) -> NoReturn:
         raise E2EFailure(f"{message}\n\n{self.report()}")
@@ -97,7 +99,7 @@ class Scenario:
         home = self.installed.home
         parts = [
             f"Claude Code {self.version}; HOME={home}; timings: {self.timings}",
-            "----- last screen:\n" + self.claude.screen(),
+            "----- last screen (blank rows squeezed):\n" + squeeze(self.claude.screen()),
             "----- rows under the prompt box (the status line): "
             + repr(status_area(self.claude.last_screen)),
             "----- fake API requests:\n" + self.fake.log_text(),
@@ -204,11 +206,16 @@ def _state_dir_listing(home: Path) -> str:
 def tools() -> Tools:
     if os.environ.get("QUOTALINE_E2E", "").strip() == "0":
         pytest.skip("QUOTALINE_E2E=0: end-to-end test in the real Claude Code switched off")
-    try:
-        claude, tmux = find_claude(), find_tmux()
-    except Missing as exc:
-        pytest.fail(str(exc), pytrace=False)
-    return Tools(claude=claude, tmux=tmux, version=claude_version(claude))
+    problems = []
+    for find in (find_claude, find_tmux):
+        try:
+            find()
+        except Missing as exc:
+            problems.append(str(exc))
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+    claude = find_claude()
+    return Tools(claude=claude, tmux=find_tmux(), version=claude_version(claude))
 
 
 @pytest.fixture
@@ -357,6 +364,6 @@ def test_status_line_and_warning_in_real_claude_code(scenario: Scenario) -> None
     print(f"status line after 42%:   {row_42.strip()}")
     print(f"status line after 93%:   {row_93.strip()}")
     print(f"hook row:                {hook_row.strip()}")
-    print("last screen:\n" + s.claude.screen())
+    print("last screen:\n" + squeeze(s.claude.screen()))
     print(s.fake.log_text())
     print("quotaline's refresher: " + _refresher_summary(s.installed.home))
