@@ -22,7 +22,7 @@ from pathlib import Path
 import filelock
 
 from statusline.ledger.dedup import Dedup, month_of_minute
-from statusline.ledger.index import FileIndex, still_prefix
+from statusline.ledger.index import INDEX_FILE, FileIndex, still_prefix
 from statusline.ledger.roots import Transcript, default_roots, resolve_roots, walk
 from statusline.ledger.scan import LedgerStats, Scanner
 from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
@@ -110,6 +110,14 @@ def _deleted(index: FileIndex, roots: Iterable[Path], seen: set[str]) -> list[st
     return [p for p in index.files if p.startswith(prefixes) and p not in seen]
 
 
+def freshness(state_dir: Path | None = None) -> float | None:
+    """When the ledger last caught up with the transcripts (epoch seconds), None if never."""
+    try:
+        return (ledger_dir(state_dir) / INDEX_FILE).stat().st_mtime
+    except OSError:
+        return None
+
+
 def update_ledger(
     roots: list[Path] | None = None,
     state_dir: Path | None = None,
@@ -150,6 +158,8 @@ def _update(directory: Path, root_paths: list[Path], stats: LedgerStats, now: fl
     gone = _deleted(index, root_paths, {t.path for t in transcripts})
     stats.files_deleted = len(gone)
     if not work and not gone:
+        with contextlib.suppress(OSError):
+            os.utime(directory / INDEX_FILE)  # the mtime says how fresh the ledger is
         return
     for path in gone:
         # The tokens stay: they were sent. Claude Code deletes old transcripts on its own.

@@ -53,10 +53,12 @@ def test_no_change_touches_nothing(tmp_path: Path) -> None:
     root, state, f = setup(tmp_path)
     write(f, [asst("m1", "r1", ts=T, out=10)])
     update_ledger([root], state, now=NOW)
-    before = {p.name: p.stat().st_mtime_ns for p in state.iterdir()}
+    before = {p.name: (p.stat().st_ino, p.read_bytes()) for p in state.iterdir()}
+    store_mtime = (state / "store.json").stat().st_mtime_ns
     again = update_ledger([root], state, now=NOW)
     assert (again.files_unchanged, again.bytes_read, again.entries) == (1, 0, 0)
-    assert {p.name: p.stat().st_mtime_ns for p in state.iterdir()} == before
+    assert {p.name: (p.stat().st_ino, p.read_bytes()) for p in state.iterdir()} == before
+    assert (state / "store.json").stat().st_mtime_ns == store_mtime
     assert output(state) == 10
 
 
