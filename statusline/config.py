@@ -109,7 +109,7 @@ def _check_ranges(data: dict[str, Any], problems: list[str]) -> None:
 
 def public(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` without secrets, safe to cache on disk."""
-    out = clone(data)
+    out: dict[str, Any] = clone(data)
     for section, key in SECRET_KEYS:
         out.get(section, {}).pop(key, None)
     return out

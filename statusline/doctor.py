@@ -154,7 +154,7 @@ def run(argv: list[str]) -> int:
     for check in checks:
         try:
             findings += check()
-        except Exception as exc:  # noqa: BLE001 - a broken check is itself a finding
+        except Exception as exc:
             findings.append((WARN, check.__name__, f"check failed: {type(exc).__name__}"))
     launcher = next((f[2][len("__launcher__") :] for f in findings if f[2].startswith("__launcher__")), None)
     findings = [f for f in findings if not f[2].startswith("__launcher__")]

@@ -30,7 +30,8 @@ class _ScanContext:
     parse_constant = staticmethod(_CONSTANTS.__getitem__)
 
 
-_scan = _json.make_scanner(_ScanContext()) if _json is not None else None
+# The C scanner only reads the context's attributes; typeshed types it as a JSONDecoder.
+_scan = _json.make_scanner(_ScanContext()) if _json is not None else None  # type: ignore[arg-type]
 
 
 def loads(text: str | bytes) -> Any:

@@ -29,9 +29,7 @@ def _run() -> int:
     snap = snapshot.read(path)
     sid = inp.session_id
     family = _session_family(snap, sid) or inp.family
-    decision = warn.decide(
-        snap, settings, session_id=sid, family=family, now=now, forecasts=all_forecasts(snap, now)
-    )
+    decision = warn.decide(snap, settings, session_id=sid, family=family, now=now, forecasts=all_forecasts(snap, now))
     if sid and decision.warned != snap["warned"].get(sid):
 
         def remember(target: snapshot.Snapshot) -> bool:

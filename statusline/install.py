@@ -131,7 +131,7 @@ def merge(
     settings: dict[str, Any], launcher: str, *, force: bool, hook: bool, state: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
     """The new settings and what to tell the user; ``state`` records what was replaced."""
-    new = json.loads(json.dumps(settings))
+    new: dict[str, Any] = json.loads(json.dumps(settings))
     notes: list[str] = []
     wanted_sl = {
         "type": "command",
@@ -190,7 +190,7 @@ def _ensure_hook(settings: dict[str, Any], command: str, state: dict[str, Any]) 
 
 def unmerge(settings: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     """Settings with quotaline's entries removed and anything it replaced put back."""
-    new = json.loads(json.dumps(settings))
+    new: dict[str, Any] = json.loads(json.dumps(settings))
     current = new.get("statusLine")
     if isinstance(current, dict) and is_ours(current.get("command")):
         replaced = state.get("replaced_statusline")
@@ -300,9 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="install.sh", description="Wire quotaline into Claude Code.")
     parser.add_argument("--uninstall", action="store_true", help="remove exactly what install added")
     parser.add_argument("--force", action="store_true", help="replace an existing statusLine")
-    parser.add_argument(
-        "--no-hook", action="store_true", help="skip the UserPromptSubmit hook (plugin users)"
-    )
+    parser.add_argument("--no-hook", action="store_true", help="skip the UserPromptSubmit hook (plugin users)")
     parser.add_argument("--bin-dir", default=os.path.expanduser("~/.local/bin"))
     parser.add_argument("--python", help=argparse.SUPPRESS)
     parser.add_argument("--site-packages", help=argparse.SUPPRESS)

@@ -241,9 +241,7 @@ def add_point(
 # Forecast
 
 
-def _current_points(
-    points: object, now: float, resets_at: float | None, window_seconds: float | None
-) -> list[Point]:
+def _current_points(points: object, now: float, resets_at: float | None, window_seconds: float | None) -> list[Point]:
     lo = now - LOOKBACK_S
     if resets_at is not None and window_seconds is not None:
         lo = max(lo, resets_at - window_seconds - SAME_PERIOD_S)

@@ -31,9 +31,7 @@ class Piece:
         self.window = window
 
 
-def select_windows(
-    snap: Snapshot, selectors: list[str], family: str | None, warn: float, now: float
-) -> list[Window]:
+def select_windows(snap: Snapshot, selectors: list[str], family: str | None, warn: float, now: float) -> list[Window]:
     """The windows a surface shows, in selector order, each once."""
     windows: dict[str, Window] = snap["windows"]
     chosen: list[Window] = []
@@ -160,7 +158,7 @@ def line(
     drawn = pieces(snap, settings, surface, family, now, forecasts)
     colors = bool(settings.get("colors"))
     if drawn:
-        text = settings.get(surface, "separator").join(paint(p, style, colors) for p in drawn)
+        text = str(settings.get(surface, "separator")).join(paint(p, style, colors) for p in drawn)
     else:
         text = NO_DATA + _error_hint(snap)
     if settings.problems:

@@ -66,9 +66,7 @@ def _run(options: dict[str, str]) -> int:
         text = fastjson.dumps(status_json.build(snap, settings, now, forecasts))
     else:
         family = options.get("model") or _latest_family(snap)
-        text = render.line(
-            snap, settings, surface="segment", style=style, family=family, now=now, forecasts=forecasts
-        )
+        text = render.line(snap, settings, surface="segment", style=style, family=family, now=now, forecasts=forecasts)
     sys.stdout.write(text + "\n")
     return 0
 

@@ -33,9 +33,7 @@ def _forecast(result: Any) -> dict[str, Any] | None:
     }
 
 
-def build(
-    snap: Snapshot, settings: Settings, now: float, forecasts: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def build(snap: Snapshot, settings: Settings, now: float, forecasts: dict[str, Any] | None = None) -> dict[str, Any]:
     stale_after = float(settings.get("stale_after_minutes")) * 60
     warn, critical = float(settings.get("levels", "warn")), float(settings.get("levels", "critical"))
     windows = []
@@ -53,9 +51,7 @@ def build(
                 "stale": past or levels.is_stale(w, now, stale_after),
                 "past_reset": past,
                 "age_seconds": round(levels.age_s(w, now), 1) if w.get("observed_at") is not None else None,
-                "level": ("normal", "warn", "critical", "full")[
-                    levels.level(float(w["used_pct"]), warn, critical)
-                ],
+                "level": ("normal", "warn", "critical", "full")[levels.level(float(w["used_pct"]), warn, critical)],
                 "severity": w.get("severity"),
                 "is_active": w.get("is_active"),
                 "forecast": _forecast((forecasts or {}).get(wid)),
@@ -63,9 +59,7 @@ def build(
         )
     extra = snap.get("extra_usage")
     if isinstance(extra, dict):
-        extra = {k: v for k, v in extra.items() if k != "observed_at"} | {
-            "observed_at": iso(extra.get("observed_at"))
-        }
+        extra = {k: v for k, v in extra.items() if k != "observed_at"} | {"observed_at": iso(extra.get("observed_at"))}
     refresh = snap.get("refresh") or {}
     return {
         "schema": 1,

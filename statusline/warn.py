@@ -69,9 +69,7 @@ def decide(
         key = "extra_usage"
         state = {"level": WARN, "period": extra_line}
         warned[key] = state
-        if repeat_every or not _already_said(
-            previous.get(key) if isinstance(previous, dict) else None, state
-        ):
+        if repeat_every or not _already_said(previous.get(key) if isinstance(previous, dict) else None, state):
             lines.append(extra_line)
     return Decision("; ".join(lines) or None, _block_reason(snap, settings, family, now), warned)
 

@@ -50,7 +50,9 @@ class Home:
         self.state.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.snapshot_file().write_text(json.dumps(data))
 
-    def run(self, *args: str, stdin: str | bytes = b"", env: dict[str, str] | None = None, timeout: float = 30) -> Result:
+    def run(
+        self, *args: str, stdin: str | bytes = b"", env: dict[str, str] | None = None, timeout: float = 30
+    ) -> Result:
         data = stdin.encode() if isinstance(stdin, str) else stdin
         t0 = time.monotonic()
         proc = subprocess.run(
@@ -83,9 +85,15 @@ def home(tmp_path: Path) -> Home:
 
 
 def statusline_stdin(
-    five: float | None = 42, seven: float | None = 17, *, session: str = "sess-1",
-    model: str = "claude-opus-5-5", name: str = "Opus 5.5", five_reset: float | None = None,
-    seven_reset: float | None = None, base: str = "stdin_2.1.330_oauth_after_turn.json",
+    five: float | None = 42,
+    seven: float | None = 17,
+    *,
+    session: str = "sess-1",
+    model: str = "claude-opus-5-5",
+    name: str = "Opus 5.5",
+    five_reset: float | None = None,
+    seven_reset: float | None = None,
+    base: str = "stdin_2.1.330_oauth_after_turn.json",
 ) -> dict[str, Any]:
     """A real 2.1.330 stdin with live reset times and the given percents."""
     data = json.loads((FIXTURES / "statusline" / base).read_text())
@@ -101,13 +109,21 @@ def statusline_stdin(
     return data
 
 
-def window(wid: str, pct: float, *, resets_in: float = 7980, source: str = "oauth", age: float = 0,
-           label: str | None = None) -> dict[str, Any]:
+def window(
+    wid: str, pct: float, *, resets_in: float = 7980, source: str = "oauth", age: float = 0, label: str | None = None
+) -> dict[str, Any]:
     now = time.time()
     from statusline.windows import label_for
 
-    return {"id": wid, "label": label or label_for(wid), "used_pct": pct, "resets_at": now + resets_in,
-            "source": source, "observed_at": now - age, "session": None}
+    return {
+        "id": wid,
+        "label": label or label_for(wid),
+        "used_pct": pct,
+        "resets_at": now + resets_in,
+        "source": source,
+        "observed_at": now - age,
+        "session": None,
+    }
 
 
 def snapshot_with(*windows: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -121,8 +121,10 @@ def test_block_at(home: Home) -> None:
 
 def test_extra_usage_out_of_credits(home: Home) -> None:
     home.write_snapshot(
-        snapshot_with(window("five_hour", 10), extra_usage={"enabled": True, "used": 50.0, "currency": "EUR",
-                                                            "out_of_credits": True})
+        snapshot_with(
+            window("five_hour", 10),
+            extra_usage={"enabled": True, "used": 50.0, "currency": "EUR", "out_of_credits": True},
+        )
     )
     assert hook(home)["systemMessage"] == "Extra usage is out of credits (€50.00 used)"
 

@@ -17,7 +17,10 @@ def run_install(home: Path, *args: str, extra_env: dict[str, str] | None = None)
     env = {"HOME": str(home), "PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), **(extra_env or {})}
     return subprocess.run(
         [sys.executable, "-m", "statusline.install", "--python", sys.executable, "--site-packages", str(REPO), *args],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
 
 
@@ -43,8 +46,12 @@ def test_fresh_install(fresh_home: Path) -> None:
     launcher = fresh_home / ".local" / "bin" / "quotaline"
     assert os.access(launcher, os.X_OK)
     data = settings(fresh_home)
-    assert data["statusLine"] == {"type": "command", "command": f"{launcher} statusline", "padding": 0,
-                                  "refreshInterval": 60}
+    assert data["statusLine"] == {
+        "type": "command",
+        "command": f"{launcher} statusline",
+        "padding": 0,
+        "refreshInterval": 60,
+    }
     assert data["hooks"]["UserPromptSubmit"] == [
         {"hooks": [{"type": "command", "command": f"{launcher} hook user-prompt-submit", "timeout": 5}]}
     ]
@@ -56,9 +63,13 @@ def test_keeps_other_keys_backs_up_and_is_idempotent(fresh_home: Path) -> None:
     claude = fresh_home / ".claude"
     claude.mkdir()
     original = {
-        "model": "opus", "permissions": {"allow": ["Bash(ls:*)"]}, "env": {"FOO": "1"},
-        "hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": "my-own-hook"}]}],
-                  "Stop": [{"hooks": [{"type": "command", "command": "say done"}]}]},
+        "model": "opus",
+        "permissions": {"allow": ["Bash(ls:*)"]},
+        "env": {"FOO": "1"},
+        "hooks": {
+            "UserPromptSubmit": [{"hooks": [{"type": "command", "command": "my-own-hook"}]}],
+            "Stop": [{"hooks": [{"type": "command", "command": "say done"}]}],
+        },
     }
     (claude / "settings.json").write_text(json.dumps(original))
     assert run_install(fresh_home).returncode == 0
@@ -140,8 +151,11 @@ def test_refuses_to_overwrite_a_foreign_launcher(fresh_home: Path) -> None:
 
 def test_real_install_sh_in_throwaway_home(fresh_home: Path) -> None:
     """The whole script: virtualenv, pip install, launcher, settings; then uninstall."""
-    env = {"HOME": str(fresh_home), "PATH": os.environ["PATH"],
-           "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))}
+    env = {
+        "HOME": str(fresh_home),
+        "PATH": os.environ["PATH"],
+        "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
+    }
     for var in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_CONFIG_FILE"):
         if var in os.environ:
             env[var] = os.environ[var]
@@ -150,13 +164,20 @@ def test_real_install_sh_in_throwaway_home(fresh_home: Path) -> None:
     launcher = fresh_home / ".local" / "bin" / "quotaline"
     assert launcher.read_text().startswith(f"#!{fresh_home}/.local/share/quotaline/venv/bin/python -SI")
     stdin = json.dumps({"rate_limits": {"five_hour": {"used_percentage": 42, "resets_at": 4102444800}}})
-    out = subprocess.run([str(launcher), "statusline"], input=stdin, capture_output=True, text=True,
-                         env={"HOME": str(fresh_home), "NO_COLOR": "1", "QUOTALINE_NO_SPAWN": "1"}, timeout=30)
+    out = subprocess.run(
+        [str(launcher), "statusline"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={"HOME": str(fresh_home), "NO_COLOR": "1", "QUOTALINE_NO_SPAWN": "1"},
+        timeout=30,
+    )
     assert out.returncode == 0 and out.stdout.startswith("5h 42% ")
     again = subprocess.run([str(REPO / "install.sh")], capture_output=True, text=True, env=env, timeout=600)
     assert again.returncode == 0 and "nothing changed" in again.stdout
-    gone = subprocess.run([str(REPO / "install.sh"), "--uninstall"], capture_output=True, text=True, env=env,
-                          timeout=120)
+    gone = subprocess.run(
+        [str(REPO / "install.sh"), "--uninstall"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert gone.returncode == 0, gone.stderr
     assert settings(fresh_home) == {}
     assert not launcher.exists() and not (fresh_home / ".local" / "share" / "quotaline" / "venv").exists()

@@ -49,7 +49,9 @@ def serve_json(server: HTTPServer, data: Any, status: int = 200, headers: dict[s
     server.expect_request(USAGE).respond_with_json(data, status=status, headers=headers)
 
 
-@pytest.mark.parametrize("fixture", [p.name for p in sorted((FIXTURES / "usage").glob("*.json")) if "error" not in p.name])
+@pytest.mark.parametrize(
+    "fixture", [p.name for p in sorted((FIXTURES / "usage").glob("*.json")) if "error" not in p.name]
+)
 def test_every_usage_fixture(server_home: Home, httpserver: HTTPServer, fixture: str) -> None:
     data, _ = live_fixture(fixture)
     serve_json(httpserver, data)
@@ -89,7 +91,9 @@ def test_user_agent_names_claude_code_version(server_home: Home, httpserver: HTT
 
 
 @pytest.mark.parametrize(("retry_after", "expected_wait"), [("0", 300), ("3600", 3600), (None, 300)])
-def test_429_backs_off(server_home: Home, httpserver: HTTPServer, retry_after: str | None, expected_wait: float) -> None:
+def test_429_backs_off(
+    server_home: Home, httpserver: HTTPServer, retry_after: str | None, expected_wait: float
+) -> None:
     headers = {"Retry-After": retry_after} if retry_after is not None else {}
     body = json.loads((FIXTURES / "usage" / "error_429_rate_limit.json").read_text())
     serve_json(httpserver, body, status=429, headers=headers)
@@ -123,12 +127,27 @@ def test_401_says_token_expired_and_waits_for_new_credentials(server_home: Home,
 @pytest.mark.parametrize(
     ("status", "body", "headers", "kind", "text"),
     [
-        (403, json.dumps({"error": {"type": "permission_error", "message": "We are unable to serve your request"}}),
-         {"content-type": "application/json"}, "forbidden", "refused access (403): We are unable"),
-        (403, "<!DOCTYPE html><title>Just a moment...</title>", {"content-type": "text/html", "cf-mitigated": "challenge"},
-         "cloudflare", "Cloudflare challenge"),
-        (200, "<html><head><title>Just a moment...</title></head></html>", {"content-type": "text/html"},
-         "cloudflare", "Cloudflare challenge"),
+        (
+            403,
+            json.dumps({"error": {"type": "permission_error", "message": "We are unable to serve your request"}}),
+            {"content-type": "application/json"},
+            "forbidden",
+            "refused access (403): We are unable",
+        ),
+        (
+            403,
+            "<!DOCTYPE html><title>Just a moment...</title>",
+            {"content-type": "text/html", "cf-mitigated": "challenge"},
+            "cloudflare",
+            "Cloudflare challenge",
+        ),
+        (
+            200,
+            "<html><head><title>Just a moment...</title></head></html>",
+            {"content-type": "text/html"},
+            "cloudflare",
+            "Cloudflare challenge",
+        ),
         (500, "oops", {}, "server_error", "failed (500)"),
         (502, "bad gateway", {}, "server_error", "failed (502)"),
         (503, "", {}, "server_error", "failed (503)"),
@@ -167,8 +186,13 @@ def test_transient_backoff_grows(server_home: Home, httpserver: HTTPServer) -> N
 def test_schema_drift_keeps_what_parses(server_home: Home, httpserver: HTTPServer) -> None:
     drift = {
         "five_hour": {"utilization": "high", "resets_at": "tomorrow"},
-        "seven_day": {"utilization": 55, "resets_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 86400))},
-        "limits": "not a list", "brand_new_thing": {"x": 1}, "extra_usage": [1, 2],
+        "seven_day": {
+            "utilization": 55,
+            "resets_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 86400)),
+        },
+        "limits": "not a list",
+        "brand_new_thing": {"x": 1},
+        "extra_usage": [1, 2],
     }
     serve_json(httpserver, drift)
     assert server_home.run("refresh").code == 0
@@ -213,10 +237,18 @@ def test_credentials_file_and_claude_json_source(server_home: Home, httpserver: 
     # Claude Code's own cached copy, newer and higher: merged by the same rule.
     payload, _ = live_fixture("oauth_2025-11_legacy_minimal.json")
     payload["five_hour"]["utilization"] = 9.0
-    (server_home.root / ".claude.json").write_text(json.dumps({
-        "oauthAccount": {"accountUuid": "acc-1"},
-        "cachedUsageUtilization": {"fetchedAtMs": int(time.time() * 1000), "accountUuid": "acc-1", "utilization": payload},
-    }))
+    (server_home.root / ".claude.json").write_text(
+        json.dumps(
+            {
+                "oauthAccount": {"accountUuid": "acc-1"},
+                "cachedUsageUtilization": {
+                    "fetchedAtMs": int(time.time() * 1000),
+                    "accountUuid": "acc-1",
+                    "utilization": payload,
+                },
+            }
+        )
+    )
     assert server_home.run("refresh", "--force", env=env | {"QUOTALINE_OAUTH": "0"}).code == 0
     five = server_home.snapshot()["windows"]["five_hour"]
     assert five["used_pct"] == 9.0 and five["source"] == "claude_json"
@@ -253,7 +285,7 @@ def test_claude_ai_source(server_home: Home, httpserver: HTTPServer) -> None:
     env = {"QUOTALINE_OAUTH": "0", "QUOTALINE_CLAUDE_AI": "1", "QUOTALINE_CLAUDE_AI_SESSION_KEY": SESSION_KEY}
     result = server_home.run("refresh", env=env)
     assert result.code == 0, result.err
-    cookie = [r for r, _ in httpserver.log if r.path.endswith("/usage")][0].headers["Cookie"]
+    cookie = next(r for r, _ in httpserver.log if r.path.endswith("/usage")).headers["Cookie"]
     assert cookie == f"sessionKey={SESSION_KEY}"
     line = server_home.run("statusline", stdin=b"", env=env).out.strip()
     assert line.startswith("5h 24% ") and line.endswith("+€0.35")
@@ -264,9 +296,14 @@ def test_claude_ai_source(server_home: Home, httpserver: HTTPServer) -> None:
 def test_claude_ai_cloudflare_is_not_an_auth_error(server_home: Home, httpserver: HTTPServer) -> None:
     page = "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>challenge-platform</body></html>"
     httpserver.expect_request("/api/organizations/org-1/usage").respond_with_data(
-        page, status=403, headers={"cf-mitigated": "challenge"}, content_type="text/html")
-    env = {"QUOTALINE_OAUTH": "0", "QUOTALINE_CLAUDE_AI": "1", "QUOTALINE_CLAUDE_AI_SESSION_KEY": SESSION_KEY,
-           "QUOTALINE_CLAUDE_AI_ORG": "org-1"}
+        page, status=403, headers={"cf-mitigated": "challenge"}, content_type="text/html"
+    )
+    env = {
+        "QUOTALINE_OAUTH": "0",
+        "QUOTALINE_CLAUDE_AI": "1",
+        "QUOTALINE_CLAUDE_AI_SESSION_KEY": SESSION_KEY,
+        "QUOTALINE_CLAUDE_AI_ORG": "org-1",
+    }
     result = server_home.run("refresh", env=env)
     assert result.code == 1 and "Cloudflare challenge" in result.err and "expired" not in result.err
 
@@ -275,8 +312,16 @@ def test_fifty_status_lines_make_one_request(server_home: Home, httpserver: HTTP
     serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
     env = {k: v for k, v in server_home.env.items() if k != "QUOTALINE_NO_SPAWN"}
     data = json.dumps(statusline_stdin(42, 17)).encode()
-    procs = [subprocess.Popen([sys.executable, "-m", "statusline", "statusline"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, env=env, cwd=server_home.root) for _ in range(50)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "statusline", "statusline"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=server_home.root,
+        )
+        for _ in range(50)
+    ]
     for proc in procs:
         out, _ = proc.communicate(data, timeout=60)
         assert proc.returncode == 0 and out.strip()
@@ -286,8 +331,13 @@ def test_fifty_status_lines_make_one_request(server_home: Home, httpserver: HTTP
     time.sleep(3)  # let any straggling refresher finish (it must not fetch)
     assert len(usage_requests(httpserver)) == 1
     assert server_home.snapshot()["windows"]["seven_day:opus"]["source"] == "oauth"
-    again = subprocess.run([sys.executable, "-m", "statusline", "statusline"], input=data, env=env,
-                           capture_output=True, cwd=server_home.root)
+    again = subprocess.run(
+        [sys.executable, "-m", "statusline", "statusline"],
+        input=data,
+        env=env,
+        capture_output=True,
+        cwd=server_home.root,
+    )
     assert again.returncode == 0
     time.sleep(2)
     assert len(usage_requests(httpserver)) == 1  # not due again for 5 minutes
@@ -309,8 +359,13 @@ def test_sigkill_mid_write_never_leaves_a_broken_snapshot(server_home: Home, htt
     assert server_home.run("refresh").code == 0
     rng = random.Random(7)
     for _ in range(100):
-        proc = subprocess.Popen([sys.executable, "-c", KILL_LOOP.format(repo=str(REPO))], env=server_home.env,
-                                cwd=server_home.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", KILL_LOOP.format(repo=str(REPO))],
+            env=server_home.env,
+            cwd=server_home.root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.25, 0.6))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -322,13 +377,22 @@ def test_sigkill_mid_write_never_leaves_a_broken_snapshot(server_home: Home, htt
 def test_token_never_written_or_printed(server_home: Home, httpserver: HTTPServer) -> None:
     httpserver.expect_ordered_request(USAGE).respond_with_json(live_fixture("oauth_2025-11_legacy_minimal.json")[0])
     httpserver.expect_ordered_request(USAGE).respond_with_json(
-        {"error": {"type": "permission_error", "message": f"bad token {TOKEN}"}}, status=403)
-    httpserver.expect_ordered_request(USAGE).respond_with_data(f"<html>Just a moment {TOKEN}</html>", status=403,
-                                                               content_type="text/html")
+        {"error": {"type": "permission_error", "message": f"bad token {TOKEN}"}}, status=403
+    )
+    httpserver.expect_ordered_request(USAGE).respond_with_data(
+        f"<html>Just a moment {TOKEN}</html>", status=403, content_type="text/html"
+    )
     httpserver.expect_ordered_request(USAGE).respond_with_json({"error": {}}, status=401)
     outputs = []
-    for args in (("refresh",), ("refresh", "--force"), ("refresh", "--force"), ("refresh", "--force"),
-                 ("status",), ("status", "--json"), ("doctor",)):
+    for args in (
+        ("refresh",),
+        ("refresh", "--force"),
+        ("refresh", "--force"),
+        ("refresh", "--force"),
+        ("status",),
+        ("status", "--json"),
+        ("doctor",),
+    ):
         result = server_home.run(*args)
         outputs.append(result.out + result.err)
     outputs.append(server_home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17))).out)

@@ -50,10 +50,20 @@ class TestMergeRule:
 @pytest.mark.parametrize(
     ("pct", "reset", "ok"),
     [
-        (42, 1795424285, True), (0, 1795424285, True), (100.5, 1795424285, True), (23.5, None, True),
-        (-0.1, 1795424285, False), (100.6, 1795424285, False), (float("nan"), 1795424285, False),
-        ("42", 1795424285, False), (None, 1795424285, False), (True, 1795424285, False),
-        (1795424285, 1795424285, False), (42, "soon", False), (42, float("nan"), False), (42, -5, False),
+        (42, 1795424285, True),
+        (0, 1795424285, True),
+        (100.5, 1795424285, True),
+        (23.5, None, True),
+        (-0.1, 1795424285, False),
+        (100.6, 1795424285, False),
+        (float("nan"), 1795424285, False),
+        ("42", 1795424285, False),
+        (None, 1795424285, False),
+        (True, 1795424285, False),
+        (1795424285, 1795424285, False),
+        (42, "soon", False),
+        (42, float("nan"), False),
+        (42, -5, False),
     ],
 )
 def test_valid_reading(pct: object, reset: object, ok: bool) -> None:
@@ -126,8 +136,11 @@ def test_concurrent_status_lines_never_corrupt_or_lose_windows(home: Home) -> No
     for i in range(24):
         data = json.dumps(statusline_stdin(30 + i, 17, session=f"s{i}")).encode()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "statusline", "statusline"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            env=home.env, cwd=home.root,
+            [sys.executable, "-m", "statusline", "statusline"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=home.env,
+            cwd=home.root,
         )
         procs.append((proc, data))
     for proc, data in procs:
@@ -177,7 +190,7 @@ def test_fastjson_agrees_with_json() -> None:
         text = path.read_text()
         assert fastjson.loads(text) == json.loads(text), path
         assert json.loads(fastjson.dumps(json.loads(text))) == json.loads(text), path
-    assert fastjson.dumps({"a": [1, 2.5, None, True, "é\n\"", float("nan")]}) == (
+    assert fastjson.dumps({"a": [1, 2.5, None, True, 'é\n"', float("nan")]}) == (
         '{"a":[1,2.5,null,true,"\\u00e9\\n\\"",null]}'
     )
     for bad in ["", "{", "[1,]", "{} x", "nul", "\x00"]:

@@ -25,9 +25,7 @@ def test_every_statusline_fixture_gives_one_sane_line(home: Home, fixture) -> No
     assert "Traceback" not in result.out + result.err
     text = plain(lines[0])
     raw = json.loads(fixture.read_text())
-    live = [
-        (k, v) for k, v in (raw.get("rate_limits") or {}).items() if v["resets_at"] > time.time()
-    ]
+    live = [(k, v) for k, v in (raw.get("rate_limits") or {}).items() if v["resets_at"] > time.time()]
     if live:  # fixture reset times are absolute: only assert them while they lie in the future
         for key, value in live:
             label = {"five_hour": "5h", "seven_day": "7d"}[key]
@@ -161,8 +159,11 @@ def test_past_reset_is_not_shown_as_a_number(home: Home) -> None:
 
 def test_model_window_and_alerts_and_extra_usage(home: Home) -> None:
     snap = snapshot_with(
-        window("five_hour", 42), window("seven_day", 17), window("seven_day:opus", 94, resets_in=90000),
-        window("seven_day:sonnet", 12), window("seven_day:fable", 81),
+        window("five_hour", 42),
+        window("seven_day", 17),
+        window("seven_day:opus", 94, resets_in=90000),
+        window("seven_day:sonnet", 12),
+        window("seven_day:fable", 81),
         extra_usage={"enabled": True, "used": 408.43, "limit": None, "currency": "USD", "out_of_credits": False},
     )
     home.write_snapshot(snap)
@@ -174,7 +175,9 @@ def test_model_window_and_alerts_and_extra_usage(home: Home) -> None:
 
 
 def test_extra_usage_other_currency(home: Home) -> None:
-    home.write_snapshot(snapshot_with(window("five_hour", 24), extra_usage={"enabled": True, "used": 0.35, "currency": "EUR"}))
+    home.write_snapshot(
+        snapshot_with(window("five_hour", 24), extra_usage={"enabled": True, "used": 0.35, "currency": "EUR"})
+    )
     assert plain(home.run("statusline", stdin=b"").out).endswith("+€0.35")
 
 
@@ -209,9 +212,25 @@ def test_hot_path_imports_only_the_standard_library(home: Home) -> None:
 
     proc = subprocess.run(
         [sys.executable, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {str(REPO)!r}); {probe}"],
-        input=json.dumps(statusline_stdin(42, 17)).encode(), capture_output=True, env=home.env, timeout=30,
+        input=json.dumps(statusline_stdin(42, 17)).encode(),
+        capture_output=True,
+        env=home.env,
+        timeout=30,
     )
     modules = set(proc.stdout.decode().split("MODULES", 1)[1].split())
-    heavy = {"httpx", "pydantic", "filelock", "platformdirs", "json", "re", "datetime", "typing", "subprocess",
-             "pathlib", "tomllib", "argparse", "statusline.usage_payload"}
+    heavy = {
+        "httpx",
+        "pydantic",
+        "filelock",
+        "platformdirs",
+        "json",
+        "re",
+        "datetime",
+        "typing",
+        "subprocess",
+        "pathlib",
+        "tomllib",
+        "argparse",
+        "statusline.usage_payload",
+    }
     assert not modules & heavy, modules & heavy

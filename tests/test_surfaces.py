@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from conftest import Home, snapshot_with, statusline_stdin, window
@@ -18,8 +19,15 @@ def burning(home: Home, *, start: float = 40, per_5min: float = 2.7, resets_in: 
     reset = now + resets_in
     for i in range(13):
         t = now - 3600 + i * 300
-        reading = {"id": "five_hour", "label": "5h", "used_pct": start + i * per_5min, "resets_at": reset,
-                   "source": "oauth", "observed_at": t, "session": None}
+        reading = {
+            "id": "five_hour",
+            "label": "5h",
+            "used_pct": start + i * per_5min,
+            "resets_at": reset,
+            "source": "oauth",
+            "observed_at": t,
+            "session": None,
+        }
         record.apply_windows(snap, [reading], now=t)
     snap["windows"]["seven_day"] = window("seven_day", 41, resets_in=3 * 86400)
     snap["windows"]["seven_day:opus"] = window("seven_day:opus", 94, resets_in=86400 + 3 * 3600 + 600)
@@ -42,7 +50,9 @@ def test_no_forecast_from_too_little_data(home: Home) -> None:
 
 def test_hook_warns_on_forecast_below_the_warning_level(home: Home) -> None:
     burning(home, start=40, per_5min=2.5)  # 70% now, 30%/h: full in ~60 min
-    quiet = home.run("hook", "user-prompt-submit", stdin='{"session_id": "x"}', env={"QUOTALINE_FORECAST_MINUTES": "30"})
+    quiet = home.run(
+        "hook", "user-prompt-submit", stdin='{"session_id": "x"}', env={"QUOTALINE_FORECAST_MINUTES": "30"}
+    )
     assert "5-hour" not in quiet.out
     loud = home.run("hook", "user-prompt-submit", stdin='{"session_id": "y"}', env={"QUOTALINE_FORECAST_MINUTES": "90"})
     message = json.loads(loud.out)["systemMessage"]
@@ -65,8 +75,17 @@ def test_segment_formats(home: Home) -> None:
 
 def test_segment_template_and_model(home: Home) -> None:
     burning(home)
-    out = home.run("segment", "--format", "plain", "--windows", "model", "--model", "opus",
-                   "--template", "$label=$pct ($source, $age)").out.strip()
+    out = home.run(
+        "segment",
+        "--format",
+        "plain",
+        "--windows",
+        "model",
+        "--model",
+        "opus",
+        "--template",
+        "$label=$pct ($source, $age)",
+    ).out.strip()
     assert out == "Opus=94% (oauth, 0m)" or out == "Opus=94% (oauth, 1s)"
 
 
@@ -103,7 +122,7 @@ def test_config_init_path_and_show(home: Home) -> None:
     path = home.run("config", "path").out.strip()
     assert path == str(home.root / "config" / "quotaline" / "config.toml")
     assert home.run("config", "init").code == 0
-    text = open(path).read()
+    text = Path(path).read_text()
     assert "[levels]" in text and "warn = 80" in text
     assert "kept existing" in home.run("config", "init").out
     shown = json.loads(home.run("config", "show").out)
@@ -154,8 +173,9 @@ def test_doctor_on_broken_settings_and_missing_launcher(home: Home) -> None:
     home.claude.mkdir()
     (home.claude / "settings.json").write_text("{oops")
     assert "not valid JSON" in home.run("doctor", "--no-timing").out
-    (home.claude / "settings.json").write_text(json.dumps({"statusLine": {"type": "command",
-                                                "command": "/nowhere/quotaline statusline"}}))
+    (home.claude / "settings.json").write_text(
+        json.dumps({"statusLine": {"type": "command", "command": "/nowhere/quotaline statusline"}})
+    )
     out = home.run("doctor", "--no-timing").out
     assert "/nowhere/quotaline, which is missing" in out and "no UserPromptSubmit hook" in out
 
