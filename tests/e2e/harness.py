@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 CLAUDE_VERSION = "2.1.330"
-CACHE_ROOT = Path.home() / ".cache" / "quotaline-e2e"
+REAL_HOME = Path.home()  # taken at import: fixtures may point HOME elsewhere later
+CACHE_ROOT = REAL_HOME / ".cache" / "quotaline-e2e"
 DEFAULT_CLAUDE_PREFIX = CACHE_ROOT / f"cc-{CLAUDE_VERSION}"
 DEFAULT_CLAUDE_BIN = DEFAULT_CLAUDE_PREFIX / "node_modules" / ".bin" / "claude"
 DEPS_SCRIPT = "scripts/e2e-install-deps.sh (.ci/run runs it)"
@@ -102,7 +103,7 @@ def clean_env(home: Path, **extra: str) -> dict[str, str]:
 def pip_env() -> dict[str, str]:
     """What pip needs from the real environment: a shared cache (fast repeated runs), the machine's
     pip settings and proxies."""
-    env = {"PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")}
+    env = {"PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR") or str(REAL_HOME / ".cache" / "pip")}
     for name, value in os.environ.items():
         if (name.startswith("PIP_") and name != "PIP_CACHE_DIR") or name.lower() in (
             "http_proxy",
