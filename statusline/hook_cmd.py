@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline import claude_input, config_fast, fastjson, paths, snapshot, spawn, stdin, warn
+from statusline import claude_input, config_fast, fastjson, paths, record, snapshot, spawn, stdin, warn
 from statusline.forecast import all_forecasts
 from statusline.safety import guarded
 from statusline.windows import model_family
@@ -30,10 +30,11 @@ def _run() -> int:
     sid = inp.session_id
     family = _session_family(snap, sid) or inp.family
     decision = warn.decide(snap, settings, session_id=sid, family=family, now=now, forecasts=all_forecasts(snap, now))
-    if sid and decision.warned != snap["warned"].get(sid):
+    if sid and decision.warned != warn.said_before(snap, sid):
 
         def remember(target: snapshot.Snapshot) -> bool:
-            target["warned"][sid] = decision.warned
+            target["warned"][sid] = {"at": now, "windows": decision.warned}
+            record.forget_old_warnings(target, now=now)
             return True
 
         for _ in range(3):  # a lost dedupe state means one repeated warning: worth a short retry

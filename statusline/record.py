@@ -68,11 +68,19 @@ def _forget_old_sessions(snap: Snapshot, *, now: float) -> None:
         snap["warned"].pop(sid, None)
 
 
+def forget_old_warnings(snap: Snapshot, *, now: float) -> None:
+    """Hook-only users never record sessions: bound the dedupe table by age instead."""
+    for sid in [s for s, v in snap["warned"].items() if not _recent_at(v, "at", now)]:
+        del snap["warned"][sid]
+
+
+def _recent_at(entry: Any, key: str, now: float) -> bool:
+    stamp = entry.get(key) if isinstance(entry, dict) else None
+    return isinstance(stamp, (int, float)) and now - float(stamp) < SESSION_TTL_S
+
+
 def _recent(session: Any, now: float) -> bool:
-    if not isinstance(session, dict):
-        return False
-    last = session.get("last_seen")
-    return isinstance(last, (int, float)) and now - float(last) < SESSION_TTL_S
+    return _recent_at(session, "last_seen", now)
 
 
 def add_error(snap: Snapshot, kind: str, message: str, *, source: str, now: float) -> None:

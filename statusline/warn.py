@@ -43,7 +43,7 @@ def decide(
     critical_at = float(settings.get("levels", "critical"))
     stale_after = float(settings.get("stale_after_minutes")) * 60
     horizon = float(settings.get("hook", "forecast_minutes")) * 60
-    previous = snap["warned"].get(session_id or "", {}) if session_id else {}
+    previous = said_before(snap, session_id)
     repeat_every = settings.get("hook", "repeat") == "every"
     warned: dict[str, Any] = {}
     lines: list[str] = []
@@ -72,6 +72,13 @@ def decide(
         if repeat_every or not _already_said(previous.get(key) if isinstance(previous, dict) else None, state):
             lines.append(extra_line)
     return Decision("; ".join(lines) or None, _block_reason(snap, settings, family, now), warned)
+
+
+def said_before(snap: Snapshot, session_id: str | None) -> dict[str, Any]:
+    """What this session was already told: ``{window id: {"level", "period"}}``."""
+    entry = snap["warned"].get(session_id) if session_id else None
+    windows = entry.get("windows") if isinstance(entry, dict) else None
+    return windows if isinstance(windows, dict) else {}
 
 
 def _fills_soon(forecast: Any, horizon: float) -> bool:

@@ -158,10 +158,20 @@ def test_old_sessions_are_forgotten() -> None:
     snap = snapshot.empty()
     now = time.time()
     record.touch_session(snap, "old", {"model_id": "claude-opus-5"}, now=now - 4 * 86400)
-    snap["warned"]["old"] = {"five_hour": {"level": 1, "period": 1}}
+    snap["warned"]["old"] = {"at": now, "windows": {"five_hour": {"level": 1, "period": 1}}}
     record.touch_session(snap, "new", {"model_id": "claude-sonnet-5"}, now=now)
     assert set(snap["sessions"]) == {"new"}
     assert "old" not in snap["warned"]
+
+
+def test_warnings_of_hook_only_sessions_are_forgotten() -> None:
+    snap = snapshot.empty()
+    now = time.time()
+    snap["warned"]["ancient"] = {"at": now - 4 * 86400, "windows": {}}
+    snap["warned"]["recent"] = {"at": now - 3600, "windows": {}}
+    snap["warned"]["garbage"] = "x"
+    record.forget_old_warnings(snap, now=now)
+    assert set(snap["warned"]) == {"recent"}
 
 
 def test_session_touch_is_rate_limited() -> None:
