@@ -67,8 +67,16 @@ def build(snapshot: dict[str, Any] | None, since: float, now: float, ledger: Led
         s = p["sessions"].setdefault(str(session), {"tokens": Tokens(), "by_family": {}})
         counted = tok if family in named else Tokens(responses=tok.responses, prompts=tok.prompts)
         for acc in (p["tokens"], s["tokens"], totals):
-            acc.add_row([counted.input, counted.output, counted.cache_creation, counted.cache_read,
-                         counted.responses, counted.prompts])
+            acc.add_row(
+                [
+                    counted.input,
+                    counted.output,
+                    counted.cache_creation,
+                    counted.cache_read,
+                    counted.responses,
+                    counted.prompts,
+                ]
+            )
         if family in named and tok.total:
             for fams in (p["by_family"], s["by_family"], total_fam):
                 fams[str(family)] = fams.get(str(family), 0) + tok.total
@@ -88,8 +96,9 @@ def build(snapshot: dict[str, Any] | None, since: float, now: float, ledger: Led
             "attributed_points": round(sum(shares.values()), 2),
             "other_points": round(other, 2),
             "calibration": cal.as_dict() if cal is not None else None,
-            "why": cal.why if cal is not None else (
-                f"{wid} counts another surface" if kind.surface else "unknown period for this window"),
+            "why": cal.why
+            if cal is not None
+            else (f"{wid} counts another surface" if kind.surface else "unknown period for this window"),
         }
         windows_out.append(entry)
         if cal is None:
@@ -108,19 +117,31 @@ def build(snapshot: dict[str, Any] | None, since: float, now: float, ledger: Led
     project_list = []
     for name, p in sorted(projects.items(), key=lambda kv: -kv[1]["tokens"].total):
         sessions = [
-            {"session": sid, "tokens": s["tokens"].as_dict(), "by_family": dict(sorted(s["by_family"].items())),
-             "server_points": points(s)}
+            {
+                "session": sid,
+                "tokens": s["tokens"].as_dict(),
+                "by_family": dict(sorted(s["by_family"].items())),
+                "server_points": points(s),
+            }
             for sid, s in sorted(p["sessions"].items(), key=lambda kv: -kv[1]["tokens"].total)
         ]
-        project_list.append({
-            "project": name,
-            "path": next((c for (r, pr), c in ledger.store.cwd.items() if pr == name
-                          and (ledger.roots is None or r in ledger.roots)), None),
-            "tokens": p["tokens"].as_dict(),
-            "by_family": dict(sorted(p["by_family"].items())),
-            "server_points": points(p),
-            "sessions": sessions,
-        })
+        project_list.append(
+            {
+                "project": name,
+                "path": next(
+                    (
+                        c
+                        for (r, pr), c in ledger.store.cwd.items()
+                        if pr == name and (ledger.roots is None or r in ledger.roots)
+                    ),
+                    None,
+                ),
+                "tokens": p["tokens"].as_dict(),
+                "by_family": dict(sorted(p["by_family"].items())),
+                "server_points": points(p),
+                "sessions": sessions,
+            }
+        )
     server = snapshot is not None
     return {
         "schema": SCHEMA,
@@ -158,9 +179,12 @@ def render(report: dict[str, Any], since_label: str) -> str:
     def row(label: str, item: dict[str, Any] | None, pts: dict[str, float]) -> list[str]:
         tokens = item["tokens"]["total"] if item else None
         fams = item["by_family"] if item else {}
-        return [label, "" if tokens is None else human_tokens(tokens),
-                *[human_tokens(fams[f]) if f in fams else "" for f in families],
-                *[_fmt_points(pts.get(w["id"])) if w["id"] in pts or item else "" for w in windows]]
+        return [
+            label,
+            "" if tokens is None else human_tokens(tokens),
+            *[human_tokens(fams[f]) if f in fams else "" for f in families],
+            *[_fmt_points(pts.get(w["id"])) if w["id"] in pts or item else "" for w in windows],
+        ]
 
     for p in report["projects"]:
         table.append(row(p["path"] or p["project"], p, p["server_points"]))
@@ -170,8 +194,7 @@ def render(report: dict[str, Any], since_label: str) -> str:
             table.append([f"  … {len(p['sessions']) - 10} more sessions"] + [""] * (len(head) - 1))
     if windows:
         table.append(row(OTHER, None, report["other"]["server_points"]))
-    table.append(row("TOTAL", {"tokens": report["totals"]["tokens"], "by_family": report["totals"]["by_family"]},
-                     {}))
+    table.append(row("TOTAL", {"tokens": report["totals"]["tokens"], "by_family": report["totals"]["by_family"]}, {}))
     widths = [max(len(r[i]) for r in table) for i in range(len(head))]
     for r in table:
         lines.append("  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)))

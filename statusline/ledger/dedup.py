@@ -9,7 +9,9 @@ ccusage's rule (verified against the binary, see ``tests/ledger/test_ccusage_par
 * a sidechain line (``isSidechain: true``, e.g. ``/btw`` logs under ``subagents/``) with the same
   message id and session as a kept line but another request id is a replay: the non-sidechain copy
   is kept whatever the totals;
-* ties keep the first, unless only the newcomer carries ``usage.speed``.
+* ties keep the first, unless only the newcomer carries ``usage.speed``. (ccusage 20.0.24 breaks
+  ties by cost, from its price table; copies of one response share model and input/cache counts,
+  so in transcripts equal totals mean equal counts and the choice cannot matter.)
 
 Memory is bounded: at most ``cap`` full records live in memory, evicted first-in-first-out (a
 streaming duplicate sits a few lines away, a sidechain replay in the next file of the sorted walk).

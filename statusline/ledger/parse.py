@@ -34,7 +34,6 @@ _NULL_KEYS = (
     "id|cwd|model|speed|costUSD|version|sessionId|requestId|isApiErrorMessage"
     "|cache_read_input_tokens|cache_creation_input_tokens"
 )
-_NULL_RE = re.compile(rb'"(' + _NULL_KEYS.encode() + rb')"[ \t\r\n]*:[ \t\r\n]*null')
 _TS_RE = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{3})?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
@@ -88,10 +87,7 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
     return era * 146097 + doe - 719468
 
 
-def parse_timestamp_ms(value: Any) -> int | None:
-    """Epoch milliseconds for ccusage's accepted timestamp shapes, None for anything else."""
-    if not isinstance(value, str):
-        return None
+def _parse_timestamp_slow(value: str) -> int | None:
     m = _TS_RE.fullmatch(value)
     if m is None:
         return None
@@ -112,6 +108,29 @@ def parse_timestamp_ms(value: Any) -> int | None:
         offset = (oh * 3600 + om * 60) * (1 if tz[0] == "+" else -1)
     secs = _days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset
     return secs * 1000 + ms
+
+
+_minute_cache: dict[str, int | None] = {}
+
+
+def parse_timestamp_ms(value: Any) -> int | None:
+    """Epoch milliseconds for ccusage's accepted timestamp shapes, None for anything else."""
+    if type(value) is not str:
+        return None
+    # Claude Code writes toISOString() (``2026-03-01T22:38:51.000Z``): the minute is cached.
+    if len(value) == 24 and value[23] == "Z" and value[19] == "." and value.isascii():
+        head = value[:16]
+        base = _minute_cache.get(head, -1)
+        if base == -1:
+            if len(_minute_cache) > 50_000:
+                _minute_cache.clear()
+            full = _parse_timestamp_slow(head + ":00Z")
+            base = _minute_cache[head] = None if full is None else full // 1000
+        sec, ms = value[17:19], value[20:23]
+        if base is None or value[16] != ":" or not (sec.isdigit() and ms.isdigit()) or sec > "59":
+            return None
+        return (base + int(sec)) * 1000 + int(ms)
+    return _parse_timestamp_slow(value)
 
 
 def _u64(value: Any) -> int:
@@ -152,43 +171,89 @@ def _usage_counts(usage: Any) -> tuple[int, int, int, int, str | None]:
     return inp, out, creation, read, speed
 
 
-def _message_fields(message: Any) -> tuple[Any, str | None, str | None]:
-    if not isinstance(message, dict) or "usage" not in message:
-        raise Rejected("message")
-    return message["usage"], _opt_str(message, "model"), _opt_str(message, "id")
-
-
 def _shape(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str | None, str | None]:
-    """(record holding timestamp/requestId/isSidechain, message, version, sessionId) for either shape."""
-    try:
-        if not isinstance(obj.get("timestamp"), str):
-            raise Rejected("timestamp")
-        _message_fields(obj.get("message"))
-        _check_record(obj)
-        return obj, obj["message"], _opt_str(obj, "version"), _opt_str(obj, "sessionId")
-    except Rejected:
-        data = obj.get("data")
-        inner = data.get("message") if isinstance(data, dict) else None
-        if not isinstance(inner, dict) or not isinstance(inner.get("timestamp"), str):
-            raise
-        _message_fields(inner.get("message"))
-        _check_record(inner)
-        return inner, inner["message"], None, _opt_str(obj, "sessionId")
+    """(record holding timestamp/requestId/isSidechain, message, version, sessionId) for either shape.
+
+    Like serde's untagged enum: the direct shape if every field it knows has the right type, else
+    the agent progress shape, else rejected.
+    """
+    message = obj.get("message")
+    version = obj.get("version")
+    session = obj.get("sessionId")
+    if (
+        type(obj.get("timestamp")) is str
+        and type(message) is dict
+        and "usage" in message
+        and (version is None or type(version) is str)
+        and (session is None or type(session) is str)
+        and _record_ok(obj)
+        and _message_ok(message)
+    ):
+        return obj, message, version, session
+    data = obj.get("data")
+    inner = data.get("message") if type(data) is dict else None
+    if (
+        type(inner) is dict
+        and type(inner.get("timestamp")) is str
+        and type(inner.get("message")) is dict
+        and "usage" in inner["message"]
+        and (session is None or type(session) is str)
+        and _record_ok(inner)
+        and _message_ok(inner["message"])
+    ):
+        return inner, inner["message"], None, session
+    raise Rejected("shape")
 
 
-def _check_record(record: dict[str, Any]) -> None:
-    _opt_str(record, "requestId")
+def _message_ok(message: dict[str, Any]) -> bool:
+    model = message.get("model")
+    mid = message.get("id")
+    return (model is None or type(model) is str) and (mid is None or type(mid) is str)
+
+
+def _record_ok(record: dict[str, Any]) -> bool:
+    rid = record.get("requestId")
     side = record.get("isSidechain")
-    if side is not None and not isinstance(side, bool):
-        raise Rejected("isSidechain")
     cost = record.get("costUSD")
-    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, (int, float))):
-        raise Rejected("costUSD")
+    return (
+        (rid is None or type(rid) is str)
+        and (side is None or type(side) is bool)
+        and (cost is None or (type(cost) in (int, float)))
+    )
+
+
+_NULL_KEY_SET = frozenset(k.encode() for k in _NULL_KEYS.split("|"))
+_WS = b" \t\r\n"
+
+
+def _null_keys(line: bytes) -> list[bytes]:
+    """Keys among ccusage's non-nullable ones that hold ``null`` anywhere in the line."""
+    hits = []
+    pos = line.find(b"null")
+    while pos > 1:
+        j = pos - 1
+        if line[j] == 0x3A and line[j - 1] == 0x22:  # '":null', the compact form Claude Code writes
+            j -= 1
+        else:
+            while j > 0 and line[j] in _WS:
+                j -= 1
+            if line[j] != 0x3A:  # not a value: "null" inside some text
+                pos = line.find(b"null", pos + 4)
+                continue
+            j -= 1
+            while j > 0 and line[j] in _WS:
+                j -= 1
+        if line[j] == 0x22:
+            k = line.rfind(b'"', 0, j)
+            if k >= 0 and line[k + 1 : j] in _NULL_KEY_SET:
+                hits.append(line[k + 1 : j])
+        pos = line.find(b"null", pos + 4)
+    return hits
 
 
 def _nulls_allowed(line: bytes, message: dict[str, Any]) -> bool:
     """ccusage drops lines with null on its non-nullable keys, except iterations[].model."""
-    hits = _NULL_RE.findall(line)
+    hits = _null_keys(line)
     if not hits:
         return True
     if any(key != b"model" for key in hits):
@@ -231,7 +296,7 @@ def parse_usage_line(line: bytes) -> list[Entry]:
         obj = _decoder.decode(line.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise Rejected("json") from exc
-    if not isinstance(obj, dict):
+    if type(obj) is not dict:
         raise Rejected("not an object")
     record, message, version, session = _shape(obj)
     if b"null" in line and not _nulls_allowed(line, message):
@@ -239,23 +304,26 @@ def parse_usage_line(line: bytes) -> list[Entry]:
     ts_ms = parse_timestamp_ms(record["timestamp"])
     if ts_ms is None:
         raise Rejected("timestamp")
-    usage, model, message_id = _message_fields(message)
-    request_id = _opt_str(record, "requestId")
+    model = message.get("model")
+    message_id = message.get("id")
+    request_id = record.get("requestId")
     if version is not None and _SEMVER_RE.match(version) is None:
         raise Rejected("version")
     if session == "" or request_id == "" or message_id == "" or model == "":
         raise Rejected("empty id")
+    usage = message["usage"]
     inp, out, creation, read, speed = _usage_counts(usage)
     side = record.get("isSidechain") is True
     cwd = obj.get("cwd")
-    cwd = cwd if isinstance(cwd, str) else None
+    if type(cwd) is not str:
+        cwd = None
     name = model or ""
     if speed == "fast" and name and name != SYNTHETIC:
         name += "-fast"
     entries = [
         Entry(ts_ms, name, message_id, request_id, session, side, speed is not None, inp, out, creation, read, cwd)
     ]
-    if ADVISOR_MARKER in line:
+    if "iterations" in usage and ADVISOR_MARKER in line:
         for index, (adv_model, (a_in, a_out, a_cc, a_cr, a_speed)) in enumerate(_advisors(obj)):
             adv_id = f"{message_id}:advisor:{index}" if message_id is not None else None
             entries.append(

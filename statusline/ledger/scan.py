@@ -1,16 +1,25 @@
-"""Read the new bytes of one transcript and feed its usage lines through dedup into the store.
+"""Read the new bytes of transcripts and feed their usage lines through dedup into the store.
 
-Streaming: fixed-size chunks, only complete lines are handled, so memory does not grow with the size
-of a file (a single line is the largest thing held). A cheap byte test picks the lines worth parsing:
-``"usage":{`` (ccusage's own marker) for usage, ``"type":"user"`` without ``"tool_use_id"`` for
-typed prompts; every other line costs one substring search.
+Two steps. ``extract`` reads one file from an offset and parses it: fixed-size chunks, only complete
+lines, so memory does not grow with the file (one line is the largest thing held); a cheap byte
+test picks the lines worth parsing: ``"usage":{`` (ccusage's own marker) for usage, ``"type":"user"``
+without ``"tool_use_id"`` for typed prompts. ``Scanner.apply`` then runs dedup and the store, in the
+sorted file order ccusage uses, so ties resolve the same way.
+
+``extract`` is a pure function of the file, so a large catch-up (the first scan) runs it in worker
+processes, a few files ahead of ``apply``, like ccusage reads files on several threads.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
-from dataclasses import dataclass, fields
+import re
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, fields
 
 from statusline.ledger.dedup import Dedup
 from statusline.ledger.index import FileState, fingerprint
@@ -18,6 +27,8 @@ from statusline.ledger.parse import (
     TOOL_RESULT_MARKER,
     USAGE_MARKER,
     USER_MARKER,
+    Entry,
+    Prompt,
     Rejected,
     parse_prompt_line,
     parse_usage_line,
@@ -26,6 +37,10 @@ from statusline.ledger.roots import Transcript
 from statusline.ledger.store import Store
 
 CHUNK = 1 << 20
+_ODD_LINE = re.compile(rb"\n[^{]")
+PARALLEL_MIN_BYTES = 64 << 20
+IN_FLIGHT_PER_WORKER = 2
+BATCH_BYTES = 8 << 20
 
 
 @dataclass
@@ -41,18 +56,212 @@ class LedgerStats:
     files_replaced: int = 0
     files_deleted: int = 0
     bytes_read: int = 0
-    lines: int = 0
     entries: int = 0
     duplicates: int = 0
     replaced_by_larger: int = 0
     prompts: int = 0
     malformed: int = 0
     partial_pending: int = 0
+    workers: int = 0
     seconds: float = 0.0
     busy: bool = False
 
     def as_dict(self) -> dict[str, int | float | bool]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass
+class Extract:
+    """What one file's new bytes hold."""
+
+    state: FileState | None
+    entries: list[Entry] = field(default_factory=list)
+    prompts: list[Prompt] = field(default_factory=list)
+    bytes_read: int = 0
+    malformed: int = 0
+    repeats: int = 0
+    partial: bool = False
+
+
+def _complete(data: bytes) -> bool:
+    stripped = data.strip()
+    if not stripped.startswith(b"{") or not stripped.endswith(b"}"):
+        return False
+    try:
+        json.loads(stripped)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return True
+
+
+def _repeat_key(line: bytes, u: int) -> bytes | None:
+    """Bytes that identify a streaming repeat without parsing, or None when unsure.
+
+    Claude Code writes one line per content block of a response, with the same ids and usage.
+    Two lines with the same request id, session, sidechain flag and message id (all read before
+    the content) and byte-identical text from ``"usage":{`` to the end have the same key and the
+    same token total, so under ccusage's rule the later one can never change what is counted.
+    ``u`` is where the usage marker starts in ``line``.
+    """
+    m = line.find(b'"message":{')
+    if m < 0:
+        return None
+    r = line.find(b'"requestId":"', 0, m)
+    if r < 0:
+        return None
+    r_end = line.find(b'"', r + 13, m)
+    c = line.find(b'"content":', m, u)
+    i = line.find(b'"id":"', m, c) if c > 0 else -1
+    if r_end <= r + 13 or i < 0:
+        return None
+    i_end = line.find(b'"', i + 6, c)
+    s = line.find(b'"sessionId":"', 0, m)
+    s_end = line.find(b'"', s + 13, m) if s >= 0 else -1
+    side = line.find(b'"isSidechain":true', 0, m) >= 0
+    if i_end < 0 or (s >= 0 and s_end < 0):
+        return None
+    sid = line[s + 13 : s_end] if s >= 0 else b""
+    return b"\x00".join((line[r + 13 : r_end], sid, b"1" if side else b"0", line[i + 6 : i_end], line[u:]))
+
+
+def _usage_line(line: bytes, u: int, ex: Extract, accepted: set[bytes]) -> None:
+    key = _repeat_key(line, u)
+    if key is not None and key in accepted:
+        ex.repeats += 1
+        return
+    try:
+        ex.entries.extend(parse_usage_line(line))
+    except Rejected:
+        ex.malformed += 1
+        return
+    if key is not None:
+        if len(accepted) > 4096:
+            accepted.clear()
+        accepted.add(key)
+
+
+def _parse_block(block: bytes, ex: Extract, accepted: set[bytes]) -> None:
+    """Every line of ``block`` (complete lines); only lines holding a marker are ever sliced out."""
+    pos = block.find(USAGE_MARKER)
+    while pos >= 0:
+        start = block.rfind(b"\n", 0, pos) + 1
+        end = block.find(b"\n", pos)
+        if end < 0:
+            end = len(block)
+        _usage_line(block[start:end], pos - start, ex, accepted)
+        pos = block.find(USAGE_MARKER, end)
+    pos = block.find(USER_MARKER)
+    while pos >= 0:
+        start = block.rfind(b"\n", 0, pos) + 1
+        end = block.find(b"\n", pos)
+        if end < 0:
+            end = len(block)
+        if block.find(TOOL_RESULT_MARKER, start, end) < 0 and block.find(USAGE_MARKER, start, end) < 0:
+            found = parse_prompt_line(block[start:end])
+            if found is not None:
+                ex.prompts.append(found)
+        pos = block.find(USER_MARKER, end)
+    if not block.startswith(b"{") or _ODD_LINE.search(block, 0, len(block) - 1) is not None:
+        # Some line does not start with "{": blank, indented, or garbage. Rare: look closer.
+        for line in block.split(b"\n"):
+            if line[:1] != b"{" and line.strip() and not line.lstrip().startswith(b"{"):
+                ex.malformed += 1
+
+
+def extract(path: str, start: int) -> Extract:
+    """Parse the complete lines of ``path`` from byte ``start``; state None if the file vanished."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return Extract(None)
+    ex = Extract(None)
+    accepted: set[bytes] = set()
+    try:
+        st = os.fstat(fd)
+        offset = start
+        tail = b""
+        pending = b""
+        os.lseek(fd, start, os.SEEK_SET)
+        while True:
+            chunk = os.read(fd, CHUNK)
+            if not chunk:
+                break
+            ex.bytes_read += len(chunk)
+            cut = chunk.rfind(b"\n")
+            if cut < 0:
+                pending += chunk
+                continue
+            block = pending + chunk[: cut + 1] if pending else chunk[: cut + 1]
+            pending = chunk[cut + 1 :]
+            _parse_block(block, ex, accepted)
+            offset += len(block)
+            tail = block[-256:]
+        if pending and _complete(pending):
+            # A last line without its newline that is nonetheless whole: ccusage counts it.
+            _parse_block(pending, ex, accepted)
+            offset += len(pending)
+            tail = (tail + pending)[-256:]
+        elif pending:
+            ex.partial = True
+        if start > 0 and len(tail) < 256:
+            tail = os.pread(fd, min(256, offset), offset - min(256, offset))
+        fp_len, fp_crc = fingerprint(tail)
+        ex.state = FileState(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, offset, fp_len, fp_crc, 0)
+    except OSError:
+        return Extract(None)
+    finally:
+        os.close(fd)
+    return ex
+
+
+Job = tuple[Transcript, int, int, int]  # file, start offset, skip id-less up to (ms), newest seen (ms)
+
+
+def _extract_batch(batch: list[tuple[str, int]]) -> list[Extract]:
+    return [extract(path, start) for path, start in batch]
+
+
+def _batches(jobs: list[Job]) -> Iterator[list[Job]]:
+    batch: list[Job] = []
+    size = 0
+    for job in jobs:
+        batch.append(job)
+        size += max(0, job[0].stat.st_size - job[1])
+        if size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def extract_all(jobs: list[Job], workers: int) -> Iterator[tuple[Job, Extract]]:
+    """Extracts in job order; with ``workers`` > 1, parsed in processes, a bounded window ahead.
+
+    Work goes out in batches of a few MiB: one message per file would keep the pool's feeder
+    thread fighting ``apply`` for the GIL.
+    """
+    if workers <= 1:
+        for job in jobs:
+            yield job, extract(job[0].path, job[1])
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        window: deque[tuple[list[Job], Future[list[Extract]]]] = deque()
+        batches = _batches(jobs)
+
+        def submit() -> bool:
+            batch = next(batches, None)
+            if batch is None:
+                return False
+            window.append((batch, pool.submit(_extract_batch, [(j[0].path, j[1]) for j in batch])))
+            return True
+
+        while len(window) < workers * IN_FLIGHT_PER_WORKER and submit():
+            pass
+        while window:
+            batch, fut = window.popleft()
+            submit()
+            yield from zip(batch, fut.result(), strict=True)
 
 
 class Scanner:
@@ -61,114 +270,54 @@ class Scanner:
         self.dedup = dedup
         self.stats = stats
 
-    def read(self, t: Transcript, start: int, skip_before_ms: int = 0, newest_ms: int = 0) -> FileState | None:
-        """Consume complete lines from ``start``; the file's new state, or None if it vanished.
+    def apply(self, job: Job, ex: Extract) -> FileState | None:
+        """Count what ``ex`` holds; the file's new state.
 
-        ``skip_before_ms``: when a known file is re-read from the start, lines without a message id
-        (which dedup cannot recognise) that are not newer than what we read before are skipped.
-        ``newest_ms``: the newest timestamp already seen in this file.
+        When a known file is re-read from the start, lines without a message id (which dedup cannot
+        recognise) that are not newer than what was read before are skipped.
         """
-        try:
-            fd = os.open(t.path, os.O_RDONLY)
-        except OSError:
-            return None
-        try:
-            st = os.fstat(fd)
-            offset = start
-            tail = b""
-            max_ts = max(newest_ms, skip_before_ms)
-            pending = b""
-            with os.fdopen(os.dup(fd), "rb", buffering=0) as fh:
-                fh.seek(start)
-                while True:
-                    chunk = fh.read(CHUNK)
-                    if not chunk:
-                        break
-                    self.stats.bytes_read += len(chunk)
-                    cut = chunk.rfind(b"\n")
-                    if cut < 0:
-                        pending += chunk
-                        continue
-                    block = pending + chunk[: cut + 1] if pending else chunk[: cut + 1]
-                    pending = chunk[cut + 1 :]
-                    max_ts = max(max_ts, self._lines(block, t, skip_before_ms))
-                    offset += len(block)
-                    tail = block[-256:]
-            if pending and self._complete(pending):
-                # A last line without its newline that is nonetheless whole: ccusage counts it.
-                max_ts = max(max_ts, self._lines(pending, t, skip_before_ms))
-                offset += len(pending)
-                tail = (tail + pending)[-256:]
-            elif pending:
-                self.stats.partial_pending += 1
-            if start > 0 and len(tail) < 256:
-                tail = os.pread(fd, min(256, offset), offset - min(256, offset))
-            fp_len, fp_crc = fingerprint(tail)
-            return FileState(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, offset, fp_len, fp_crc, max_ts)
-        finally:
-            os.close(fd)
-
-    @staticmethod
-    def _complete(data: bytes) -> bool:
-        stripped = data.strip()
-        if not stripped.startswith(b"{") or not stripped.endswith(b"}"):
-            return False
-        try:
-            json.loads(stripped)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            return False
-        return True
-
-    def _lines(self, block: bytes, t: Transcript, skip_before_ms: int) -> int:
-        """Handle every line of ``block``; the newest usage timestamp seen."""
+        t, _, skip_before_ms, newest_ms = job
         stats = self.stats
-        store = self.store
-        dedup = self.dedup
+        store, dedup = self.store, self.dedup
+        stats.bytes_read += ex.bytes_read
+        stats.malformed += ex.malformed
+        stats.duplicates += ex.repeats
+        stats.partial_pending += int(ex.partial)
         root, project, path_session = t.root, t.project, t.path_session
-        newest = 0
-        lines = block.split(b"\n")
-        stats.lines += len(lines) - (1 if block.endswith(b"\n") else 0)
-        for line in lines:
-            if USAGE_MARKER in line:
-                try:
-                    entries = parse_usage_line(line)
-                except Rejected:
-                    stats.malformed += 1
-                    continue
-                for e in entries:
-                    ts = e.ts_ms
-                    if ts > newest:
-                        newest = ts
-                    if e.message_id is None and ts <= skip_before_ms:
-                        stats.duplicates += 1
-                        continue
-                    session = e.session_id or path_session
-                    minute = ts // 60000
-                    key_idx = store.key(root, project, session, e.model)
-                    old, add = dedup.offer(e, session, minute, key_idx)
-                    if old is not None:
-                        store.add(old[0], old[1], old[2], -1)
-                        stats.replaced_by_larger += 1
-                    if add is not None:
-                        store.add(add[0], add[1], add[2])
-                        if old is None:
-                            stats.entries += 1
-                    else:
-                        stats.duplicates += 1
-                    if e.cwd is not None:
-                        store.note_cwd(root, project, e.cwd)
-            elif USER_MARKER in line and TOOL_RESULT_MARKER not in line:
-                prompt = parse_prompt_line(line)
-                if prompt is None:
-                    continue
-                minute = prompt.ts_ms // 60000
-                if prompt.ts_ms <= skip_before_ms and prompt.uuid is None:
-                    continue
-                if dedup.offer_prompt(prompt.uuid, minute):
-                    store.add_prompt(minute, store.key(root, project, prompt.session_id or path_session, ""))
-                    stats.prompts += 1
-                    if prompt.cwd is not None:
-                        store.note_cwd(root, project, prompt.cwd)
-            elif line[:1] != b"{" and line.strip() and not line.lstrip().startswith(b"{"):
-                stats.malformed += 1
-        return newest
+        newest = max(newest_ms, skip_before_ms)
+        last_cwd = None
+        for e in ex.entries:
+            ts = e.ts_ms
+            if ts > newest:
+                newest = ts
+            if e.message_id is None and ts <= skip_before_ms:
+                stats.duplicates += 1
+                continue
+            session = e.session_id or path_session
+            minute = ts // 60000
+            key_idx = store.key(root, project, session, e.model)
+            old, add = dedup.offer(e, session, minute, key_idx)
+            if old is not None:
+                store.add(old[0], old[1], old[2], -1)
+                stats.replaced_by_larger += 1
+            if add is not None:
+                store.add(add[0], add[1], add[2])
+                if old is None:
+                    stats.entries += 1
+            else:
+                stats.duplicates += 1
+            if e.cwd is not None and e.cwd != last_cwd:
+                store.note_cwd(root, project, e.cwd)
+                last_cwd = e.cwd
+        for p in ex.prompts:
+            if p.uuid is None and p.ts_ms <= skip_before_ms:
+                continue
+            minute = p.ts_ms // 60000
+            if dedup.offer_prompt(p.uuid, minute):
+                store.add_prompt(minute, store.key(root, project, p.session_id or path_session, ""))
+                stats.prompts += 1
+                if p.cwd is not None:
+                    store.note_cwd(root, project, p.cwd)
+        if ex.state is not None:
+            ex.state.max_ts_ms = newest
+        return ex.state

@@ -84,22 +84,33 @@ class Store:
             self._key_index[k] = idx
         return idx
 
-    def _bump(self, minute: int, key_idx: int, values: tuple[int, ...], sign: int) -> None:
-        self._sorted.clear()
-        for table, bucket in ((self.coarse, minute // 60), (self.fine, minute)):
-            if table is self.fine and minute < self.fine_from:
-                continue
-            row = table.get((bucket, key_idx))
-            if row is None:
-                row = table[(bucket, key_idx)] = [0, 0, 0, 0, 0, 0]
-            for i, v in enumerate(values):
-                row[i] += sign * v
+    def _row(self, table: dict[tuple[int, int], list[int]], key: tuple[int, int]) -> list[int]:
+        row = table.get(key)
+        if row is None:
+            row = table[key] = [0, 0, 0, 0, 0, 0]
+        return row
 
     def add(self, minute: int, key_idx: int, counts: tuple[int, int, int, int], sign: int = 1) -> None:
-        self._bump(minute, key_idx, (*counts, 1), sign)
+        """Add (or with ``sign`` -1 remove) one response's tokens."""
+        if self._sorted:
+            self._sorted.clear()
+        a, b, c, d = counts
+        rows = [self._row(self.coarse, (minute // 60, key_idx))]
+        if minute >= self.fine_from:
+            rows.append(self._row(self.fine, (minute, key_idx)))
+        for row in rows:
+            row[0] += sign * a
+            row[1] += sign * b
+            row[2] += sign * c
+            row[3] += sign * d
+            row[4] += sign
 
     def add_prompt(self, minute: int, key_idx: int) -> None:
-        self._bump(minute, key_idx, (0, 0, 0, 0, 0, 1), 1)
+        if self._sorted:
+            self._sorted.clear()
+        self._row(self.coarse, (minute // 60, key_idx))[5] += 1
+        if minute >= self.fine_from:
+            self._row(self.fine, (minute, key_idx))[5] += 1
 
     def note_cwd(self, root: str, project: str, cwd: str) -> None:
         if self.cwd.get((root, project)) != cwd:

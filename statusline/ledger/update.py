@@ -24,7 +24,7 @@ import filelock
 from statusline.ledger.dedup import Dedup, month_of_minute
 from statusline.ledger.index import INDEX_FILE, FileIndex, still_prefix
 from statusline.ledger.roots import Transcript, default_roots, resolve_roots, walk
-from statusline.ledger.scan import LedgerStats, Scanner
+from statusline.ledger.scan import PARALLEL_MIN_BYTES, Job, LedgerStats, Scanner, extract_all
 from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
 from statusline.ledger.store import COARSE_DAYS, load_store
 
@@ -68,11 +68,9 @@ def _prune_archive(directory: Path, now_minute: int) -> None:
                 _archive_path(directory, month).unlink()
 
 
-def _plan(
-    transcripts: list[Transcript], index: FileIndex, stats: LedgerStats
-) -> list[tuple[Transcript, int, int, int]]:
+def _plan(transcripts: list[Transcript], index: FileIndex, stats: LedgerStats) -> list[Job]:
     """(file, start offset, skip id-less lines up to this ms, newest ms seen) for files to read."""
-    work = []
+    work: list[Job] = []
     for t in transcripts:
         st = t.stat
         old = index.files.get(t.path)
@@ -125,11 +123,13 @@ def update_ledger(
     now: float | None = None,
     lock_timeout: float = 30.0,
     dedup_cap: int = DEDUP_CAP,
+    workers: int | None = None,
 ) -> LedgerStats:
     """Read what was appended to the transcripts since the last run; the run's statistics.
 
     ``roots``: Claude config dirs (or their ``projects/`` dirs); default as ccusage finds them.
     ``state_dir``: where the ledger lives; default ``<user_state_dir>/ledger``.
+    ``workers``: processes that parse; default 2 (at most the CPUs) for a catch-up of 64 MiB or more.
     """
     started = time.perf_counter()
     directory = ledger_dir(state_dir)
@@ -142,14 +142,16 @@ def update_ledger(
         stats.busy = True
         return stats
     try:
-        _update(directory, root_paths, stats, time.time() if now is None else now, dedup_cap)
+        _update(directory, root_paths, stats, time.time() if now is None else now, dedup_cap, workers)
     finally:
         lock.release()
     stats.seconds = time.perf_counter() - started
     return stats
 
 
-def _update(directory: Path, root_paths: list[Path], stats: LedgerStats, now: float, dedup_cap: int) -> None:
+def _update(
+    directory: Path, root_paths: list[Path], stats: LedgerStats, now: float, dedup_cap: int, workers: int | None
+) -> None:
     index = FileIndex.load(directory)
     transcripts = [t for root in root_paths for t in walk(root)]
     transcripts.sort(key=lambda t: t.path)  # ccusage's order, so ties resolve the same way
@@ -178,12 +180,16 @@ def _update(directory: Path, root_paths: list[Path], stats: LedgerStats, now: fl
         )
         dedup.restore(store.dedup_state)
         scanner = Scanner(store, dedup, stats)
-        for t, start, skip_before, newest in work:
-            state = scanner.read(t, start, skip_before, newest)
+        todo = sum(max(0, t.stat.st_size - start) for t, start, _, _ in work)
+        if workers is None:
+            workers = min(2, os.cpu_count() or 1) if todo >= PARALLEL_MIN_BYTES and len(work) > 1 else 1
+        stats.workers = workers
+        for job, ex in extract_all(work, workers):
+            state = scanner.apply(job, ex)
             if state is None:
-                index.files.pop(t.path, None)
+                index.files.pop(job[0].path, None)
             else:
-                index.files[t.path] = state
+                index.files[job[0].path] = state
         store.dedup_state, evicted = dedup.export(now_minute - RECENT_DEDUP_DAYS * 1440)
         store.archive_pending = evicted
         store.save(directory)

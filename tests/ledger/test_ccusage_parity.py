@@ -113,6 +113,19 @@ def build_tree(root: Path, base: float, seed: int = 7) -> tuple[Appends, Appends
         asst("msg_float", "req_float", ts=t + 103, out=26).replace('"output_tokens":26', '"output_tokens":26.0'),
         asst("msg_str", "req_str", ts=t + 104, out=27, isSidechain="no"),
         )
+    # Streaming repeats with byte-identical usage (skipped unparsed) and near-repeats that must not be.
+    rep = "-work-proj3/sess-3-0.jsonl"
+    same = dict(out=31, cr=5000, session="sess-3-0", cwd="/work/proj3")
+    add(stage1, rep,
+        asst("msg_rep", "req_rep", ts=t + 120, content=[{"type": "thinking", "thinking": "a"}], **same),
+        asst("msg_rep", "req_rep", ts=t + 121, content=[{"type": "text", "text": "b"}], **same),
+        asst("msg_rep", "req_rep", ts=t + 122, content=[{"type": "tool_use", "id": "t", "input": {}}], **same),
+        asst("msg_rep2", "req_rep2", ts=t + 123, side=True, **same),
+        asst("msg_rep2", "req_rep2", ts=t + 124, side=False, **same),  # parent beats sidechain
+        asst("msg_rep3", "req_rep3", ts=t + 125, cwd=None, out=40, session="sess-3-0"),  # rejected (null)
+        asst("msg_rep3", "req_rep3", ts=t + 126, out=40, session="sess-3-0", cwd="/work/proj3"),  # counts
+        )
+    add(stage2, rep, asst("msg_rep", "req_rep", ts=t + 129, **same))  # a repeat in a later append
     advisor = json.loads(asst("msg_adv", "req_adv", ts=t + 105, out=28))
     advisor["message"]["usage"]["iterations"] = [
         {"type": "message", "model": None, "input_tokens": 1, "output_tokens": 28},
@@ -187,9 +200,13 @@ def test_one_scan_equals_ccusage(tmp_path: Path, ccusage: str) -> None:
     root = tmp_path / "claude"
     stage1, stage2 = build_tree(root, time.time() - 2 * 86400)
     apply(stage1 + stage2)
-    stats = update_ledger([root], tmp_path / "state")
+    stats = update_ledger([root], tmp_path / "state", workers=1)
     assert stats.malformed >= 8 and stats.partial_pending == 1
-    assert ours(tmp_path / "state") == expected(ccusage, root, tmp_path)
+    want = expected(ccusage, root, tmp_path)
+    assert ours(tmp_path / "state") == want
+    parallel = update_ledger([root], tmp_path / "state2", workers=2)
+    assert parallel.workers == 2 and parallel.entries == stats.entries
+    assert ours(tmp_path / "state2") == want
 
 
 def test_incremental_scans_equal_ccusage(tmp_path: Path, ccusage: str) -> None:
