@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 CLAUDE_VERSION = "2.1.330"
 REAL_HOME = Path.home()  # taken at import: fixtures may point HOME elsewhere later
@@ -39,6 +40,7 @@ TMUX_HINT = f"install it with {DEPS_SCRIPT}, or by hand: apt-get install -y tmux
 FAKE_OAUTH_TOKEN = "sk-ant-oat01-FAKEOAUTHTOKENFORQUOTALINEE2E-0123456789abcdefghij"
 REPLY_PREFIX = "FAKE-REPLY-"
 TURN_RE = re.compile(r"e2e turn (\d+)")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class Missing(Exception):
@@ -127,6 +129,26 @@ def run_installer(repo: Path, home: Path, timeout: float = 600) -> subprocess.Co
     )
 
 
+def offline_env(fake_base_url: str) -> dict[str, str]:
+    """Claude Code's switches for an offline run, plus the fake API as a trap proxy for anything
+    that still tries to leave loopback (``FakeAnthropic.leaks``)."""
+    env = {
+        "ANTHROPIC_BASE_URL": fake_base_url,
+        "DISABLE_AUTOUPDATER": "1",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_TELEMETRY": "1",
+        "DISABLE_ERROR_REPORTING": "1",
+        # Without it 2.1.330 fetches the official plugin marketplace (downloads.claude.ai, then a git
+        # clone of github.com/anthropics/claude-plugins-official) at start-up.
+        "CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL": "1",
+        "NO_PROXY": ",".join(LOOPBACK_HOSTS),
+        "no_proxy": ",".join(LOOPBACK_HOSTS),
+    }
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        env[name] = fake_base_url
+    return env
+
+
 def seed_claude_json(home: Path, workdir: Path) -> None:
     """Onboarding done and ``workdir`` trusted: Claude Code starts straight at the prompt."""
     seed = {
@@ -146,6 +168,28 @@ def seed_claude_json(home: Path, workdir: Path) -> None:
         },
     }
     (home / ".claude.json").write_text(json.dumps(seed, indent=2), encoding="utf-8")
+
+
+def seed_credentials(home: Path, token: str) -> None:
+    """``~/.claude/.credentials.json`` as a logged-in subscriber has it (fake token, valid 30 days).
+
+    Claude Code itself uses ``CLAUDE_CODE_OAUTH_TOKEN`` first, but 2.1.330 removes that variable
+    from the environment of status-line and hook commands: quotaline's refresher only finds a token
+    here, as on a real machine."""
+    path = home / ".claude" / ".credentials.json"
+    creds = {
+        "claudeAiOauth": {
+            "accessToken": token,
+            "refreshToken": "sk-ant-ort01-FAKEREFRESHTOKENFORQUOTALINEE2E",
+            "expiresAt": int((time.time() + 30 * 86400) * 1000),
+            "scopes": ["user:inference", "user:profile", "user:sessions:claude_code"],
+            "subscriptionType": "max",
+            "rateLimitTier": "default_claude_max_20x",
+        }
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(creds, handle)
 
 
 # ----------------------------------------------------------------------------------- fake API
@@ -214,6 +258,11 @@ class FakeAnthropic:
         with self._lock:
             entry["t"] = round(time.time() - self.started, 2)
             self.requests.append(entry)
+
+    def leaks(self) -> list[dict[str, Any]]:
+        """Requests that tried to leave loopback through the trap proxy (all refused)."""
+        with self._lock:
+            return [r for r in self.requests if r.get("leak")]
 
     def saw_turn(self, turn: int) -> bool:
         with self._lock:
@@ -285,11 +334,35 @@ class FakeAnthropic:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """Also a trap proxy: the clients get ``HTTPS_PROXY`` = this server, so anything that tries to
+    reach a host other than loopback arrives here (CONNECT or an absolute URI), is logged as a leak
+    and refused. Absolute URIs to loopback (a client ignoring NO_PROXY) are served normally."""
+
     owner: FakeAnthropic
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def _refuse_leak(self) -> bool:
+        """True when the request tried to leave loopback (it was answered 403)."""
+        if self.command == "CONNECT":
+            target = self.path
+        elif self.path.startswith(("http://", "https://")):
+            parts = urlsplit(self.path)
+            if (parts.hostname or "") in LOOPBACK_HOSTS:
+                self.path = parts.path + (f"?{parts.query}" if parts.query else "")
+                return False
+            target = self.path
+        else:
+            return False
+        self.owner.log(self._entry(status=403, leak=target))
+        self.close_connection = True
+        self._send_json(403, {"error": "quotaline e2e: no network beyond loopback"})
+        return True
+
+    def do_CONNECT(self) -> None:
+        self._refuse_leak()
 
     def _entry(self, **more: Any) -> dict[str, Any]:
         return {
@@ -312,12 +385,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_HEAD(self) -> None:
+        if self._refuse_leak():
+            return
         self.owner.log(self._entry(status=200))
         self.send_response(200)
         self.send_header("content-length", "0")
         self.end_headers()
 
     def do_GET(self) -> None:
+        if self._refuse_leak():
+            return
         path = self.path.split("?")[0]
         if path.endswith("/api/oauth/usage"):
             payload = self.owner.usage_payload()
@@ -340,6 +417,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if self._refuse_leak():
+            return
         try:
             body = json.loads(raw or b"null")
         except ValueError:

@@ -8,6 +8,12 @@ The pinned Claude Code from npm runs in a private tmux server against a fake Ant
 2. after a turn at 93%, the next prompt shows quotaline's warning
    (``UserPromptSubmit says: 5-hour window at 93%, resets HH:MM (in XhYm)``).
 
+The throwaway HOME also holds a fake ``~/.claude/.credentials.json`` (as a logged-in user has), so
+quotaline's background refresher reads ``/api/oauth/usage`` from the same fake server
+(``QUOTALINE_API_BASE``); its calls are reported, not required. Nothing leaves loopback: Claude
+Code's own downloads are switched off and the fake server doubles as a proxy that refuses (and
+reports) any other host.
+
 Needs tmux and Claude Code (``scripts/e2e-install-deps.sh`` installs both; CI runs it). When one
 is missing the test fails and says how to install it; ``QUOTALINE_E2E=0`` skips it on purpose.
 """
@@ -19,6 +25,7 @@ import os
 import re
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,10 +44,12 @@ from .harness import (
     clean_env,
     find_claude,
     find_tmux,
+    offline_env,
     prompt_ready,
     rows_with,
     run_installer,
     seed_claude_json,
+    seed_credentials,
     squeeze,
     status_area,
     tail,
@@ -178,13 +187,17 @@ class Scenario:
 
 
 def _refresher_summary(home: Path) -> str:
-    """What quotaline's background refresher recorded (its ``refresh`` and ``errors`` keys)."""
+    """What quotaline's snapshot says: each window's percent and source, the refresher's state."""
     snapshot = home / ".local" / "state" / "quotaline" / "snapshot-default.json"
     try:
         data = json.loads(snapshot.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return f"no snapshot ({exc})"
-    return json.dumps({"refresh": data.get("refresh"), "errors": data.get("errors")}, sort_keys=True)
+    windows = {
+        wid: f"{w.get('used_pct')}% from {w.get('source')}" for wid, w in (data.get("windows") or {}).items()
+    }
+    summary = {"windows": windows, "refresh": data.get("refresh"), "errors": data.get("errors")}
+    return json.dumps(summary, sort_keys=True)
 
 
 def _state_dir_listing(home: Path) -> str:
@@ -253,6 +266,7 @@ def installed(tmp_path: Path) -> Installed:
         text = "\n".join(problems)
         pytest.fail(f"install.sh wrote unexpected settings:\n{text}\n{output}", pytrace=False)
     seed_claude_json(home, workdir)
+    seed_credentials(home, FAKE_OAUTH_TOKEN)
     return Installed(home, workdir, launcher, settings, output, seconds)
 
 
@@ -275,15 +289,11 @@ def scenario(
         home,
         PATH=f"{home / '.local' / 'bin'}:{os.environ.get('PATH', '/usr/local/bin:/usr/bin:/bin')}",
         TERM="xterm-256color",
-        ANTHROPIC_BASE_URL=fake_api.base_url,
-        CLAUDE_CODE_OAUTH_TOKEN=FAKE_OAUTH_TOKEN,
-        DISABLE_AUTOUPDATER="1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
-        DISABLE_TELEMETRY="1",
-        DISABLE_ERROR_REPORTING="1",
+        CLAUDE_CODE_OAUTH_TOKEN=FAKE_OAUTH_TOKEN,  # a subscriber session: rate_limits on the status line
         # quotaline's refresher reads the usage endpoints: keep it on loopback too
         QUOTALINE_API_BASE=fake_api.base_url,
         QUOTALINE_CLAUDE_AI_BASE=fake_api.base_url,
+        **offline_env(fake_api.base_url),
     )
     claude = TmuxClaude(tools.tmux, tools.claude, installed.workdir, env, tmp_path, COLS, ROWS)
     claude.start()
@@ -366,4 +376,9 @@ def test_status_line_and_warning_in_real_claude_code(scenario: Scenario) -> None
     print(f"hook row:                {hook_row.strip()}")
     print("last screen:\n" + squeeze(s.claude.screen()))
     print(s.fake.log_text())
-    print("quotaline's refresher: " + _refresher_summary(s.installed.home))
+    usage_calls = [r for r in s.fake.requests if r["path"].startswith("/api/oauth/usage")]
+    print(f"quotaline's refresher: {len(usage_calls)} GET /api/oauth/usage; snapshot: ", end="")
+    print(_refresher_summary(s.installed.home))
+    leaks = s.fake.leaks()
+    if leaks:  # refused by the trap proxy, so nothing left the machine; worth a look all the same
+        warnings.warn(f"something tried to leave loopback (refused): {leaks}", stacklevel=1)
