@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import re
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,7 +36,6 @@ from statusline.ledger.roots import Transcript
 from statusline.ledger.store import Store
 
 CHUNK = 1 << 20
-_ODD_LINE = re.compile(rb"\n[^{]")
 PARALLEL_MIN_BYTES = 64 << 20
 IN_FLIGHT_PER_WORKER = 2
 BATCH_BYTES = 8 << 20
@@ -98,30 +96,37 @@ def _repeat_key(line: bytes, u: int) -> bytes | None:
     """Bytes that identify a streaming repeat without parsing, or None when unsure.
 
     Claude Code writes one line per content block of a response, with the same ids and usage.
-    Two lines with the same request id, session, sidechain flag and message id (all read before
-    the content) and byte-identical text from ``"usage":{`` to the end have the same key and the
-    same token total, so under ccusage's rule the later one can never change what is counted.
-    ``u`` is where the usage marker starts in ``line``.
+    Two lines of one file with the same request id, session, sidechain flag, model and message id
+    (all outside the content) and byte-identical usage have the same key, model and token total,
+    so under ccusage's rule the later one can never change what is counted. ``u`` is where the
+    usage marker starts; from there to the end of the line goes into the key, except a trailing
+    ``"uuid"``/``"timestamp"`` (per line, irrelevant once a request id is present).
     """
     m = line.find(b'"message":{')
-    if m < 0:
+    if m < 0 or m > u:
         return None
-    r = line.find(b'"requestId":"', 0, m)
-    if r < 0:
-        return None
-    r_end = line.find(b'"', r + 13, m)
     c = line.find(b'"content":', m, u)
-    i = line.find(b'"id":"', m, c) if c > 0 else -1
-    if r_end <= r + 13 or i < 0:
+    if c < 0 or line.find(b'"id":"', m, c) < 0:
         return None
-    i_end = line.find(b'"', i + 6, c)
+    cut = line.find(b',"uuid":"', u)
+    tail = line[u:] if cut < 0 else line[u:cut]
+    r = line.find(b'"requestId":"', 0, m)
+    if r >= 0:
+        r_end = line.find(b'"', r + 13, m)
+        if r_end <= r + 13:
+            return None
+        rid = line[r + 13 : r_end]
+    elif tail.find(b'"requestId":"') > 0:
+        rid = b""  # the tail, which is in the key, holds it
+    else:
+        return None
     s = line.find(b'"sessionId":"', 0, m)
     s_end = line.find(b'"', s + 13, m) if s >= 0 else -1
-    side = line.find(b'"isSidechain":true', 0, m) >= 0
-    if i_end < 0 or (s >= 0 and s_end < 0):
+    if s >= 0 and s_end < 0:
         return None
     sid = line[s + 13 : s_end] if s >= 0 else b""
-    return b"\x00".join((line[r + 13 : r_end], sid, b"1" if side else b"0", line[i + 6 : i_end], line[u:]))
+    side = b"1" if line.find(b'"isSidechain":true', 0, m) >= 0 else b"0"
+    return b"\x00".join((rid, sid, side, line[m:c], tail))
 
 
 def _usage_line(line: bytes, u: int, ex: Extract, accepted: set[bytes]) -> None:
@@ -138,6 +143,19 @@ def _usage_line(line: bytes, u: int, ex: Extract, accepted: set[bytes]) -> None:
         if len(accepted) > 4096:
             accepted.clear()
         accepted.add(key)
+
+
+def _has_odd_line(block: bytes) -> bool:
+    """Does a line of ``block`` not start with "{"? (memchr per line beats a regex over the block)"""
+    if block[:1] != b"{":
+        return True
+    last = len(block) - 1
+    i = block.find(b"\n")
+    while 0 <= i < last:
+        if block[i + 1] != 0x7B:
+            return True
+        i = block.find(b"\n", i + 1)
+    return False
 
 
 def _parse_block(block: bytes, ex: Extract, accepted: set[bytes]) -> None:
@@ -161,7 +179,7 @@ def _parse_block(block: bytes, ex: Extract, accepted: set[bytes]) -> None:
             if found is not None:
                 ex.prompts.append(found)
         pos = block.find(USER_MARKER, end)
-    if not block.startswith(b"{") or _ODD_LINE.search(block, 0, len(block) - 1) is not None:
+    if _has_odd_line(block):
         # Some line does not start with "{": blank, indented, or garbage. Rare: look closer.
         for line in block.split(b"\n"):
             if line[:1] != b"{" and line.strip() and not line.lstrip().startswith(b"{"):

@@ -126,6 +126,21 @@ def build_tree(root: Path, base: float, seed: int = 7) -> tuple[Appends, Appends
         asst("msg_rep3", "req_rep3", ts=t + 126, out=40, session="sess-3-0", cwd="/work/proj3"),  # counts
         )
     add(stage2, rep, asst("msg_rep", "req_rep", ts=t + 129, **same))  # a repeat in a later append
+
+    def message_first(line: str) -> str:  # the other key order seen in transcripts
+        d = json.loads(line)
+        return json.dumps({"message": d.pop("message"), **d}, separators=(",", ":"))
+
+    alt = "-work-proj3/sess-3-1.jsonl"
+    same1 = dict(out=51, cr=7000, session="sess-3-1", cwd="/work/proj3")
+    add(stage1, alt, *[message_first(x) for x in (
+        asst("msg_alt", "req_alt", ts=t + 130, content=[{"type": "thinking", "thinking": "a"}], **same1),
+        asst("msg_alt", "req_alt", ts=t + 131, content=[{"type": "text", "text": "b"}], **same1),
+        asst("msg_alt2", "req_alt2", ts=t + 132, side=True, **same1),
+        asst("msg_alt2", "req_alt2", ts=t + 133, **same1),
+        asst("msg_alt3", None, ts=t + 134, **same1),
+        asst("msg_alt3", None, ts=t + 135, **same1),  # no request id: another timestamp is another entry
+    )])
     advisor = json.loads(asst("msg_adv", "req_adv", ts=t + 105, out=28))
     advisor["message"]["usage"]["iterations"] = [
         {"type": "message", "model": None, "input_tokens": 1, "output_tokens": 28},
