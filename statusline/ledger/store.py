@@ -69,6 +69,7 @@ class Store:
     fine_from: int = 0  # minute: fine rows before it were dropped
     dedup_state: dict[str, Any] = field(default_factory=dict)
     archive_pending: dict[str, list[int]] = field(default_factory=dict)
+    loaded: bool = False  # read from a well-formed file (False: missing or unreadable)
     _key_index: dict[Key, int] = field(default_factory=dict)
     _sorted: dict[str, tuple[list[int], list[tuple[int, int]]]] = field(default_factory=dict)
     _families: dict[int, str | None] = field(default_factory=dict)
@@ -154,6 +155,7 @@ class Store:
         store.dedup_state = dedup if isinstance(dedup, dict) else {}
         pending = data.get("archive_pending")
         store.archive_pending = pending if isinstance(pending, dict) else {}
+        store.loaded = True
         return store
 
     def save(self, directory: Path) -> None:
@@ -241,4 +243,7 @@ class Store:
 
 
 def load_store(directory: Path) -> Store:
-    return Store.from_json(read_json(directory / STORE_FILE))
+    try:
+        return Store.from_json(read_json(directory / STORE_FILE))
+    except (TypeError, ValueError, KeyError, IndexError):
+        return Store()

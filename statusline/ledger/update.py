@@ -26,7 +26,7 @@ from statusline.ledger.index import INDEX_FILE, FileIndex, still_prefix
 from statusline.ledger.roots import Transcript, default_roots, resolve_roots, walk
 from statusline.ledger.scan import PARALLEL_MIN_BYTES, Job, LedgerStats, Scanner, extract_all
 from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
-from statusline.ledger.store import COARSE_DAYS, load_store
+from statusline.ledger.store import COARSE_DAYS, STORE_FILE, load_store
 
 RECENT_DEDUP_DAYS = 2
 DEDUP_CAP = 60_000
@@ -154,6 +154,8 @@ def _update(
     directory: Path, root_paths: list[Path], stats: LedgerStats, now: float, dedup_cap: int, workers: int | None
 ) -> None:
     index = FileIndex.load(directory)
+    if index.files and not (directory / STORE_FILE).exists():
+        index.files.clear()  # the counts are gone: read everything again
     transcripts = [t for root in root_paths for t in walk(root)]
     transcripts.sort(key=lambda t: t.path)  # ccusage's order, so ties resolve the same way
     stats.files_seen = len(transcripts)
@@ -171,6 +173,12 @@ def _update(
     now_minute = int(now // 60)
     if work:
         store = load_store(directory)
+        if not store.loaded and index.files:
+            # Unreadable counts: read everything again (the archive keeps old copies out).
+            index.files.clear()
+            stats.files_new = stats.files_grown = stats.files_truncated = stats.files_replaced = 0
+            stats.files_unchanged = 0
+            work = _plan(transcripts, index, stats)
         _merge_archive(directory, store.archive_pending)
         store.archive_pending = {}
         store.prune(now_minute)

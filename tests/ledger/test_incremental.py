@@ -255,3 +255,18 @@ def test_queries_by_time_family_and_project(tmp_path: Path) -> None:
     early = store.tokens(T - 60, T + 300, by=("family",))
     assert {k: v.output for k, v in early.items()} == {("opus",): 10}
     assert store.cwd[(str(root), "-work-p2")] == "/work/p2"
+
+
+def test_lost_or_corrupt_store_reads_everything_again(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    write(f, [asst("m1", "r1", ts=T, out=10)])
+    update_ledger([root], state, now=NOW)
+    (state / "store.json").unlink()
+    again = update_ledger([root], state, now=NOW)
+    assert (again.files_new, again.entries) == (1, 1)
+    assert output(state) == 10
+    (state / "store.json").write_text("{not json")
+    write(f, [asst("m2", "r2", ts=T + 5, out=20)])
+    third = update_ledger([root], state, now=NOW)
+    assert third.files_new == 1
+    assert output(state) == 30
