@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 USAGE_MARKER = b'"usage":{'
-USER_MARKER = b'"type":"user"'
-TOOL_RESULT_MARKER = b'"tool_use_id"'
+PROMPT_MARKER = b'"role":"user","content":'
 ADVISOR_MARKER = b'"advisor_message"'
 BOM = b"\xef\xbb\xbf"
 U64_MAX = 2**64 - 1

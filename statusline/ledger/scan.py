@@ -1,10 +1,10 @@
 """Read the new bytes of transcripts and feed their usage lines through dedup into the store.
 
 Two steps. ``extract`` reads one file from an offset and parses it: fixed-size chunks, only complete
-lines, so memory does not grow with the file (one line is the largest thing held); a cheap byte
-test picks the lines worth parsing: ``"usage":{`` (ccusage's own marker) for usage, ``"type":"user"``
-without ``"tool_use_id"`` for typed prompts. ``Scanner.apply`` then runs dedup and the store, in the
-sorted file order ccusage uses, so ties resolve the same way.
+lines, so memory does not grow with the file (one line is the largest thing held); substring
+searches over each chunk pick the lines worth parsing: ``"usage":{`` (ccusage's own marker) for
+usage, ``"role":"user","content":`` followed by text for typed prompts. ``Scanner.apply`` then runs
+dedup and the store, in the sorted file order ccusage uses, so ties resolve the same way.
 
 ``extract`` is a pure function of the file, so a large catch-up (the first scan) runs it in worker
 processes, a few files ahead of ``apply``, like ccusage reads files on several threads.
@@ -23,9 +23,8 @@ from dataclasses import dataclass, field, fields
 from statusline.ledger.dedup import Dedup
 from statusline.ledger.index import FileState, fingerprint
 from statusline.ledger.parse import (
-    TOOL_RESULT_MARKER,
+    PROMPT_MARKER,
     USAGE_MARKER,
-    USER_MARKER,
     Entry,
     Prompt,
     Rejected,
@@ -145,49 +144,74 @@ def _usage_line(line: bytes, u: int, ex: Extract, accepted: set[bytes]) -> None:
         accepted.add(key)
 
 
-def _has_odd_line(block: bytes) -> bool:
-    """Does a line of ``block`` not start with "{"? (memchr per line beats a regex over the block)"""
-    if block[:1] != b"{":
+def _has_odd_line(block: bytes, lo: int, hi: int) -> bool:
+    """Does a line of ``block[lo:hi]`` not start with "{"? (memchr per line beats a regex)"""
+    if block[lo : lo + 1] != b"{":
         return True
-    last = len(block) - 1
-    i = block.find(b"\n")
+    last = hi - 1
+    i = block.find(b"\n", lo, hi)
     while 0 <= i < last:
         if block[i + 1] != 0x7B:
             return True
-        i = block.find(b"\n", i + 1)
+        i = block.find(b"\n", i + 1, hi)
     return False
 
 
-def _parse_block(block: bytes, ex: Extract, accepted: set[bytes]) -> None:
-    """Every line of ``block`` (complete lines); only lines holding a marker are ever sliced out."""
-    pos = block.find(USAGE_MARKER)
+def _prompt_candidate(block: bytes, at: int) -> bool:
+    """After ``"role":"user","content":``: a string, or a list that is not tool results."""
+    first = block[at : at + 1]
+    if first == b'"':
+        return True
+    return first == b"[" and not (
+        block.startswith(b'{"tool_use_id"', at + 1) or block.startswith(b'{"type":"tool_result"', at + 1)
+    )
+
+
+def _parse_block(block: bytes, ex: Extract, accepted: set[bytes], lo: int = 0, hi: int | None = None) -> None:
+    """Every line of ``block[lo:hi]`` (complete lines); only lines holding a marker are sliced out.
+
+    Typed prompts are found by their message shape (``"role":"user","content":`` then a string or
+    a list without tool results), so the tool-result lines that make most of a transcript's bytes
+    cost one substring search each and nothing more.
+    """
+    if hi is None:
+        hi = len(block)
+    pos = block.find(USAGE_MARKER, lo, hi)
     while pos >= 0:
-        start = block.rfind(b"\n", 0, pos) + 1
-        end = block.find(b"\n", pos)
+        start = block.rfind(b"\n", lo, pos) + 1 or lo
+        end = block.find(b"\n", pos, hi)
         if end < 0:
-            end = len(block)
+            end = hi
         _usage_line(block[start:end], pos - start, ex, accepted)
-        pos = block.find(USAGE_MARKER, end)
-    pos = block.find(USER_MARKER)
+        pos = block.find(USAGE_MARKER, end, hi)
+    pos = block.find(PROMPT_MARKER, lo, hi)
     while pos >= 0:
-        start = block.rfind(b"\n", 0, pos) + 1
-        end = block.find(b"\n", pos)
-        if end < 0:
-            end = len(block)
-        if block.find(TOOL_RESULT_MARKER, start, end) < 0 and block.find(USAGE_MARKER, start, end) < 0:
-            found = parse_prompt_line(block[start:end])
-            if found is not None:
-                ex.prompts.append(found)
-        pos = block.find(USER_MARKER, end)
-    if _has_odd_line(block):
+        after = pos + len(PROMPT_MARKER)
+        if _prompt_candidate(block, after):
+            start = block.rfind(b"\n", lo, pos) + 1 or lo
+            end = block.find(b"\n", after, hi)
+            if end < 0:
+                end = hi
+            if block.find(USAGE_MARKER, start, end) < 0:
+                found = parse_prompt_line(block[start:end])
+                if found is not None:
+                    ex.prompts.append(found)
+            pos = block.find(PROMPT_MARKER, end, hi)
+        else:
+            pos = block.find(PROMPT_MARKER, after, hi)
+    if _has_odd_line(block, lo, hi):
         # Some line does not start with "{": blank, indented, or garbage. Rare: look closer.
-        for line in block.split(b"\n"):
+        for line in block[lo:hi].split(b"\n"):
             if line[:1] != b"{" and line.strip() and not line.lstrip().startswith(b"{"):
                 ex.malformed += 1
 
 
 def extract(path: str, start: int) -> Extract:
-    """Parse the complete lines of ``path`` from byte ``start``; state None if the file vanished."""
+    """Parse the complete lines of ``path`` from byte ``start``; state None if the file vanished.
+
+    Each chunk is handled in place up to its last newline; only a line that straddles two chunks
+    is copied.
+    """
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -205,15 +229,26 @@ def extract(path: str, start: int) -> Extract:
             if not chunk:
                 break
             ex.bytes_read += len(chunk)
-            cut = chunk.rfind(b"\n")
-            if cut < 0:
-                pending += chunk
-                continue
-            block = pending + chunk[: cut + 1] if pending else chunk[: cut + 1]
-            pending = chunk[cut + 1 :]
-            _parse_block(block, ex, accepted)
-            offset += len(block)
-            tail = block[-256:]
+            lo = 0
+            if pending:
+                nl = chunk.find(b"\n")
+                if nl < 0:
+                    pending += chunk
+                    continue
+                line = pending + chunk[: nl + 1]
+                _parse_block(line, ex, accepted)
+                offset += len(line)
+                tail = line[-256:]
+                pending = b""
+                lo = nl + 1
+            last = chunk.rfind(b"\n", lo)
+            if last >= lo:
+                _parse_block(chunk, ex, accepted, lo, last + 1)
+                offset += last + 1 - lo
+                tail = (tail + chunk[max(lo, last + 1 - 256) : last + 1])[-256:]
+                pending = chunk[last + 1 :]
+            else:
+                pending = chunk[lo:]
         if pending and _complete(pending):
             # A last line without its newline that is nonetheless whole: ccusage counts it.
             _parse_block(pending, ex, accepted)

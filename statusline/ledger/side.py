@@ -107,6 +107,9 @@ def _column(ledger: Ledger, window_id: str, window: dict[str, Any], history: Any
     out: dict[str, Any] = {"tokens": 0, "by_family": {}, "tokens_left_estimate": None, "turns_left_estimate": None,
                            "tokens_per_pct": None, "weak": True, "why": "", "period_start": None}
     resets_at = window.get("resets_at")
+    if ledger.fresh_at == 0.0:
+        out["why"] = "the local ledger has not been built yet (the refresher or `quotaline report` builds it)"
+        return out
     if kind.surface:
         out["why"] = f"{window_id} counts another surface; Claude Code transcripts on this machine don't feed it"
         return out

@@ -169,3 +169,10 @@ def test_report_rejects_a_bad_since(world_env: tuple[Path, dict[str, Any]], caps
     assert "--since" in capsys.readouterr().err
     assert report.parse_since("2d", 1_000_000.0) == 1_000_000.0 - 2 * 86400
     assert report.parse_since("2026-11-01T00:00:00Z", 0) == 1793491200.0
+
+
+def test_local_column_before_the_ledger_exists(tmp_path: Path) -> None:
+    snap = {"windows": {"five_hour": {"id": "five_hour", "used_pct": 5.0, "resets_at": NOW + 600}}}
+    col = local_column(snap, NOW, state_dir=tmp_path / "never-built")
+    assert col["five_hour"]["tokens"] == 0 and col["five_hour"]["tokens_left_estimate"] is None
+    assert "not been built" in col["five_hour"]["why"]
