@@ -71,8 +71,8 @@ def _people_command(command: str, rest: list[str]) -> int:
 
         return config_cmd.run(rest)
     if command == "report":
-        from statusline import report
+        from statusline import paths, report, snapshot
 
-        return report.run(rest)
+        return report.run(rest, snapshot=snapshot.read(paths.snapshot_path()))
     sys.stderr.write(f"quotaline: unknown command {command!r}\n\n{USAGE}")
     return 2

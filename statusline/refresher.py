@@ -97,7 +97,21 @@ def _refresh_locked(path: str, *, force: bool, background: bool, transport: http
             except FetchError as exc:
                 outcome.failed[source] = exc
     _store(path, settings, outcome, readings, account, now)
+    if background:
+        _update_ledger()
     return outcome
+
+
+def _update_ledger() -> None:
+    """Keep the local token ledger current for `status` and `report`; never at the cost of a refresh."""
+    try:
+        from statusline.ledger import update_ledger
+
+        update_ledger()
+    except Exception as exc:  # the ledger is a side dish: log and go on
+        from statusline.safety import log_exception
+
+        log_exception(exc)
 
 
 def _fetch(source: str, client: httpx.Client, agent: str, settings: config_fast.Settings) -> UsageReading:

@@ -48,7 +48,7 @@ def render(as_json: bool) -> str:
 
 def _local_column(snap: snapshot.Snapshot, now: float) -> dict[str, Any] | None:
     try:
-        from statusline.ledger import local_column  # type: ignore[attr-defined]
+        from statusline.ledger.side import local_column
     except ImportError:
         return None
     try:
