@@ -296,8 +296,8 @@ def scenario(
         **offline_env(fake_api.base_url),
     )
     claude = TmuxClaude(tools.tmux, tools.claude, installed.workdir, env, tmp_path, COLS, ROWS)
-    claude.start()
     try:
+        claude.start()
         yield Scenario(installed, fake_api, claude, env, tools.version)
     finally:
         claude.stop()
