@@ -42,6 +42,9 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import sys' >/dev/nul
   "$py" -m venv "$venv"
 fi
 echo "quotaline: installing the package into $venv"
+# setuptools builds in the source tree and never deletes build/lib: a module removed from the
+# source would still be installed from there.
+rm -rf "$here/build"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$here" \
   || { echo "quotaline: pip install failed (see above); nothing in Claude Code was changed" >&2; exit 1; }
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
