@@ -22,34 +22,27 @@ def _xdg(var: str, default: str) -> str:
     return value if value else _home(default)
 
 
-def user_state_dir() -> str:
-    override = os.environ.get("QUOTALINE_STATE_DIR", "").strip()
-    if override:
-        return override
-    if sys.platform == "darwin":
+def _user_dir(override: str, xdg_var: str, xdg_default: str) -> str:
+    value = os.environ.get(override, "").strip() if override else ""
+    if value:
+        return value
+    if sys.platform == "darwin":  # platformdirs puts state, config and data together here
         return os.path.join(_home("Library/Application Support"), APP)
     if sys.platform == "win32":  # pragma: no cover
         return os.path.join(os.environ.get("LOCALAPPDATA", _home("AppData/Local")), APP, APP)
-    return os.path.join(_xdg("XDG_STATE_HOME", ".local/state"), APP)
+    return os.path.join(_xdg(xdg_var, xdg_default), APP)
+
+
+def user_state_dir() -> str:
+    return _user_dir("QUOTALINE_STATE_DIR", "XDG_STATE_HOME", ".local/state")
 
 
 def user_config_dir() -> str:
-    override = os.environ.get("QUOTALINE_CONFIG_DIR", "").strip()
-    if override:
-        return override
-    if sys.platform == "darwin":
-        return os.path.join(_home("Library/Application Support"), APP)
-    if sys.platform == "win32":  # pragma: no cover
-        return os.path.join(os.environ.get("LOCALAPPDATA", _home("AppData/Local")), APP, APP)
-    return os.path.join(_xdg("XDG_CONFIG_HOME", ".config"), APP)
+    return _user_dir("QUOTALINE_CONFIG_DIR", "XDG_CONFIG_HOME", ".config")
 
 
 def user_data_dir() -> str:
-    if sys.platform == "darwin":
-        return os.path.join(_home("Library/Application Support"), APP)
-    if sys.platform == "win32":  # pragma: no cover
-        return os.path.join(os.environ.get("LOCALAPPDATA", _home("AppData/Local")), APP, APP)
-    return os.path.join(_xdg("XDG_DATA_HOME", ".local/share"), APP)
+    return _user_dir("", "XDG_DATA_HOME", ".local/share")
 
 
 def claude_config_dir() -> str:
