@@ -13,10 +13,10 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     from statusline import refresher
 
-    if args.background:
+    if args.background:  # detached: nobody reads its output, so failures go to error.log
         from statusline.safety import guarded
 
-        return guarded(lambda: _background(refresher), "")
+        return guarded(lambda: refresher.refresh(background=True).ran, "")
     outcome = refresher.refresh(force=args.force, lock_wait=20.0)
     if not outcome.ran:
         print("quotaline: another refresh is running; try again in a few seconds", file=sys.stderr)
@@ -30,9 +30,3 @@ def run(argv: list[str]) -> int:
     print(f"quotaline: refresh failed: {outcome.summary()}", file=sys.stderr)
     return 1
 
-
-def _background(refresher: object) -> int:
-    from statusline.refresher import refresh
-
-    refresh(background=True)
-    return 0
