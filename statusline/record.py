@@ -68,6 +68,19 @@ def _forget_old_sessions(snap: Snapshot, *, now: float) -> None:
         snap["warned"].pop(sid, None)
 
 
+def latest_session(snap: Snapshot, *, having: str | None = None) -> dict[str, Any] | None:
+    """The most recently seen session (that has a string ``having`` field, when given)."""
+    best: dict[str, Any] | None = None
+    best_seen = -1.0
+    for session in snap["sessions"].values():
+        if not isinstance(session, dict) or (having and not isinstance(session.get(having), str)):
+            continue
+        seen = float(session.get("last_seen", 0) or 0)
+        if seen > best_seen:
+            best, best_seen = session, seen
+    return best
+
+
 def forget_old_warnings(snap: Snapshot, *, now: float) -> None:
     """Hook-only users never record sessions: bound the dedupe table by age instead."""
     for sid in [s for s, v in snap["warned"].items() if not _recent_at(v, "at", now)]:

@@ -81,7 +81,8 @@ def _refresh_locked(path: str, *, force: bool, background: bool, transport: http
             readings["claude_json"] = cached
             outcome.fetched.append("claude_json")
     state = snap["refresh"].get("sources") or {}
-    version = _latest_claude_version(snap)
+    latest = record.latest_session(snap, having="version")
+    version = latest["version"] if latest else None
     agent = user_agent(str(settings.get("refresh", "user_agent")), version)
     with make_client(transport) as client:
         for source in NETWORK_SOURCES:
@@ -145,16 +146,6 @@ def backoff_text(seconds: float) -> str:
     from statusline.pace import format_duration
 
     return format_duration(seconds)
-
-
-def _latest_claude_version(snap: snapshot.Snapshot) -> str | None:
-    best: tuple[float, str | None] = (-1.0, None)
-    for session in snap["sessions"].values():
-        if isinstance(session, dict) and isinstance(session.get("version"), str):
-            seen = float(session.get("last_seen") or 0)
-            if seen > best[0]:
-                best = (seen, session["version"])
-    return best[1]
 
 
 def _store(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline import config_fast, fastjson, paths, render, snapshot, spawn, status_json
+from statusline import config_fast, fastjson, paths, record, render, snapshot, spawn, status_json
 from statusline.forecast import all_forecasts
 from statusline.safety import guarded
 
@@ -75,8 +75,5 @@ def _latest_family(snap: snapshot.Snapshot) -> str | None:
     """The model of the most recently seen session: what the user is working with now."""
     from statusline.windows import model_family
 
-    best, best_seen = None, -1.0
-    for session in snap["sessions"].values():
-        if isinstance(session, dict) and float(session.get("last_seen", 0) or 0) > best_seen:
-            best, best_seen = session, float(session.get("last_seen", 0) or 0)
+    best = record.latest_session(snap)
     return model_family(best.get("model_id"), best.get("model_name")) if best else None
