@@ -7,6 +7,7 @@ snapshot's own lock, briefly, so status lines are never kept waiting on the netw
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -108,6 +109,8 @@ def _update_ledger() -> None:
     try:
         from statusline.ledger import update_ledger
 
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(10)  # a first scan takes both CPUs for seconds: Claude Code goes first
         update_ledger()
     except Exception as exc:  # the ledger is a side dish: log and go on
         from statusline.safety import log_exception

@@ -38,6 +38,8 @@ CHUNK = 1 << 20
 PARALLEL_MIN_BYTES = 64 << 20
 IN_FLIGHT_PER_WORKER = 2
 BATCH_BYTES = 8 << 20
+PROMPT_HEAD = 2048
+ASSISTANT_TYPE = b'"type":"assistant"'
 
 
 @dataclass
@@ -144,20 +146,7 @@ def _usage_line(line: bytes, u: int, ex: Extract, accepted: set[bytes]) -> None:
         accepted.add(key)
 
 
-def _has_odd_line(block: bytes, lo: int, hi: int) -> bool:
-    """Does a line of ``block[lo:hi]`` not start with "{"? (memchr per line beats a regex)"""
-    if block[lo : lo + 1] != b"{":
-        return True
-    last = hi - 1
-    i = block.find(b"\n", lo, hi)
-    while 0 <= i < last:
-        if block[i + 1] != 0x7B:
-            return True
-        i = block.find(b"\n", i + 1, hi)
-    return False
-
-
-def _prompt_candidate(block: bytes, at: int) -> bool:
+def _prompt_candidate(block: bytes | bytearray, at: int) -> bool:
     """After ``"role":"user","content":``: a string, or a list that is not tool results."""
     first = block[at : at + 1]
     if first == b'"':
@@ -167,49 +156,62 @@ def _prompt_candidate(block: bytes, at: int) -> bool:
     )
 
 
-def _parse_block(block: bytes, ex: Extract, accepted: set[bytes], lo: int = 0, hi: int | None = None) -> None:
-    """Every line of ``block[lo:hi]`` (complete lines); only lines holding a marker are sliced out.
+def _parse_block(block: bytes | bytearray, ex: Extract, accepted: set[bytes], lo: int, hi: int) -> None:
+    """Every line of ``block[lo:hi]`` (complete lines); only lines holding a marker are copied out.
 
     Typed prompts are found by their message shape (``"role":"user","content":`` then a string or
     a list without tool results), so the tool-result lines that make most of a transcript's bytes
     cost one substring search each and nothing more.
     """
-    if hi is None:
-        hi = len(block)
+    view = memoryview(block)
     pos = block.find(USAGE_MARKER, lo, hi)
     while pos >= 0:
         start = block.rfind(b"\n", lo, pos) + 1 or lo
         end = block.find(b"\n", pos, hi)
         if end < 0:
             end = hi
-        _usage_line(block[start:end], pos - start, ex, accepted)
+        _usage_line(bytes(view[start:end]), pos - start, ex, accepted)
         pos = block.find(USAGE_MARKER, end, hi)
-    pos = block.find(PROMPT_MARKER, lo, hi)
-    while pos >= 0:
-        after = pos + len(PROMPT_MARKER)
-        if _prompt_candidate(block, after):
-            start = block.rfind(b"\n", lo, pos) + 1 or lo
-            end = block.find(b"\n", after, hi)
-            if end < 0:
-                end = hi
-            if block.find(USAGE_MARKER, start, end) < 0:
-                found = parse_prompt_line(block[start:end])
-                if found is not None:
-                    ex.prompts.append(found)
-            pos = block.find(PROMPT_MARKER, end, hi)
+    # Per line: does it start with "{", and is it a typed prompt? The prompt marker sits in the
+    # first few hundred bytes of a user line, so only the head of a long line is searched unless
+    # the head says nothing about the line's type.
+    odd = 0
+    start = lo
+    while start < hi:
+        end = block.find(b"\n", start, hi)
+        if end < 0:
+            end = hi
+        if block[start] != 0x7B:
+            odd += 1
+        head = start + PROMPT_HEAD
+        if end <= head:
+            pos = block.find(PROMPT_MARKER, start, end)
         else:
-            pos = block.find(PROMPT_MARKER, after, hi)
-    if _has_odd_line(block, lo, hi):
+            pos = block.find(PROMPT_MARKER, start, head)
+            if pos < 0 and block.find(ASSISTANT_TYPE, start, head) < 0:
+                pos = block.find(PROMPT_MARKER, head - len(PROMPT_MARKER) + 1, end)
+        if (
+            pos >= 0
+            and _prompt_candidate(block, pos + len(PROMPT_MARKER))
+            and block.find(USAGE_MARKER, start, end) < 0
+        ):
+            found = parse_prompt_line(bytes(view[start:end]))
+            if found is not None:
+                ex.prompts.append(found)
+        start = end + 1
+    if odd:
         # Some line does not start with "{": blank, indented, or garbage. Rare: look closer.
-        for line in block[lo:hi].split(b"\n"):
+        for line in bytes(view[lo:hi]).split(b"\n"):
             if line[:1] != b"{" and line.strip() and not line.lstrip().startswith(b"{"):
                 ex.malformed += 1
+    view.release()
 
 
 def extract(path: str, start: int) -> Extract:
     """Parse the complete lines of ``path`` from byte ``start``; state None if the file vanished.
 
-    Each chunk is handled in place up to its last newline; only a line that straddles two chunks
+    Chunks are read into one reused buffer (a fresh ``bytes`` per read costs more than the
+    search) and handled in place up to their last newline; only a line that straddles two chunks
     is copied.
     """
     try:
@@ -218,53 +220,65 @@ def extract(path: str, start: int) -> Extract:
         return Extract(None)
     ex = Extract(None)
     accepted: set[bytes] = set()
+    buf = _buffer()
     try:
         st = os.fstat(fd)
         offset = start
         tail = b""
         pending = b""
-        os.lseek(fd, start, os.SEEK_SET)
-        while True:
-            chunk = os.read(fd, CHUNK)
-            if not chunk:
-                break
-            ex.bytes_read += len(chunk)
-            lo = 0
-            if pending:
-                nl = chunk.find(b"\n")
-                if nl < 0:
-                    pending += chunk
-                    continue
-                line = pending + chunk[: nl + 1]
-                _parse_block(line, ex, accepted)
-                offset += len(line)
-                tail = line[-256:]
-                pending = b""
-                lo = nl + 1
-            last = chunk.rfind(b"\n", lo)
-            if last >= lo:
-                _parse_block(chunk, ex, accepted, lo, last + 1)
-                offset += last + 1 - lo
-                tail = (tail + chunk[max(lo, last + 1 - 256) : last + 1])[-256:]
-                pending = chunk[last + 1 :]
-            else:
-                pending = chunk[lo:]
+        with os.fdopen(os.dup(fd), "rb", buffering=0) as raw:
+            raw.seek(start)
+            while True:
+                n = raw.readinto(buf)
+                if not n:
+                    break
+                ex.bytes_read += n
+                lo = 0
+                if pending:
+                    nl = buf.find(b"\n", 0, n)
+                    if nl < 0:
+                        pending += buf[:n]
+                        continue
+                    line = pending + buf[: nl + 1]
+                    _parse_block(line, ex, accepted, 0, len(line))
+                    offset += len(line)
+                    tail = line[-256:]
+                    pending = b""
+                    lo = nl + 1
+                last = buf.rfind(b"\n", lo, n)
+                if last >= lo:
+                    _parse_block(buf, ex, accepted, lo, last + 1)
+                    offset += last + 1 - lo
+                    tail = (tail + buf[max(lo, last + 1 - 256) : last + 1])[-256:]
+                    pending = bytes(buf[last + 1 : n])
+                else:
+                    pending = bytes(buf[lo:n])
         if pending and _complete(pending):
             # A last line without its newline that is nonetheless whole: ccusage counts it.
-            _parse_block(pending, ex, accepted)
+            _parse_block(pending, ex, accepted, 0, len(pending))
             offset += len(pending)
             tail = (tail + pending)[-256:]
         elif pending:
             ex.partial = True
         if start > 0 and len(tail) < 256:
             tail = os.pread(fd, min(256, offset), offset - min(256, offset))
-        fp_len, fp_crc = fingerprint(tail)
+        fp_len, fp_crc = fingerprint(bytes(tail))
         ex.state = FileState(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, offset, fp_len, fp_crc, 0)
     except OSError:
         return Extract(None)
     finally:
         os.close(fd)
     return ex
+
+
+_buffers: list[bytearray] = []
+
+
+def _buffer() -> bytearray:
+    """The process's read buffer (extract is not re-entrant, and runs one file at a time)."""
+    if not _buffers:
+        _buffers.append(bytearray(CHUNK))
+    return _buffers[0]
 
 
 Job = tuple[Transcript, int, int, int]  # file, start offset, skip id-less up to (ms), newest seen (ms)

@@ -129,8 +129,8 @@ def update_ledger(
 
     ``roots``: Claude config dirs (or their ``projects/`` dirs); default as ccusage finds them.
     ``state_dir``: where the ledger lives; default ``<user_state_dir>/ledger``.
-    ``workers``: processes that parse; default 2 on machines with 4+ CPUs for a catch-up of 64 MiB
-    or more, else 1.
+    ``workers``: processes that parse; default 2 (when 2 CPUs are there) for a catch-up of 64 MiB
+    or more, else 1 (in process).
     """
     started = time.perf_counter()
     directory = ledger_dir(state_dir)
@@ -191,9 +191,9 @@ def _update(
         scanner = Scanner(store, dedup, stats)
         todo = sum(max(0, t.stat.st_size - start) for t, start, _, _ in work)
         if workers is None:
-            # Two vCPUs gave no speed-up (the scan is bound by memory bandwidth there); four do.
-            cpus = os.cpu_count() or 1
-            workers = min(2, cpus // 2) if todo >= PARALLEL_MIN_BYTES and len(work) > 1 and cpus >= 4 else 1
+            # A catch-up this large is the first scan: parse on two CPUs, the main process counts.
+            cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+            workers = min(2, cpus) if todo >= PARALLEL_MIN_BYTES and len(work) > 1 else 1
         stats.workers = workers
         for job, ex in extract_all(work, workers):
             state = scanner.apply(job, ex)

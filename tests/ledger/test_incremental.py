@@ -7,10 +7,11 @@ import stat
 import time
 from pathlib import Path
 
-from ledger_helpers import asst, prompt, write
+from ledger_helpers import asst, prompt, tool_result, write
 
 from statusline.ledger import update_ledger
 from statusline.ledger.store import load_store
+from statusline.ledger.scan import PROMPT_HEAD
 from statusline.ledger.update import RECENT_DEDUP_DAYS
 
 NOW = time.time()
@@ -213,6 +214,22 @@ def test_prompts_count_turns_once(tmp_path: Path) -> None:
     write(f.with_name("s2.jsonl"), [prompt("fix it", ts=T, uuid="p1", session="s2")])
     stats = update_ledger([root], state, now=NOW)
     assert stats.prompts == 1
+
+
+def test_prompts_found_past_the_head_of_a_long_line(tmp_path: Path) -> None:
+    # The scan looks for the prompt marker in a line's head first; a long cwd pushes it further.
+    root, state, f = setup(tmp_path)
+    deep = "/work/" + "d" * (PROMPT_HEAD + 500)
+    long_text = "word " * 2000
+    write(f, [
+        prompt("typed after a long cwd", ts=T, uuid="p1", cwd=deep),
+        prompt(long_text, ts=T + 1, uuid="p2"),
+        tool_result(ts=T + 2, size=PROMPT_HEAD * 3),
+        asst("m1", "r1", ts=T + 3, out=10, cwd=deep),
+    ])
+    stats = update_ledger([root], state, now=NOW)
+    assert stats.prompts == 2
+    assert output(state) == 10
 
 
 def test_state_files_are_private(tmp_path: Path) -> None:
