@@ -44,6 +44,10 @@ class Rejected(Exception):
     """The line is not a usage entry ccusage would count."""
 
 
+class NotUsage(Rejected):
+    """Well-formed, but its usage object is not a response's (a Task tool result's, say)."""
+
+
 def _reject_constant(name: str) -> Any:
     raise Rejected(name)
 
@@ -201,7 +205,7 @@ def _shape(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str | N
         and _message_ok(inner["message"])
     ):
         return inner, inner["message"], None, session
-    raise Rejected("shape")
+    raise NotUsage("shape")
 
 
 def _message_ok(message: dict[str, Any]) -> bool:

@@ -26,6 +26,7 @@ from statusline.ledger.parse import (
     PROMPT_MARKER,
     USAGE_MARKER,
     Entry,
+    NotUsage,
     Prompt,
     Rejected,
     parse_prompt_line,
@@ -82,7 +83,7 @@ class Extract:
     partial: bool = False
 
 
-def _complete(data: bytes) -> bool:
+def _complete(data: bytes | bytearray) -> bool:
     stripped = data.strip()
     if not stripped.startswith(b"{") or not stripped.endswith(b"}"):
         return False
@@ -137,6 +138,8 @@ def _usage_line(line: bytes, u: int, ex: Extract, accepted: set[bytes]) -> None:
         return
     try:
         ex.entries.extend(parse_usage_line(line))
+    except NotUsage:
+        return
     except Rejected:
         ex.malformed += 1
         return
@@ -225,7 +228,8 @@ def extract(path: str, start: int) -> Extract:
         st = os.fstat(fd)
         offset = start
         tail = b""
-        pending = b""
+        pending = bytearray()
+        view = memoryview(buf)
         with os.fdopen(os.dup(fd), "rb", buffering=0) as raw:
             raw.seek(start)
             while True:
@@ -237,22 +241,23 @@ def extract(path: str, start: int) -> Extract:
                 if pending:
                     nl = buf.find(b"\n", 0, n)
                     if nl < 0:
-                        pending += buf[:n]
+                        pending += view[:n]  # a bytearray: a long line grows in place
                         continue
-                    line = pending + buf[: nl + 1]
+                    line = bytes(pending + view[: nl + 1])
                     _parse_block(line, ex, accepted, 0, len(line))
                     offset += len(line)
                     tail = line[-256:]
-                    pending = b""
+                    pending = bytearray()
                     lo = nl + 1
                 last = buf.rfind(b"\n", lo, n)
                 if last >= lo:
                     _parse_block(buf, ex, accepted, lo, last + 1)
                     offset += last + 1 - lo
                     tail = (tail + buf[max(lo, last + 1 - 256) : last + 1])[-256:]
-                    pending = bytes(buf[last + 1 : n])
+                    pending = bytearray(view[last + 1 : n])
                 else:
-                    pending = bytes(buf[lo:n])
+                    pending = bytearray(view[lo:n])
+        view.release()
         if pending and _complete(pending):
             # A last line without its newline that is nonetheless whole: ccusage counts it.
             _parse_block(pending, ex, accepted, 0, len(pending))
@@ -276,8 +281,8 @@ _buffers: list[bytearray] = []
 
 def _buffer() -> bytearray:
     """The process's read buffer (extract is not re-entrant, and runs one file at a time)."""
-    if not _buffers:
-        _buffers.append(bytearray(CHUNK))
+    if not _buffers or len(_buffers[0]) != CHUNK:
+        _buffers[:] = [bytearray(CHUNK)]
     return _buffers[0]
 
 

@@ -7,9 +7,11 @@ import stat
 import time
 from pathlib import Path
 
+import pytest
+
 from ledger_helpers import asst, prompt, tool_result, write
 
-from statusline.ledger import update_ledger
+from statusline.ledger import scan, update_ledger
 from statusline.ledger.store import load_store
 from statusline.ledger.scan import PROMPT_HEAD
 from statusline.ledger.update import RECENT_DEDUP_DAYS
@@ -287,3 +289,24 @@ def test_lost_or_corrupt_store_reads_everything_again(tmp_path: Path) -> None:
     third = update_ledger([root], state, now=NOW)
     assert third.files_new == 1
     assert output(state) == 30
+
+
+def test_chunk_boundaries_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lines straddle reads, one line spans many, the last has no newline: same result at any size.
+    root, _, f = setup(tmp_path)
+    lines: list[str | bytes] = []
+    for i in range(40):
+        lines.append(prompt(f"prompt {i} " + "w" * (i * 37), ts=T + i, uuid=f"p{i}"))
+        lines.append(asst(f"m{i}", f"r{i}", ts=T + i, out=i + 1))
+        lines.append(tool_result(ts=T + i, size=i * 50))
+    lines.append(b"\x00garbage\xff")
+    lines.append(asst("last", "rl", ts=T + 99, out=1000))
+    write(f, lines, newline=False)
+    expected = scan.extract(str(f), 0)
+    for size in (1, 7, 64, 4096):
+        monkeypatch.setattr(scan, "CHUNK", size)
+        got = scan.extract(str(f), 0)
+        assert got.entries == expected.entries
+        assert got.prompts == expected.prompts
+        assert (got.malformed, got.partial, got.state) == (expected.malformed, expected.partial, expected.state)
+    assert len(expected.entries) == 41 and len(expected.prompts) == 40 and expected.malformed == 1  # the garbage; tool results are no usage
