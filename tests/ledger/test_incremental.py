@@ -8,12 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 from ledger_helpers import asst, prompt, tool_result, write
 
 from statusline.ledger import scan, update_ledger
-from statusline.ledger.store import load_store
 from statusline.ledger.scan import PROMPT_HEAD
+from statusline.ledger.store import load_store
 from statusline.ledger.update import RECENT_DEDUP_DAYS
 
 NOW = time.time()
@@ -293,7 +292,7 @@ def test_lost_or_corrupt_store_reads_everything_again(tmp_path: Path) -> None:
 
 def test_chunk_boundaries_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Lines straddle reads, one line spans many, the last has no newline: same result at any size.
-    root, _, f = setup(tmp_path)
+    _, _, f = setup(tmp_path)
     lines: list[str | bytes] = []
     for i in range(40):
         lines.append(prompt(f"prompt {i} " + "w" * (i * 37), ts=T + i, uuid=f"p{i}"))
@@ -309,4 +308,5 @@ def test_chunk_boundaries_change_nothing(tmp_path: Path, monkeypatch: pytest.Mon
         assert got.entries == expected.entries
         assert got.prompts == expected.prompts
         assert (got.malformed, got.partial, got.state) == (expected.malformed, expected.partial, expected.state)
-    assert len(expected.entries) == 41 and len(expected.prompts) == 40 and expected.malformed == 1  # the garbage; tool results are no usage
+    # One malformed line: the garbage. Tool results that carry a usage object are not usage lines.
+    assert len(expected.entries) == 41 and len(expected.prompts) == 40 and expected.malformed == 1
