@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 USAGE_MARKER = b'"usage":{'
 PROMPT_MARKER = b'"role":"user","content":'
@@ -55,9 +54,11 @@ def _reject_constant(name: str) -> Any:
 _decoder = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-@dataclass(slots=True)
-class Entry:
-    """One usage record, before deduplication. ``ts_ms`` is epoch milliseconds."""
+class Entry(NamedTuple):
+    """One usage record, before deduplication. ``ts_ms`` is epoch milliseconds.
+
+    A tuple, so the parse workers hand thousands of them to the counting process cheaply.
+    """
 
     ts_ms: int
     model: str  # "" when missing; "<synthetic>" kept as is
@@ -336,8 +337,7 @@ def parse_usage_line(line: bytes) -> list[Entry]:
     return entries
 
 
-@dataclass(slots=True)
-class Prompt:
+class Prompt(NamedTuple):
     """A prompt the user typed: what "a turn" means in "about M turns like your average"."""
 
     ts_ms: int
