@@ -233,6 +233,12 @@ def main() -> int:
                 "cpu_seconds_median": round(statistics.median(c for _, c in ccs), 2),
             }
 
+        if cc_json is not None:  # before the append below changes state0
+            ours = {m: [t.input, t.output, t.cache_creation, t.cache_read]
+                    for m, t in load_store(base / "state0").all_time_by_model().items()
+                    if m and m != "<synthetic>"}
+            results["same_totals_as_ccusage"] = ours == _ccusage_models(cc_json)
+
         state = base / "state0"
         quiet = []
         for _ in range(20):
@@ -262,11 +268,6 @@ def main() -> int:
         results["rescan_one_append_ms"] = round((time.perf_counter() - t) * 1000, 1)
         assert s.entries == 1, s
 
-        if cc_json is not None:
-            ours = {m: [t.input, t.output, t.cache_creation, t.cache_read]
-                    for m, t in load_store(base / "state1" if args.runs > 1 else state).all_time_by_model().items()
-                    if m and m != "<synthetic>"}
-            results["same_totals_as_ccusage"] = ours == _ccusage_models(cc_json)
     finally:
         if args.keep:
             print(f"kept {base}")

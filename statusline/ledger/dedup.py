@@ -94,13 +94,20 @@ def exact_key(message_id: str, request_id: str | None, session: str, ts_ms: int)
 
 def key_hash(*parts: Any) -> int:
     """Stable across processes (``hash()`` of a str is salted per process)."""
-    raw = "\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass")
+    raw = "\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "little")
 
 
+_months: dict[int, str] = {}
+
+
 def month_of_minute(minute: int) -> str:
-    t = time.gmtime(minute * 60)
-    return f"{t.tm_year:04d}-{t.tm_mon:02d}"
+    day = minute // 1440
+    month = _months.get(day)
+    if month is None:
+        t = time.gmtime(day * 86400)
+        month = _months[day] = f"{t.tm_year:04d}-{t.tm_mon:02d}"
+    return month
 
 
 def _should_replace(entry: Entry, rec: Record) -> bool:

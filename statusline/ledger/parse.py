@@ -18,6 +18,7 @@ runs the real binary), so the rules below copy its observed behaviour, quirks in
 from __future__ import annotations
 
 import json
+import json.scanner
 import re
 from typing import Any, NamedTuple
 
@@ -52,6 +53,33 @@ def _reject_constant(name: str) -> Any:
 
 
 _decoder = json.JSONDecoder(parse_constant=_reject_constant)
+_scan_value: Any = json.scanner.make_scanner(_decoder)  # type: ignore[arg-type]  # typeshed: the arg is a decoder
+_JSON_WS = " \t\n\r"
+
+
+def _decode_line(text: str) -> Any:
+    """``_decoder.decode(text)`` without its two regex calls for a line that starts with ``{``."""
+    if not text.startswith("{"):
+        return _decoder.decode(text)
+    try:
+        obj, end = _scan_value(text, 0)
+    except StopIteration as exc:
+        raise ValueError("not JSON") from exc
+    if end != len(text) and text[end:].strip(_JSON_WS):
+        raise ValueError("extra data")
+    return obj
+
+
+_versions: dict[str, bool] = {}
+
+
+def _version_ok(version: str) -> bool:
+    ok = _versions.get(version)
+    if ok is None:
+        if len(_versions) > 1000:
+            _versions.clear()
+        ok = _versions[version] = _SEMVER_RE.match(version) is not None
+    return ok
 
 
 class Entry(NamedTuple):
@@ -160,6 +188,26 @@ def _usage_counts(usage: Any) -> tuple[int, int, int, int, str | None]:
     """(input, output, cache creation, cache read, speed) of a TokenUsageRaw object."""
     if not isinstance(usage, dict):
         raise Rejected("usage")
+    get = usage.get
+    inp, out, read = get("input_tokens"), get("output_tokens"), get("cache_read_input_tokens", 0)
+    creation, detail, speed = get("cache_creation_input_tokens", 0), get("cache_creation"), get("speed")
+    five, hour = (detail.get("ephemeral_5m_input_tokens", 0), detail.get("ephemeral_1h_input_tokens", 0)) \
+        if type(detail) is dict else (0, 0)
+    if (
+        type(inp) is int and type(out) is int and type(read) is int and type(creation) is int
+        and type(five) is int and type(hour) is int
+        and 0 <= inp <= U64_MAX and 0 <= out <= U64_MAX and 0 <= read <= U64_MAX and 0 <= creation <= U64_MAX
+        and 0 <= five <= U64_MAX and 0 <= hour <= U64_MAX
+        and (detail is None or type(detail) is dict)
+        and (speed is None or speed == "standard" or speed == "fast")
+    ):
+        # The common shapes, checked in one go; anything else takes the path below, which says why.
+        return inp, out, (creation if detail is None else five + hour), read, speed
+    return _usage_counts_checked(usage)
+
+
+def _usage_counts_checked(usage: dict[str, Any]) -> tuple[int, int, int, int, str | None]:
+    """``_usage_counts`` one field at a time, raising on the first one ccusage would refuse."""
     inp = _u64(usage.get("input_tokens"))
     out = _u64(usage.get("output_tokens"))
     creation = _opt_u64(usage, "cache_creation_input_tokens")
@@ -297,7 +345,7 @@ def parse_usage_line(line: bytes) -> list[Entry]:
     if line.startswith(BOM):
         raise Rejected("bom")
     try:
-        obj = _decoder.decode(line.decode("utf-8"))
+        obj = _decode_line(line.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise Rejected("json") from exc
     if type(obj) is not dict:
@@ -311,7 +359,7 @@ def parse_usage_line(line: bytes) -> list[Entry]:
     model = message.get("model")
     message_id = message.get("id")
     request_id = record.get("requestId")
-    if version is not None and _SEMVER_RE.match(version) is None:
+    if version is not None and not _version_ok(version):
         raise Rejected("version")
     if session == "" or request_id == "" or message_id == "" or model == "":
         raise Rejected("empty id")
