@@ -69,6 +69,7 @@ def people(
     if not data["windows"]:
         lines.append("  no data yet: run Claude Code once, or `quotaline refresh`")
     local = _local_column(snap, now) or {}
+    unbuilt = ""
     for w in data["windows"]:
         raw = snap["windows"][w["id"]]
         pct = w["used_pct"]
@@ -97,6 +98,10 @@ def people(
         col = local.get(w["id"]) if isinstance(local, dict) else None
         if isinstance(col, dict) and col.get("tokens") is not None:
             lines.append(f"  {'':<12} this machine: {col['tokens']:,} tokens this period{_left(col)}")
+        elif isinstance(col, dict) and col.get("why") and not unbuilt:
+            unbuilt = str(col["why"])
+    if unbuilt:
+        lines.append(f"  this machine: {unbuilt}")
     extra = snap.get("extra_usage")
     if isinstance(extra, dict):
         if extra.get("enabled"):

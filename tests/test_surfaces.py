@@ -116,6 +116,9 @@ def test_status_for_people(home: Home) -> None:
     out = home.run("status").out
     assert "5h" in out and "72.4%" in out and "hits 100% in 5" in out and "oauth" in out
     assert "Opus" in out and "resets" in out
+    # No transcripts were ever counted: say so once, never "0 tokens".
+    assert out.count("this machine: the local ledger has not been built yet") == 1
+    assert "0 tokens" not in out
 
 
 def test_config_init_path_and_show(home: Home) -> None:

@@ -102,13 +102,18 @@ def open_ledger(
     return Ledger(store, roots, min(now, fresh) if fresh is not None else 0.0)
 
 
+NOT_BUILT = "the local ledger has not been built yet (the refresher or `quotaline report` builds it)"
+
+
 def _column(ledger: Ledger, window_id: str, window: dict[str, Any], history: Any, now: float) -> dict[str, Any]:
     kind = window_kind(window_id, ledger.local_families)
     out: dict[str, Any] = {"tokens": 0, "by_family": {}, "tokens_left_estimate": None, "turns_left_estimate": None,
                            "tokens_per_pct": None, "weak": True, "why": "", "period_start": None}
     resets_at = window.get("resets_at")
     if ledger.fresh_at == 0.0:
-        out["why"] = "the local ledger has not been built yet (the refresher or `quotaline report` builds it)"
+        # Not "0 tokens": nothing has been counted yet (the first scan may be running right now).
+        out["tokens"] = None
+        out["why"] = NOT_BUILT
         return out
     if kind.surface:
         out["why"] = f"{window_id} counts another surface; Claude Code transcripts on this machine don't feed it"

@@ -174,5 +174,5 @@ def test_report_rejects_a_bad_since(world_env: tuple[Path, dict[str, Any]], caps
 def test_local_column_before_the_ledger_exists(tmp_path: Path) -> None:
     snap = {"windows": {"five_hour": {"id": "five_hour", "used_pct": 5.0, "resets_at": NOW + 600}}}
     col = local_column(snap, NOW, state_dir=tmp_path / "never-built")
-    assert col["five_hour"]["tokens"] == 0 and col["five_hour"]["tokens_left_estimate"] is None
+    assert col["five_hour"]["tokens"] is None and col["five_hour"]["tokens_left_estimate"] is None
     assert "not been built" in col["five_hour"]["why"]
