@@ -2,6 +2,7 @@
 """Benchmark the ledger against ccusage on a generated transcript history (default 1 GiB).
 
     python scripts/bench_ledger.py [--size-mb 1024] [--runs 3] [--dir DIR] [--keep] [--ccusage PATH]
+                                   [--also PATH ...]
 
 Generates ``<dir>/claude/projects/...`` the way Claude Code writes it (prompts, one line per content
 block of each response with the same ids, tool results echoed in ``toolUseResult``, subagent files,
@@ -167,6 +168,21 @@ def _ccusage(binary: str, root: Path, home: Path) -> tuple[float, float, dict[st
     return wall, cpu, json.loads(proc.stdout)
 
 
+def _ccusage_any(binary: str, root: Path, home: Path) -> tuple[float, float, dict[str, Any]]:
+    """Like ``_ccusage`` for any release: before 20.x the command had no ``claude`` prefix."""
+    try:
+        return _ccusage(binary, root, home)
+    except subprocess.CalledProcessError:
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "CLAUDE_CONFIG_DIR": str(root), "NO_COLOR": "1"}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        proc = subprocess.run([binary, "daily", "--json", "--offline", "-z", "UTC"], capture_output=True, env=env,
+                              check=True)
+        wall = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), json.loads(proc.stdout)
+
+
 def _ccusage_models(data: dict[str, Any]) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for day in data["daily"]:
@@ -186,6 +202,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=None, help="ledger parse workers (default: its own choice)")
     ap.add_argument("--ccusage", default=os.environ.get("QUOTALINE_CCUSAGE")
                     or str(Path.home() / ".cache/quotaline-e2e/ccusage/node_modules/.bin/ccusage"))
+    ap.add_argument("--also", action="append", default=[], metavar="PATH",
+                    help="another ccusage build to time once on the same tree (e.g. the last JavaScript one)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
@@ -238,6 +256,16 @@ def main() -> int:
                     for m, t in load_store(base / "state0").all_time_by_model().items()
                     if m and m != "<synthetic>"}
             results["same_totals_as_ccusage"] = ours == _ccusage_models(cc_json)
+
+        for other in args.also:
+            version = subprocess.run([other, "--version"], capture_output=True, text=True).stdout.strip()
+            wall, cpu, other_json = _ccusage_any(other, root, home)
+            results.setdefault("also", []).append({
+                "command": other, "version": version, "seconds": round(wall, 3), "mb_per_s": round(mb / wall),
+                "cpu_seconds": round(cpu, 2), "same_totals": _ccusage_models(other_json) == _ccusage_models(cc_json)
+                if cc_json is not None else None,
+            })
+            print(f"  {other} ({version}): {wall:.2f} s", flush=True)
 
         state = base / "state0"
         quiet = []
