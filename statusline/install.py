@@ -21,7 +21,9 @@ from typing import Any
 from statusline import paths
 
 HOOK_TIMEOUT_S = 5
-STATUSLINE_REFRESH_S = 60
+# Claude Code re-runs the status line on this timer besides its own events: the numbers the refresher
+# fetched at start-up show within seconds, not after the first reply (a run costs ~17 ms).
+STATUSLINE_REFRESH_S = 10
 MARK = "quotaline"
 MAX_SHEBANG = 120
 

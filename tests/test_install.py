@@ -50,7 +50,7 @@ def test_fresh_install(fresh_home: Path) -> None:
         "type": "command",
         "command": f"{launcher} statusline",
         "padding": 0,
-        "refreshInterval": 60,
+        "refreshInterval": 10,
     }
     assert data["hooks"]["UserPromptSubmit"] == [
         {"hooks": [{"type": "command", "command": f"{launcher} hook user-prompt-submit", "timeout": 5}]}

@@ -33,6 +33,8 @@ from typing import Any, NoReturn
 
 import pytest
 
+from statusline.install import STATUSLINE_REFRESH_S
+
 from .harness import (
     FAKE_OAUTH_TOKEN,
     REPLY_PREFIX,
@@ -327,6 +329,14 @@ def test_status_line_and_warning_in_real_claude_code(scenario: Scenario) -> None
             f"(no quotaline row under the prompt box after 20 s: {status_area(s.claude.last_screen)!r})"
         )
     s.mark("start-up status line")
+    # The refresher reads the server at start-up; the status line's timer shows its numbers before
+    # any reply (with a 60 s timer this took up to a minute).
+    s.wait_for(
+        f"the server's '5h 42%' on the status line before any reply, within {STATUSLINE_REFRESH_S + 10} s",
+        lambda screen: bool(_status_rows(screen, "5h 42%", "7d 17%")),
+        STATUSLINE_REFRESH_S + 10,
+    )
+    s.mark("server numbers before any reply")
 
     # Turn 1 at 42%: the status line redraws after the turn with quotaline's line.
     s.submit(1)
