@@ -402,3 +402,16 @@ def test_token_never_written_or_printed(server_home: Home, httpserver: HTTPServe
     for path in Path(server_home.root).rglob("*"):
         if path.is_file() and ".claude" not in path.parts:
             assert TOKEN.encode()[-20:] not in path.read_bytes(), path
+
+
+def test_background_ledger_update_runs_at_low_priority() -> None:
+    # The first scan takes both CPUs for seconds: it must yield to Claude Code and the status line.
+    code = (
+        "import os, statusline.ledger as ledger\n"
+        "from statusline import refresher\n"
+        "before = os.nice(0)\n"
+        "ledger.update_ledger = lambda: print(os.nice(0) - before)\n"
+        "refresher._update_ledger()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip() == "10"
