@@ -13,6 +13,7 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -25,6 +26,27 @@ SCHEMA = 1
 _UNITS = {"m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
 _WINDOW_ORDER = {"five_hour": 0, "seven_day": 1}
 OTHER = "other machines / surfaces"
+
+
+FIRST_SCAN_NOTICE_BYTES = 64 << 20
+
+
+def _progress_on_terminal() -> Callable[[int, int], None] | None:
+    """On a terminal, a catch-up worth waiting for (the first scan) says how far it is."""
+    if not sys.stderr.isatty():
+        return None
+    last = [-1]
+
+    def show(done: int, todo: int) -> None:
+        pct = done * 100 // max(todo, 1)
+        if todo < FIRST_SCAN_NOTICE_BYTES or pct == last[0]:
+            return
+        last[0] = pct
+        end = "\n" if done >= todo else ""
+        sys.stderr.write(f"\rreading {todo / 1e6:,.0f} MB of transcripts, once: {pct}%{end}")
+        sys.stderr.flush()
+
+    return show
 
 
 def parse_since(value: str, now: float) -> float:
@@ -221,7 +243,7 @@ def run(argv: list[str], *, snapshot: dict[str, Any] | None = None) -> int:
     stats: dict[str, Any] | None = None
     if not args.no_update:
         try:
-            stats = update_ledger().as_dict()
+            stats = update_ledger(progress=_progress_on_terminal()).as_dict()
         except OSError as exc:
             sys.stderr.write(f"quotaline report: could not update the ledger ({exc}); showing what it has\n")
     ledger = open_ledger(snapshot, now)

@@ -16,7 +16,7 @@ import array
 import contextlib
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import filelock
@@ -29,6 +29,7 @@ from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
 from statusline.ledger.store import COARSE_DAYS, STORE_FILE, load_store
 
 RECENT_DEDUP_DAYS = 2
+Progress = Callable[[int, int], None]
 DEDUP_CAP = 60_000
 LOCK_FILE = "ledger.lock"
 ARCHIVE_PREFIX = "archive-"
@@ -124,6 +125,7 @@ def update_ledger(
     lock_timeout: float = 30.0,
     dedup_cap: int = DEDUP_CAP,
     workers: int | None = None,
+    progress: Progress | None = None,
 ) -> LedgerStats:
     """Read what was appended to the transcripts since the last run; the run's statistics.
 
@@ -131,6 +133,7 @@ def update_ledger(
     ``state_dir``: where the ledger lives; default ``<user_state_dir>/ledger``.
     ``workers``: processes that parse; default 2 (when 2 CPUs are there) for a catch-up of 64 MiB
     or more, else 1 (in process).
+    ``progress(done, todo)``: called with bytes read so far when there are new bytes, after each file.
     """
     started = time.perf_counter()
     directory = ledger_dir(state_dir)
@@ -143,7 +146,7 @@ def update_ledger(
         stats.busy = True
         return stats
     try:
-        _update(directory, root_paths, stats, time.time() if now is None else now, dedup_cap, workers)
+        _update(directory, root_paths, stats, time.time() if now is None else now, dedup_cap, workers, progress)
     finally:
         lock.release()
     stats.seconds = time.perf_counter() - started
@@ -151,7 +154,13 @@ def update_ledger(
 
 
 def _update(
-    directory: Path, root_paths: list[Path], stats: LedgerStats, now: float, dedup_cap: int, workers: int | None
+    directory: Path,
+    root_paths: list[Path],
+    stats: LedgerStats,
+    now: float,
+    dedup_cap: int,
+    workers: int | None,
+    progress: Progress | None,
 ) -> None:
     index = FileIndex.load(directory)
     if index.files and not (directory / STORE_FILE).exists():
@@ -195,7 +204,11 @@ def _update(
             cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
             workers = min(2, cpus) if todo >= PARALLEL_MIN_BYTES and len(work) > 1 else 1
         stats.workers = workers
+        done = 0
         for job, ex in extract_all(work, workers):
+            if progress is not None:
+                done += ex.bytes_read
+                progress(done, todo)
             state = scanner.apply(job, ex)
             if state is None:
                 index.files.pop(job[0].path, None)

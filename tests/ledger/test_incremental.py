@@ -310,3 +310,16 @@ def test_chunk_boundaries_change_nothing(tmp_path: Path, monkeypatch: pytest.Mon
         assert (got.malformed, got.partial, got.state) == (expected.malformed, expected.partial, expected.state)
     # One malformed line: the garbage. Tool results that carry a usage object are not usage lines.
     assert len(expected.entries) == 41 and len(expected.prompts) == 40 and expected.malformed == 1
+
+
+def test_progress_reports_bytes_until_done(tmp_path: Path) -> None:
+    root, state, f = setup(tmp_path)
+    write(f, [asst(f"m{i}", f"r{i}", ts=T + i, out=1) for i in range(50)])
+    write(f.with_name("s2.jsonl"), [asst("x", "rx", ts=T, out=1)])
+    seen: list[tuple[int, int]] = []
+    update_ledger([root], state, now=NOW, progress=lambda done, todo: seen.append((done, todo)))
+    total = f.stat().st_size + f.with_name("s2.jsonl").stat().st_size
+    assert len(seen) == 2 and seen[-1] == (total, total) and seen[0][0] < total
+    seen.clear()
+    update_ledger([root], state, now=NOW, progress=lambda done, todo: seen.append((done, todo)))
+    assert seen == []  # nothing new: nothing to report

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -176,3 +178,23 @@ def test_local_column_before_the_ledger_exists(tmp_path: Path) -> None:
     col = local_column(snap, NOW, state_dir=tmp_path / "never-built")
     assert col["five_hour"]["tokens"] is None and col["five_hour"]["tokens_left_estimate"] is None
     assert "not been built" in col["five_hour"]["why"]
+
+
+def test_report_shows_first_scan_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert report._progress_on_terminal() is None
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    show = report._progress_on_terminal()
+    assert show is not None
+    big = report.FIRST_SCAN_NOTICE_BYTES * 2
+    show(1, report.FIRST_SCAN_NOTICE_BYTES - 1)  # a small catch-up says nothing
+    for done in (0, big // 2, big // 2, big):
+        show(done, big)
+    assert term.getvalue() == "\r".join(["", f"reading {big / 1e6:,.0f} MB of transcripts, once: 0%",
+                                          f"reading {big / 1e6:,.0f} MB of transcripts, once: 50%",
+                                          f"reading {big / 1e6:,.0f} MB of transcripts, once: 100%\n"])
