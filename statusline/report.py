@@ -243,7 +243,14 @@ def run(argv: list[str], *, snapshot: dict[str, Any] | None = None) -> int:
     stats: dict[str, Any] | None = None
     if not args.no_update:
         try:
-            stats = update_ledger(progress=_progress_on_terminal()).as_dict()
+            progress = _progress_on_terminal()
+            result = update_ledger(progress=progress, lock_timeout=0.5)
+            if result.busy:
+                # The background refresher holds the ledger: most likely its first scan.
+                if progress is not None:
+                    sys.stderr.write("waiting for the background refresher to finish reading transcripts...\n")
+                result = update_ledger(progress=progress, lock_timeout=120)
+            stats = result.as_dict()
         except OSError as exc:
             sys.stderr.write(f"quotaline report: could not update the ledger ({exc}); showing what it has\n")
     ledger = open_ledger(snapshot, now)

@@ -198,3 +198,28 @@ def test_report_shows_first_scan_progress_only_on_a_terminal(monkeypatch: pytest
     assert term.getvalue() == "\r".join(["", f"reading {big / 1e6:,.0f} MB of transcripts, once: 0%",
                                           f"reading {big / 1e6:,.0f} MB of transcripts, once: 50%",
                                           f"reading {big / 1e6:,.0f} MB of transcripts, once: 100%\n"])
+
+
+def test_report_waits_for_a_busy_ledger_and_says_so(world_env: tuple[Path, dict[str, Any]],
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+
+    import filelock
+
+    from statusline.ledger.statefile import ledger_dir
+    from statusline.ledger.update import LOCK_FILE
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    held = filelock.FileLock(str(ledger_dir(None) / LOCK_FILE), thread_local=False)
+    held.acquire()  # as the background refresher would during its first scan
+    threading.Timer(1.5, held.release).start()
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    assert report.run(["--json", "--since", "1d"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "waiting for the background refresher" in term.getvalue()
+    assert data["ledger"]["busy"] is False and data["ledger"]["entries"] == 20
