@@ -61,9 +61,13 @@ def refresh(
     except filelock.Timeout:
         return Outcome(ran=False)
     try:
-        return _refresh_locked(path, force=force, background=background, transport=transport)
+        outcome = _refresh_locked(path, force=force, background=background, transport=transport)
     finally:
         lock.release()
+    if background and outcome.ran:
+        # After the release: a first scan can take a while, and the next refresh must not wait for it.
+        _update_ledger()
+    return outcome
 
 
 def _refresh_locked(path: str, *, force: bool, background: bool, transport: httpx.BaseTransport | None) -> Outcome:
@@ -99,8 +103,6 @@ def _refresh_locked(path: str, *, force: bool, background: bool, transport: http
             except FetchError as exc:
                 outcome.failed[source] = exc
     _store(path, settings, outcome, readings, account, now)
-    if background:
-        _update_ledger()
     return outcome
 
 
@@ -111,7 +113,7 @@ def _update_ledger() -> None:
 
         with contextlib.suppress(OSError, AttributeError):
             os.nice(10)  # a first scan takes both CPUs for seconds: Claude Code goes first
-        update_ledger()
+        update_ledger(lock_timeout=0)  # busy: another refresher is at it already
     except Exception as exc:  # the ledger is a side dish: log and go on
         from statusline.safety import log_exception
 

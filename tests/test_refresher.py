@@ -410,8 +410,30 @@ def test_background_ledger_update_runs_at_low_priority() -> None:
         "import os, statusline.ledger as ledger\n"
         "from statusline import refresher\n"
         "before = os.nice(0)\n"
-        "ledger.update_ledger = lambda: print(os.nice(0) - before)\n"
+        "ledger.update_ledger = lambda **kw: print(os.nice(0) - before)\n"
         "refresher._update_ledger()\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "10"
+
+
+def test_background_ledger_update_runs_after_the_refresh_lock_is_released(
+    server_home: Home, httpserver: HTTPServer
+) -> None:
+    # A first scan can take a while: the next refresh (or `quotaline refresh`) must not wait for it.
+    data, _ = live_fixture("oauth_2026-07_usd_extra_compact.json")
+    serve_json(httpserver, data)
+    code = (
+        "import filelock, statusline.ledger as ledger\n"
+        "from statusline import paths, refresher, spawn\n"
+        "def probe(**kw):\n"
+        "    lock = filelock.FileLock(spawn.refresh_lock_path(paths.snapshot_path()), timeout=0)\n"
+        "    with lock:\n"
+        "        print('refresh lock free during the ledger update')\n"
+        "ledger.update_ledger = probe\n"
+        "print(refresher.refresh(background=True).fetched)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                         env={**server_home.env, "QUOTALINE_NO_SPAWN": "1"}, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["refresh lock free during the ledger update", "['oauth']"]
