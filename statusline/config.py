@@ -132,7 +132,8 @@ critical = 95
 
 # What the Claude Code status line shows. Window selectors: five_hour, seven_day,
 # seven_day:opus (any window id), model (weekly window of the session's model),
-# alerts (any other window at/over the warning level), extra (extra usage in money).
+# alerts (any other window at/over the warning level), extra (extra usage in money),
+# !five_hour (never this window, not even as an alert).
 # Template variables: $label $pct $reset (countdown) $resets_at (local time) $eta
 # (" ->100% in 38m" when it fills before the reset) $source $age.
 [statusline]

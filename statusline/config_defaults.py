@@ -2,7 +2,8 @@
 
 Window selectors used in the ``windows`` lists: a window id (``five_hour``, ``seven_day:opus``),
 ``model`` (the weekly window of the session's model), ``alerts`` (any other window at or above the
-warning level) and ``extra`` (extra usage in money, when enabled).
+warning level), ``extra`` (extra usage in money, when enabled) and ``!<window id>`` (leave that
+window out, alerts included).
 """
 
 from __future__ import annotations

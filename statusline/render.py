@@ -32,10 +32,10 @@ class Piece:
 
 
 def select_windows(snap: Snapshot, selectors: list[str], family: str | None, warn: float, now: float) -> list[Window]:
-    """The windows a surface shows, in selector order, each once."""
+    """The windows a surface shows, in selector order, each once; ``!id`` leaves a window out."""
     windows: dict[str, Window] = snap["windows"]
     chosen: list[Window] = []
-    seen: set[str] = set()
+    seen: set[str] = {s[1:] for s in selectors if s[:1] == "!"}
 
     def take(wid: str) -> None:
         if wid in windows and wid not in seen:
@@ -51,7 +51,7 @@ def select_windows(snap: Snapshot, selectors: list[str], family: str | None, war
                 window = windows[wid]
                 if float(window["used_pct"]) >= warn and not levels.is_past_reset(window, now):
                     take(wid)
-        elif selector != "extra":
+        elif selector != "extra" and selector[:1] != "!":
             take(selector)
     return chosen
 
