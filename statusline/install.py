@@ -274,7 +274,7 @@ def install(args: argparse.Namespace) -> int:
     if os.path.dirname(launcher) not in os.environ.get("PATH", "").split(os.pathsep):
         where = os.path.dirname(launcher)
         print(f"quotaline: note: {where} is not on your PATH; add it to use `quotaline` by hand")
-    print("quotaline: done. The status line appears after your next Claude Code turn.")
+    print("quotaline: done. The status line appears when Claude Code starts (numbers within about 10 s).")
     return 0
 
 

@@ -35,13 +35,14 @@ def _progress_on_terminal() -> Callable[[int, int], None] | None:
     """On a terminal, a catch-up worth waiting for (the first scan) says how far it is."""
     if not sys.stderr.isatty():
         return None
-    last = [-1]
+    last = -1
 
     def show(done: int, todo: int) -> None:
+        nonlocal last
         pct = done * 100 // max(todo, 1)
-        if todo < FIRST_SCAN_NOTICE_BYTES or pct == last[0]:
+        if todo < FIRST_SCAN_NOTICE_BYTES or pct == last:
             return
-        last[0] = pct
+        last = pct
         end = "\n" if done >= todo else ""
         sys.stderr.write(f"\rreading {todo / 1e6:,.0f} MB of transcripts, once: {pct}%{end}")
         sys.stderr.flush()

@@ -230,33 +230,32 @@ def extract(path: str, start: int) -> Extract:
         tail = b""
         pending = bytearray()
         view = memoryview(buf)
-        with os.fdopen(os.dup(fd), "rb", buffering=0) as raw:
-            raw.seek(start)
-            while True:
-                n = raw.readinto(buf)
-                if not n:
-                    break
-                ex.bytes_read += n
-                lo = 0
-                if pending:
-                    nl = buf.find(b"\n", 0, n)
-                    if nl < 0:
-                        pending += view[:n]  # a bytearray: a long line grows in place
-                        continue
-                    line = bytes(pending + view[: nl + 1])
-                    _parse_block(line, ex, accepted, 0, len(line))
-                    offset += len(line)
-                    tail = line[-256:]
-                    pending = bytearray()
-                    lo = nl + 1
-                last = buf.rfind(b"\n", lo, n)
-                if last >= lo:
-                    _parse_block(buf, ex, accepted, lo, last + 1)
-                    offset += last + 1 - lo
-                    tail = (tail + buf[max(lo, last + 1 - 256) : last + 1])[-256:]
-                    pending = bytearray(view[last + 1 : n])
-                else:
-                    pending = bytearray(view[lo:n])
+        os.lseek(fd, start, os.SEEK_SET)
+        while True:
+            n = os.readv(fd, [buf])
+            if not n:
+                break
+            ex.bytes_read += n
+            lo = 0
+            if pending:
+                nl = buf.find(b"\n", 0, n)
+                if nl < 0:
+                    pending += view[:n]  # a bytearray: a long line grows in place
+                    continue
+                line = bytes(pending + view[: nl + 1])
+                _parse_block(line, ex, accepted, 0, len(line))
+                offset += len(line)
+                tail = line[-256:]
+                pending = bytearray()
+                lo = nl + 1
+            last = buf.rfind(b"\n", lo, n)
+            if last >= lo:
+                _parse_block(buf, ex, accepted, lo, last + 1)
+                offset += last + 1 - lo
+                tail = (tail + buf[max(lo, last + 1 - 256) : last + 1])[-256:]
+                pending = bytearray(view[last + 1 : n])
+            else:
+                pending = bytearray(view[lo:n])
         view.release()
         if pending and _complete(pending):
             # A last line without its newline that is nonetheless whole: ccusage counts it.
@@ -299,9 +298,9 @@ def _extract_batch(batch: list[tuple[str, int]]) -> list[Extract]:
 
 
 def _named(ex: Extract) -> Extract:
-    make_entry, make_prompt = tuple.__new__, tuple.__new__
-    ex.entries = [make_entry(Entry, e) for e in ex.entries]
-    ex.prompts = [make_prompt(Prompt, p) for p in ex.prompts]
+    new = tuple.__new__
+    ex.entries = [new(Entry, e) for e in ex.entries]
+    ex.prompts = [new(Prompt, p) for p in ex.prompts]
     return ex
 
 

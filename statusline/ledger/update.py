@@ -29,10 +29,10 @@ from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
 from statusline.ledger.store import COARSE_DAYS, STORE_FILE, load_store
 
 RECENT_DEDUP_DAYS = 2
-Progress = Callable[[int, int], None]
 DEDUP_CAP = 60_000
 LOCK_FILE = "ledger.lock"
 ARCHIVE_PREFIX = "archive-"
+Progress = Callable[[int, int], None]  # (bytes read so far, bytes to read)
 
 
 def _archive_path(directory: Path, month: str) -> Path:

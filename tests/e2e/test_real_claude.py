@@ -312,6 +312,19 @@ def _status_rows(screen: str, *needles: str) -> list[str]:
     return [row for row in status_area(screen) if all(n in row for n in needles)]
 
 
+def _turn_then_status_row(s: Scenario, turn: int, pct: int) -> str:
+    """Send prompt ``turn``; the status line row that shows ``5h <pct>%`` (and 7d 17%) after it."""
+    s.submit(turn)
+    s.wait_for(f"the reply to turn {turn}", lambda screen: f"{REPLY_PREFIX}{turn}" in screen)
+    s.mark(f"turn {turn} replied")
+    screen = s.wait_for(
+        f"quotaline's status line with '5h {pct}%' and '7d 17%' under the prompt box after the turn at {pct}%",
+        lambda screen: bool(_status_rows(screen, f"5h {pct}%", "7d 17%")),
+    )
+    s.mark(f"status line {pct}%")
+    return _status_rows(screen, f"5h {pct}%")[0]
+
+
 def test_status_line_and_warning_in_real_claude_code(scenario: Scenario) -> None:
     s = scenario
     s.mark(f"install.sh took {s.installed.seconds:.1f}s; claude started")
@@ -339,27 +352,10 @@ def test_status_line_and_warning_in_real_claude_code(scenario: Scenario) -> None
     s.mark("server numbers before any reply")
 
     # Turn 1 at 42%: the status line redraws after the turn with quotaline's line.
-    s.submit(1)
-    s.wait_for("the reply to turn 1", lambda screen: f"{REPLY_PREFIX}1" in screen)
-    s.mark("turn 1 replied")
-    screen = s.wait_for(
-        "quotaline's status line with '5h 42%' and '7d 17%' under the prompt box after the turn at 42%",
-        lambda screen: bool(_status_rows(screen, "5h 42%", "7d 17%")),
-    )
-    s.mark("status line 42%")
-    row_42 = _status_rows(screen, "5h 42%")[0]
-
+    row_42 = _turn_then_status_row(s, 1, 42)
     # Turn 2 at 93%: the status line follows.
     s.fake.set_utilization(0.93)
-    s.submit(2)
-    s.wait_for("the reply to turn 2", lambda screen: f"{REPLY_PREFIX}2" in screen)
-    s.mark("turn 2 replied")
-    screen = s.wait_for(
-        "quotaline's status line with '5h 93%' and '7d 17%' under the prompt box after the turn at 93%",
-        lambda screen: bool(_status_rows(screen, "5h 93%", "7d 17%")),
-    )
-    s.mark("status line 93%")
-    row_93 = _status_rows(screen, "5h 93%")[0]
+    row_93 = _turn_then_status_row(s, 2, 93)
 
     # Turn 3: quotaline's UserPromptSubmit hook warns before the prompt goes out.
     s.submit(3)
