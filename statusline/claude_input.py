@@ -7,7 +7,7 @@ empty stdin must still give a line.
 from __future__ import annotations
 
 from statusline import fastjson
-from statusline.windows import Window, label_for, model_family, valid_reading
+from statusline.windows import MAX_ID_LEN, MAX_TEXT_LEN, Window, is_number, label_for, model_family
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -23,16 +23,17 @@ class ClaudeInput:
     def __init__(self, raw: dict[str, Any], problem: str | None = None) -> None:
         self.raw = raw
         self.problem = problem
-        self.session_id = _str(raw.get("session_id"))
+        # Claude Code's ids are UUIDs: anything far longer is not worth a snapshot's space.
+        self.session_id = _str(raw.get("session_id"), MAX_ID_LEN)
         model = raw.get("model")
         if isinstance(model, dict):
-            self.model_id = _str(model.get("id"))
-            self.model_name = _str(model.get("display_name"))
+            self.model_id = _str(model.get("id"), MAX_ID_LEN)
+            self.model_name = _str(model.get("display_name"), MAX_TEXT_LEN)
         else:  # SessionStart hooks send the model id as a plain string
-            self.model_id = _str(model)
+            self.model_id = _str(model, MAX_ID_LEN)
             self.model_name = None
-        self.version = _str(raw.get("version"))
-        self.cwd = _str(raw.get("cwd"))
+        self.version = _str(raw.get("version"), MAX_ID_LEN)
+        self.cwd = _str(raw.get("cwd"), 4096)
 
     @property
     def family(self) -> str | None:
@@ -47,7 +48,10 @@ class ClaudeInput:
         }
 
     def rate_limit_windows(self, *, now: float) -> list[Window]:
-        """The plausible ``rate_limits`` windows, as window records from source ``statusline``."""
+        """The ``rate_limits`` windows, as window records from source ``statusline``.
+
+        Not checked here: ``record.apply_windows`` holds every reading to ``windows.problem``.
+        """
         limits = self.raw.get("rate_limits")
         if not isinstance(limits, dict):
             return []
@@ -56,18 +60,15 @@ class ClaudeInput:
             entry = limits.get(key)
             if not isinstance(entry, dict):
                 continue
-            reading = valid_reading(entry.get("used_percentage"), entry.get("resets_at"))
-            if reading is None:
-                continue
-            pct, reset = reading
-            if reset is not None and reset <= now:
+            pct, reset = entry.get("used_percentage"), entry.get("resets_at")
+            if is_number(reset) and reset <= now:
                 continue  # already over: the number describes a finished period
             found.append(
                 {
                     "id": key,
                     "label": label_for(key),
-                    "used_pct": pct,
-                    "resets_at": reset,
+                    "used_pct": float(pct) if is_number(pct) else pct,
+                    "resets_at": float(reset) if is_number(reset) else reset,
                     "source": "statusline",
                     "observed_at": now,
                     "session": self.session_id,
@@ -76,8 +77,8 @@ class ClaudeInput:
         return found
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _str(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
 
 
 def parse(text: str | bytes) -> ClaudeInput:
@@ -86,7 +87,7 @@ def parse(text: str | bytes) -> ClaudeInput:
         return ClaudeInput({}, "empty stdin")
     try:
         data = fastjson.loads(text)
-    except (ValueError, RecursionError):
+    except Exception:  # any failure to parse means no readings, never a lost line
         return ClaudeInput({}, "stdin is not JSON")
     if not isinstance(data, dict):
         return ClaudeInput({}, "stdin is not a JSON object")

@@ -35,21 +35,47 @@ _scan = _json.make_scanner(_ScanContext()) if _json is not None else None  # typ
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse one JSON document; raise ValueError on anything else."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
+    """Parse one JSON document as :func:`json.loads` does; raise ValueError on anything else."""
+    if isinstance(text, (bytes, bytearray)):
+        text = _decode(bytes(text))
     if _scan is None:  # pragma: no cover
         import json
 
         return json.loads(text)
+    if text.startswith("\ufeff"):
+        raise ValueError("unexpected UTF-8 BOM (decode with utf-8-sig)")
     start = len(text) - len(text.lstrip(_WS))
     try:
         value, end = _scan(text, start)
     except StopIteration as stop:
         raise ValueError(f"invalid JSON at offset {stop.value}") from None
+    except (SystemError, RecursionError, MemoryError) as exc:
+        # The C scanner reports most errors through json.decoder, which the hot path never
+        # imports: without it, it fails with a SystemError. Deep nesting ends in RecursionError.
+        raise ValueError(f"invalid JSON ({type(exc).__name__})") from None
     if text[end:].strip(_WS):
         raise ValueError(f"extra data after JSON at offset {end}")
     return value
+
+
+def _decode(data: bytes) -> str:
+    """Bytes to text by the rule of :func:`json.detect_encoding` (RFC 8259: UTF-8, -16 or -32)."""
+    encoding = "utf-8"
+    if data.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
+        encoding = "utf-32"
+    elif data.startswith((b"\xfe\xff", b"\xff\xfe")):
+        encoding = "utf-16"
+    elif data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif len(data) >= 4 and not data[0]:
+        encoding = "utf-16-be" if data[1] else "utf-32-be"
+    elif len(data) >= 4 and not data[1]:
+        encoding = "utf-16-le" if data[2] or data[3] else "utf-32-le"
+    elif len(data) == 2 and not data[0]:
+        encoding = "utf-16-be"
+    elif len(data) == 2 and not data[1]:
+        encoding = "utf-16-le"
+    return data.decode(encoding, "surrogatepass")  # UnicodeDecodeError is a ValueError
 
 
 def dumps(value: Any) -> str:

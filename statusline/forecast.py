@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
+from statusline import pace
 from statusline.snapshot import Snapshot
+from statusline.windows import length_s
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
     from typing import Any
 
-WINDOW_SECONDS = {"five_hour": 5 * 3600.0}
-WEEK_S = 7 * 86400.0
-
 
 def all_forecasts(snap: Snapshot, now: float) -> dict[str, Any]:
-    try:
-        from statusline import pace
-    except ImportError:
-        return {}
     out: dict[str, Any] = {}
     for wid, window in snap["windows"].items():
         points = snap["history"].get(wid)
@@ -28,7 +23,7 @@ def all_forecasts(snap: Snapshot, now: float) -> dict[str, Any]:
                 now=now,
                 resets_at=window.get("resets_at"),
                 current_pct=float(window["used_pct"]),
-                window_seconds=WINDOW_SECONDS.get(wid, WEEK_S),
+                window_seconds=length_s(wid) or 0.0,
             )
         except (TypeError, ValueError, ZeroDivisionError):
             continue  # a malformed history must not cost the line

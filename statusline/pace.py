@@ -70,11 +70,12 @@ from __future__ import annotations
 
 import math
 
+from statusline.windows import SAME_PERIOD_S, same_period
+
 MINUTE = 60.0
 HOUR = 3600.0
 DAY = 86400.0
 
-SAME_PERIOD_S = 5 * MINUTE
 FUTURE_SKEW_S = MINUTE
 
 MAX_AGE_S = 8 * DAY
@@ -159,12 +160,6 @@ def _parse(raw: object) -> Point | None:
     return None if reset is None else (t, pct, reset)
 
 
-def _same_period(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return abs(a - b) <= SAME_PERIOD_S
-
-
 def _sorted_points(points: object) -> list[Point]:
     if not isinstance(points, list):
         return []
@@ -190,7 +185,7 @@ def _thin(points: list[Point], now: float, level: tuple[float, float, float]) ->
     for point in points:
         size = _bucket_size(now - point[0], level)
         key = (size, math.floor(point[0] / size)) if size else None
-        if key is not None and key == last_key and _same_period(kept[-1][2], point[2]):
+        if key is not None and key == last_key and same_period(kept[-1][2], point[2]):
             kept[-1] = point
         else:
             kept.append(point)
@@ -203,7 +198,7 @@ def _collapse(points: list[Point]) -> list[Point]:
     for point in points:
         if kept:
             prev = kept[-1]
-            if point[1] == prev[1] and _same_period(prev[2], point[2]) and point[0] - prev[0] < COLLAPSE_S:
+            if point[1] == prev[1] and same_period(prev[2], point[2]) and point[0] - prev[0] < COLLAPSE_S:
                 continue
         kept.append(point)
     return kept
@@ -246,7 +241,7 @@ def _current_points(points: object, now: float, resets_at: float | None, window_
     if resets_at is not None and window_seconds is not None:
         lo = max(lo, resets_at - window_seconds - SAME_PERIOD_S)
     hi = now + FUTURE_SKEW_S
-    return [p for p in _sorted_points(points) if lo <= p[0] <= hi and _same_period(p[2], resets_at)]
+    return [p for p in _sorted_points(points) if lo <= p[0] <= hi and same_period(p[2], resets_at)]
 
 
 def _spread(points: list[Point], count: int) -> list[Point]:

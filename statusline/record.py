@@ -6,8 +6,9 @@ obeys the same merge rule.
 
 from __future__ import annotations
 
+from statusline import pace
 from statusline.snapshot import Snapshot
-from statusline.windows import Window, merge_window
+from statusline.windows import Window, merge_window, problem
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -16,12 +17,26 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
 SESSION_TTL_S = 3 * 86400.0
 SESSION_TOUCH_S = 60.0
 MAX_ERRORS = 10
+# Bounds that keep the snapshot (and the status line's time) flat after months of use.
+MAX_SESSIONS = 64
+MAX_WINDOWS = 64
 
 
-def apply_windows(snap: Snapshot, readings: list[Window], *, now: float) -> bool:
-    """Merge each reading into its window; True when anything changed."""
+def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problems: list[str] | None = None) -> bool:
+    """Merge each plausible reading into its window; True when anything changed.
+
+    A reading that fails ``windows.problem`` is dropped, never stored, and said in ``problems``.
+    """
     changed = False
     for reading in readings:
+        why = problem(reading, now)
+        if why is None and reading["id"] not in snap["windows"] and len(snap["windows"]) >= MAX_WINDOWS:
+            why = f"more than {MAX_WINDOWS} windows"
+        if why is not None:
+            if problems is not None:
+                wid = reading.get("id") if isinstance(reading, dict) else None
+                problems.append(f"{str(wid)[:64] if wid else 'a window'} dropped: {why}")
+            continue
         wid = reading["id"]
         kept = merge_window(snap["windows"].get(wid), reading)
         if kept is None:
@@ -33,10 +48,6 @@ def apply_windows(snap: Snapshot, readings: list[Window], *, now: float) -> bool
 
 
 def _add_history(snap: Snapshot, window: Window, *, now: float) -> None:
-    try:
-        from statusline import pace
-    except ImportError:  # pace arrives with the forecast; history is optional until then
-        return
     points = snap["history"].get(window["id"])
     if not isinstance(points, list):
         points = []
@@ -63,9 +74,25 @@ def touch_session(snap: Snapshot, session_id: str, info: dict[str, Any], *, now:
 
 
 def _forget_old_sessions(snap: Snapshot, *, now: float) -> None:
-    for sid in [s for s, v in snap["sessions"].items() if not _recent(v, now)]:
-        del snap["sessions"][sid]
+    sessions = snap["sessions"]
+    for sid in _expired(sessions, "last_seen", now):
+        del sessions[sid]
         snap["warned"].pop(sid, None)
+
+
+def _expired(table: dict[str, Any], key: str, now: float) -> list[str]:
+    """Entries older than the TTL, and beyond MAX_SESSIONS the least recent ones."""
+    gone = [s for s, v in table.items() if not _recent_at(v, key, now)]
+    left = [s for s, v in table.items() if _recent_at(v, key, now)]
+    if len(left) > MAX_SESSIONS:
+        left.sort(key=lambda s: _stamp(table[s], key), reverse=True)
+        gone += left[MAX_SESSIONS:]
+    return gone
+
+
+def _stamp(entry: Any, key: str) -> float:
+    stamp = entry.get(key) if isinstance(entry, dict) else None
+    return float(stamp) if isinstance(stamp, (int, float)) else 0.0
 
 
 def latest_session(snap: Snapshot, *, having: str | None = None) -> dict[str, Any] | None:
@@ -82,8 +109,8 @@ def latest_session(snap: Snapshot, *, having: str | None = None) -> dict[str, An
 
 
 def forget_old_warnings(snap: Snapshot, *, now: float) -> None:
-    """Hook-only users never record sessions: bound the dedupe table by age instead."""
-    for sid in [s for s, v in snap["warned"].items() if not _recent_at(v, "at", now)]:
+    """Hook-only users never record sessions: bound the dedupe table by age and count instead."""
+    for sid in _expired(snap["warned"], "at", now):
         del snap["warned"][sid]
 
 
@@ -92,14 +119,19 @@ def _recent_at(entry: Any, key: str, now: float) -> bool:
     return isinstance(stamp, (int, float)) and now - float(stamp) < SESSION_TTL_S
 
 
-def _recent(session: Any, now: float) -> bool:
-    return _recent_at(session, "last_seen", now)
+def add_error(snap: Snapshot, kind: str, message: str, *, source: str, now: float, quiet: bool = False) -> bool:
+    """Record ``source``'s latest error (one per source); True when the snapshot changed.
 
-
-def add_error(snap: Snapshot, kind: str, message: str, *, source: str, now: float) -> None:
+    ``quiet``: the same error already recorded is left as it is (its first time stands), so that a
+    status line that sees the same bad stdin every run does not rewrite the snapshot every run.
+    """
+    for e in snap["errors"] if quiet else ():
+        if isinstance(e, dict) and e.get("source") == source and (e.get("kind"), e.get("message")) == (kind, message):
+            return False
     errors = [e for e in snap["errors"] if isinstance(e, dict) and e.get("source") != source]
     errors.append({"kind": kind, "message": message, "at": now, "source": source})
     snap["errors"] = errors[-MAX_ERRORS:]
+    return True
 
 
 def clear_errors(snap: Snapshot, source: str) -> None:

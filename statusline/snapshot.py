@@ -9,8 +9,10 @@ document, never a torn one. Anything unreadable counts as empty and is rewritten
 from __future__ import annotations
 
 import os
+import time
 
 from statusline import fastjson, paths
+from statusline.windows import money_problem, problem
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -22,6 +24,11 @@ else:
     Snapshot = dict
 
 SCHEMA = 1
+# Far above what the bounded sections can reach (64 windows of 300 history points, 64 sessions):
+# anything bigger was not written by quotaline and is not worth reading on every status line.
+MAX_BYTES = 4 << 20
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_unreadable: set[str] = set()
 
 _SECTIONS: dict[str, type] = {
     "windows": dict,
@@ -46,46 +53,74 @@ def empty() -> Snapshot:
     return snap
 
 
-def normalise(data: Any) -> Snapshot:
-    """A well-formed snapshot from whatever was on disk (wrong types become empty sections)."""
+def normalise(data: Any, now: float | None = None) -> Snapshot:
+    """A well-formed snapshot from whatever was on disk.
+
+    Wrong types become empty sections; a stored window or extra usage that fails the plausibility
+    rule (``windows.problem``: an older version may have stored it) is dropped, with its history.
+    """
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         return empty()
+    now = time.time() if now is None else now
     snap = empty()
     for key, value in data.items():
         kind = _SECTIONS.get(key)
         if kind is None or isinstance(value, kind):
             snap[key] = value
     snap["schema"] = SCHEMA
-    snap["windows"] = {k: w for k, w in snap["windows"].items() if _plausible_window(w)}
-    if not isinstance(snap.get("extra_usage"), (dict, type(None))):
+    snap["windows"] = {k: w for k, w in snap["windows"].items() if problem(w, now) is None and w["id"] == k}
+    history = snap["history"]
+    if any(k not in snap["windows"] for k in history):
+        snap["history"] = {k: v for k, v in history.items() if k in snap["windows"]}
+    if snap.get("extra_usage") is not None and money_problem(snap["extra_usage"], now) is not None:
         snap["extra_usage"] = None
     return snap
 
 
-def _plausible_window(window: Any) -> bool:
-    if not isinstance(window, dict):
-        return False
-    pct = window.get("used_pct")
-    reset = window.get("resets_at")
-    return (
-        isinstance(pct, (int, float))
-        and not isinstance(pct, bool)
-        and pct == pct
-        and (reset is None or (isinstance(reset, (int, float)) and not isinstance(reset, bool)))
-    )
-
-
 def read(path: str) -> Snapshot:
-    """The snapshot at ``path``; empty when missing, unreadable or corrupt. Never raises."""
+    """The snapshot at ``path``; empty when missing, unreadable, oversized or corrupt. Never raises.
+
+    An unreadable file is remembered, so the next write in this process keeps a copy of it
+    (``<path>.corrupt``, for doctor) before replacing it.
+    """
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
     except OSError:
         return empty()
     try:
-        return normalise(fastjson.loads(raw))
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        raw = os.read(fd, MAX_BYTES + 1)
+        while len(raw) <= MAX_BYTES:
+            more = os.read(fd, MAX_BYTES + 1 - len(raw))
+            if not more:
+                break
+            raw += more
+        if len(raw) > MAX_BYTES:
+            raise ValueError(f"larger than {MAX_BYTES} bytes")
+        snap = normalise(fastjson.loads(raw))
+    except Exception:  # any failure to read means "unreadable": the next writer replaces it
+        _unreadable.add(path)
         return empty()
+    finally:
+        os.close(fd)
+    _unreadable.discard(path)
+    return snap
+
+
+def corrupt_copy_path(path: str) -> str:
+    return path + ".corrupt"
+
+
+def _keep_unreadable_copy(path: str) -> None:
+    if path not in _unreadable:
+        return
+    _unreadable.discard(path)
+    copy = corrupt_copy_path(path)
+    try:
+        if os.path.lexists(copy):
+            os.unlink(copy)
+        os.link(path, copy, follow_symlinks=False)
+    except OSError:
+        pass
 
 
 def write_atomic(path: str, snap: Snapshot) -> None:
@@ -101,6 +136,7 @@ def write_atomic(path: str, snap: Snapshot) -> None:
             view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+    _keep_unreadable_copy(path)
     try:
         os.replace(tmp, path)
     except OSError:

@@ -16,10 +16,10 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
+from statusline.windows import label_for, model_family, same_period
+
 __all__ = ["PayloadError", "UsageReading", "parse_overage_spend_limit", "parse_usage"]
 
-# Reset times of one window jitter by seconds between flat keys, limits[] and sources.
-SAME_PERIOD_S = 300.0
 DEFAULT_CURRENCY = "USD"
 DEFAULT_EXPONENT = 2
 
@@ -38,10 +38,6 @@ NON_WINDOW_KEYS = frozenset(
     {"extra_usage", "spend", "limits", "seven_day_breakdown", "member_dashboard_available", "error"}
 )
 KIND_BASE = {"session": "five_hour", "weekly_all": "seven_day", "weekly_scoped": "seven_day"}
-BASE_LABELS = {"five_hour": "5h", "seven_day": "7d"}
-SCOPE_LABELS = {"oauth_apps": "OAuth apps", "claude_code": "Claude Code"}
-
-_TOKEN = re.compile(r"[a-z0-9]+")
 _NON_KEY = re.compile(r"[^a-z0-9]+")
 
 
@@ -171,16 +167,6 @@ def _parse_reset(raw: object, where: str, problems: list[str]) -> float | None:
     return moment.timestamp()
 
 
-def _label(window_id: str) -> str:
-    if window_id in BASE_LABELS:
-        return BASE_LABELS[window_id]
-    base, sep, scope = window_id.partition(":")
-    if not sep or base not in BASE_LABELS:
-        return window_id
-    scope_label = SCOPE_LABELS.get(scope) or scope.replace("_", " ").capitalize()
-    return scope_label if base == "seven_day" else f"{BASE_LABELS[base]} {scope_label}"
-
-
 # ---------------------------------------------------------------------------------------------
 # Flat windows
 
@@ -228,27 +214,14 @@ def _flat_readings(data: Mapping[str, object], problems: list[str]) -> list[_Rea
 # limits[]
 
 
-def _family(text: str) -> str | None:
-    """``claude-opus-5-5`` / ``Opus 5.5`` / ``Claude Sonnet 4`` -> the first real word."""
-    tokens: list[str] = _TOKEN.findall(text.lower())
-    for token in tokens:
-        if token != "claude" and not token.isdigit():
-            return token
-    return None
-
-
 def _model_family(model: object) -> str | None:
     if isinstance(model, str):
-        return _family(model)
+        return model_family(model)
     if not isinstance(model, Mapping):
         return None
-    # The id first: display names may be localized, ids are not.
-    for name in ("id", "display_name", "name"):
-        value = model.get(name)
-        family = _family(value) if isinstance(value, str) else None
-        if family:
-            return family
-    return None
+    names = [model.get(key) for key in ("id", "display_name", "name")]
+    texts = [name for name in names if isinstance(name, str)]
+    return next((family for family in map(model_family, texts) if family), None)
 
 
 def _surface_key(surface: object) -> str | None:
@@ -318,15 +291,9 @@ def _limit_readings(data: Mapping[str, object], problems: list[str]) -> list[_Re
 # Merging flat windows and limits[] into one window per id
 
 
-def _same_period(a: _Reading, b: _Reading) -> bool:
-    if a.resets_at is None or b.resets_at is None:
-        return a.resets_at is None and b.resets_at is None
-    return abs(a.resets_at - b.resets_at) <= SAME_PERIOD_S
-
-
 def _prefer(old: _Reading, new: _Reading) -> _Reading:
     """Later period wins; same period: higher percent, ties to ``new`` (limits[] carry severity)."""
-    if not _same_period(old, new):
+    if not same_period(old.resets_at, new.resets_at):
         if old.resets_at is None:
             return new
         if new.resets_at is None:
@@ -344,7 +311,7 @@ def _prefer(old: _Reading, new: _Reading) -> _Reading:
 def _window_dict(reading: _Reading, source: str, observed_at: float) -> dict[str, object]:
     return {
         "id": reading.window_id,
-        "label": _label(reading.window_id),
+        "label": label_for(reading.window_id),
         "used_pct": reading.used_pct,
         "resets_at": reading.resets_at,
         "source": source,

@@ -1,52 +1,128 @@
-"""Window records: what counts as a valid reading, and how readings of one window merge.
+"""What a window is: its length, the plausibility rule, the period rule, the merge rule, its label,
+and the model family of a model id or display name. The one home of these rules: every source
+(stdin, Claude Code's cache, the usage endpoints) and every reader (history, forecast, ledger,
+hook, surfaces) calls them.
 
-A window is a plain dict (see docs/ARCHITECTURE.md) so the hot path can read and write it
-without a model library.
+A window is a plain dict (see docs/ARCHITECTURE.md) so the hot path can read and write it without
+a model library.
+
+Self-healing rests on two rules here. ``problem`` rejects a reading that no later reading could
+outvote (a reset time centuries ahead, a percent in the wrong unit) before it is stored, and every
+stored window is checked again when read. ``merge_window`` lets the newest observation overrule a
+stored period that it contradicts, so a wrong-but-plausible reading lasts at most until the next
+good one.
 """
 
 from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
-    from typing import Any
+    from typing import Any, TypeGuard
 
     Window = dict[str, Any]
 else:
     Window = dict
 
+MINUTE = 60.0
+HOUR = 3600.0
+DAY = 86400.0
+FIVE_HOUR_S = 5 * HOUR
+WEEK_S = 7 * DAY
+# Code-named buckets have no published length; one seen reset 34 days after it was read.
+UNKNOWN_LENGTH_HORIZON_S = 92 * DAY
+
 # Two readings whose reset times are this close describe the same period: the server's
 # reset times jitter by a few seconds between payloads and sources.
 SAME_PERIOD_S = 300.0
-MAX_PCT = 100.5
+# A reset may lie this much beyond one window length after the observation: clocks of this machine
+# and the server disagree, and a period may start a little before the first reading of it.
+RESET_SLACK_S = HOUR
+# An observation this far in this machine's future is a clock or unit error, not a reading.
+FUTURE_SKEW_S = 5 * MINUTE
+# Plausible epoch seconds start here (2020): smaller numbers are another unit or garbage.
+EPOCH_FLOOR = 1_577_836_800.0
+# The server's percent may exceed 100 (spend limits), never by orders of magnitude; the known bad
+# reading where the percent is the reset epoch lies far above.
+MAX_PCT = 1000.0
+MAX_ID_LEN = 128
+MAX_TEXT_LEN = 200
 
-LABELS = {"five_hour": "5h", "seven_day": "7d"}
+BASE_LABELS = {"five_hour": "5h", "seven_day": "7d"}
+SCOPE_LABELS = {"oauth_apps": "OAuth apps", "claude_code": "Claude Code"}
 HUMAN_NAMES = {"five_hour": "5-hour window", "seven_day": "7-day window"}
 
 
-def valid_reading(pct: Any, resets_at: Any) -> tuple[float, float | None] | None:
-    """``(percent, reset epoch)`` for a plausible status-line reading, else None.
+def is_number(value: Any) -> TypeGuard[float]:
+    """A finite int or float (a JSON bool is not a number)."""
+    kind = type(value)
+    if kind is float:
+        return bool(value - value == 0.0)  # False for NaN and the infinities
+    return kind is int and -(2**62) < value < 2**62
 
-    Rejects non-numbers, NaN, negatives, values above 100.5, and the known bad reading where the
-    percent equals the reset epoch.
+
+def length_s(window_id: str) -> float | None:
+    """The window's length in seconds: 5 hours, 7 days (every ``seven_day:*``), else unknown."""
+    base = window_id.partition(":")[0]
+    if base == "five_hour":
+        return FIVE_HOUR_S
+    if base == "seven_day":
+        return WEEK_S
+    return None
+
+
+def problem(window: Any, now: float) -> str | None:
+    """Why ``window`` is not a plausible reading at ``now``, or None when it is.
+
+    Finite numbers; a percent in [0, MAX_PCT]; an observation time in plausible epoch seconds and
+    not in the future; a reset time (when known) after the observation's period could have begun
+    and no more than one window length (plus slack) after it was observed.
     """
-    if isinstance(pct, bool) or not isinstance(pct, (int, float)):
+    if not isinstance(window, dict):
+        return "not an object"
+    wid = window.get("id")
+    if not isinstance(wid, str) or not wid or len(wid) > MAX_ID_LEN:
+        return "no usable window id"
+    for key in ("label", "source", "session", "severity"):
+        text = window.get(key)
+        if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT_LEN):
+            return f"{key} is not a short string"
+    pct = window.get("used_pct")
+    if not is_number(pct) or not 0 <= pct <= MAX_PCT:
+        return f"percent {pct!r} is not a number in 0-{MAX_PCT:g}"
+    observed = window.get("observed_at")
+    if not is_number(observed) or not EPOCH_FLOOR <= observed <= now + FUTURE_SKEW_S:
+        return f"observation time {observed!r} is not a time up to now"
+    reset = window.get("resets_at")
+    if reset is None:
         return None
-    value = float(pct)
-    if value != value or value < 0 or value > MAX_PCT:
-        return None
-    reset: float | None = None
-    if resets_at is not None:
-        if isinstance(resets_at, bool) or not isinstance(resets_at, (int, float)):
-            return None
-        reset = float(resets_at)
-        if reset != reset or reset <= 0 or reset in (float("inf"), float("-inf")):
-            return None
-        if value == reset or pct == resets_at:
-            return None
-    return value, reset
+    length = length_s(wid)
+    horizon = (length or UNKNOWN_LENGTH_HORIZON_S) + RESET_SLACK_S
+    if not is_number(reset) or not observed - (length or horizon) < reset <= observed + horizon:
+        return f"reset time {reset!r} is not within one window length of the observation"
+    return None
+
+
+def money_problem(extra: Any, now: float) -> str | None:
+    """Why an extra-usage dict (major units) is not plausible, or None."""
+    if not isinstance(extra, dict):
+        return "not an object"
+    if not isinstance(extra.get("enabled"), bool):
+        return "enabled is not a boolean"
+    for key in ("used", "limit", "utilization"):
+        value = extra.get(key)
+        if value is not None and (not is_number(value) or not 0 <= value <= 1e9):
+            return f"{key} {value!r} is not a plausible amount"
+    currency = extra.get("currency")
+    if currency is not None and (not isinstance(currency, str) or not 0 < len(currency) <= 8):
+        return "currency is not a short code"
+    observed = extra.get("observed_at")
+    if observed is not None and (not is_number(observed) or not EPOCH_FLOOR <= observed <= now + FUTURE_SKEW_S):
+        return f"observation time {observed!r} is not a time up to now"
+    return None
 
 
 def same_period(a: float | None, b: float | None) -> bool:
+    """Two reset times (None: unknown) describe the same period."""
     if a is None or b is None:
         return a is None and b is None
     return abs(a - b) <= SAME_PERIOD_S
@@ -55,53 +131,83 @@ def same_period(a: float | None, b: float | None) -> bool:
 def merge_window(old: Window | None, new: Window) -> Window | None:
     """The window to keep after seeing ``new``, or None when ``old`` stays as it is.
 
-    Same period: keep the higher percent (sessions that sat idle pass older, lower values).
-    A later period replaces; an earlier period is ignored. A reading without a reset time
-    only fills a gap or refreshes a reading that has none either.
+    Same period: keep the higher percent (sessions that sat idle pass older, lower values), and
+    the newer observation when equal. A later period replaces. An earlier period is ignored,
+    unless ``new`` is the newer observation and its period had not ended when it was made: two
+    periods of one window never overlap, so the stored reading was wrong. A reading without a
+    reset time only fills a gap or refreshes a reading that has none either.
     """
     if old is None:
         return new
     old_reset, new_reset = old.get("resets_at"), new.get("resets_at")
+    new_seen, old_seen = float(new.get("observed_at", 0)), float(old.get("observed_at", 0))
     if same_period(old_reset, new_reset):
         old_pct, new_pct = float(old.get("used_pct", 0.0)), float(new["used_pct"])
-        if new_pct > old_pct:
-            return new
-        if new_pct == old_pct and float(new.get("observed_at", 0)) > float(old.get("observed_at", 0)):
+        if new_pct > old_pct or (new_pct == old_pct and new_seen > old_seen):
             return new
         return None
     if old_reset is None:
         return new
     if new_reset is None:
         return None
-    return new if new_reset > old_reset else None
+    if new_reset > old_reset:
+        return new
+    return new if new_seen > old_seen and new_reset > new_seen else None
 
 
-def model_family(model_id: str | None, display_name: str | None = None) -> str | None:
-    """``claude-opus-5-5`` / ``Opus 5.5`` -> ``opus``; None when nothing usable."""
-    if model_id:
-        parts = model_id.lower().split("-")
-        if parts[0] == "claude" and len(parts) > 1 and parts[1].isalpha():
-            return parts[1]
-        for part in parts:
-            if part.isalpha() and part != "claude":
-                return part
-    if display_name:
-        word = display_name.strip().split(" ")[0].lower()
-        word = "".join(ch for ch in word if ch.isalnum())
-        if word:
+def _deaccent(text: str) -> str:
+    import unicodedata  # only for non-ASCII names: a C module, but not free
+
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def _words(text: str) -> list[str]:
+    lowered = text.lower()
+    if not lowered.isascii():
+        lowered = _deaccent(lowered)
+    out: list[str] = []
+    word: list[str] = []
+    for ch in lowered + " ":
+        if ch.isalnum():
+            word.append(ch)
+        elif word:
+            out.append("".join(word))
+            word = []
+    return out
+
+
+# Vendor, region and routing words in model ids (Bedrock ``us.anthropic.claude-opus-4-1``,
+# Vertex ``claude-opus-4@2025``, gateways ``anthropic/claude-sonnet-4``) that name no family.
+_NOT_A_FAMILY = frozenset({"claude", "anthropic", "us", "eu", "apac", "global", "fast", "latest", "model"})
+
+
+def _family_in(text: str | None) -> str | None:
+    if not text:
+        return None
+    for word in _words(text):
+        if word.isalpha() and word not in _NOT_A_FAMILY:
             return word
     return None
 
 
+def model_family(model_id: str | None, display_name: str | None = None) -> str | None:
+    """``claude-opus-5-5`` / ``us.anthropic.claude-opus-4-1`` / ``Opus 5.5`` / ``Ópus`` -> ``opus``.
+
+    The id first (display names may be localised), then the display name; None when neither names
+    a family.
+    """
+    return _family_in(model_id) or _family_in(display_name)
+
+
 def label_for(window_id: str) -> str:
-    if window_id in LABELS:
-        return LABELS[window_id]
-    if window_id.startswith("seven_day:"):
-        scope = window_id.split(":", 1)[1]
-        if scope == "oauth_apps":
-            return "OAuth apps"
-        return scope.replace("_", " ").capitalize()
-    return window_id
+    """``5h``, ``7d``, ``Opus``, ``OAuth apps``, ``5h Claude Code``; a code-named bucket keeps its key."""
+    if window_id in BASE_LABELS:
+        return BASE_LABELS[window_id]
+    base, sep, scope = window_id.partition(":")
+    if not sep or base not in BASE_LABELS:
+        return window_id
+    scope_label = SCOPE_LABELS.get(scope) or scope.replace("_", " ").capitalize()
+    return scope_label if base == "seven_day" else f"{BASE_LABELS[base]} {scope_label}"
 
 
 def human_name(window: Window) -> str:

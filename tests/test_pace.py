@@ -477,14 +477,14 @@ def test_format_duration(seconds: float, expected: str) -> None:
 
 
 def test_import_pulls_in_no_heavy_modules() -> None:
-    code = "import sys; sys.path.insert(0, sys.argv[1]); import pace; print(' '.join(sorted(sys.modules)))"
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import statusline.pace; print(' '.join(sorted(sys.modules)))"
     out = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", code, str(REPO / "statusline")],
+        [sys.executable, "-I", "-S", "-c", code, str(REPO)],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
 
-    assert "pace" in out
+    assert "statusline.pace" in out
     forbidden = {"re", "json", "datetime", "statistics", "dataclasses", "enum", "typing", "inspect"}
     assert forbidden.isdisjoint(out), forbidden.intersection(out)

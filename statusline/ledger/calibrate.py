@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-SAME_PERIOD_S = 300.0
+from statusline.windows import same_period
+
 MIN_PAIRS = 3
 MIN_POINTS_MOVED = 3.0
 MAX_IDLE_SHARE = 0.2
@@ -55,18 +56,12 @@ def _clean(points: Any) -> list[tuple[float, float, float | None]]:
     return out
 
 
-def _same_period(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return abs(a - b) <= SAME_PERIOD_S
-
-
 def segments(points: Any, window_seconds: float | None) -> list[Segment]:
     """The rises of a window's history, never across a reset."""
     periods: list[list[tuple[float, float, float | None]]] = []
     for p in _clean(points):
         for period in periods:
-            if _same_period(period[0][2], p[2]):
+            if same_period(period[0][2], p[2]):
                 period.append(p)
                 break
         else:

@@ -22,6 +22,8 @@ import json.scanner
 import re
 from typing import Any, NamedTuple
 
+from statusline import windows
+
 USAGE_MARKER = b'"usage":{'
 PROMPT_MARKER = b'"role":"user","content":'
 ADVISOR_MARKER = b'"advisor_message"'
@@ -427,22 +429,9 @@ def parse_prompt_line(line: bytes) -> Prompt | None:
     )
 
 
-_FAMILY_SKIP = frozenset({"claude", "anthropic", "us", "eu", "apac", "global", "fast", "latest", "v1", "v2"})
-
-
 def model_family(model: str) -> str | None:
-    """``claude-opus-4-6`` -> ``opus``; ``claude-3-5-sonnet-20241022`` -> ``sonnet``; None when unknown.
-
-    Families are the lower-case words that name a model line in Anthropic ids (opus, sonnet, haiku,
-    fable, ...). Ids without ``claude`` (gateways, other vendors) and ``<synthetic>`` give None.
-    """
-    if not model or model == SYNTHETIC:
+    """The family of a transcript's model (``windows.model_family``); None for ids that are not
+    Claude's (gateways, other vendors) and ``<synthetic>``: their tokens count in no family window."""
+    if not model or model == SYNTHETIC or "claude" not in model.lower():
         return None
-    lowered = model.lower()
-    if "claude" not in lowered:
-        return None
-    tail = lowered[lowered.index("claude") + len("claude"):]
-    for part in re.split(r"[-_.:/@\s]+", tail):
-        if part and part.isalpha() and part not in _FAMILY_SKIP:
-            return part
-    return None
+    return windows.model_family(model)

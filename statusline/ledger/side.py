@@ -18,6 +18,7 @@ from statusline.ledger.calibrate import Calibration, calibrate_window, human_tok
 from statusline.ledger.statefile import ledger_dir
 from statusline.ledger.store import Store, load_store
 from statusline.ledger.update import freshness
+from statusline.windows import length_s
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -33,16 +34,14 @@ class WindowKind:
 
 
 def window_kind(window_id: str, local_families: frozenset[str] = frozenset()) -> WindowKind:
-    if window_id == "five_hour":
-        return WindowKind(5 * HOUR, None, False)
-    if window_id == "seven_day":
-        return WindowKind(7 * DAY, None, False)
-    if window_id.startswith("seven_day:"):
-        suffix = window_id.split(":", 1)[1].lower()
-        if suffix in KNOWN_FAMILIES or suffix in local_families:
-            return WindowKind(7 * DAY, frozenset({suffix}), False)
-        return WindowKind(7 * DAY, None, True)
-    return WindowKind(None, None, False)
+    seconds = length_s(window_id)
+    base, _, suffix = window_id.partition(":")
+    if base != "seven_day" or not suffix:
+        return WindowKind(seconds, None, False)
+    suffix = suffix.lower()
+    if suffix in KNOWN_FAMILIES or suffix in local_families:
+        return WindowKind(seconds, frozenset({suffix}), False)
+    return WindowKind(seconds, None, True)
 
 
 def account_roots(store: Store, snapshot: dict[str, Any]) -> list[str] | None:
