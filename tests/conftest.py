@@ -13,6 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Shared 2-CPU machines: a slow example is noise, not a failure.
+settings.register_profile("quotaline", deadline=None)
+settings.load_profile("quotaline")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
