@@ -27,7 +27,8 @@ def real_snapshot(home: Home) -> bytes:
     hook_in = json.dumps({"session_id": "s1", "hook_event_name": "UserPromptSubmit", "prompt": "hi"})
     assert home.run("hook", "user-prompt-submit", stdin=hook_in).code == 0
     snap = home.snapshot()
-    snap["extra_usage"] = {"enabled": True, "used": 408.43, "limit": None, "currency": "USD", "observed_at": time.time()}
+    now = time.time()
+    snap["extra_usage"] = {"enabled": True, "used": 408.43, "limit": None, "currency": "USD", "observed_at": now}
     snap["errors"] = [{"kind": "rate_limited", "message": "rate limited (429)", "at": time.time(), "source": "oauth"}]
     home.write_snapshot(snap)
     return home.snapshot_file().read_bytes()
@@ -54,7 +55,9 @@ def test_every_truncation_of_a_real_snapshot_is_read_without_raising(home: Home,
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
-def test_flipped_bytes_in_a_real_snapshot_are_read_without_raising(home: Home, tmp_path: Path, data: st.DataObject) -> None:
+def test_flipped_bytes_in_a_real_snapshot_are_read_without_raising(
+    home: Home, tmp_path: Path, data: st.DataObject
+) -> None:
     if not home.snapshot_file().exists():
         real_snapshot(home)
     raw = bytearray(home.snapshot_file().read_bytes())
