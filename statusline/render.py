@@ -16,6 +16,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
     from typing import Any
 
+    from statusline.forecast import Forecasts
+
 ANSI = {NORMAL: "32", WARN: "33", CRITICAL: "31", FULL: "1;31", "stale": "2"}
 TMUX = {NORMAL: "green", WARN: "yellow", CRITICAL: "red", FULL: "red,bold", "stale": "colour244"}
 NO_DATA = "quotaline: waiting for first reply"
@@ -122,7 +124,7 @@ def pieces(
     surface: str,
     family: str | None,
     now: float,
-    forecasts: dict[str, Any] | None = None,
+    forecasts: Forecasts | None = None,
 ) -> list[Piece]:
     selectors = list(settings.get(surface, "windows"))
     chosen = select_windows(snap, selectors, family, _levels(settings)[0], now)
@@ -152,7 +154,7 @@ def line(
     style: str,
     family: str | None,
     now: float,
-    forecasts: dict[str, Any] | None = None,
+    forecasts: Forecasts | None = None,
 ) -> str:
     """The whole one-line rendering; never empty."""
     drawn = pieces(snap, settings, surface, family, now, forecasts)

@@ -15,6 +15,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up
     from typing import Any
 
+    from statusline.forecast import Forecasts
+
 
 def iso(epoch: Any) -> str | None:
     if not isinstance(epoch, (int, float)) or isinstance(epoch, bool):
@@ -33,7 +35,7 @@ def _forecast(result: Any) -> dict[str, Any] | None:
     }
 
 
-def build(snap: Snapshot, settings: Settings, now: float, forecasts: dict[str, Any] | None = None) -> dict[str, Any]:
+def build(snap: Snapshot, settings: Settings, now: float, forecasts: Forecasts | None = None) -> dict[str, Any]:
     stale_after = float(settings.get("stale_after_minutes")) * 60
     warn, critical = float(settings.get("levels", "warn")), float(settings.get("levels", "critical"))
     windows = []

@@ -17,6 +17,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
     from typing import Any
 
+    from statusline.forecast import Forecasts
+
 # The forecast warning's own level: above none, below the warning level.
 FORECAST = 0.5
 
@@ -37,7 +39,7 @@ def decide(
     session_id: str | None,
     family: str | None,
     now: float,
-    forecasts: dict[str, Any] | None = None,
+    forecasts: Forecasts | None = None,
 ) -> Decision:
     warn_at = float(settings.get("levels", "warn"))
     critical_at = float(settings.get("levels", "critical"))

@@ -37,6 +37,9 @@ SAME_PERIOD_S = 300.0
 # A reset may lie this much beyond one window length after the observation: clocks of this machine
 # and the server disagree, and a period may start a little before the first reading of it.
 RESET_SLACK_S = HOUR
+# An equal percent refreshes the stored observation time only when that is this old: a status line
+# every 10 s must not rewrite the snapshot for a number that did not move.
+RESTAMP_AFTER_S = MINUTE
 # An observation this far in this machine's future is a clock or unit error, not a reading.
 FUTURE_SKEW_S = 5 * MINUTE
 # Plausible epoch seconds start here (2020): smaller numbers are another unit or garbage.
@@ -132,7 +135,7 @@ def merge_window(old: Window | None, new: Window) -> Window | None:
     """The window to keep after seeing ``new``, or None when ``old`` stays as it is.
 
     Same period: keep the higher percent (sessions that sat idle pass older, lower values), and
-    the newer observation when equal. A later period replaces. An earlier period is ignored,
+    the newer observation when equal (once it is ``RESTAMP_AFTER_S`` newer). A later period replaces. An earlier period is ignored,
     unless ``new`` is the newer observation and its period had not ended when it was made: two
     periods of one window never overlap, so the stored reading was wrong. A reading without a
     reset time only fills a gap or refreshes a reading that has none either.
@@ -143,7 +146,7 @@ def merge_window(old: Window | None, new: Window) -> Window | None:
     new_seen, old_seen = float(new.get("observed_at", 0)), float(old.get("observed_at", 0))
     if same_period(old_reset, new_reset):
         old_pct, new_pct = float(old.get("used_pct", 0.0)), float(new["used_pct"])
-        if new_pct > old_pct or (new_pct == old_pct and new_seen > old_seen):
+        if new_pct > old_pct or (new_pct == old_pct and new_seen >= old_seen + RESTAMP_AFTER_S):
             return new
         return None
     if old_reset is None:

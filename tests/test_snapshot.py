@@ -35,6 +35,10 @@ class TestMergeRule:
         assert merge_window(w(42, 5000, 1000), w(42, 5000, 2000)) == w(42, 5000, 2000)
         assert merge_window(w(42, 5000, 2000), w(42, 5000, 1000)) is None
 
+    def test_equal_percent_within_a_minute_is_no_change(self) -> None:
+        assert merge_window(w(42, 5000, 1000), w(42, 5000, 1059)) is None
+        assert merge_window(w(42, 5000, 1000), w(42, 5000, 1060)) == w(42, 5000, 1060)
+
     def test_later_period_replaces_even_when_lower(self) -> None:
         assert merge_window(w(97, 5000), w(3, 5000 + 5 * 3600)) == w(3, 5000 + 5 * 3600)
 
