@@ -12,7 +12,8 @@ Per window id the snapshot keeps a list of points ``[observed_at, used_pct, rese
 NaN/inf) are skipped everywhere. Two points are in the **same period** when both reset times are
 None, or both are numbers at most 5 minutes apart.
 
-``add_point`` returns a new, time-sorted list (the input is never mutated):
+``add_point`` returns a new, time-sorted list (the input is never mutated), its times truncated to
+whole seconds (the status line parses every stored digit):
 
 * drops points older than 8 days, and points more than 60 s in the future (clock skew);
 * collapses equal consecutive points: a point with the same percent and period as the previous
@@ -99,6 +100,7 @@ MAX_RATE_POINTS = 30
 BIG_INT = 2**62  # larger ints are not plausible times or percents (and may overflow a float)
 
 Point = tuple[float, float, float | None]
+_NUMBER = (int, float)
 
 
 _FORECAST_FIELDS = ("rate_per_hour", "projected_at_reset", "seconds_to_full", "hits_full_before_reset")
@@ -229,7 +231,8 @@ def add_point(
         kept = _thin(kept, now, level)
         if len(kept) <= MAX_POINTS:
             break
-    return [[p[0], p[1], p[2]] for p in kept[-MAX_POINTS:]]
+    # Whole seconds: a history point needs no finer time, and the status line parses every digit.
+    return [[int(p[0]), p[1], None if p[2] is None else int(p[2])] for p in kept[-MAX_POINTS:]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,7 +244,11 @@ def _current_points(points: object, now: float, resets_at: float | None, window_
     if resets_at is not None and window_seconds is not None:
         lo = max(lo, resets_at - window_seconds - SAME_PERIOD_S)
     hi = now + FUTURE_SKEW_S
-    return [p for p in _sorted_points(points) if lo <= p[0] <= hi and same_period(p[2], resets_at)]
+    if not isinstance(points, list):
+        return []
+    # Most of a history is older than the lookback: compare its time before parsing a point.
+    recent = [raw for raw in points if type(raw) is list and raw and type(raw[0]) in _NUMBER and lo <= raw[0] <= hi]
+    return [p for p in _sorted_points(recent) if lo <= p[0] <= hi and same_period(p[2], resets_at)]
 
 
 def _spread(points: list[Point], count: int) -> list[Point]:
