@@ -134,5 +134,16 @@ def add_error(snap: Snapshot, kind: str, message: str, *, source: str, now: floa
     return True
 
 
+def note_problems(snap: Snapshot, problems: list[str], *, source: str, now: float) -> bool:
+    """Say what ``source`` sent that could not be used (kind ``schema_drift``), or clear that once it
+    sends readings that all pass; True when the snapshot changed. Repeats of the same are no change."""
+    if problems:
+        message = "; ".join(problems)[:300]
+        return add_error(snap, "schema_drift", message, source=source, now=now, quiet=True)
+    before = len(snap["errors"])
+    clear_errors(snap, source)
+    return len(snap["errors"]) != before
+
+
 def clear_errors(snap: Snapshot, source: str) -> None:
     snap["errors"] = [e for e in snap["errors"] if isinstance(e, dict) and e.get("source") != source]

@@ -23,7 +23,10 @@ def _run() -> int:
     readings = inp.rate_limit_windows(now=now)
 
     def observe(target: snapshot.Snapshot) -> bool:
-        changed = record.apply_windows(target, readings, now=now)
+        problems: list[str] = []
+        changed = record.apply_windows(target, readings, now=now, problems=problems)
+        if readings:
+            changed = record.note_problems(target, problems, source="statusline", now=now) or changed
         if inp.session_id:
             changed = record.touch_session(target, inp.session_id, inp.session_info(), now=now) or changed
         return changed

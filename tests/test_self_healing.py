@@ -123,3 +123,17 @@ def test_an_oversized_snapshot_is_not_read_and_is_replaced(home: Home) -> None:
     assert result.code == 0 and "5h 42%" in result.out
     assert result.seconds < 2
     assert home.snapshot_file().stat().st_size < 100_000
+
+
+def test_a_reading_the_status_line_drops_is_said_in_status_until_good_readings_return(home: Home) -> None:
+    bad = statusline_stdin(42, 17)
+    bad["rate_limits"]["five_hour"]["resets_at"] = time.time() * 1000  # milliseconds
+    assert home.run("statusline", stdin=json.dumps(bad)).code == 0
+    errors = json.loads(home.run("status", "--json").out)["errors"]
+    assert [(e["kind"], e["source"]) for e in errors] == [("schema_drift", "statusline")]
+    assert "five_hour dropped: reset time" in errors[0]["message"]
+    before = home.snapshot_file().stat().st_mtime_ns
+    assert home.run("statusline", stdin=json.dumps(bad)).code == 0
+    assert home.snapshot_file().stat().st_mtime_ns == before  # the same problem again is no write
+    assert home.run("statusline", stdin=json.dumps(statusline_stdin(43, 17))).code == 0
+    assert json.loads(home.run("status", "--json").out)["errors"] == []
