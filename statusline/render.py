@@ -170,7 +170,6 @@ def line(
 
 def _error_hint(snap: Snapshot) -> str:
     # What the status line's own stdin lacked is for `status`: the user cannot act on it here.
-    errors = [
-        e for e in snap.get("errors", []) if isinstance(e, dict) and e.get("message") and e.get("source") != "statusline"
-    ]
+    errors = [e for e in snap.get("errors", []) if isinstance(e, dict) and e.get("message")]
+    errors = [e for e in errors if e.get("source") != "statusline"]
     return f" ({errors[-1]['message']})" if errors else ""

@@ -135,10 +135,11 @@ def merge_window(old: Window | None, new: Window) -> Window | None:
     """The window to keep after seeing ``new``, or None when ``old`` stays as it is.
 
     Same period: keep the higher percent (sessions that sat idle pass older, lower values), and
-    the newer observation when equal (once it is ``RESTAMP_AFTER_S`` newer). A later period replaces. An earlier period is ignored,
-    unless ``new`` is the newer observation and its period had not ended when it was made: two
-    periods of one window never overlap, so the stored reading was wrong. A reading without a
-    reset time only fills a gap or refreshes a reading that has none either.
+    the newer observation when equal (once it is ``RESTAMP_AFTER_S`` newer). A later period
+    replaces. An earlier period is ignored, unless ``new`` is the newer observation and its
+    period had not ended when it was made: two periods of one window never overlap, so the stored
+    reading was wrong. A reading without a reset time only fills a gap or refreshes a reading that
+    has none either.
     """
     if old is None:
         return new
