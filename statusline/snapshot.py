@@ -12,7 +12,7 @@ import os
 import time
 
 from statusline import fastjson, paths
-from statusline.windows import money_problem, problem
+from statusline.windows import EPOCH_FLOOR, FUTURE_SKEW_S, MAX_ID_LEN, is_number, money_problem, problem
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -27,6 +27,9 @@ SCHEMA = 1
 # Far above what the bounded sections can reach (64 windows of 300 history points, 64 sessions):
 # anything bigger was not written by quotaline and is not worth reading on every status line.
 MAX_BYTES = 4 << 20
+# No wait quotaline sets is longer (the refresh interval, a backoff): a later time in the file was
+# not written by it, and would stop refreshes for good.
+MAX_WAIT_S = 7 * 86400.0
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _unreadable: set[str] = set()
 
@@ -74,7 +77,59 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
         snap["history"] = {k: v for k, v in history.items() if k in snap["windows"]}
     if snap.get("extra_usage") is not None and money_problem(snap["extra_usage"], now) is not None:
         snap["extra_usage"] = None
+    snap["refresh"] = _sane_times(snap["refresh"], now)
+    if "sources" in snap["refresh"]:
+        sources = snap["refresh"]["sources"]
+        sources = sources if isinstance(sources, dict) else {}
+        snap["refresh"]["sources"] = {k: _sane_times(v, now) for k, v in sources.items() if isinstance(v, dict)}
+    snap["sessions"] = {k: v for k, v in snap["sessions"].items() if _sane_entry(k, v, "last_seen", now)}
+    snap["warned"] = {k: v for k, v in snap["warned"].items() if _sane_warned(k, v, now)}
+    snap["errors"] = [e for e in snap["errors"] if _sane_error(e)]
     return snap
+
+
+def _sane_time(value: Any, now: float, ahead: float) -> bool:
+    return is_number(value) and EPOCH_FLOOR <= value <= now + ahead
+
+
+def _sane_times(section: dict[str, Any], now: float) -> dict[str, Any]:
+    """Times in the future (``*_due``, ``*_until``) within MAX_WAIT_S, others up to now; a counter
+    a small int. A value that fails is dropped: the code that reads it has a default."""
+    out: dict[str, Any] = {}
+    for key, value in section.items():
+        if key.endswith(("_due", "_until")):
+            if not _sane_time(value, now, MAX_WAIT_S):
+                continue
+        elif key.startswith("last_") and key != "last_status":
+            if value is not None and not _sane_time(value, now, FUTURE_SKEW_S):
+                continue
+        elif key == "failures" and not (type(value) is int and 0 <= value < 1_000_000):
+            continue
+        elif key == "auth_stamp" and not isinstance(value, str):
+            continue
+        out[key] = value
+    return out
+
+
+def _sane_entry(key: Any, entry: Any, stamp: str, now: float) -> bool:
+    """A session or dedupe entry: a short id, a dict with a sane time, string fields short."""
+    if not isinstance(key, str) or len(key) > MAX_ID_LEN or not isinstance(entry, dict):
+        return False
+    if not _sane_time(entry.get(stamp), now, FUTURE_SKEW_S):
+        return False
+    return all(len(v) <= 4096 for v in entry.values() if isinstance(v, str))
+
+
+def _sane_warned(key: Any, entry: Any, now: float) -> bool:
+    if not _sane_entry(key, entry, "at", now) or not isinstance(entry.get("windows"), dict):
+        return False
+    return all(isinstance(v, dict) and is_number(v.get("level")) for v in entry["windows"].values())
+
+
+def _sane_error(error: Any) -> bool:
+    if not isinstance(error, dict) or not is_number(error.get("at")):
+        return False
+    return all(isinstance(error.get(k), str) and len(error[k]) <= 1000 for k in ("kind", "message", "source"))
 
 
 def read(path: str) -> Snapshot:

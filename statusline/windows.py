@@ -185,8 +185,8 @@ def _words(text: str) -> list[str]:
 _NOT_A_FAMILY = frozenset({"claude", "anthropic", "us", "eu", "apac", "global", "fast", "latest", "model"})
 
 
-def _family_in(text: str | None) -> str | None:
-    if not text:
+def _family_in(text: Any) -> str | None:
+    if not text or not isinstance(text, str):  # a corrupt file may hold any type here
         return None
     for word in _words(text):
         if word.isalpha() and word not in _NOT_A_FAMILY:

@@ -16,7 +16,7 @@ from conftest import Home, statusline_stdin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statusline import config_fast, render, snapshot, status_json, warn
+from statusline import config_fast, record, render, snapshot, spawn, status_json, warn
 from statusline.forecast import all_forecasts
 
 
@@ -137,3 +137,40 @@ def test_a_reading_the_status_line_drops_is_said_in_status_until_good_readings_r
     assert home.snapshot_file().stat().st_mtime_ns == before  # the same problem again is no write
     assert home.run("statusline", stdin=json.dumps(statusline_stdin(43, 17))).code == 0
     assert json.loads(home.run("status", "--json").out)["errors"] == []
+
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6)
+json_like = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+times = st.sampled_from([1e308, -1.0, float("nan"), 0, 2**63, "soon", None, time.time() + 1e9])
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    refresh=st.dictionaries(
+        st.sampled_from(["next_due", "last_success", "last_attempt", "auth_stamp", "sources", "x"]), times | json_like
+    ),
+    source=st.dictionaries(st.sampled_from(["backoff_until", "failures", "kind", "last_ok", "auth_stamp"]),
+                           times | json_like),
+    session=st.dictionaries(st.sampled_from(["model_id", "model_name", "last_seen", "version"]), times | json_like),
+    warned=json_like,
+    errors=st.lists(json_like | st.fixed_dictionaries({"at": times, "message": json_like}), max_size=3),
+)
+def test_hostile_sections_never_stop_a_reader_or_the_refresher(
+    tmp_path: Path, refresh: dict, source: dict, session: dict, warned: object, errors: list
+) -> None:
+    now = time.time()
+    refresh.setdefault("sources", {"oauth": source})
+    data = {"schema": 1, "refresh": refresh, "sessions": {"s1": session}, "warned": {"s1": warned}, "errors": errors}
+    target = tmp_path / "hostile.json"
+    target.write_text(json.dumps(data))
+    every_reader_copes(str(target))
+    snap = snapshot.read(str(target))
+    record.latest_session(snap)
+    assert spawn.is_due(snap, now + snapshot.MAX_WAIT_S + 1)  # no planted time stops refreshes for good
+    for state in snap["refresh"].get("sources", {}).values():
+        until = state.get("backoff_until")
+        assert until is None or until <= now + snapshot.MAX_WAIT_S + 1
