@@ -93,22 +93,20 @@ def _sane_time(value: Any, now: float, ahead: float) -> bool:
 
 
 def _sane_times(section: dict[str, Any], now: float) -> dict[str, Any]:
-    """Times in the future (``*_due``, ``*_until``) within MAX_WAIT_S, others up to now; a counter
-    a small int. A value that fails is dropped: the code that reads it has a default."""
-    out: dict[str, Any] = {}
-    for key, value in section.items():
-        if key.endswith(("_due", "_until")):
-            if not _sane_time(value, now, MAX_WAIT_S):
-                continue
-        elif key.startswith("last_") and key != "last_status":
-            if value is not None and not _sane_time(value, now, FUTURE_SKEW_S):
-                continue
-        elif key == "failures" and not (type(value) is int and 0 <= value < 1_000_000):
-            continue
-        elif key == "auth_stamp" and not isinstance(value, str):
-            continue
-        out[key] = value
-    return out
+    """The refresh state without values that fail ``_sane_value``: the code that reads each has a default."""
+    return {key: value for key, value in section.items() if _sane_value(key, value, now)}
+
+
+def _sane_value(key: str, value: Any, now: float) -> bool:
+    """Times in the future (``*_due``, ``*_until``) within MAX_WAIT_S, past ones (``last_*``) up to
+    now, a failure counter a small int, a credentials stamp a string."""
+    if key.endswith(("_due", "_until")):
+        return _sane_time(value, now, MAX_WAIT_S)
+    if key.startswith("last_") and key != "last_status":
+        return value is None or _sane_time(value, now, FUTURE_SKEW_S)
+    if key == "failures":
+        return type(value) is int and 0 <= value < 1_000_000
+    return key != "auth_stamp" or isinstance(value, str)
 
 
 def _sane_entry(key: Any, entry: Any, stamp: str, now: float) -> bool:
