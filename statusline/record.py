@@ -18,8 +18,9 @@ SESSION_TOUCH_S = 60.0
 MAX_ERRORS = 10
 
 
-def apply_windows(snap: Snapshot, readings: list[Window], *, now: float) -> bool:
-    """Merge each reading into its window; True when anything changed."""
+def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problems: list[str] | None = None) -> bool:
+    """Merge each reading into its window; True when anything changed. ``problems`` receives one
+    message per reading dropped as implausible (none yet: the plausibility rule replaces this)."""
     changed = False
     for reading in readings:
         wid = reading["id"]
