@@ -161,10 +161,11 @@ MAX_DRIFT_TEXT = 240
 def drift_summary(problems: list[str]) -> str:
     """``2 parts unreadable: five_hour skipped: ...; limits skipped: not a list``, kept short."""
     count = len(problems)
+    head = f"{count} part{'s' if count != 1 else ''} unreadable: "
+    tail = f"; {count - MAX_DRIFT_SHOWN} more" if count > MAX_DRIFT_SHOWN else ""
     shown = "; ".join(" ".join(p.split())[:100] for p in problems[:MAX_DRIFT_SHOWN])
-    more = f"; {count - MAX_DRIFT_SHOWN} more" if count > MAX_DRIFT_SHOWN else ""
-    text = f"{count} part{'s' if count != 1 else ''} unreadable: {shown}{more}"
-    return text if len(text) <= MAX_DRIFT_TEXT else text[: MAX_DRIFT_TEXT - 1] + "…"
+    room = MAX_DRIFT_TEXT - len(head) - len(tail)
+    return head + (shown if len(shown) <= room else shown[: room - 1] + "…") + tail
 
 
 def _fetch(source: str, client: httpx.Client, agent: str, settings: config_fast.Settings) -> UsageReading:
