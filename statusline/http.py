@@ -95,6 +95,8 @@ def get_json(client: httpx.Client, url: str, headers: dict[str, str], secrets: l
         raise _timeout(url)
     if isinstance(exchange.error, httpx.TransportError):
         raise FetchError("network", scrub(f"cannot reach {_host(url)}: {type(exchange.error).__name__}", secrets))
+    if isinstance(exchange.error, httpx.DecodingError):  # e.g. Content-Encoding: gzip over plain bytes
+        raise FetchError("bad_payload", f"{_host(url)} sent a body that does not decode")
     if exchange.error is not None:
         raise exchange.error
     assert exchange.response is not None

@@ -19,9 +19,11 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Home
+from hypothesis import given
+from hypothesis import strategies as st
 from usage_server import live_fixture
 
-from statusline import http
+from statusline import backoff, http
 
 TOKEN = "sk-ant-oat01-SECRET-TOKEN-fault-matrix-0123456789"
 DEADLINE = http.TOTAL_TIMEOUT_S
@@ -202,6 +204,13 @@ CASES: dict[str, Case] = {
     ),
     "500": Case(replying(500, "oops", {"Content-Type": "text/plain"}), "server_error", 60, "failed (500)"),
     "connection reset mid-body": Case(reset_mid_body, "network", 60, "cannot reach"),
+    "not HTTP at all": Case(lambda conn, _: conn.sendall(b"hello there\r\n"), "network", 60, "cannot reach"),
+    "gzip that is not gzip": Case(
+        replying(200, b"plain", {"Content-Type": "application/json", "Content-Encoding": "gzip"}),
+        "bad_payload",
+        60,
+        "does not decode",
+    ),
 }
 
 
@@ -385,3 +394,40 @@ def test_a_long_drift_list_is_summarised_short(fault_home: Home, server: RawServ
     assert result.code == 0 and "40 parts unreadable" in result.out and "37 more" in result.out
     [error] = fault_home.snapshot()["errors"]
     assert error["kind"] == "schema_drift" and len(error["message"]) <= 240
+
+
+def test_a_crash_outside_any_fetch_is_recorded_and_the_cadence_holds(
+    fault_home: Home, server: RawServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in fault_home.env.items():
+        monkeypatch.setenv(key, value)
+    from statusline import record, refresher, snapshot, spawn
+
+    def bug(*_: object, **__: object) -> None:
+        raise KeyError("a bug in the refresher")
+
+    real = record.latest_session
+    monkeypatch.setattr(record, "latest_session", bug)
+    t0 = time.time()
+    outcome = refresher.refresh(background=True)
+    assert outcome.failed["refresher"].kind == "internal" and len(server.requests) == 0
+    snap = fault_home.snapshot()
+    assert [(e["kind"], e["source"]) for e in snap["errors"]] == [("internal", "refresher")]
+    assert snap["refresh"]["next_due"] >= t0 + 299  # the status line does not respawn it every 30 s
+    assert not spawn.is_due(snapshot.read(str(fault_home.snapshot_file())), time.time())
+    monkeypatch.setattr(record, "latest_session", real)
+    assert refresher.refresh(force=True).ok and len(server.requests) == 1
+    assert fault_home.snapshot()["errors"] == [] and "refresher" not in fault_home.snapshot()["refresh"]["sources"]
+
+
+@given(st.one_of(st.text(max_size=40), st.from_regex(r"\A-?[0-9]{1,30}(\.[0-9]+)?(e-?[0-9]{1,4})?\Z")))
+def test_any_retry_after_gives_a_wait_between_five_minutes_and_an_hour(value: str) -> None:
+    seconds = backoff.parse_retry_after(value)
+    assert seconds is None or 0 <= seconds <= backoff.MAX_WAIT
+    for failures in (1, 3, 10**9):
+        assert backoff.RATE_LIMIT_FLOOR[0] <= backoff.wait_for("rate_limited", failures, seconds) <= backoff.MAX_WAIT
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["rate_limited", "timeout", "forbidden", "x"]))
+def test_every_backoff_is_capped_at_an_hour(retry_after: float, kind: str) -> None:
+    assert 0 < backoff.wait_for(kind, 1, retry_after) <= backoff.MAX_WAIT
