@@ -43,6 +43,7 @@ SCOPE_LABELS = {"oauth_apps": "OAuth apps", "claude_code": "Claude Code"}
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _NON_KEY = re.compile(r"[^a-z0-9]+")
+_MODEL_NAME = re.compile(r" or instance of _?[A-Za-z]+")
 
 
 class PayloadError(ValueError):
@@ -142,7 +143,7 @@ class _Reading:
 def _short_error(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "value"
-    return f"{where}: {first['msg']}"
+    return f"{where}: {_MODEL_NAME.sub('', first['msg'])}"  # users read it: no class names
 
 
 def _str_or_none(value: object) -> str | None:

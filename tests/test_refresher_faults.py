@@ -368,7 +368,7 @@ def test_schema_drift_is_reported_everywhere_and_a_clean_read_clears_it(fault_ho
     result = fault_home.run("refresh")
     assert result.code == 0, result.err
     assert result.out.startswith("quotaline: refreshed (oauth: ok, 3 parts unreadable: five_hour skipped: utilization")
-    assert "limits skipped: not a list" in result.out
+    assert "seven_day_opus skipped: value: Input should be a valid dictionary; limits skipped: not a list" in result.out
     snap = fault_home.snapshot()
     assert snap["windows"]["seven_day"]["used_pct"] == 55 and "five_hour" not in snap["windows"]
     [error] = snap["errors"]
