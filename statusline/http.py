@@ -4,11 +4,14 @@ base URLs, a hard total deadline, and failures classified into the kinds the bac
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import ipaddress
 import json
+import math
 import os
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +21,9 @@ from statusline import __version__
 
 CONNECT_TIMEOUT_S = 5.0
 TOTAL_TIMEOUT_S = 10.0
+# One refresh run's network reads, all sources and requests together (claude.ai takes up to three):
+# the refresh lock is never held much longer, and `quotaline refresh` waits 20 s for it.
+RUN_TIMEOUT_S = 15.0
 MAX_BODY = 2 << 20
 TRUSTED_HOSTS = ("anthropic.com", "claude.ai")
 
@@ -84,7 +90,8 @@ def get_json(client: httpx.Client, url: str, headers: dict[str, str], secrets: l
     minutes. The exchange runs in a daemon thread and this one stops waiting at the deadline,
     whatever the transport; the thread's own reads are bounded by the time left, so it ends soon
     after (or with the process)."""
-    deadline = time.monotonic() + TOTAL_TIMEOUT_S
+    run_end = _run_deadline.get()
+    deadline = min(time.monotonic() + TOTAL_TIMEOUT_S, run_end if run_end is not None else math.inf)
     exchange = _Exchange(client, url, headers, deadline)
     worker = threading.Thread(target=exchange.run, name="quotaline-fetch", daemon=True)
     worker.start()
@@ -101,6 +108,19 @@ def get_json(client: httpx.Client, url: str, headers: dict[str, str], secrets: l
         raise exchange.error
     assert exchange.response is not None
     return _interpret(exchange.response, exchange.body, url, secrets)
+
+
+_run_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("quotaline_run_deadline", default=None)
+
+
+@contextlib.contextmanager
+def run_budget(seconds: float = RUN_TIMEOUT_S) -> Iterator[None]:
+    """Every get_json inside ends by ``seconds`` from now, on top of its own deadline."""
+    token = _run_deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _run_deadline.reset(token)
 
 
 def _timeout(url: str) -> FetchError:

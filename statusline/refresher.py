@@ -17,7 +17,7 @@ import filelock
 import httpx
 
 from statusline import backoff, config_fast, credentials, paths, record, snapshot, spawn
-from statusline.http import FetchError, make_client, user_agent
+from statusline.http import FetchError, make_client, run_budget, user_agent
 from statusline.sources import claude_ai, claude_json, oauth
 from statusline.usage_payload import UsageReading
 
@@ -108,7 +108,7 @@ def _refresh_locked(path: str, *, force: bool, background: bool, transport: http
     latest = record.latest_session(snap, having="version")
     version = latest["version"] if latest else None
     agent = user_agent(str(settings.get("refresh", "user_agent")), version)
-    with make_client(transport) as client:
+    with make_client(transport) as client, run_budget():
         for source in NETWORK_SOURCES:
             if not settings.get("refresh", source):
                 continue

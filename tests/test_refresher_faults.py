@@ -431,3 +431,22 @@ def test_any_retry_after_gives_a_wait_between_five_minutes_and_an_hour(value: st
 @given(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["rate_limited", "timeout", "forbidden", "x"]))
 def test_every_backoff_is_capped_at_an_hour(retry_after: float, kind: str) -> None:
     assert 0 < backoff.wait_for(kind, 1, retry_after) <= backoff.MAX_WAIT
+
+
+def test_two_dripping_sources_hold_the_refresh_lock_for_one_run_budget_only(
+    fault_home: Home, server: RawServer
+) -> None:
+    server.behaviour = drip_headers
+    env = {
+        "QUOTALINE_CLAUDE_AI": "1",
+        "QUOTALINE_CLAUDE_AI_BASE": server.url,
+        "QUOTALINE_CLAUDE_AI_SESSION_KEY": "sk-ant-sid01-fault-matrix",
+        "QUOTALINE_CLAUDE_AI_ORG": "org-1",
+    }
+    result = fault_home.run("refresh", env=env)
+    assert result.code == 1 and http.RUN_TIMEOUT_S - 0.5 <= result.seconds <= http.RUN_TIMEOUT_S + SLACK, result
+    assert len(server.requests) == 2
+    sources = fault_home.snapshot()["refresh"]["sources"]
+    assert sources["oauth"]["kind"] == sources["claude_ai"]["kind"] == "timeout"
+    status = status_json(fault_home)
+    assert status["refresh"]["backoff_until"] == iso(min(s["backoff_until"] for s in sources.values()))
