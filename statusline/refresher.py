@@ -268,6 +268,9 @@ def _update_refresh_state(
         else:
             sources.pop(source, None)  # a local source keeps no state once it reads again
     for source, error in outcome.failed.items():
+        record.add_error(snap, error.kind, error.message, source=source, now=now)
+        if source == "refresher":  # not a source: the cadence below keeps it from looping
+            continue
         old = _dict(sources.get(source))
         count = old.get("failures")
         count = count if isinstance(count, int) and not isinstance(count, bool) and 0 <= count < 1000 else 0
@@ -282,11 +285,9 @@ def _update_refresh_state(
         }
         if error.kind == "auth_expired":
             sources[source]["auth_stamp"] = credentials.stamp()
-        record.add_error(snap, error.kind, error.message, source=source, now=now)
     interval = max(float(settings.get("refresh", "interval_seconds")), 60.0)
     refresh["next_due"] = now + interval
     if "refresher" not in outcome.failed:  # a run that did not crash clears the last crash
-        sources.pop("refresher", None)
         record.clear_errors(snap, "refresher")
     auth = [s.get("auth_stamp") for s in sources.values() if isinstance(s, dict) and s.get("auth_stamp")]
     refresh["auth_stamp"] = auth[0] if auth else None
