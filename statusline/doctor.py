@@ -11,7 +11,7 @@ import subprocess
 import time
 from collections.abc import Callable
 
-from statusline import config_fast, credentials, levels, paths, snapshot
+from statusline import config_fast, credentials, levels, paths, snapshot, status_json
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 Finding = tuple[str, str, str]  # (status, topic, explanation)
@@ -62,9 +62,10 @@ def check_snapshot() -> list[Finding]:
                 f"{window.get('source')}, {levels.format_duration(age)} old",
             )
         )
-    for name, state in sorted((snap["refresh"].get("sources") or {}).items()):
-        until = state.get("backoff_until") if isinstance(state, dict) else None
-        if isinstance(until, (int, float)) and until > now:
+    states = snap["refresh"].get("sources")
+    for name, state in sorted(states.items() if isinstance(states, dict) else []):
+        until = status_json.backoff_until(state, now)
+        if until is not None:
             out.append(
                 (
                     WARN,
@@ -76,7 +77,13 @@ def check_snapshot() -> list[Finding]:
         elif isinstance(state, dict) and state.get("last_ok"):
             out.append((OK, "refresh", f"{name}: last good read {levels.format_duration(now - state['last_ok'])} ago"))
     for err in snap["errors"]:
-        out.append((WARN, "refresh", f"last error from {err.get('source')}: {err.get('message')}"))
+        if not isinstance(err, dict):
+            continue
+        if err.get("kind") == "schema_drift":
+            text = f"{err.get('source')}'s answer changed shape: {err.get('message')} (the rest was read)"
+        else:
+            text = f"last error from {err.get('source')}: {err.get('message')} [{err.get('kind')}]"
+        out.append((WARN, "refresh", text))
     return out
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from statusline import pace
 from statusline.snapshot import Snapshot
-from statusline.windows import Window, merge_window, problem
+from statusline.windows import Window, merge_window, money_problem, problem
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -45,6 +45,22 @@ def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problem
         _add_history(snap, kept, now=now)
         changed = True
     return changed
+
+
+def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, problems: list[str] | None = None) -> bool:
+    """Keep the newer of two extra-usage readings, if plausible (``windows.money_problem``)."""
+    if extra is None:
+        return False
+    why = money_problem(extra, now)
+    if why is not None:
+        if problems is not None:
+            problems.append(f"extra usage dropped: {why}")
+        return False
+    old = snap.get("extra_usage")
+    if isinstance(old, dict) and float(extra.get("observed_at") or 0) < float(old.get("observed_at") or 0):
+        return False
+    snap["extra_usage"] = extra
+    return True
 
 
 def _add_history(snap: Snapshot, window: Window, *, now: float) -> None:

@@ -17,7 +17,14 @@ def run(argv: list[str]) -> int:
         from statusline.safety import guarded
 
         return guarded(lambda: refresher.refresh(background=True).ran, "")
-    outcome = refresher.refresh(force=args.force, lock_wait=20.0)
+    try:
+        outcome = refresher.refresh(force=args.force, lock_wait=20.0)
+    except Exception as exc:  # e.g. the state dir cannot be written: a sentence, never a traceback
+        from statusline.safety import log_exception
+
+        log_exception(exc)
+        print(f"quotaline: refresh failed: {type(exc).__name__} (details in error.log)", file=sys.stderr)
+        return 1
     if not outcome.ran:
         print("quotaline: another refresh is running; try again in a few seconds", file=sys.stderr)
         return 1

@@ -17,7 +17,7 @@ import filelock
 import httpx
 
 from statusline import backoff, config_fast, credentials, paths, record, snapshot, spawn
-from statusline.http import FetchError, make_client, user_agent
+from statusline.http import FetchError, make_client, run_budget, user_agent
 from statusline.sources import claude_ai, claude_json, oauth
 from statusline.usage_payload import UsageReading
 
@@ -32,6 +32,8 @@ class Outcome:
     fetched: list[str] = field(default_factory=list)
     failed: dict[str, FetchError] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    # Per source read: the parts of its payload that could not be used (schema drift, implausible).
+    problems: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -40,7 +42,8 @@ class Outcome:
     def summary(self) -> str:
         if not self.ran:
             return "not due yet (another refresh ran recently)"
-        parts = [f"{s}: ok" for s in self.fetched]
+        drift = {s: f", {drift_summary(p)}" for s, p in self.problems.items()}
+        parts = [f"{s}: ok{drift.get(s, '')}" for s in self.fetched]
         parts += [f"{s}: {e.message}" for s, e in self.failed.items()]
         parts += [f"{s}: {why}" for s, why in self.skipped.items()]
         return "; ".join(parts) or "no source enabled"
@@ -62,11 +65,20 @@ def refresh(
         return Outcome(ran=False)
     try:
         outcome = _refresh_locked(path, force=force, background=background, transport=transport)
+    except Exception as exc:  # a bug or an odd snapshot: record it (with a backoff), never just die
+        outcome = _record_crash(path, exc)
     finally:
         lock.release()
     if background and outcome.ran:
         # After the release: a first scan can take a while, and the next refresh must not wait for it.
         _update_ledger()
+    return outcome
+
+
+def _record_crash(path: str, exc: Exception) -> Outcome:
+    outcome = Outcome(failed={"refresher": internal_error(exc)})
+    with contextlib.suppress(Exception):  # the store itself may be what fails: then the log is all
+        _store(path, config_fast.load(), outcome, {}, None, time.time())
     return outcome
 
 
@@ -80,20 +92,27 @@ def _refresh_locked(path: str, *, force: bool, background: bool, transport: http
     local = claude_json.load()  # also names the account, whichever sources are on
     account = claude_json.account_uuid(local)
     readings: dict[str, UsageReading] = {}
-    if settings.get("refresh", "claude_json"):
-        cached = claude_json.reading(local, account)
+    state = _dict(snap["refresh"].get("sources"))
+    held_local = _held_back(_dict(state.get("claude_json")), now, "claude_json")
+    if held_local and not force:
+        outcome.skipped["claude_json"] = held_local
+    elif settings.get("refresh", "claude_json"):
+        try:
+            cached = claude_json.reading(local, account)
+        except Exception as exc:  # a local file must not stop the network sources
+            outcome.failed["claude_json"] = internal_error(exc)
+            cached = None
         if cached is not None:
             readings["claude_json"] = cached
             outcome.fetched.append("claude_json")
-    state = snap["refresh"].get("sources") or {}
     latest = record.latest_session(snap, having="version")
     version = latest["version"] if latest else None
     agent = user_agent(str(settings.get("refresh", "user_agent")), version)
-    with make_client(transport) as client:
+    with make_client(transport) as client, run_budget():
         for source in NETWORK_SOURCES:
             if not settings.get("refresh", source):
                 continue
-            held = _held_back(state.get(source) or {}, now, source)
+            held = _held_back(_dict(state.get(source)), now, source)
             if held and not force:
                 outcome.skipped[source] = held
                 continue
@@ -102,8 +121,14 @@ def _refresh_locked(path: str, *, force: bool, background: bool, transport: http
                 outcome.fetched.append(source)
             except FetchError as exc:
                 outcome.failed[source] = exc
+            except Exception as exc:  # never die without a record (and a backoff)
+                outcome.failed[source] = internal_error(exc)
     _store(path, settings, outcome, readings, account, now)
     return outcome
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _update_ledger() -> None:
@@ -118,6 +143,29 @@ def _update_ledger() -> None:
         from statusline.safety import log_exception
 
         log_exception(exc)
+
+
+def internal_error(exc: BaseException) -> FetchError:
+    """An exception nobody classified: logged in full to error.log, stored as its type alone (a
+    message could carry a secret), with a transient backoff."""
+    from statusline.safety import log_exception
+
+    log_exception(exc)
+    return FetchError("internal", f"internal error ({type(exc).__name__}); details in error.log")
+
+
+MAX_DRIFT_SHOWN = 3
+MAX_DRIFT_TEXT = 240
+
+
+def drift_summary(problems: list[str]) -> str:
+    """``2 parts unreadable: five_hour skipped: ...; limits skipped: not a list``, kept short."""
+    count = len(problems)
+    head = f"{count} part{'s' if count != 1 else ''} unreadable: "
+    tail = f"; {count - MAX_DRIFT_SHOWN} more" if count > MAX_DRIFT_SHOWN else ""
+    shown = "; ".join(" ".join(p.split())[:100] for p in problems[:MAX_DRIFT_SHOWN])
+    room = MAX_DRIFT_TEXT - len(head) - len(tail)
+    return head + (shown if len(shown) <= room else shown[: room - 1] + "…") + tail
 
 
 def _fetch(source: str, client: httpx.Client, agent: str, settings: config_fast.Settings) -> UsageReading:
@@ -139,8 +187,8 @@ def _secret_session_key() -> str:
 def _held_back(state: dict[str, Any], now: float, source: str) -> str:
     """Why ``source`` must wait, or "" when it may fetch now."""
     until = state.get("backoff_until")
-    if not isinstance(until, (int, float)) or now >= until:
-        return ""
+    if not isinstance(until, (int, float)) or not now < until <= now + backoff.MAX_WAIT + 60:
+        return ""  # over, or beyond any wait we set (an older version's uncapped one): read now
     if source == "oauth" and state.get("kind") == "auth_expired" and state.get("auth_stamp") != credentials.stamp():
         return ""  # new credentials: try them now
     wait = backoff_text(until - now)
@@ -166,9 +214,19 @@ def _store(
         snap = snapshot.read(path)
         _switch_account(snap, account)
         for source, reading in readings.items():
-            record.apply_windows(snap, list(reading.windows.values()), now=now)
-            _apply_extra(snap, reading.extra_usage)
-            record.clear_errors(snap, source)
+            problems = list(reading.problems)
+            try:
+                record.apply_windows(snap, list(reading.windows.values()), now=now, problems=problems)
+                record.apply_extra(snap, reading.extra_usage, now=now, problems=problems)
+            except Exception as exc:  # one source's odd reading must not cost the others
+                outcome.fetched.remove(source)
+                outcome.failed[source] = internal_error(exc)
+                continue
+            if problems:
+                outcome.problems[source] = problems
+                record.add_error(snap, "schema_drift", drift_summary(problems), source=source, now=now)
+            else:
+                record.clear_errors(snap, source)
         _update_refresh_state(snap, settings, outcome, now)
         _prune(snap, now)
         snapshot.write_atomic(path, snap)
@@ -186,28 +244,29 @@ def _switch_account(snap: snapshot.Snapshot, account: str | None) -> None:
     snap["account"] = {"config_dir": paths.claude_config_dir(), "uuid": account or previous}
 
 
-def _apply_extra(snap: snapshot.Snapshot, extra: dict[str, Any] | None) -> None:
-    if extra is None:
-        return
-    old = snap.get("extra_usage")
-    if not isinstance(old, dict) or float(extra.get("observed_at") or 0) >= float(old.get("observed_at") or 0):
-        snap["extra_usage"] = extra
-
-
 def _update_refresh_state(
     snap: snapshot.Snapshot, settings: config_fast.Settings, outcome: Outcome, now: float
 ) -> None:
     refresh = snap["refresh"]
-    sources = refresh.setdefault("sources", {})
+    sources = refresh.get("sources")
+    if not isinstance(sources, dict):
+        sources = refresh["sources"] = {}
     refresh["last_attempt"] = now
     if outcome.fetched:
         refresh["last_success"] = now
     for source in outcome.fetched:
         if source in NETWORK_SOURCES:
             sources[source] = {"failures": 0, "last_ok": now, "last_status": 200}
+        else:
+            sources.pop(source, None)  # a local source keeps no state once it reads again
     for source, error in outcome.failed.items():
-        old = sources.get(source) or {}
-        failures = int(old.get("failures", 0)) + 1 if old.get("kind") == error.kind else 1
+        record.add_error(snap, error.kind, error.message, source=source, now=now)
+        if source == "refresher":  # not a source: the cadence below keeps it from looping
+            continue
+        old = _dict(sources.get(source))
+        count = old.get("failures")
+        count = count if isinstance(count, int) and not isinstance(count, bool) and 0 <= count < 1000 else 0
+        failures = count + 1 if old.get("kind") == error.kind else 1
         wait = backoff.wait_for(error.kind, failures, error.retry_after)
         sources[source] = {
             "failures": failures,
@@ -218,9 +277,10 @@ def _update_refresh_state(
         }
         if error.kind == "auth_expired":
             sources[source]["auth_stamp"] = credentials.stamp()
-        record.add_error(snap, error.kind, error.message, source=source, now=now)
     interval = max(float(settings.get("refresh", "interval_seconds")), 60.0)
     refresh["next_due"] = now + interval
+    if "refresher" not in outcome.failed:  # a run that did not crash clears the last crash
+        record.clear_errors(snap, "refresher")
     auth = [s.get("auth_stamp") for s in sources.values() if isinstance(s, dict) and s.get("auth_stamp")]
     refresh["auth_stamp"] = auth[0] if auth else None
 

@@ -115,6 +115,15 @@ def people(
     for err in data["errors"]:
         lines.append(f"  error ({err['source']}): {err['message']} [{err['kind']}]")
     refresh = snap["refresh"]
+    states = refresh.get("sources")
+    for name, state in sorted(states.items() if isinstance(states, dict) else []):
+        until = status_json.backoff_until(state, now)
+        if until is not None:
+            lines.append(
+                f"  {name}: backing off after {state.get('kind') or 'an error'} until "
+                f"{levels.format_clock(until, now)} (in {levels.format_duration(until - now)}; "
+                "quotaline refresh --force to try now)"
+            )
     due = refresh.get("next_due")
     if isinstance(due, (int, float)):
         nxt = "now" if due <= now else f"in {levels.format_duration(due - now)}"

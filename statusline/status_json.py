@@ -78,11 +78,60 @@ def build(snap: Snapshot, settings: Settings, now: float, forecasts: Forecasts |
             for e in snap.get("errors", [])
             if isinstance(e, dict)
         ],
-        "refresh": {
-            "last_success": iso(refresh.get("last_success")),
-            "next_due": iso(refresh.get("next_due")),
-            "backoff_until": iso(refresh.get("backoff_until")),
-        },
+        "refresh": _refresh_block(refresh, settings, now),
+    }
+
+
+NETWORK_SOURCES = ("oauth", "claude_ai")
+MAX_BACKOFF_S = 3600.0 + 60  # backoff.MAX_WAIT (not imported: hot path); a longer one is ignored
+
+
+def backoff_until(state: Any, now: float) -> float | None:
+    """When ``state`` (one ``refresh.sources`` entry) lets its source be read again, if later than now."""
+    until = state.get("backoff_until") if isinstance(state, dict) else None
+    if not isinstance(until, (int, float)) or isinstance(until, bool) or not now < until <= now + MAX_BACKOFF_S:
+        return None
+    return float(until)
+
+
+def earliest_read(refresh: dict[str, Any], settings: Settings, now: float) -> float | None:
+    """Backing off: the first moment any enabled network source may be read; None when one may now."""
+    states = refresh.get("sources")
+    states = states if isinstance(states, dict) else {}
+    times = [backoff_until(states.get(s), now) for s in NETWORK_SOURCES if settings.get("refresh", s)]
+    if not times or None in times:
+        return None
+    return min(t for t in times if t is not None)
+
+
+def _iso(epoch: Any) -> str | None:
+    """``iso`` that survives what an old or damaged snapshot holds (1e300, NaN)."""
+    try:
+        return iso(epoch)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _refresh_block(refresh: dict[str, Any], settings: Settings, now: float) -> dict[str, Any]:
+    states = refresh.get("sources")
+    sources = {}
+    for name, state in sorted(states.items() if isinstance(states, dict) else []):
+        if not isinstance(state, dict):
+            continue
+        failures = state.get("failures")
+        sources[str(name)] = {
+            "kind": state.get("kind") if isinstance(state.get("kind"), str) else None,
+            "failures": failures if isinstance(failures, int) and not isinstance(failures, bool) else 0,
+            "last_status": state.get("last_status") if isinstance(state.get("last_status"), int) else None,
+            "last_ok": _iso(state.get("last_ok")),
+            "backoff_until": _iso(backoff_until(state, now)),
+        }
+    return {
+        "last_success": _iso(refresh.get("last_success")),
+        "next_due": _iso(refresh.get("next_due")),
+        # Schema 1 had this key from the start, always null: now the real one.
+        "backoff_until": _iso(earliest_read(refresh, settings, now)),
+        "sources": sources,
     }
 
 

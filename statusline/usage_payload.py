@@ -39,6 +39,7 @@ NON_WINDOW_KEYS = frozenset(
 )
 KIND_BASE = {"session": "five_hour", "weekly_all": "seven_day", "weekly_scoped": "seven_day"}
 _NON_KEY = re.compile(r"[^a-z0-9]+")
+_MODEL_NAME = re.compile(r" or instance of _?[A-Za-z]+")
 
 
 class PayloadError(ValueError):
@@ -138,7 +139,7 @@ class _Reading:
 def _short_error(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "value"
-    return f"{where}: {first['msg']}"
+    return f"{where}: {_MODEL_NAME.sub('', first['msg'])}"  # users read it: no class names
 
 
 def _str_or_none(value: object) -> str | None:
