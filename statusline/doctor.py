@@ -35,8 +35,33 @@ def check_credentials() -> list[Finding]:
     return out
 
 
+def check_dirs() -> list[Finding]:
+    """The state and config dirs: ours and closed to others, or the status line works from stdin alone."""
+    out: list[Finding] = []
+    for topic, where in (("state dir", paths.user_state_dir), ("config dir", paths.user_config_dir)):
+        try:
+            path = where()
+            if topic == "state dir":
+                paths.state_dir()
+            elif os.path.exists(path):
+                paths.check_dir(path)
+        except paths.DirError as exc:
+            consequence = (
+                "the status line shows stdin's numbers alone (marked !dir), the hook is silent, no refresh runs"
+                if topic == "state dir"
+                else "the config is ignored: defaults (marked !cfg)"
+            )
+            out.append((FAIL, "dirs", f"{topic}: {exc}; until then {consequence}"))
+            continue
+        out.append((OK, "dirs", f"{topic} {path}: yours, closed to others"))
+    return out
+
+
 def check_snapshot() -> list[Finding]:
-    path = paths.snapshot_path()
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError:
+        return []  # check_dirs said why
     if not os.path.exists(path):
         return [(WARN, "snapshot", f"{path} does not exist yet: run Claude Code once, or `quotaline refresh`")]
     out: list[Finding] = []
@@ -150,7 +175,13 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--no-timing", action="store_true", help="skip timing the status line")
     args = parser.parse_args(argv)
     findings: list[Finding] = []
-    checks: list[Callable[[], list[Finding]]] = [check_credentials, check_snapshot, check_settings, check_config]
+    checks: list[Callable[[], list[Finding]]] = [
+        check_dirs,
+        check_credentials,
+        check_snapshot,
+        check_settings,
+        check_config,
+    ]
     for check in checks:
         try:
             findings += check()
