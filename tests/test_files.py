@@ -206,6 +206,37 @@ def test_a_fifo_in_place_of_the_lock_never_hangs_the_status_line(home: Home) -> 
     assert home.snapshot()["windows"]["five_hour"]["used_pct"] == 42
 
 
+@needs_root
+def test_files_left_by_another_uid_in_our_dir_are_replaced_not_used(home: Home, victim: Path) -> None:
+    """Debris of a dir that was once open (then chmod 700 by the user): a lock a stranger holds for
+    ever, an error.log they can read, must not keep quotaline from writing or leak into their file."""
+    home.state.mkdir(parents=True, mode=0o700)
+    lock = Path(str(home.snapshot_file()) + ".lock")
+    log = home.state / "error.log"
+    for path in (lock, log):
+        path.write_text("theirs\n")
+        path.chmod(0o666)
+        os.chown(path, NOBODY, NOBODY)
+    result = home.run("statusline", stdin=stdin_42())
+    assert result.code == 0 and home.snapshot()["windows"]["five_hour"]["used_pct"] == 42
+    assert lock.stat().st_uid == os.geteuid() and lock.stat().st_mode & 0o777 == 0o600
+    code = "from statusline import safety\nsafety.log_exception(RuntimeError('mine'))\n"
+    subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, timeout=30, check=True)
+    assert log.stat().st_uid == os.geteuid() and "theirs" not in log.read_text() and "mine" in log.read_text()
+
+
+def test_config_init_never_writes_through_a_symlink(home: Home, tmp_path: Path) -> None:
+    cfg = home.root / "config" / "quotaline"
+    cfg.mkdir(parents=True, mode=0o700)
+    target = tmp_path / "elsewhere.toml"
+    (cfg / "config.toml").symlink_to(target)
+    kept = home.run("config", "init")
+    assert kept.code == 0 and "kept existing" in kept.out and not target.exists()
+    forced = home.run("config", "init", "--force")
+    assert forced.code == 0 and not target.exists()
+    assert not (cfg / "config.toml").is_symlink() and "[levels]" in (cfg / "config.toml").read_text()
+
+
 # -- a directory that is not ours, or is open to others, is refused --------------------------------
 
 
