@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import REPO, Home, Result, snapshot_with, statusline_stdin, window
 
@@ -453,10 +455,15 @@ def test_no_home_and_no_passwd_entry_creates_nothing_relative_and_still_prints_a
 
 
 @needs_root
-def test_no_home_with_relative_xdg_dirs_ignores_them(world_code: Path, homeless_cwd: Path) -> None:
+@pytest.mark.parametrize("home_value", [None, "", "rel/home", "~"])
+def test_no_home_with_relative_xdg_dirs_ignores_them(
+    world_code: Path, homeless_cwd: Path, home_value: str | None
+) -> None:
     env = {"XDG_STATE_HOME": "state", "XDG_CONFIG_HOME": ".", "QUOTALINE_STATE_DIR": "rel"}
+    if home_value is not None:
+        env["HOME"] = home_value
     result = run_homeless(world_code, homeless_cwd, "statusline", stdin=stdin_42(), env=env)
-    assert result.code == 0 and plain(result.out).endswith("!dir")
+    assert result.code == 0 and plain(result.out).startswith("5h 42%") and plain(result.out).endswith("!dir")
     assert list(homeless_cwd.iterdir()) == []
 
 
@@ -468,3 +475,43 @@ def test_no_home_with_an_absolute_state_override_works_as_usual(world_code: Path
     snap = json.loads((state / "quotaline" / "snapshot-default.json").read_text())
     assert snap["windows"]["five_hour"]["used_pct"] == 42
     assert sorted(p.name for p in homeless_cwd.iterdir()) == ["elsewhere"]
+
+
+env_text = st.one_of(st.none(), st.sampled_from(["", "~", ".", "rel", "/abs", "~/x", " /sp "]), st.text(max_size=12))
+
+
+@settings(max_examples=150, deadline=None)
+@given(home=env_text, xdg=env_text, override=env_text, claude=env_text)
+def test_every_dir_is_absolute_or_refused_whatever_the_environment(
+    home: str | None, xdg: str | None, override: str | None, claude: str | None
+) -> None:
+    from statusline import paths
+
+    names = {
+        "HOME": home,
+        "XDG_STATE_HOME": xdg,
+        "QUOTALINE_STATE_DIR": override,
+        "XDG_CONFIG_HOME": xdg,
+        "QUOTALINE_CONFIG_DIR": override,
+        "CLAUDE_CONFIG_DIR": claude,
+    }
+    saved = {name: os.environ.get(name) for name in names}
+    try:
+        for name, value in names.items():
+            if value is None or "\0" in value:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        for where in (paths.user_state_dir, paths.user_config_dir, paths.user_data_dir, paths.claude_config_dir):
+            try:
+                found = where()
+            except paths.DirError as exc:
+                assert "HOME" in str(exc)
+                continue
+            assert os.path.isabs(found), (where.__name__, found)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
