@@ -35,23 +35,31 @@ def check_credentials() -> list[Finding]:
     return out
 
 
+_DIR_CONSEQUENCE = {
+    "state dir": "the status line shows stdin's numbers alone (marked !dir), the hook is silent, no refresh runs",
+    "config dir": "the config is ignored: defaults (marked !cfg)",
+    "ledger dir": "the local token ledger is not updated",
+}
+
+
 def check_dirs() -> list[Finding]:
-    """The state and config dirs: ours and closed to others, or the status line works from stdin alone."""
+    """quotaline's dirs: ours and closed to others, or what happens until they are."""
     out: list[Finding] = []
-    for topic, where in (("state dir", paths.user_state_dir), ("config dir", paths.user_config_dir)):
+    dirs: list[tuple[str, Callable[[], str]]] = [
+        ("state dir", paths.state_dir),  # the gate itself: creates it when missing
+        ("config dir", paths.user_config_dir),
+        ("ledger dir", lambda: os.path.join(paths.user_state_dir(), "ledger")),
+    ]
+    for topic, where in dirs:
         try:
             path = where()
-            if topic == "state dir":
-                paths.state_dir()
-            elif os.path.exists(path):
-                paths.check_dir(path)
+            if not os.path.exists(path):
+                continue  # created private when first needed
+            paths.check_dir(path)
         except paths.DirError as exc:
-            consequence = (
-                "the status line shows stdin's numbers alone (marked !dir), the hook is silent, no refresh runs"
-                if topic == "state dir"
-                else "the config is ignored: defaults (marked !cfg)"
-            )
-            out.append((FAIL, "dirs", f"{topic}: {exc}; until then {consequence}"))
+            out.append((FAIL, "dirs", f"{topic}: {exc}; until then {_DIR_CONSEQUENCE[topic]}"))
+            if topic == "state dir":
+                break  # the ledger dir lives inside it
             continue
         out.append((OK, "dirs", f"{topic} {path}: yours, closed to others"))
     return out

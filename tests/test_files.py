@@ -515,3 +515,18 @@ def test_every_dir_is_absolute_or_refused_whatever_the_environment(
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@needs_root
+def test_a_ledger_dir_of_another_uid_is_named_by_doctor_and_never_written(home: Home) -> None:
+    ledger = home.state / "ledger"
+    ledger.mkdir(parents=True)
+    home.state.chmod(0o700)
+    os.chown(ledger, NOBODY, NOBODY)
+    before = tree(ledger)
+    code = "from statusline.ledger import update_ledger\nupdate_ledger(lock_timeout=0)\n"
+    proc = subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, capture_output=True, timeout=60)
+    assert proc.returncode != 0 and "DirError" in proc.stderr.decode() and "uid 65534" in proc.stderr.decode()
+    assert tree(ledger) == before
+    out = home.run("doctor", "--no-timing").out
+    assert any(line.startswith("[FAIL]") and "ledger dir" in line and str(ledger) in line for line in out.splitlines())
