@@ -158,7 +158,10 @@ def check_dir(path: str, st: os.stat_result | None = None) -> None:
 
 
 def ensure_private_dir(path: str) -> None:
-    """Create ``path`` (0700) if missing, then ``check_dir`` it. Raises ``DirError``."""
+    """Create ``path`` (0700) if missing, then ``check_dir`` it. Raises ``DirError``.
+
+    A dir of ours that others may only read (an older install's 0755) is tightened: nothing can
+    have been planted in it."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -170,6 +173,11 @@ def ensure_private_dir(path: str) -> None:
     except OSError as exc:
         raise DirError(f"cannot use {path}: {exc.strerror}") from None
     check_dir(path, st)
+    if st.st_mode & 0o077:
+        try:
+            os.chmod(path, 0o700)
+        except OSError:  # a courtesy: the dir is safe to use either way
+            return
 
 
 def _is_ours(st: os.stat_result) -> bool:

@@ -530,3 +530,11 @@ def test_a_ledger_dir_of_another_uid_is_named_by_doctor_and_never_written(home: 
     assert tree(ledger) == before
     out = home.run("doctor", "--no-timing").out
     assert any(line.startswith("[FAIL]") and "ledger dir" in line and str(ledger) in line for line in out.splitlines())
+
+
+def test_a_state_dir_of_ours_others_may_only_read_is_tightened_and_used(home: Home) -> None:
+    home.state.mkdir(parents=True)
+    home.state.chmod(0o755)
+    result = home.run("statusline", stdin=stdin_42())
+    assert result.code == 0 and "!dir" not in result.out and home.snapshot()["windows"]["five_hour"]["used_pct"] == 42
+    assert home.state.stat().st_mode & 0o777 == 0o700
