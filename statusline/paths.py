@@ -45,8 +45,8 @@ def _home(sub: str) -> str:
     home = _home_or_none()
     if home is None:
         raise DirError(
-            f"no home directory (HOME is unset and uid {_uid()} has no passwd entry): "
-            "set HOME, or QUOTALINE_STATE_DIR and QUOTALINE_CONFIG_DIR to absolute paths"
+            f"no home directory (HOME is unset or relative, and uid {_uid()} has no passwd entry with an "
+            "existing home): set HOME, or QUOTALINE_STATE_DIR and QUOTALINE_CONFIG_DIR to absolute paths"
         )
     return os.path.join(home, sub)
 
