@@ -72,7 +72,7 @@ def _run(options: dict[str, str]) -> int:
     else:
         family = options.get("model") or _latest_family(snap)
         text = render.line(snap, settings, surface="segment", style=style, family=family, now=now, forecasts=forecasts)
-    sys.stdout.write(text + ("\n" if path else " !dir\n"))
+    sys.stdout.write(text + ("\n" if path or style == "json" else " !dir\n"))  # json stays json
     return 0
 
 

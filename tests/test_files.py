@@ -356,6 +356,8 @@ def test_an_unsafe_state_dir_keeps_the_hook_silent_and_the_refresher_out(
     assert foreground.code == 1 and str(state) in foreground.err and "Traceback" not in foreground.err
     segment = home.run("segment", "--format", "plain")
     assert segment.code == 0 and segment.out.strip().endswith("!dir")
+    as_json = home.run("segment", "--format", "json")
+    assert as_json.code == 0 and isinstance(json.loads(as_json.out), dict) and str(state) in as_json.err
     status = home.run("status")
     assert status.code == 1 and str(state) in status.err and "Traceback" not in status.err
     assert tree(state) == before and untouched(victim)
