@@ -182,7 +182,8 @@ def ensure_private_dir(path: str) -> None:
 
 def _is_ours(st: os.stat_result) -> bool:
     uid = _uid()
-    return st.st_mode & 0o170000 == 0o100000 and st.st_nlink == 1 and (uid < 0 or st.st_uid == uid)
+    # a hard link (nlink > 1) would make an append or a touch land in another of the user's files
+    return st.st_mode & 0o170000 == 0o100000 and st.st_nlink <= 1 and (uid < 0 or st.st_uid == uid)
 
 
 def open_private(path: str, flags: int, mode: int = 0o600) -> int:

@@ -108,6 +108,15 @@ def test_a_symlinked_error_log_is_replaced_and_its_target_never_written(home: Ho
     assert log.stat().st_mode & 0o777 == 0o600
 
 
+def test_a_hard_linked_error_log_is_replaced_and_the_other_name_never_written(home: Home, victim: Path) -> None:
+    home.state.mkdir(parents=True, mode=0o700)
+    os.link(victim, home.state / "error.log")
+    code = "from statusline import safety\nsafety.log_exception(ValueError('boom'))\n"
+    subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, timeout=30, check=True)
+    assert victim.read_text() == "# the user's own file\n"
+    assert "ValueError: boom" in (home.state / "error.log").read_text() and victim.stat().st_nlink == 1
+
+
 def test_a_dangling_error_log_symlink_never_creates_its_target(home: Home, tmp_path: Path) -> None:
     """The refresher's snapshot write fails (a directory stands where the file goes), which it logs."""
     target = tmp_path / "created-by-quotaline"
