@@ -54,6 +54,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _people_command(command: str, rest: list[str]) -> int:
+    from statusline.paths import DirError
+
+    try:
+        return _dispatch(command, rest)
+    except DirError as exc:  # an unsafe or missing state dir: a sentence, never a traceback
+        sys.stderr.write(f"quotaline: {exc}\n")
+        return 1
+
+
+def _dispatch(command: str, rest: list[str]) -> int:
     if command == "status":
         from statusline import status_cmd
 

@@ -173,10 +173,10 @@ user_agent = ""          # default: quotaline/<version> (claude-code/<version la
 def init(path: str | None = None, *, force: bool = False) -> tuple[str, bool]:
     """Write the commented default config; ``(path, written)``. Never overwrites unless forced."""
     path = path or paths.config_file()
-    if os.path.exists(path) and not force:
+    if os.path.lexists(path) and not force:
         return path, False
     paths.ensure_private_dir(os.path.dirname(path))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = paths.open_private(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)  # a symlink there is replaced
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(TEMPLATE)
     return path, True

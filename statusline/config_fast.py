@@ -32,7 +32,7 @@ class Settings:
 
 
 def cache_path() -> str:
-    return os.path.join(paths.user_state_dir(), "config-cache.json")
+    return os.path.join(paths.state_dir(), "config-cache.json")
 
 
 def load() -> Settings:
@@ -43,13 +43,19 @@ def load() -> Settings:
 
 
 def _from_file() -> tuple[dict[str, Any], list[str]]:
-    source = paths.config_file()
     try:
+        source = paths.config_file()
         st = os.stat(source)
     except FileNotFoundError:
         return clone(DEFAULTS), []
+    except paths.DirError:  # no home and no override: there is no config to find
+        return clone(DEFAULTS), []
     except OSError as exc:
         return clone(DEFAULTS), [f"cannot read {source}: {exc.strerror}"]
+    try:  # a config others can write could turn warnings off or point the refresher elsewhere
+        _check_config(source, st)
+    except paths.DirError as exc:
+        return clone(DEFAULTS), [str(exc)]
     key = [source, st.st_size, st.st_mtime_ns]
     cached = _read_cache()
     if cached is not None and cached.get("key") == key:
@@ -66,9 +72,20 @@ def _from_file() -> tuple[dict[str, Any], list[str]]:
     return data, problems
 
 
+def _check_config(source: str, st: os.stat_result) -> None:
+    paths.check_dir(os.path.dirname(source))
+    uid = os.geteuid() if hasattr(os, "geteuid") else st.st_uid
+    if st.st_uid != uid or st.st_mode & 0o022:
+        raise paths.DirError(
+            f"{source} is writable by others or not yours (uid {st.st_uid}, mode {st.st_mode & 0o777:o}): "
+            f"ignored; check it, then chown it to yourself and chmod 600 {source}"
+        )
+
+
 def _read_cache() -> dict[str, Any] | None:
     try:
-        with open(cache_path(), "rb") as handle:
+        fd = paths.open_private(cache_path(), os.O_RDONLY)  # not through a link, nor from a stranger
+        with os.fdopen(fd, "rb") as handle:
             value = fastjson.loads(handle.read())
     except (OSError, ValueError):
         return None
@@ -76,11 +93,10 @@ def _read_cache() -> dict[str, Any] | None:
 
 
 def _write_cache(value: dict[str, Any]) -> None:
-    path = cache_path()
     try:
-        paths.ensure_private_dir(os.path.dirname(path))
+        path = cache_path()  # the checked state dir: raises DirError when it is not safe
         tmp = f"{path}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(fastjson.dumps(value))
         os.replace(tmp, path)

@@ -35,8 +35,41 @@ def check_credentials() -> list[Finding]:
     return out
 
 
+_DIR_CONSEQUENCE = {
+    "state dir": "the status line shows stdin's numbers alone (marked !dir), the hook is silent, no refresh runs",
+    "config dir": "the config is ignored: defaults (marked !cfg)",
+    "ledger dir": "the local token ledger is not updated",
+}
+
+
+def check_dirs() -> list[Finding]:
+    """quotaline's dirs: ours and closed to others, or what happens until they are."""
+    out: list[Finding] = []
+    dirs: list[tuple[str, Callable[[], str]]] = [
+        ("state dir", paths.state_dir),  # the gate itself: creates it when missing
+        ("config dir", paths.user_config_dir),
+        ("ledger dir", lambda: os.path.join(paths.user_state_dir(), "ledger")),
+    ]
+    for topic, where in dirs:
+        try:
+            path = where()
+            if not os.path.exists(path):
+                continue  # created private when first needed
+            paths.check_dir(path)
+        except paths.DirError as exc:
+            out.append((FAIL, "dirs", f"{topic}: {exc}; until then {_DIR_CONSEQUENCE[topic]}"))
+            if topic == "state dir":
+                break  # the ledger dir lives inside it
+            continue
+        out.append((OK, "dirs", f"{topic} {path}: yours, closed to others"))
+    return out
+
+
 def check_snapshot() -> list[Finding]:
-    path = paths.snapshot_path()
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError:
+        return []  # check_dirs said why
     if not os.path.exists(path):
         return [(WARN, "snapshot", f"{path} does not exist yet: run Claude Code once, or `quotaline refresh`")]
     out: list[Finding] = []
@@ -157,7 +190,13 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--no-timing", action="store_true", help="skip timing the status line")
     args = parser.parse_args(argv)
     findings: list[Finding] = []
-    checks: list[Callable[[], list[Finding]]] = [check_credentials, check_snapshot, check_settings, check_config]
+    checks: list[Callable[[], list[Finding]]] = [
+        check_dirs,
+        check_credentials,
+        check_snapshot,
+        check_settings,
+        check_config,
+    ]
     for check in checks:
         try:
             findings += check()

@@ -25,7 +25,10 @@ def _run() -> int:
     settings = config_fast.load()
     if not settings.get("hook", "enabled"):
         return 0
-    path = paths.snapshot_path()
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError:  # not safe to use: nothing to warn from (the status line and doctor say why)
+        return 0
     snap = snapshot.read(path)
     sid = inp.session_id
     family = _session_family(snap, sid) or inp.family

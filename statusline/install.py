@@ -71,9 +71,10 @@ def write_launcher(bin_dir: str, python: str, site_packages: str) -> tuple[str, 
     if os.path.lexists(target) and not _is_our_launcher(target):
         raise InstallError(f"{target} exists and is not quotaline's launcher; move it away and run again")
     tmp = target + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
+    fd = paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755)  # never through a planted link
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
-    os.chmod(tmp, 0o755)
+        os.fchmod(handle.fileno(), 0o755)  # whatever the umask
     os.replace(tmp, target)
     return target, True
 
@@ -229,7 +230,7 @@ def write_settings(path: str, old_text_exists: bool, data: dict[str, Any]) -> st
         shutil.copy2(path, backup)
         mode = os.stat(path).st_mode & 0o777
     tmp = f"{path}.quotaline-tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    fd = paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)  # never through a planted link
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
@@ -248,7 +249,8 @@ def load_state() -> dict[str, Any]:
 
 def save_state(state: dict[str, Any]) -> None:
     os.makedirs(os.path.dirname(state_path()), exist_ok=True)
-    with open(state_path(), "w", encoding="utf-8") as handle:
+    fd = paths.open_private(state_path(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)  # never through a link
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(state, handle, indent=2)
 
 

@@ -36,17 +36,19 @@ def guarded(run: Callable[[], int], fallback: str) -> int:
 
 def log_exception(exc: BaseException) -> None:
     """Append the traceback to ``error.log`` in the state dir (bounded). Holds no secrets:
-    the hot path never handles tokens."""
+    the hot path never handles tokens. Nothing is logged when the state dir is not safe to use;
+    a symlink at ``error.log`` is replaced, never written through."""
     try:
-        directory = paths.user_state_dir()
-        paths.ensure_private_dir(directory)
-        path = os.path.join(directory, "error.log")
-        if os.path.exists(path) and os.path.getsize(path) > MAX_LOG_BYTES:
-            os.replace(path, path + ".1")
+        path = os.path.join(paths.state_dir(), "error.log")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        fd = paths.open_private(path, flags)
+        if os.fstat(fd).st_size > MAX_LOG_BYTES:  # the file we hold, not whatever a name points to
+            os.close(fd)
+            os.replace(path, path + ".1")  # renames the entry itself: rename never follows links
+            fd = paths.open_private(path, flags)
         import traceback  # only on the error path: it imports re
 
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as handle:
             handle.write(time.strftime("%Y-%m-%dT%H:%M:%S ") + " ".join(sys.argv[1:]) + "\n" + text)
     except Exception:

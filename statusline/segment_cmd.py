@@ -57,9 +57,14 @@ def _run(options: dict[str, str]) -> int:
         settings.data["segment"]["windows"] = [w.strip() for w in options["windows"].split(",") if w.strip()]
     if "template" in options:
         settings.data["segment"]["template"] = options["template"]
-    path = paths.snapshot_path()
-    snap = snapshot.read(path)
-    spawn.maybe_start(snap, settings, path, now)
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError as exc:  # not safe to use: say so, read and start nothing
+        sys.stderr.write(f"quotaline: {exc}\n")
+        path = ""
+    snap = snapshot.read(path) if path else snapshot.empty()
+    if path:
+        spawn.maybe_start(snap, settings, path, now)
     forecasts = all_forecasts(snap, now)
     style = FORMATS[options["format"]]
     if style == "json":
@@ -67,7 +72,7 @@ def _run(options: dict[str, str]) -> int:
     else:
         family = options.get("model") or _latest_family(snap)
         text = render.line(snap, settings, surface="segment", style=style, family=family, now=now, forecasts=forecasts)
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(text + ("\n" if path or style == "json" else " !dir\n"))  # json stays json
     return 0
 
 

@@ -177,12 +177,16 @@ def _keep_unreadable_copy(path: str) -> None:
 
 
 def write_atomic(path: str, snap: Snapshot) -> None:
-    """Replace ``path`` with ``snap`` (0600) via a temp file in the same directory."""
+    """Replace ``path`` with ``snap`` (0600) via a temp file in the same directory.
+
+    The temp file is created with ``O_EXCL`` and no symlink followed (a link planted under the
+    next pid's name is removed, not written through); ``os.replace`` onto a symlink replaces the
+    link itself."""
     directory = os.path.dirname(path)
     paths.ensure_private_dir(directory)
     data = fastjson.dumps(snap).encode("utf-8")
     tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     try:
         view = memoryview(data)
         while view:
@@ -208,7 +212,7 @@ def try_lock(path: str) -> int | None:
     if fcntl is None:  # pragma: no cover
         return None
     paths.ensure_private_dir(os.path.dirname(path))
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = paths.open_private(path, os.O_RDWR | os.O_CREAT)  # a planted link or foreign file is replaced
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from statusline import snapshot
+from statusline import paths, snapshot
 from statusline.config_fast import Settings
 from statusline.snapshot import Snapshot
 
@@ -48,16 +48,18 @@ def maybe_start(snap: Snapshot, settings: Settings, snapshot_file: str, now: flo
         return False
     marker = spawn_marker_path(snapshot_file)
     try:
-        if now - os.stat(marker).st_mtime < SPAWN_GRACE_S:
+        if now - os.lstat(marker).st_mtime < SPAWN_GRACE_S:
             return False
     except OSError:
         pass
     try:
         if snapshot.is_locked(refresh_lock_path(snapshot_file)):
             return False
-        fd = os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600)
-        os.close(fd)
-        os.utime(marker, (now, now))
+        fd = paths.open_private(marker, os.O_WRONLY | os.O_CREAT)  # a planted link is replaced, never touched
+        try:
+            os.utime(fd, (now, now))
+        finally:
+            os.close(fd)
     except OSError:
         return False
     return start_detached([sys.executable, "-m", "statusline", "refresh", "--background"])

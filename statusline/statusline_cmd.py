@@ -18,8 +18,12 @@ def _run() -> int:
     now = time.time()
     inp = claude_input.parse(stdin.read_all())
     settings = config_fast.load()
-    path = paths.snapshot_path()
-    snap = snapshot.read(path)
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError as exc:  # not safe to use: a line from stdin alone, nothing read or written there
+        sys.stderr.write(f"quotaline: {exc}\n")
+        path = ""
+    snap = snapshot.read(path) if path else snapshot.empty()
     readings = inp.rate_limit_windows(now=now)
 
     def observe(target: snapshot.Snapshot) -> bool:
@@ -31,9 +35,10 @@ def _run() -> int:
             changed = record.touch_session(target, inp.session_id, inp.session_info(), now=now) or changed
         return changed
 
-    if observe(snap):
+    if observe(snap) and path:
         snapshot.update(path, observe)  # never waits: a busy lock means a later run records it
-    spawn.maybe_start(snap, settings, path, now)
+    if path:
+        spawn.maybe_start(snap, settings, path, now)
     text = render.line(
         snap,
         settings,
@@ -43,6 +48,6 @@ def _run() -> int:
         now=now,
         forecasts=all_forecasts(snap, now),
     )
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(text + ("\n" if path else " !dir\n"))
     sys.stdout.flush()
     return 0

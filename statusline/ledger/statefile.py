@@ -14,10 +14,8 @@ from statusline import paths
 
 def ledger_dir(state_dir: Path | None = None) -> Path:
     """``<user_state_dir>/ledger`` (0700), or ``state_dir`` itself when given (tests)."""
-    path = Path(state_dir) if state_dir is not None else Path(paths.user_state_dir()) / "ledger"
-    if state_dir is None:
-        paths.ensure_private_dir(str(path.parent))
-    paths.ensure_private_dir(str(path))
+    path = Path(state_dir) if state_dir is not None else Path(paths.state_dir()) / "ledger"
+    paths.ensure_private_dir(str(path))  # ours and closed to others, or DirError
     return path
 
 
