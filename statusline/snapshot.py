@@ -30,7 +30,6 @@ MAX_BYTES = 4 << 20
 # No wait quotaline sets is longer (the refresh interval, a backoff): a later time in the file was
 # not written by it, and would stop refreshes for good.
 MAX_WAIT_S = 7 * 86400.0
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _unreadable: set[str] = set()
 
 _SECTIONS: dict[str, type] = {
@@ -137,8 +136,9 @@ def read(path: str) -> Snapshot:
     (``<path>.corrupt``, for doctor) before replacing it.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
-    except OSError:
+        # Not through a link, not a FIFO (it would hang), not a file another user planted.
+        fd = paths.open_private(path, os.O_RDONLY)
+    except Exception:
         return empty()
     try:
         raw = os.read(fd, MAX_BYTES + 1)

@@ -8,6 +8,8 @@ good stdin, rewriting the file and keeping a copy of the unreadable one.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import time
 from pathlib import Path
 
@@ -105,8 +107,14 @@ def test_an_absurd_window_stored_by_an_older_version_is_dropped_when_read(home: 
     now = time.time()
     snap = snapshot.empty()
     for wid, reset in (("five_hour", 1e308), ("seven_day", now * 1000)):
-        snap["windows"][wid] = {"id": wid, "label": wid, "used_pct": 96.0, "resets_at": reset,
-                                "source": "statusline", "observed_at": now}
+        snap["windows"][wid] = {
+            "id": wid,
+            "label": wid,
+            "used_pct": 96.0,
+            "resets_at": reset,
+            "source": "statusline",
+            "observed_at": now,
+        }
     snap["history"]["five_hour"] = [[now, 96.0, 1e308]]
     home.write_snapshot(snap)
     empty_run = home.run("statusline", stdin=b"{}")
@@ -153,8 +161,9 @@ times = st.sampled_from([1e308, -1.0, float("nan"), 0, 2**63, "soon", None, time
     refresh=st.dictionaries(
         st.sampled_from(["next_due", "last_success", "last_attempt", "auth_stamp", "sources", "x"]), times | json_like
     ),
-    source=st.dictionaries(st.sampled_from(["backoff_until", "failures", "kind", "last_ok", "auth_stamp"]),
-                           times | json_like),
+    source=st.dictionaries(
+        st.sampled_from(["backoff_until", "failures", "kind", "last_ok", "auth_stamp"]), times | json_like
+    ),
     session=st.dictionaries(st.sampled_from(["model_id", "model_name", "last_seen", "version"]), times | json_like),
     warned=json_like,
     errors=st.lists(json_like | st.fixed_dictionaries({"at": times, "message": json_like}), max_size=3),
@@ -174,3 +183,25 @@ def test_hostile_sections_never_stop_a_reader_or_the_refresher(
     for state in snap["refresh"].get("sources", {}).values():
         until = state.get("backoff_until")
         assert until is None or until <= now + snapshot.MAX_WAIT_S + 1
+
+
+def test_a_fifo_or_a_strangers_file_at_the_snapshot_path_is_not_read_and_is_replaced(home: Home) -> None:
+    home.state.mkdir(parents=True, mode=0o700)
+    os.mkfifo(home.snapshot_file())
+    result = home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17)), timeout=10)
+    assert result.code == 0 and "5h 42%" in result.out and result.seconds < 5
+    assert stat.S_ISREG(home.snapshot_file().lstat().st_mode)
+    planted = snapshot.empty()
+    now = time.time()
+    planted["windows"]["five_hour"] = {
+        "id": "five_hour",
+        "label": "5h",
+        "used_pct": 1.0,
+        "resets_at": now + 7000,
+        "source": "oauth",
+        "observed_at": now,
+    }
+    home.write_snapshot(planted)
+    os.chown(home.snapshot_file(), 65534, 65534)  # another user's file, left in a dir that was open
+    shown = home.run("statusline", stdin=b"{}")
+    assert shown.code == 0 and "1%" not in shown.out
