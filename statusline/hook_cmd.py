@@ -21,7 +21,7 @@ def run() -> int:
 
 def _run() -> int:
     now = time.time()
-    inp = claude_input.parse(stdin.read_all())
+    inp = claude_input.parse(stdin.read_all(stdin.HOOK_S))
     settings = config_fast.load()
     if not settings.get("hook", "enabled"):
         return 0
