@@ -8,6 +8,7 @@ import time
 from statusline import claude_input, config_fast, fastjson, paths, record, snapshot, spawn, stdin, warn
 from statusline.forecast import all_forecasts
 from statusline.safety import guarded
+from statusline.textsafe import clean
 from statusline.windows import model_family
 
 TYPE_CHECKING = False
@@ -43,10 +44,11 @@ def _run() -> int:
             time.sleep(0.02)
     spawn.maybe_start(snap, settings, path, now)
     out: dict[str, Any] | None = None
+    # Claude Code shows both to the user: labels and currency in them came from a server or a file.
     if decision.block_reason:
-        out = {"decision": "block", "reason": decision.block_reason}
+        out = {"decision": "block", "reason": clean(decision.block_reason)}
     elif decision.message:
-        out = {"systemMessage": decision.message}
+        out = {"systemMessage": clean(decision.message)}
     if out is not None:
         sys.stdout.write(fastjson.dumps(out) + "\n")
         sys.stdout.flush()
