@@ -84,11 +84,18 @@ def remember(path: str, sid: str, entry: dict[str, Any], now: float) -> None:
         if snapshot.update(path, mutate):
             _unpark(path, merged)
             return
-        if time.monotonic() >= deadline or not snapshot.is_locked(snapshot.lock_path(path)):
+        if time.monotonic() >= deadline or not _busy(path):
             break  # out of patience, or the write itself failed: park it
         time.sleep(pause)
         pause = min(pause * 2, 0.01)
     _park(path, sid, entry)
+
+
+def _busy(path: str) -> bool:
+    try:
+        return snapshot.is_locked(snapshot.lock_path(path))
+    except OSError:  # an unwritable state dir: waiting will not help
+        return False
 
 
 def _merge_now(path: str, now: float) -> None:

@@ -213,3 +213,13 @@ def test_a_reset_time_that_jitters_by_seconds_is_not_a_new_period(home: Home) ->
         snap["windows"]["five_hour"]["resets_at"] += shift
         home.write_snapshot(snap)
         assert (hook(home, "jitter")[0] is not None) is again, shift
+
+
+def test_when_nothing_can_be_written_the_hook_still_warns_at_once(home: Home) -> None:
+    # Even as root: a directory where the lock file goes and a file where the parked dir goes.
+    home.write_snapshot(snapshot_with(window("five_hour", 93)))
+    home.snapshot_file().with_name(home.snapshot_file().name + ".lock").mkdir()
+    home.snapshot_file().with_name(home.snapshot_file().name + ".warned.d").write_text("")
+    said, seconds = hook(home, "nowhere")
+    assert said is not None and "93%" in said
+    assert seconds < LOCK_WAIT_S + 1.0
