@@ -25,15 +25,17 @@ def run(argv: list[str]) -> int:
         log_exception(exc)
         print(f"quotaline: refresh failed: {type(exc).__name__} (details in error.log)", file=sys.stderr)
         return 1
+    from statusline.textsafe import clean
+
+    summary = clean(outcome.summary())  # carries the servers' error messages
     if not outcome.ran:
         print("quotaline: another refresh is running; try again in a few seconds", file=sys.stderr)
         return 1
     if outcome.ok:
-        print(f"quotaline: refreshed ({outcome.summary()})")
+        print(f"quotaline: refreshed ({summary})")
         return 0
     if outcome.skipped and not outcome.failed and not outcome.fetched:
-        print(f"quotaline: not refreshed: {outcome.summary()}; --force to try anyway", file=sys.stderr)
+        print(f"quotaline: not refreshed: {summary}; --force to try anyway", file=sys.stderr)
         return 1
-    print(f"quotaline: refresh failed: {outcome.summary()}", file=sys.stderr)
+    print(f"quotaline: refresh failed: {summary}", file=sys.stderr)
     return 1
-

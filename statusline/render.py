@@ -10,6 +10,7 @@ from statusline import levels
 from statusline.config_fast import Settings
 from statusline.levels import CRITICAL, FULL, NORMAL, WARN
 from statusline.snapshot import Snapshot
+from statusline.textsafe import for_style
 from statusline.windows import Window
 
 TYPE_CHECKING = False
@@ -137,13 +138,16 @@ def pieces(
 
 
 def paint(piece: Piece, style: str, colors: bool) -> str:
+    # The one exit for a piece's text (labels, ids, sources, currency and the template, from the
+    # server, stdin and files): cleaned before quotaline adds its own colour codes.
+    text = for_style(piece.text, style)
     if not colors or style == "plain":
-        return piece.text
+        return text
     if style == "tmux":
         colour = TMUX["stale"] if piece.stale else TMUX[piece.level]
-        return f"#[fg={colour}]{piece.text}#[default]"
+        return f"#[fg={colour}]{text}#[default]"
     code = ANSI["stale"] + ";" + ANSI[piece.level] if piece.stale else ANSI[piece.level]
-    return f"\033[{code}m{piece.text}\033[0m"
+    return f"\033[{code}m{text}\033[0m"
 
 
 def line(
@@ -160,9 +164,9 @@ def line(
     drawn = pieces(snap, settings, surface, family, now, forecasts)
     colors = bool(settings.get("colors"))
     if drawn:
-        text = str(settings.get(surface, "separator")).join(paint(p, style, colors) for p in drawn)
+        text = for_style(str(settings.get(surface, "separator")), style).join(paint(p, style, colors) for p in drawn)
     else:
-        text = NO_DATA + _error_hint(snap)
+        text = for_style(NO_DATA + _error_hint(snap), style)
     if settings.problems:
         text += " !cfg"
     return text

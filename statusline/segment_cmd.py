@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline import config_fast, fastjson, paths, record, render, snapshot, spawn, status_json
+from statusline import config_fast, fastjson, paths, record, render, snapshot, spawn, status_json, textsafe
 from statusline.forecast import all_forecasts
 from statusline.safety import guarded
 
@@ -68,7 +68,7 @@ def _run(options: dict[str, str]) -> int:
     forecasts = all_forecasts(snap, now)
     style = FORMATS[options["format"]]
     if style == "json":
-        text = fastjson.dumps(status_json.build(snap, settings, now, forecasts))
+        text = fastjson.dumps(textsafe.clean_tree(status_json.build(snap, settings, now, forecasts)))
     else:
         family = options.get("model") or _latest_family(snap)
         text = render.line(snap, settings, surface="segment", style=style, family=family, now=now, forecasts=forecasts)

@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-from statusline import config_fast, levels, paths, snapshot, status_json
+from statusline import config_fast, levels, paths, snapshot, status_json, textsafe
 from statusline.forecast import all_forecasts
 
 BAR = 20
@@ -37,7 +37,7 @@ def run(argv: list[str]) -> int:
 def render(as_json: bool) -> str:
     now = time.time()
     settings = config_fast.load()
-    snap = snapshot.read(paths.snapshot_path())
+    snap = textsafe.clean_tree(snapshot.read(paths.snapshot_path()))  # whatever the server or a file said
     forecasts = all_forecasts(snap, now)
     data = status_json.build(snap, settings, now, forecasts)
     if as_json:
@@ -52,7 +52,7 @@ def _local_column(snap: snapshot.Snapshot, now: float) -> dict[str, Any] | None:
     except ImportError:
         return None
     try:
-        return dict(local_column(snap, now))
+        return dict(textsafe.clean_tree(dict(local_column(snap, now))))
     except Exception:
         return None
 
@@ -129,7 +129,7 @@ def people(
         nxt = "now" if due <= now else f"in {levels.format_duration(due - now)}"
         lines.append(f"  next refresh {nxt} (when Claude Code or a segment asks)")
     if settings.problems:
-        lines.append("  config problems: " + "; ".join(settings.problems) + " (quotaline doctor)")
+        lines.append("  config problems: " + textsafe.clean("; ".join(settings.problems)) + " (quotaline doctor)")
     return "\n".join(lines) + "\n"
 
 

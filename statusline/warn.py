@@ -11,7 +11,7 @@ from statusline.config_fast import Settings
 from statusline.levels import FULL, NORMAL, WARN
 from statusline.render import select_windows
 from statusline.snapshot import Snapshot
-from statusline.windows import Window, human_name
+from statusline.windows import Window, human_name, same_period
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -95,8 +95,21 @@ def _fills_soon(forecast: Any, horizon: float) -> bool:
 def _already_said(old: Any, state: dict[str, Any]) -> bool:
     if not isinstance(old, dict):
         return False
-    same_period = old.get("period") == state["period"]
-    return same_period and float(old.get("level", 0)) >= float(state["level"])
+    return _same_period(old.get("period"), state["period"]) and _level(old) >= float(state["level"])
+
+
+def _same_period(old: Any, new: Any) -> bool:
+    # Reset times jitter by seconds between payloads and sources (the merge keeps the newest):
+    # a period the merge calls the same must not count as a new one, or the user hears it again.
+    numbers = (int, float)
+    if (old is None or isinstance(old, numbers)) and (new is None or isinstance(new, numbers)):
+        return not isinstance(old, bool) and not isinstance(new, bool) and same_period(old, new)
+    return bool(old == new)
+
+
+def _level(old: dict[str, Any]) -> float:
+    level = old.get("level", 0)
+    return float(level) if isinstance(level, (int, float)) else 0.0
 
 
 def _when(window: Window, now: float) -> str:

@@ -1,0 +1,56 @@
+"""Text from a server, a file or stdin, made harmless for a terminal, tmux or a JSON consumer.
+
+An error message or a window label may carry escape sequences (OSC 8 links, window titles,
+blink), bidi overrides that reorder what the user reads, or tmux markup (``#(cmd)`` runs a
+command, ``#[...]`` restyles). Each surface cleans the untrusted text where it leaves for the
+screen, and adds its own colour codes afterwards. Hot path: no imports, and ``str.isprintable``
+(false for every character removed here) skips the translation for ordinary text.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~3 ms of start-up
+    from typing import Any
+
+_table: dict[int, str | None] = {}
+
+
+def _drops() -> dict[int, str | None]:
+    if not _table:
+        for code in (*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)):
+            _table[code] = None  # C0, DEL, C1, bidi embeddings/overrides and isolates
+        for code in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029):
+            _table[code] = " "  # line breaks and tabs separate words: keep them apart
+        for code in range(0xD800, 0xE000):
+            _table[code] = "\ufffd"  # a lone surrogate (JSON "\ud800") cannot even be written out
+    return _table
+
+
+def clean(text: str) -> str:
+    """``text`` without control characters, bidi controls or lone surrogates."""
+    if text.isprintable():
+        return text
+    return text.translate(_drops())
+
+
+def for_tmux(text: str) -> str:
+    """Cleaned, and with ``#`` doubled: tmux expands formats in a ``#()`` command's output."""
+    text = clean(text)
+    return text.replace("#", "##") if "#" in text else text
+
+
+def for_style(text: str, style: str) -> str:
+    """Untrusted text ready for a render style (``ansi``, ``plain``, ``tmux``)."""
+    return for_tmux(text) if style == "tmux" else clean(text)
+
+
+def clean_tree(value: Any) -> Any:
+    """``value`` (parsed JSON) with every string in it, keys included, cleaned."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean(k) if isinstance(k, str) else k: clean_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_tree(v) for v in value]
+    return value
