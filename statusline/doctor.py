@@ -77,11 +77,13 @@ def check_snapshot() -> list[Finding]:
     dmode = os.stat(os.path.dirname(path)).st_mode & 0o777
     status = OK if mode == 0o600 and dmode == 0o700 else WARN
     out.append((status, "snapshot", f"{path} (file {mode:o}, dir {dmode:o}; expected 600/700)"))
-    try:
-        with open(path, "rb") as handle:
-            json.loads(handle.read())
-    except ValueError:
-        out.append((WARN, "snapshot", "unreadable JSON: it counts as empty and is rewritten on the next write"))
+    copy = snapshot.corrupt_copy_path(path)
+    if os.path.lexists(copy):
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(os.lstat(copy).st_mtime))
+        out.append((OK, "snapshot", f"an unreadable snapshot was replaced ({when}); its copy: {copy}"))
+    why = snapshot.unreadable_reason(path)
+    if why:
+        out.append((WARN, "snapshot", f"unreadable ({why}): it counts as empty and is rewritten on the next write"))
         return out
     snap = snapshot.read(path)
     now = time.time()

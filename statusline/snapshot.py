@@ -136,27 +136,48 @@ def read(path: str) -> Snapshot:
     (``<path>.corrupt``, for doctor) before replacing it.
     """
     try:
-        # Not through a link, not a FIFO (it would hang), not a file another user planted.
-        fd = paths.open_private(path, os.O_RDONLY)
-    except Exception:
+        raw = _read_bytes(path)
+    except Exception:  # missing, or not a plain file of ours: nothing worth a copy
         return empty()
     try:
-        raw = os.read(fd, MAX_BYTES + 1)
+        snap = normalise(_parse(raw))
+    except Exception:  # any failure to parse means "unreadable": the next writer replaces it
+        _unreadable.add(path)
+        return empty()
+    _unreadable.discard(path)
+    return snap
+
+
+def unreadable_reason(path: str) -> str | None:
+    """Why ``read`` finds the file at ``path`` unreadable, or None (for doctor; never raises)."""
+    try:
+        _parse(_read_bytes(path))
+    except FileNotFoundError:
+        return None
+    except Exception as exc:
+        return str(exc)[:160] if isinstance(exc, (ValueError, paths.DirError)) else type(exc).__name__
+    return None
+
+
+def _read_bytes(path: str) -> bytes:
+    # Not through a link, not a FIFO (it would hang), not a file another user planted.
+    fd = paths.open_private(path, os.O_RDONLY)
+    try:
+        raw = b""
         while len(raw) <= MAX_BYTES:
             more = os.read(fd, MAX_BYTES + 1 - len(raw))
             if not more:
                 break
             raw += more
-        if len(raw) > MAX_BYTES:
-            raise ValueError(f"larger than {MAX_BYTES} bytes")
-        snap = normalise(fastjson.loads(raw))
-    except Exception:  # any failure to read means "unreadable": the next writer replaces it
-        _unreadable.add(path)
-        return empty()
+        return raw
     finally:
         os.close(fd)
-    _unreadable.discard(path)
-    return snap
+
+
+def _parse(raw: bytes) -> Any:
+    if len(raw) > MAX_BYTES:
+        raise ValueError(f"larger than {MAX_BYTES} bytes")
+    return fastjson.loads(raw)
 
 
 def corrupt_copy_path(path: str) -> str:

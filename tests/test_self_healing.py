@@ -205,3 +205,18 @@ def test_a_fifo_or_a_strangers_file_at_the_snapshot_path_is_not_read_and_is_repl
     os.chown(home.snapshot_file(), 65534, 65534)  # another user's file, left in a dir that was open
     shown = home.run("statusline", stdin=b"{}")
     assert shown.code == 0 and "1%" not in shown.out
+
+
+def test_doctor_says_a_snapshot_is_unreadable_and_where_the_copy_of_a_replaced_one_is(home: Home) -> None:
+    home.state.mkdir(parents=True, mode=0o700)
+    os.mkfifo(home.snapshot_file())
+    fifo = home.run("doctor", "--no-timing", timeout=20)
+    assert "unreadable (" in fifo.out and "plain file" in fifo.out and fifo.seconds < 10
+    home.snapshot_file().unlink()
+    home.snapshot_file().write_bytes(b'{"schema": 1, "windows": {"five_h')
+    cut = home.run("doctor", "--no-timing")
+    assert "unreadable (" in cut.out and "rewritten on the next write" in cut.out
+    assert home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17))).code == 0
+    fixed = home.run("doctor", "--no-timing").out
+    assert "an unreadable snapshot was replaced" in fixed and "snapshot-default.json.corrupt" in fixed
+    assert "five_hour: 42%" in fixed
