@@ -60,8 +60,9 @@ def _from_file() -> tuple[dict[str, Any], list[str]]:
     cached = _read_cache()
     if cached is not None and cached.get("key") == key:
         data, problems = cached.get("config"), cached.get("problems")
-        if isinstance(data, dict) and isinstance(problems, list):
+        if isinstance(data, dict) and conforms(data, DEFAULTS) and isinstance(problems, list):
             return data, [str(p) for p in problems]
+        # A cache of the wrong shape (a bug, an older version, a bit flip) is parsed again.
     try:
         from statusline import config  # tomllib: slow, once per edit
 
@@ -102,6 +103,19 @@ def _write_cache(value: dict[str, Any]) -> None:
         os.replace(tmp, path)
     except OSError:
         pass
+
+
+def conforms(value: Any, default: Any) -> bool:
+    """``value`` has every key of ``default``, each of the default's type (a number for a float)."""
+    if isinstance(default, dict):
+        return isinstance(value, dict) and all(k in value and conforms(value[k], d) for k, d in default.items())
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, float):
+        return type(value) in (int, float) and value == value
+    if isinstance(default, list):
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return isinstance(value, type(default))
 
 
 def clone(value: Any) -> Any:

@@ -220,3 +220,27 @@ def test_doctor_says_a_snapshot_is_unreadable_and_where_the_copy_of_a_replaced_o
     fixed = home.run("doctor", "--no-timing").out
     assert "an unreadable snapshot was replaced" in fixed and "snapshot-default.json.corrupt" in fixed
     assert "five_hour: 42%" in fixed
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda c: c["config"]["levels"].update(warn="x"),
+        lambda c: c["config"].pop("statusline"),
+        lambda c: c["config"]["statusline"].update(windows=[5]),
+        lambda c: c["config"].update(colors="yes"),
+        lambda c: c.update(config=[]),
+        lambda c: c.update(problems="none"),
+    ],
+)
+def test_a_config_cache_of_the_wrong_shape_is_parsed_again(home: Home, tamper: object) -> None:
+    cfg = home.root / "config" / "quotaline"
+    cfg.mkdir(parents=True)
+    (cfg / "config.toml").write_text('[levels]\nwarn = 40\ncritical = 50\n[statusline]\ntemplate = "$label:$pct"\n')
+    assert home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17))).code == 0
+    cache = home.state / "config-cache.json"
+    data = json.loads(cache.read_text())
+    tamper(data)  # type: ignore[operator]
+    cache.write_text(json.dumps(data))
+    out = home.run("statusline", stdin=json.dumps(statusline_stdin(43, 17))).out
+    assert "\x1b[33m5h:43%" in out and "!cfg" not in out, out
