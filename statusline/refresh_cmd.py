@@ -11,7 +11,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--force", action="store_true", help="ignore a server-imposed backoff")
     parser.add_argument("--background", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    from statusline import refresher
+    from statusline import paths, refresher
 
     if args.background:  # detached: nobody reads its output, so failures go to error.log
         from statusline.safety import guarded
@@ -19,6 +19,9 @@ def run(argv: list[str]) -> int:
         return guarded(lambda: refresher.refresh(background=True).ran, "")
     try:
         outcome = refresher.refresh(force=args.force, lock_wait=20.0)
+    except paths.DirError as exc:  # its message names the directory and the fix
+        print(f"quotaline: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # e.g. the state dir cannot be written: a sentence, never a traceback
         from statusline.safety import log_exception
 

@@ -8,6 +8,7 @@ import time
 from statusline import claude_input, config_fast, paths, record, render, snapshot, spawn, stdin
 from statusline.forecast import all_forecasts
 from statusline.safety import guarded
+from statusline.windows import Window
 
 
 def run() -> int:
@@ -18,13 +19,28 @@ def _run() -> int:
     now = time.time()
     inp = claude_input.parse(stdin.read_all())
     settings = config_fast.load()
+    readings = inp.rate_limit_windows(now=now)
+    try:
+        text = _with_snapshot(inp, readings, settings, now)
+    except Exception as exc:  # whatever the files hold, stdin's own numbers still make a line
+        from statusline.safety import log_exception
+
+        log_exception(exc)
+        text = _line(_stdin_alone(readings, now), settings, inp, now) + " !err"
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def _with_snapshot(
+    inp: claude_input.ClaudeInput, readings: list[Window], settings: config_fast.Settings, now: float
+) -> str:
     try:
         path = paths.snapshot_path()
     except paths.DirError as exc:  # not safe to use: a line from stdin alone, nothing read or written there
         sys.stderr.write(f"quotaline: {exc}\n")
-        path = ""
-    snap = snapshot.read(path) if path else snapshot.empty()
-    readings = inp.rate_limit_windows(now=now)
+        return _line(_stdin_alone(readings, now), settings, inp, now) + " !dir"
+    snap = snapshot.read(path)
 
     def observe(target: snapshot.Snapshot) -> bool:
         problems: list[str] = []
@@ -35,19 +51,18 @@ def _run() -> int:
             changed = record.touch_session(target, inp.session_id, inp.session_info(), now=now) or changed
         return changed
 
-    if observe(snap) and path:
+    if observe(snap):
         snapshot.update(path, observe)  # never waits: a busy lock means a later run records it
-    if path:
-        spawn.maybe_start(snap, settings, path, now)
-    text = render.line(
-        snap,
-        settings,
-        surface="statusline",
-        style="ansi",
-        family=inp.family,
-        now=now,
-        forecasts=all_forecasts(snap, now),
-    )
-    sys.stdout.write(text + ("\n" if path else " !dir\n"))
-    sys.stdout.flush()
-    return 0
+    spawn.maybe_start(snap, settings, path, now)
+    return _line(snap, settings, inp, now)
+
+
+def _stdin_alone(readings: list[Window], now: float) -> snapshot.Snapshot:
+    snap = snapshot.empty()
+    record.apply_windows(snap, readings, now=now)
+    return snap
+
+
+def _line(snap: snapshot.Snapshot, settings: config_fast.Settings, inp: claude_input.ClaudeInput, now: float) -> str:
+    fc = all_forecasts(snap, now)
+    return render.line(snap, settings, surface="statusline", style="ansi", family=inp.family, now=now, forecasts=fc)

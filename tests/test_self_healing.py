@@ -244,3 +244,22 @@ def test_a_config_cache_of_the_wrong_shape_is_parsed_again(home: Home, tamper: o
     cache.write_text(json.dumps(data))
     out = home.run("statusline", stdin=json.dumps(statusline_stdin(43, 17))).out
     assert "\x1b[33m5h:43%" in out and "!cfg" not in out, out
+
+
+def test_a_failure_anywhere_past_stdin_still_shows_stdins_numbers(
+    home: Home, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from statusline import statusline_cmd, stdin
+
+    for key, value in home.env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(stdin, "read_all", lambda: json.dumps(statusline_stdin(42, 17)).encode())
+
+    def broken(path: str) -> snapshot.Snapshot:
+        raise RuntimeError("a bug nobody has found yet")
+
+    monkeypatch.setattr(snapshot, "read", broken)
+    assert statusline_cmd.run() == 0
+    out = capsys.readouterr().out
+    assert "5h 42%" in out and "7d 17%" in out and out.rstrip().endswith("!err")
+    assert "RuntimeError: a bug nobody has found yet" in (home.state / "error.log").read_text()
