@@ -20,6 +20,7 @@ is missing the test fails and says how to install it; ``QUOTALINE_E2E=0`` skips 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -282,8 +283,8 @@ def fake_api() -> Iterator[FakeAnthropic]:
         fake.stop()
 
 
-@pytest.fixture
-def scenario(
+@contextlib.contextmanager
+def _claude_running(
     tools: Tools, installed: Installed, fake_api: FakeAnthropic, tmp_path: Path
 ) -> Iterator[Scenario]:
     home = installed.home
@@ -303,6 +304,43 @@ def scenario(
         yield Scenario(installed, fake_api, claude, env, tools.version)
     finally:
         claude.stop()
+
+
+@pytest.fixture
+def scenario(tools: Tools, installed: Installed, fake_api: FakeAnthropic, tmp_path: Path) -> Iterator[Scenario]:
+    with _claude_running(tools, installed, fake_api, tmp_path) as running:
+        yield running
+
+
+def _snapshot_file(home: Path) -> Path:
+    return home / ".local" / "state" / "quotaline" / "snapshot-default.json"
+
+
+@pytest.fixture
+def poisoned(tools: Tools, installed: Installed, fake_api: FakeAnthropic, tmp_path: Path) -> Iterator[Scenario]:
+    """Claude Code started over a snapshot an older quotaline could have left: windows that no
+    later reading could outvote, and a server message carrying a terminal title sequence."""
+    now = time.time()
+    absurd = {
+        "five_hour": {"used_pct": 96.0, "resets_at": 1e308},  # froze the line at 96% for ever
+        "seven_day": {"used_pct": 99.0, "resets_at": now * 1000},  # milliseconds for seconds
+    }
+    windows = {
+        wid: {"id": wid, "label": wid, "source": "statusline", "observed_at": now, **fields}
+        for wid, fields in absurd.items()
+    }
+    planted = {
+        "schema": 1,
+        "windows": windows,
+        "history": {"five_hour": [[now, 96.0, 1e308]]},
+        "errors": [{"kind": "forbidden", "message": "\x1b]0;PWNED\x07 refused", "at": now, "source": "oauth"}],
+    }
+    target = _snapshot_file(installed.home)
+    target.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    target.write_text(json.dumps(planted))
+    target.chmod(0o600)
+    with _claude_running(tools, installed, fake_api, tmp_path) as running:
+        yield running
 
 
 # ----------------------------------------------------------------------------------- the test
@@ -388,3 +426,24 @@ def test_status_line_and_warning_in_real_claude_code(scenario: Scenario) -> None
     leaks = s.fake.leaks()
     if leaks:  # refused by the trap proxy, so nothing left the machine; worth a look all the same
         warnings.warn(f"something tried to leave loopback (refused): {leaks}", stacklevel=1)
+
+
+def test_a_poisoned_then_cut_snapshot_heals_on_the_next_good_input_in_real_claude_code(poisoned: Scenario) -> None:
+    s = poisoned
+    s.wait_for("Claude Code's prompt box", prompt_ready)
+    s.mark("prompt box")
+    row_42 = _turn_then_status_row(s, 1, 42)
+    for bad in ("96%", "99%", "unavailable", "PWNED"):
+        if bad in s.claude.screen():
+            s.fail(f"{bad!r} is on screen after a good reading: the planted snapshot still rules")
+    # Cut the snapshot in half while Claude Code runs; the next turn's reading repairs it.
+    target = _snapshot_file(s.installed.home)
+    raw = target.read_bytes()
+    target.write_bytes(raw[: len(raw) // 2])
+    s.mark("snapshot cut in half")
+    s.fake.set_utilization(0.61)
+    row_61 = _turn_then_status_row(s, 2, 61)
+    json.loads(target.read_text())  # rewritten whole
+    print(f"\nClaude Code {s.version}; timings: {s.timings}")
+    print(f"status line over the poisoned snapshot: {row_42.strip()}")
+    print(f"status line after the cut:              {row_61.strip()}")
