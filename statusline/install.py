@@ -307,7 +307,11 @@ def install(args: argparse.Namespace) -> int:
     state_before = json.dumps(state, sort_keys=True)
     # Every refusal comes before the launcher switch, so a refused install changes nothing.
     new, notes = merge(settings or {}, launcher, force=args.force, hook=not args.no_hook, state=state)
-    running = envs_in_use(launcher, env_candidates(args.envs_dir)) if args.envs_dir else set()
+    running: set[str] = set()
+    if args.envs_dir:  # what the launcher runs now, and the one an earlier --bin-dir wrote
+        for known in {launcher, state.get("launcher")}:
+            if isinstance(known, str):
+                running |= envs_in_use(known, env_candidates(args.envs_dir))
     site = args.site_packages or sysconfig.get_paths()["purelib"]
     launcher, wrote = write_launcher(args.bin_dir, args.python or sys.executable, site)
     print(f"quotaline: launcher {'written' if wrote else 'up to date'}: {launcher}")

@@ -1,5 +1,6 @@
 """The installer in a throwaway HOME: fresh, other keys kept, idempotent, bad JSON, foreign
-statusLine, uninstall. The settings merge runs in-process; one test runs the real install.sh."""
+statusLine, uninstall, old environments. The settings merge runs in-process; tests/test_upgrade.py
+runs the real install.sh."""
 
 from __future__ import annotations
 
@@ -210,35 +211,20 @@ def test_a_refused_install_removes_its_own_environment_and_changes_nothing(fresh
     launcher_runs(fresh_home)
 
 
-def test_real_install_sh_in_throwaway_home(fresh_home: Path) -> None:
-    """The whole script: virtualenv, pip install, launcher, settings; then uninstall."""
-    env = {
-        "HOME": str(fresh_home),
-        "PATH": os.environ["PATH"],
-        "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
-    }
-    for var in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_CONFIG_FILE"):
-        if var in os.environ:
-            env[var] = os.environ[var]
-    result = subprocess.run([str(REPO / "install.sh")], capture_output=True, text=True, env=env, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    launcher = fresh_home / ".local" / "bin" / "quotaline"
-    assert launcher.read_text().startswith(f"#!{fresh_home}/.local/share/quotaline/venv/bin/python -SI")
-    stdin = json.dumps({"rate_limits": {"five_hour": {"used_percentage": 42, "resets_at": 4102444800}}})
-    out = subprocess.run(
-        [str(launcher), "statusline"],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={"HOME": str(fresh_home), "NO_COLOR": "1", "QUOTALINE_NO_SPAWN": "1"},
-        timeout=30,
+def test_the_environment_of_a_launcher_in_an_earlier_bin_dir_is_kept_as_the_previous_one(fresh_home: Path) -> None:
+    envs = fresh_home / ".local" / "share" / "quotaline" / "envs"
+    one = fake_env(envs, "1")
+    assert install_from(fresh_home, envs, one).returncode == 0
+    other = fresh_home / "bin"
+    result = run_install(
+        fresh_home,
+        "--python",
+        str(fake_env(envs, "2") / "bin" / "python"),
+        "--envs-dir",
+        str(envs),
+        "--bin-dir",
+        str(other),
     )
-    assert out.returncode == 0 and out.stdout.startswith("5h 42% ")
-    again = subprocess.run([str(REPO / "install.sh")], capture_output=True, text=True, env=env, timeout=600)
-    assert again.returncode == 0 and "nothing changed" in again.stdout
-    gone = subprocess.run(
-        [str(REPO / "install.sh"), "--uninstall"], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert gone.returncode == 0, gone.stderr
-    assert settings(fresh_home) == {}
-    assert not launcher.exists() and not (fresh_home / ".local" / "share" / "quotaline" / "venv").exists()
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in envs.iterdir()) == ["1", "2"]
+    launcher_runs(fresh_home)  # the launcher in ~/.local/bin still runs

@@ -200,6 +200,7 @@ def test_a_status_line_hook_and_refresher_looped_through_the_launcher_never_fail
     for thread in threads:
         thread.join(timeout=60)
     assert second.returncode == 0, second.stdout + second.stderr
+    assert "already wired; nothing changed" in second.stdout  # the launcher is the only switch
 
     failures = [r for r in results if r[1] != 0 or not r[2].strip() or "Traceback" in r[3]]
     assert failures == []
