@@ -76,5 +76,7 @@ rm -rf "$here/build"
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 # install.py switches the launcher to $venv, then removes every environment but this one and the
 # one the launcher ran before (processes started from it, such as a refresher, may still run).
-exec "$venv/bin/python" -m statusline.install --python "$venv/bin/python" --site-packages "$site" \
+# -I: `-m` would put the current directory first on sys.path, and from inside another checkout
+# that checkout's installer would run instead of the one just installed.
+exec "$venv/bin/python" -I -m statusline.install --python "$venv/bin/python" --site-packages "$site" \
   --envs-dir "$envs" "$@"

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -62,7 +62,7 @@ def install_env(home: Path) -> dict[str, str]:
 
 def install(home: Path, src: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(src / "install.sh"), *args], capture_output=True, text=True, env=install_env(home), timeout=600
+        [str(src / "install.sh"), *args], capture_output=True, text=True, env=install_env(home), timeout=600, cwd=home
     )
 
 
@@ -134,11 +134,14 @@ def usage_server() -> Iterator[UsageServer]:
     server.server_close()
 
 
-def loop(stop: threading.Event, results: list[tuple[str, int, str, str]], name: str, make: object) -> None:
-    assert callable(make)
+Command = Callable[[], tuple[list[str], str, dict[str, str]]]
+
+
+def loop(stop: threading.Event, results: list[tuple[str, int, str, str]], name: str, make: Command, cwd: Path) -> None:
+    """Run ``make()``'s command until ``stop``; cwd outside the source tree (``-m`` would import from it)."""
     while not stop.is_set():
         argv, stdin, env = make()
-        proc = subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env, timeout=60)
+        proc = subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env, timeout=60, cwd=cwd)
         results.append((name, proc.returncode, proc.stdout, proc.stderr))
         stop.wait(LOOP_PAUSE_S)
 
@@ -181,7 +184,7 @@ def test_a_status_line_hook_and_refresher_looped_through_the_launcher_never_fail
     results: list[tuple[str, int, str, str]] = []
     stop = threading.Event()
     threads = [
-        threading.Thread(target=loop, args=(stop, results, name, make), daemon=True)
+        threading.Thread(target=loop, args=(stop, results, name, make, home), daemon=True)
         for name, make in (
             ("statusline", a_statusline),
             ("hook", a_hook),
@@ -224,6 +227,7 @@ def test_a_status_line_hook_and_refresher_looped_through_the_launcher_never_fail
         text=True,
         env=refresh_env,
         timeout=60,
+        cwd=home,
     )
     assert old_refresher.returncode == 0, old_refresher.stderr
 
@@ -249,6 +253,7 @@ def test_an_install_killed_at_any_moment_leaves_the_old_version_working_and_the_
             stderr=subprocess.DEVNULL,
             env=install_env(home),
             start_new_session=True,
+            cwd=home,
         )
         time.sleep(delay)
         if group:
