@@ -24,8 +24,8 @@ from conftest import REPO, statusline_stdin
 from usage_server import live_fixture
 
 TOKEN = "sk-ant-oat01-upgrade-test-token"
-# Claude Code runs the status line at most every 300 ms; back-to-back loops would starve pip of the CPU.
-LOOP_PAUSE_S = 0.1
+# Claude Code runs the status line at most every 300 ms, a refresher every few minutes: loops run
+# back to back would starve pip of the CPU (2 cores: the upgrade took 4 times as long).
 SERVER_DELAY_S = 1.0  # each refresh spans a second: refreshers started from the old version run across the switch
 
 
@@ -137,13 +137,15 @@ def usage_server() -> Iterator[UsageServer]:
 Command = Callable[[], tuple[list[str], str, dict[str, str]]]
 
 
-def loop(stop: threading.Event, results: list[tuple[str, int, str, str]], name: str, make: Command, cwd: Path) -> None:
+def loop(
+    stop: threading.Event, results: list[tuple[str, int, str, str]], name: str, make: Command, pause: float, cwd: Path
+) -> None:
     """Run ``make()``'s command until ``stop``; cwd outside the source tree (``-m`` would import from it)."""
     while not stop.is_set():
         argv, stdin, env = make()
         proc = subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env, timeout=60, cwd=cwd)
         results.append((name, proc.returncode, proc.stdout, proc.stderr))
-        stop.wait(LOOP_PAUSE_S)
+        stop.wait(pause)
 
 
 def test_a_status_line_hook_and_refresher_looped_through_the_launcher_never_fail_during_an_upgrade(
@@ -184,12 +186,12 @@ def test_a_status_line_hook_and_refresher_looped_through_the_launcher_never_fail
     results: list[tuple[str, int, str, str]] = []
     stop = threading.Event()
     threads = [
-        threading.Thread(target=loop, args=(stop, results, name, make, home), daemon=True)
-        for name, make in (
-            ("statusline", a_statusline),
-            ("hook", a_hook),
-            ("refresh", a_refresher),
-            ("version", a_version),
+        threading.Thread(target=loop, args=(stop, results, name, make, pause, home), daemon=True)
+        for name, make, pause in (
+            ("statusline", a_statusline, 0.2),
+            ("hook", a_hook, 0.2),
+            ("refresh", a_refresher, 1.0),
+            ("version", a_version, 0.5),
         )
     ]
     for thread in threads:
