@@ -4,6 +4,11 @@ Standard library only, so ``./install.sh --uninstall`` works even when the virtu
 The merge keeps every key the user has, backs the file up before changing it, refuses a file
 that is not a JSON object, and never replaces someone else's status line unless ``--force``.
 What it replaced is kept in ``install-state.json`` so ``--uninstall`` puts it back.
+
+Upgrades: install.sh makes a fresh environment per install (``envs/<n>``) and passes
+``--envs-dir``; replacing the launcher is the one switch point. Afterwards every environment but
+the new one and the one the old launcher ran is removed: processes started from the old version
+(a refresher from ``spawn``) keep theirs until the next install.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ HOOK_TIMEOUT_S = 5
 STATUSLINE_REFRESH_S = 10
 MARK = "quotaline"
 MAX_SHEBANG = 120
+LEGACY_ENV = "venv"  # install.sh's one environment before envs/, upgraded in place; a sibling of envs/
 
 
 class InstallError(Exception):
@@ -70,7 +76,7 @@ def write_launcher(bin_dir: str, python: str, site_packages: str) -> tuple[str, 
         pass
     if os.path.lexists(target) and not _is_our_launcher(target):
         raise InstallError(f"{target} exists and is not quotaline's launcher; move it away and run again")
-    tmp = target + ".tmp"
+    tmp = f"{target}.tmp-{os.getpid()}"
     fd = paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755)  # never through a planted link
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
@@ -85,6 +91,47 @@ def _is_our_launcher(path: str) -> bool:
             return "quotaline launcher" in handle.read(4096)
     except OSError:
         return False
+
+
+def env_candidates(envs_dir: str) -> list[str]:
+    """Every environment install.sh may have made, whole or half-made by a killed install."""
+    found: list[str] = []
+    with contextlib.suppress(OSError):
+        found = [os.path.join(envs_dir, name) for name in sorted(os.listdir(envs_dir))]
+    legacy = os.path.join(os.path.dirname(envs_dir), LEGACY_ENV)
+    if os.path.isdir(legacy):
+        found.append(legacy)
+    return found
+
+
+def envs_in_use(launcher: str, candidates: list[str]) -> set[str]:
+    """The candidates the launcher at ``launcher`` runs (its interpreter and site-packages)."""
+    try:
+        with open(launcher, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(8192)
+    except OSError:
+        return set()
+    return {env for env in candidates if env + os.sep in text}
+
+
+def prune_envs(envs_dir: str, keep: set[str]) -> list[str]:
+    """Remove every environment not in ``keep``; best effort (the next install tries again)."""
+    removed = []
+    for env in env_candidates(envs_dir):
+        if env not in keep:
+            shutil.rmtree(env, ignore_errors=True)
+            removed.append(env)
+    return removed
+
+
+def discard_unused_env(envs_dir: str, python: str, launcher: str) -> None:
+    """After a refused install: remove the environment made for it, unless the launcher runs it."""
+    rel = os.path.relpath(python, envs_dir).split(os.sep)[0]
+    if rel in ("", ".", "..") or os.path.isabs(rel):
+        return
+    env = os.path.join(envs_dir, rel)
+    if env not in envs_in_use(launcher, [env]):
+        shutil.rmtree(env, ignore_errors=True)
 
 
 def statusline_command(launcher: str) -> str:
@@ -257,12 +304,19 @@ def save_state(state: dict[str, Any]) -> None:
 def install(args: argparse.Namespace) -> int:
     path = settings_path()
     settings = load_settings(path)  # refuse bad JSON before touching anything
+    launcher = os.path.join(args.bin_dir, "quotaline")
+    state = load_state()
+    state_before = json.dumps(state, sort_keys=True)
+    # Every refusal comes before the launcher switch, so a refused install changes nothing.
+    new, notes = merge(settings or {}, launcher, force=args.force, hook=not args.no_hook, state=state)
+    running: set[str] = set()
+    if args.envs_dir:  # what the launcher runs now, and the one an earlier --bin-dir wrote
+        for known in {launcher, state.get("launcher")}:
+            if isinstance(known, str):
+                running |= envs_in_use(known, env_candidates(args.envs_dir))
     site = args.site_packages or sysconfig.get_paths()["purelib"]
     launcher, wrote = write_launcher(args.bin_dir, args.python or sys.executable, site)
     print(f"quotaline: launcher {'written' if wrote else 'up to date'}: {launcher}")
-    state = load_state()
-    state_before = json.dumps(state, sort_keys=True)
-    new, notes = merge(settings or {}, launcher, force=args.force, hook=not args.no_hook, state=state)
     if settings is None or new != settings:
         backup = write_settings(path, settings is not None, new)
         print(f"quotaline: wired Claude Code in {path}" + (f" (backup: {backup})" if backup else ""))
@@ -273,6 +327,10 @@ def install(args: argparse.Namespace) -> int:
         save_state(state)
     for note in notes:
         print(f"quotaline: {note}")
+    if args.envs_dir:
+        keep = running | envs_in_use(launcher, env_candidates(args.envs_dir))
+        for env in prune_envs(args.envs_dir, keep):
+            print(f"quotaline: removed the old environment {env}")
     if os.path.dirname(launcher) not in os.environ.get("PATH", "").split(os.pathsep):
         where = os.path.dirname(launcher)
         print(f"quotaline: note: {where} is not on your PATH; add it to use `quotaline` by hand")
@@ -308,11 +366,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bin-dir", default=os.path.expanduser("~/.local/bin"))
     parser.add_argument("--python", help=argparse.SUPPRESS)
     parser.add_argument("--site-packages", help=argparse.SUPPRESS)
+    parser.add_argument("--envs-dir", help=argparse.SUPPRESS)  # install.sh's envs/: prune old environments
     args = parser.parse_args(argv)
     try:
         return uninstall(args) if args.uninstall else install(args)
     except InstallError as exc:
         print(f"quotaline: {exc}", file=sys.stderr)
+        if args.envs_dir and args.python and not args.uninstall:
+            discard_unused_env(args.envs_dir, args.python, os.path.join(args.bin_dir, "quotaline"))
         return 1
 
 

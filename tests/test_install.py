@@ -1,5 +1,6 @@
 """The installer in a throwaway HOME: fresh, other keys kept, idempotent, bad JSON, foreign
-statusLine, uninstall. The settings merge runs in-process; one test runs the real install.sh."""
+statusLine, uninstall, old environments. The settings merge runs in-process; tests/test_upgrade.py
+runs the real install.sh."""
 
 from __future__ import annotations
 
@@ -149,35 +150,81 @@ def test_refuses_to_overwrite_a_foreign_launcher(fresh_home: Path) -> None:
     assert (bin_dir / "quotaline").read_text() == "#!/bin/sh\necho someone else\n"
 
 
-def test_real_install_sh_in_throwaway_home(fresh_home: Path) -> None:
-    """The whole script: virtualenv, pip install, launcher, settings; then uninstall."""
-    env = {
-        "HOME": str(fresh_home),
-        "PATH": os.environ["PATH"],
-        "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
-    }
-    for var in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_CONFIG_FILE"):
-        if var in os.environ:
-            env[var] = os.environ[var]
-    result = subprocess.run([str(REPO / "install.sh")], capture_output=True, text=True, env=env, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    launcher = fresh_home / ".local" / "bin" / "quotaline"
-    assert launcher.read_text().startswith(f"#!{fresh_home}/.local/share/quotaline/venv/bin/python -SI")
-    stdin = json.dumps({"rate_limits": {"five_hour": {"used_percentage": 42, "resets_at": 4102444800}}})
-    out = subprocess.run(
-        [str(launcher), "statusline"],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={"HOME": str(fresh_home), "NO_COLOR": "1", "QUOTALINE_NO_SPAWN": "1"},
-        timeout=30,
+def fake_env(envs: Path, name: str) -> Path:
+    """An environment as install.sh leaves it, as far as the launcher cares: bin/python runs."""
+    env = envs / name
+    (env / "bin").mkdir(parents=True)
+    (env / "bin" / "python").symlink_to(sys.executable)
+    return env
+
+
+def install_from(home: Path, envs: Path, env: Path) -> subprocess.CompletedProcess[str]:
+    return run_install(home, "--python", str(env / "bin" / "python"), "--envs-dir", str(envs))
+
+
+def launcher_runs(home: Path) -> str:
+    launcher = home / ".local" / "bin" / "quotaline"
+    out = subprocess.run([str(launcher), "version"], capture_output=True, text=True, env={"HOME": str(home)})
+    assert out.returncode == 0 and out.stdout.startswith("quotaline "), out.stderr
+    return launcher.read_text().splitlines()[0]
+
+
+def test_an_install_keeps_the_previous_environment_and_removes_older_and_half_made_ones(fresh_home: Path) -> None:
+    envs = fresh_home / ".local" / "share" / "quotaline" / "envs"
+    one = fake_env(envs, "1")
+    assert install_from(fresh_home, envs, one).returncode == 0
+    assert launcher_runs(fresh_home) == f"#!{one}/bin/python -SI"
+    result = install_from(fresh_home, envs, fake_env(envs, "2"))
+    assert result.returncode == 0 and "removed" not in result.stdout
+    assert sorted(p.name for p in envs.iterdir()) == ["1", "2"]  # 1 is kept for processes started from it
+    (envs / "3").mkdir()  # what an install killed during `python -m venv` leaves
+    (envs / "3" / "pyvenv.cfg").write_text("home = /nowhere\n")
+    four = fake_env(envs, "4")
+    result = install_from(fresh_home, envs, four)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in envs.iterdir()) == ["2", "4"]
+    assert f"removed the old environment {one}" in result.stdout and str(envs / "3") in result.stdout
+    assert launcher_runs(fresh_home) == f"#!{four}/bin/python -SI"
+
+
+def test_the_legacy_virtualenv_is_the_previous_version_once_then_removed(fresh_home: Path) -> None:
+    data = fresh_home / ".local" / "share" / "quotaline"
+    envs = data / "envs"
+    legacy = fake_env(data, "venv")  # install.sh before envs/: one virtualenv upgraded in place
+    assert install_from(fresh_home, data, legacy).returncode == 0  # the old launcher runs data/venv
+    assert install_from(fresh_home, envs, fake_env(envs, "1")).returncode == 0
+    assert legacy.is_dir()
+    assert install_from(fresh_home, envs, fake_env(envs, "2")).returncode == 0
+    assert not legacy.exists() and sorted(p.name for p in envs.iterdir()) == ["1", "2"]
+
+
+def test_a_refused_install_removes_its_own_environment_and_changes_nothing(fresh_home: Path) -> None:
+    envs = fresh_home / ".local" / "share" / "quotaline" / "envs"
+    one = fake_env(envs, "1")
+    assert install_from(fresh_home, envs, one).returncode == 0
+    before = (fresh_home / ".local" / "bin" / "quotaline").read_text()
+    (fresh_home / ".claude" / "settings.json").write_text('{"hooks": []}')  # refused: hooks is not an object
+    result = install_from(fresh_home, envs, fake_env(envs, "2"))
+    assert result.returncode == 1 and "nothing was changed" in result.stderr
+    assert sorted(p.name for p in envs.iterdir()) == ["1"]
+    assert (fresh_home / ".local" / "bin" / "quotaline").read_text() == before
+    launcher_runs(fresh_home)
+
+
+def test_the_environment_of_a_launcher_in_an_earlier_bin_dir_is_kept_as_the_previous_one(fresh_home: Path) -> None:
+    envs = fresh_home / ".local" / "share" / "quotaline" / "envs"
+    one = fake_env(envs, "1")
+    assert install_from(fresh_home, envs, one).returncode == 0
+    other = fresh_home / "bin"
+    result = run_install(
+        fresh_home,
+        "--python",
+        str(fake_env(envs, "2") / "bin" / "python"),
+        "--envs-dir",
+        str(envs),
+        "--bin-dir",
+        str(other),
     )
-    assert out.returncode == 0 and out.stdout.startswith("5h 42% ")
-    again = subprocess.run([str(REPO / "install.sh")], capture_output=True, text=True, env=env, timeout=600)
-    assert again.returncode == 0 and "nothing changed" in again.stdout
-    gone = subprocess.run(
-        [str(REPO / "install.sh"), "--uninstall"], capture_output=True, text=True, env=env, timeout=120
-    )
-    assert gone.returncode == 0, gone.stderr
-    assert settings(fresh_home) == {}
-    assert not launcher.exists() and not (fresh_home / ".local" / "share" / "quotaline" / "venv").exists()
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in envs.iterdir()) == ["1", "2"]
+    launcher_runs(fresh_home)  # the launcher in ~/.local/bin still runs
