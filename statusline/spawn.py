@@ -62,7 +62,24 @@ def maybe_start(snap: Snapshot, settings: Settings, snapshot_file: str, now: flo
             os.close(fd)
     except OSError:
         return False
-    return start_detached([sys.executable, "-m", "statusline", "refresh", "--background"])
+    return start_detached(refresher_argv())
+
+
+ARGS = ["refresh", "--background"]
+
+
+def refresher_argv() -> list[str]:
+    """The background refresher, importing exactly what this process imports.
+
+    Not ``python -m statusline``: that puts the working directory (Claude Code runs the status line
+    in the user's project) first on the path, and a project with a ``statusline`` package of its
+    own would run instead. The child gets this process's absolute path entries, this package's
+    first, and skips ``site`` (-S), as the launcher does.
+    """
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = [here] + [p for p in sys.path if p and os.path.isabs(p) and p != here]
+    code = f"import sys; sys.path[:] = {path!r}; from statusline.cli import main; sys.exit(main({ARGS!r}))"
+    return [sys.executable, "-I", "-S", "-c", code]
 
 
 def start_detached(argv: list[str]) -> bool:

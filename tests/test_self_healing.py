@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
+import sysconfig
 import time
 from pathlib import Path
 
 import pytest
-from conftest import Home, statusline_stdin
+from conftest import REPO, Home, statusline_stdin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -263,3 +266,28 @@ def test_a_failure_anywhere_past_stdin_still_shows_stdins_numbers(
     out = capsys.readouterr().out
     assert "5h 42%" in out and "7d 17%" in out and out.rstrip().endswith("!err")
     assert "RuntimeError: a bug nobody has found yet" in (home.state / "error.log").read_text()
+
+
+def test_the_refresher_it_starts_never_imports_a_statusline_package_from_the_project_dir(home: Home) -> None:
+    # Claude Code runs the status line in the user's project: one with its own `statusline`
+    # package must not run in quotaline's place (nor break the refresh).
+    project = home.root / "project"
+    (project / "statusline").mkdir(parents=True)
+    marker = home.root / "hijacked"
+    (project / "statusline" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    (project / "statusline" / "__main__.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    env = {**home.env, "QUOTALINE_NO_SPAWN": "", "QUOTALINE_OAUTH": "0", "QUOTALINE_CLAUDE_AI": "0"}
+    # As the launcher runs it: no site, the package and its dependencies appended by hand.
+    extra = [str(REPO), sysconfig.get_paths()["purelib"]]
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", f"import sys; sys.path += {extra!r}; "
+         "from statusline.cli import main; sys.exit(main(['statusline']))"],
+        input=json.dumps(statusline_stdin(42, 17)).encode(), capture_output=True, env=env, cwd=project, timeout=30,
+    )
+    assert done.returncode == 0 and b"5h 42%" in done.stdout
+    for _ in range(100):  # the refresher it started writes next_due when it is done
+        if home.snapshot_file().exists() and home.snapshot()["refresh"].get("next_due"):
+            break
+        time.sleep(0.1)
+    assert home.snapshot()["refresh"].get("next_due"), "the background refresher did not run"
+    assert not marker.exists()
