@@ -6,7 +6,7 @@ parses up to 300 history points.
 
 from __future__ import annotations
 
-from statusline import pace
+from statusline import pace, snapshot
 from statusline.snapshot import Snapshot
 from statusline.windows import length_s
 
@@ -56,8 +56,10 @@ def all_forecasts(snap: Snapshot, now: float) -> Forecasts:
 
 def _forecast(snap: Snapshot, wid: str, now: float) -> pace.Forecast | None:
     window = snap["windows"].get(wid)
-    points = snap["history"].get(wid)
-    if not isinstance(window, dict) or not isinstance(points, list) or len(points) < 2:
+    if not isinstance(window, dict):
+        return None
+    points = snapshot.points(snap, wid)
+    if len(points) < 2:
         return None
     try:
         return pace.forecast(

@@ -6,7 +6,7 @@ obeys the same merge rule.
 
 from __future__ import annotations
 
-from statusline import pace
+from statusline import pace, snapshot
 from statusline.snapshot import Snapshot
 from statusline.windows import Window, merge_window, money_problem, problem
 
@@ -64,12 +64,9 @@ def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, pro
 
 
 def _add_history(snap: Snapshot, window: Window, *, now: float) -> None:
-    points = snap["history"].get(window["id"])
-    if not isinstance(points, list):
-        points = []
-    snap["history"][window["id"]] = pace.add_point(
-        points, float(window["observed_at"]), float(window["used_pct"]), window.get("resets_at"), now=now
-    )
+    wid = window["id"]
+    observed, pct = float(window["observed_at"]), float(window["used_pct"])
+    snap["history"][wid] = pace.add_point(snapshot.points(snap, wid), observed, pct, window.get("resets_at"), now=now)
 
 
 def touch_session(snap: Snapshot, session_id: str, info: dict[str, Any], *, now: float) -> bool:

@@ -21,6 +21,7 @@ from statusline.ledger import update_ledger
 from statusline.ledger.calibrate import human_tokens
 from statusline.ledger.side import Ledger, attribute, open_ledger, window_kind
 from statusline.ledger.store import Tokens
+from statusline.snapshot import points as history_points
 
 SCHEMA = 1
 _UNITS = {"m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
@@ -104,13 +105,11 @@ def build(snapshot: dict[str, Any] | None, since: float, now: float, ledger: Led
             for fams in (p["by_family"], s["by_family"], total_fam):
                 fams[str(family)] = fams.get(str(family), 0) + tok.total
 
-    history = snapshot.get("history") if snapshot and isinstance(snapshot.get("history"), dict) else {}
-    assert isinstance(history, dict)
     windows_out = []
     other_points: dict[str, float] = {}
     for wid, w in _server_windows(snapshot, ledger):
         kind = window_kind(wid, ledger.local_families)
-        shares, other, cal = attribute(ledger, wid, history.get(wid), since, until)
+        shares, other, cal = attribute(ledger, wid, history_points(snapshot, wid) if snapshot else [], since, until)
         resets = w.get("resets_at")
         entry: dict[str, Any] = {
             "id": wid,

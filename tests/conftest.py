@@ -51,6 +51,11 @@ class Home:
     def snapshot(self) -> dict[str, Any]:
         return json.loads(self.snapshot_file().read_text())
 
+    def history(self, wid: str) -> list[Any]:
+        """A window's history points as stored (each window's history is one JSON text)."""
+        raw = self.snapshot()["history"][wid]
+        return json.loads(raw) if isinstance(raw, str) else raw
+
     def write_snapshot(self, data: dict[str, Any]) -> None:
         self.state.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.snapshot_file().write_text(json.dumps(data))

@@ -124,7 +124,7 @@ def test_an_absurd_window_stored_by_an_older_version_is_dropped_when_read(home: 
     assert empty_run.code == 0 and "96%" not in empty_run.out
     good = home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17)))
     assert good.code == 0 and "5h 42%" in good.out and "7d 17%" in good.out, good.out
-    assert home.snapshot()["history"]["five_hour"][-1][1] == 42.0
+    assert home.history("five_hour")[-1][1] == 42.0
 
 
 def test_an_oversized_snapshot_is_not_read_and_is_replaced(home: Home) -> None:

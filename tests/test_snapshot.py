@@ -187,3 +187,23 @@ def test_fastjson_agrees_with_json() -> None:
     for bad in ["", "{", "[1,]", "{} x", "nul", "\x00"]:
         with pytest.raises(ValueError):
             fastjson.loads(bad)
+
+
+def test_history_is_stored_as_one_json_text_per_window_and_old_lists_are_migrated(home: Home) -> None:
+    now = time.time()
+    old = snapshot.empty()
+    for wid, pct in (("five_hour", 42.0), ("seven_day:opus", 17.0)):
+        old["windows"][wid] = {"id": wid, "label": wid, "used_pct": pct, "resets_at": now + 7000,
+                               "source": "oauth", "observed_at": now - 120}
+        old["history"][wid] = [[int(now - 600), pct - 1, int(now + 7000)], [int(now - 120), pct, int(now + 7000)]]
+    home.state.mkdir(parents=True, mode=0o700)
+    home.snapshot_file().write_text(json.dumps(old))  # as an older version wrote it: nested lists
+    assert home.run("statusline", stdin=json.dumps(statusline_stdin(43, 17))).code == 0
+    stored = home.snapshot()["history"]
+    assert all(isinstance(text, str) for text in stored.values())
+    assert json.loads(stored["seven_day:opus"]) == old["history"]["seven_day:opus"]  # untouched, re-encoded
+    assert [p[1] for p in json.loads(stored["five_hour"])] == [41.0, 42.0, 43.0]
+    snap = snapshot.read(str(home.snapshot_file()))
+    assert snapshot.points(snap, "five_hour") == json.loads(stored["five_hour"])
+    snap["history"]["five_hour"] = "[[1, 2"  # a history that does not parse is empty, nothing else is lost
+    assert snapshot.points(snap, "five_hour") == [] and snapshot.points(snap, "seven_day:opus")

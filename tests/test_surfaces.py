@@ -195,7 +195,7 @@ def test_doctor_reports_backoff_and_permissions(home: Home) -> None:
 def test_pace_history_is_recorded_from_every_source_and_bounded(home: Home) -> None:
     for pct in (10, 11, 12):
         home.run("statusline", stdin=json.dumps(statusline_stdin(pct, 17)))
-    points = home.snapshot()["history"]["five_hour"]
+    points = home.history("five_hour")
     assert [p[1] for p in points][-3:] == [10, 11, 12] or [p[1] for p in points] == [10, 11, 12]
     now = time.time()
     many: list = []

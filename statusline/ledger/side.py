@@ -18,6 +18,7 @@ from statusline.ledger.calibrate import Calibration, calibrate_window, human_tok
 from statusline.ledger.statefile import ledger_dir
 from statusline.ledger.store import Store, load_store
 from statusline.ledger.update import freshness
+from statusline.snapshot import points
 from statusline.windows import length_s
 
 HOUR = 3600.0
@@ -152,10 +153,8 @@ def local_column(
     if not isinstance(windows, dict) or not windows:
         return {}
     ledger = open_ledger(snapshot, now, state_dir)
-    history = snapshot.get("history") if isinstance(snapshot.get("history"), dict) else {}
-    assert isinstance(history, dict)
     return {
-        wid: _column(ledger, wid, w, history.get(wid), now)
+        wid: _column(ledger, wid, w, points(snapshot, wid), now)
         for wid, w in sorted(windows.items())
         if isinstance(w, dict)
     }
