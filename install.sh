@@ -17,7 +17,7 @@ find_python() {
 }
 py=$(find_python) || { echo "quotaline: needs Python 3.10 or newer (python3 not found or too old)" >&2; exit 1; }
 # paths.py and install.py are standard library only: usable before the virtualenv exists.
-data_dir=$(PYTHONPATH="$here" "$py" -c 'from statusline.paths import user_data_dir; print(user_data_dir())')
+data_dir=$(PYTHONPATH="$here" "$py" -c 'from statusline.core.paths import user_data_dir; print(user_data_dir())')
 envs="$data_dir/envs"
 legacy_venv="$data_dir/venv"  # before envs/: one virtualenv upgraded in place
 
@@ -39,15 +39,15 @@ purge=0
 for a in "$@"; do [ "$a" = "--purge" ] && purge=1; done
 if printf '%s\n' "$@" | grep -qx -- '--uninstall'; then
   args=(); for a in "$@"; do [ "$a" = "--purge" ] || args+=("$a"); done
-  PYTHONPATH="$here" "$py" -m statusline.install "${args[@]}"
+  PYTHONPATH="$here" "$py" -m statusline.commands.install "${args[@]}"
   for d in "$envs" "$legacy_venv"; do
     [ -e "$d" ] && rm -rf "$d" && echo "quotaline: removed $d"
   done
   rm -f "$data_dir/install.lock"
   rmdir "$data_dir" 2>/dev/null || true
   if [ $purge -eq 1 ]; then
-    for d in "$(PYTHONPATH="$here" "$py" -c 'from statusline.paths import user_state_dir; print(user_state_dir())')" \
-             "$(PYTHONPATH="$here" "$py" -c 'from statusline.paths import user_config_dir; print(user_config_dir())')"; do
+    for d in "$(PYTHONPATH="$here" "$py" -c 'from statusline.core.paths import user_state_dir; print(user_state_dir())')" \
+             "$(PYTHONPATH="$here" "$py" -c 'from statusline.core.paths import user_config_dir; print(user_config_dir())')"; do
       rm -rf "$d" && echo "quotaline: removed $d"
     done
   else
@@ -78,5 +78,5 @@ site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["pur
 # one the launcher ran before (processes started from it, such as a refresher, may still run).
 # -I: `-m` would put the current directory first on sys.path, and from inside another checkout
 # that checkout's installer would run instead of the one just installed.
-exec "$venv/bin/python" -I -m statusline.install --python "$venv/bin/python" --site-packages "$site" \
+exec "$venv/bin/python" -I -m statusline.commands.install --python "$venv/bin/python" --site-packages "$site" \
   --envs-dir "$envs" "$@"

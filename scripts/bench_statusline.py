@@ -28,9 +28,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from statusline import pace, record, snapshot  # noqa: E402
-from statusline.install import launcher_text  # noqa: E402
-from statusline.windows import label_for, length_s  # noqa: E402
+from statusline.commands.install import launcher_text  # noqa: E402
+from statusline.core import observe, pace, snapshot  # noqa: E402
+from statusline.core.windows import label_for, length_s  # noqa: E402
 
 FIXTURE = REPO.parent / "shared" / "fixtures" / "statusline" / "stdin_2.1.330_oauth_after_turn.json"
 MONTH_WINDOWS = (
@@ -63,11 +63,11 @@ def month_of_use(now: float) -> dict[str, object]:
     for day in range(30):  # a new session every ~90 minutes, 20 of them alive at the end
         for k in range(16):
             t = now - (30 - day) * 86400 + k * 5400
-            record.touch_session(snap, f"{day:02d}{k:02d}-0000-4000-8000-" + "a" * 12, {"model_id": "claude-opus-5-5",
+            observe.touch_session(snap, f"{day:02d}{k:02d}-0000-4000-8000-" + "a" * 12, {"model_id": "claude-opus-5-5",
                                  "model_name": "Opus 5.5", "version": "2.1.330", "cwd": "/home/u/project"}, now=t)
     for i in range(20):
         sid = f"live-{i:02d}-4000-8000-" + "b" * 12
-        record.touch_session(snap, sid, {"model_id": "claude-opus-5-5", "version": "2.1.330", "cwd": "/p"}, now=now)
+        observe.touch_session(snap, sid, {"model_id": "claude-opus-5-5", "version": "2.1.330", "cwd": "/p"}, now=now)
         snap["warned"][sid] = {"at": now, "windows": {"five_hour": {"level": 1, "period": now + 7980}}}
     for wid in MONTH_WINDOWS:
         length = length_s(wid) or 30 * 86400.0
@@ -84,7 +84,7 @@ def month_of_use(now: float) -> dict[str, object]:
     snap["extra_usage"] = {"enabled": True, "used": 408.43, "limit": 500.0, "currency": "USD", "out_of_credits": False,
                            "utilization": None, "source": "oauth", "observed_at": now}
     for source in ("oauth", "claude_ai", "statusline"):
-        record.add_error(snap, "rate_limited", "rate limited by api.anthropic.com (429)", source=source, now=now)
+        observe.add_error(snap, "rate_limited", "rate limited by api.anthropic.com (429)", source=source, now=now)
     snap["refresh"] = {"last_attempt": now, "last_success": now, "next_due": now + 3600, "auth_stamp": None,
                        "sources": {"oauth": {"failures": 0, "last_ok": now, "last_status": 200}}}
     return snap

@@ -28,25 +28,24 @@ def main(argv: list[str] | None = None) -> int:
     command = args[0] if args else ""
     rest = args[1:]
     if command == "statusline":
-        from statusline import statusline_cmd
+        from statusline.commands import statusline as statusline_cmd
 
         return statusline_cmd.run()
     if command == "hook":
-        from statusline import hook_cmd
+        from statusline.commands import hook as hook_cmd
 
         event = rest[0] if rest else ""
         if event in ("user-prompt-submit", "UserPromptSubmit"):
             return hook_cmd.run()
         return 0  # an unknown event from a newer hooks.json must not break Claude Code
     if command == "segment":
-        from statusline import segment_cmd
+        from statusline.commands import segment as segment_cmd
 
         return segment_cmd.run(rest)
     if command in ("version", "--version", "-V"):
-        from statusline import __version__
+        from statusline.commands import version as version_cmd
 
-        print(f"quotaline {__version__}")
-        return 0
+        return version_cmd.run()
     if command in ("", "help", "-h", "--help"):
         sys.stdout.write(USAGE)
         return 0 if command else 2
@@ -54,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _people_command(command: str, rest: list[str]) -> int:
-    from statusline.paths import DirError
+    from statusline.core.paths import DirError
 
     try:
         return _dispatch(command, rest)
@@ -65,24 +64,25 @@ def _people_command(command: str, rest: list[str]) -> int:
 
 def _dispatch(command: str, rest: list[str]) -> int:
     if command == "status":
-        from statusline import status_cmd
+        from statusline.commands import status as status_cmd
 
         return status_cmd.run(rest)
     if command == "refresh":
-        from statusline import refresh_cmd
+        from statusline.commands import refresh as refresh_cmd
 
         return refresh_cmd.run(rest)
     if command == "doctor":
-        from statusline import doctor
+        from statusline.commands import doctor as doctor_cmd
 
-        return doctor.run(rest)
+        return doctor_cmd.run(rest)
     if command == "config":
-        from statusline import config_cmd
+        from statusline.commands import config as config_cmd
 
         return config_cmd.run(rest)
     if command == "report":
-        from statusline import paths, report, snapshot
+        from statusline.commands import report as report_cmd
+        from statusline.core import paths, snapshot
 
-        return report.run(rest, snapshot=snapshot.read(paths.snapshot_path()))
+        return report_cmd.run(rest, snapshot=snapshot.read(paths.snapshot_path()))
     sys.stderr.write(f"quotaline: unknown command {command!r}\n\n{USAGE}")
     return 2

@@ -123,7 +123,7 @@ def window(
     wid: str, pct: float, *, resets_in: float = 7980, source: str = "oauth", age: float = 0, label: str | None = None
 ) -> dict[str, Any]:
     now = time.time()
-    from statusline.windows import label_for
+    from statusline.core.windows import label_for
 
     return {
         "id": wid,
@@ -137,7 +137,7 @@ def window(
 
 
 def snapshot_with(*windows: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    from statusline.snapshot import empty
+    from statusline.core.snapshot import empty
 
     snap = empty()
     for w in windows:

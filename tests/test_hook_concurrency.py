@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import Home, snapshot_with, statusline_stdin, window
 
-from statusline.hook_cmd import LOCK_WAIT_S
+from statusline.commands.hook import LOCK_WAIT_S
 
 
 def busy_snapshot(home: Home) -> None:

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
+INSTALLER = "statusline.commands.install"
+
 
 def run_install(home: Path, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {"HOME": str(home), "PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), **(extra_env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "statusline.install", "--python", sys.executable, "--site-packages", str(REPO), *args],
+        [sys.executable, "-m", INSTALLER, "--python", sys.executable, "--site-packages", str(REPO), *args],
         capture_output=True,
         text=True,
         env=env,

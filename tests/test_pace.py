@@ -1,4 +1,4 @@
-"""Tests for statusline.pace: history bounding, burn-rate forecasts and duration formatting."""
+"""Tests for statusline.core.pace: history bounding, burn-rate forecasts and duration formatting."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from statusline import pace  # noqa: E402
+from statusline.core import pace  # noqa: E402
 
 NOW = 1_800_000_000.0
 RESET = NOW + 3 * 3600
@@ -477,7 +477,8 @@ def test_format_duration(seconds: float, expected: str) -> None:
 
 
 def test_import_pulls_in_no_heavy_modules() -> None:
-    code = "import sys; sys.path.insert(0, sys.argv[1]); import statusline.pace; print(' '.join(sorted(sys.modules)))"
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import statusline.core.pace; "
+    code += "print(' '.join(sorted(sys.modules)))"
     out = subprocess.run(
         [sys.executable, "-I", "-S", "-c", code, str(REPO)],
         capture_output=True,
@@ -485,6 +486,6 @@ def test_import_pulls_in_no_heavy_modules() -> None:
         check=True,
     ).stdout.split()
 
-    assert "statusline.pace" in out
+    assert "statusline.core.pace" in out
     forbidden = {"re", "json", "datetime", "statistics", "dataclasses", "enum", "typing", "inspect"}
     assert forbidden.isdisjoint(out), forbidden.intersection(out)

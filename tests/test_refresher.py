@@ -19,7 +19,7 @@ from pytest_httpserver import HTTPServer
 from usage_server import live_fixture
 from werkzeug import Request, Response
 
-from statusline.http import FetchError, base_url
+from statusline.refresh.http import FetchError, base_url
 
 TOKEN = "sk-ant-oat01-SECRET-TOKEN-do-not-leak-0123456789"
 SESSION_KEY = "sk-ant-sid01-SECRET-SESSION-do-not-leak-98765"
@@ -346,7 +346,7 @@ def test_fifty_status_lines_make_one_request(server_home: Home, httpserver: HTTP
 KILL_LOOP = """
 import sys, time
 sys.path.insert(0, {repo!r})
-from statusline import refresher
+from statusline.refresh import refresher
 while True:
     refresher.refresh(force=True)
 """
@@ -408,7 +408,7 @@ def test_background_ledger_update_runs_at_low_priority() -> None:
     # The first scan takes both CPUs for seconds: it must yield to Claude Code and the status line.
     code = (
         "import os, statusline.ledger as ledger\n"
-        "from statusline import refresher\n"
+        "from statusline.refresh import refresher\n"
         "before = os.nice(0)\n"
         "ledger.update_ledger = lambda **kw: print(os.nice(0) - before)\n"
         "refresher._update_ledger()\n"
@@ -425,7 +425,7 @@ def test_background_ledger_update_runs_after_the_refresh_lock_is_released(
     serve_json(httpserver, data)
     code = (
         "import filelock, statusline.ledger as ledger\n"
-        "from statusline import paths, refresher, spawn\n"
+        "from statusline.core import paths, spawn; from statusline.refresh import refresher\n"
         "def probe(**kw):\n"
         "    lock = filelock.FileLock(spawn.refresh_lock_path(paths.snapshot_path()), timeout=0)\n"
         "    with lock:\n"

@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from usage_server import live_fixture
 
-from statusline import backoff, http
+from statusline.refresh import backoff, http
 
 TOKEN = "sk-ant-oat01-SECRET-TOKEN-fault-matrix-0123456789"
 DEADLINE = http.TOTAL_TIMEOUT_S
@@ -317,7 +317,7 @@ def test_the_deadline_holds_in_process_with_an_injected_transport(
 ) -> None:
     for key, value in fault_home.env.items():
         monkeypatch.setenv(key, value)
-    from statusline import refresher
+    from statusline.refresh import refresher
 
     server.behaviour = drip_headers
     t0 = time.monotonic()
@@ -339,7 +339,7 @@ def test_an_unknown_exception_is_recorded_as_internal_with_a_backoff(
 ) -> None:
     for key, value in fault_home.env.items():
         monkeypatch.setenv(key, value)
-    from statusline import refresher
+    from statusline.refresh import refresher
 
     t0 = time.time()
     outcome = refresher.refresh(transport=Exploding())
@@ -401,13 +401,14 @@ def test_a_crash_outside_any_fetch_is_recorded_and_the_cadence_holds(
 ) -> None:
     for key, value in fault_home.env.items():
         monkeypatch.setenv(key, value)
-    from statusline import record, refresher, snapshot, spawn
+    from statusline.core import observe, snapshot, spawn
+    from statusline.refresh import refresher
 
     def bug(*_: object, **__: object) -> None:
         raise KeyError("a bug in the refresher")
 
-    real = record.latest_session
-    monkeypatch.setattr(record, "latest_session", bug)
+    real = observe.latest_session
+    monkeypatch.setattr(observe, "latest_session", bug)
     t0 = time.time()
     outcome = refresher.refresh(background=True)
     assert outcome.failed["refresher"].kind == "internal" and len(server.requests) == 0
@@ -415,7 +416,7 @@ def test_a_crash_outside_any_fetch_is_recorded_and_the_cadence_holds(
     assert [(e["kind"], e["source"]) for e in snap["errors"]] == [("internal", "refresher")]
     assert snap["refresh"]["next_due"] >= t0 + 299  # the status line does not respawn it every 30 s
     assert not spawn.is_due(snapshot.read(str(fault_home.snapshot_file())), time.time())
-    monkeypatch.setattr(record, "latest_session", real)
+    monkeypatch.setattr(observe, "latest_session", real)
     assert refresher.refresh(force=True).ok and len(server.requests) == 1
     assert fault_home.snapshot()["errors"] == [] and "refresher" not in fault_home.snapshot()["refresh"]["sources"]
 

@@ -21,8 +21,8 @@ from conftest import REPO, Home, statusline_stdin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statusline import config_fast, record, render, snapshot, spawn, status_json, warn
-from statusline.forecast import all_forecasts
+from statusline.core import config_defaults, config_fast, observe, render, snapshot, spawn, status_json, warn
+from statusline.core.forecast import all_forecasts
 
 
 def real_snapshot(home: Home) -> bytes:
@@ -43,7 +43,7 @@ def every_reader_copes(path: str) -> None:
     """Each reader of the snapshot, as the hot path and `status` run them, on whatever is there."""
     now = time.time()
     snap = snapshot.read(path)
-    settings = config_fast.Settings(config_fast.clone(config_fast.DEFAULTS), [])
+    settings = config_fast.Settings(config_defaults.clone(config_defaults.DEFAULTS), [])
     forecasts = all_forecasts(snap, now)
     assert render.line(snap, settings, surface="statusline", style="ansi", family="opus", now=now, forecasts=forecasts)
     warn.decide(snap, settings, session_id="s1", family="opus", now=now, forecasts=forecasts)
@@ -181,7 +181,7 @@ def test_hostile_sections_never_stop_a_reader_or_the_refresher(
     target.write_text(json.dumps(data))
     every_reader_copes(str(target))
     snap = snapshot.read(str(target))
-    record.latest_session(snap)
+    observe.latest_session(snap)
     assert spawn.is_due(snap, now + snapshot.MAX_WAIT_S + 1)  # no planted time stops refreshes for good
     for state in snap["refresh"].get("sources", {}).values():
         until = state.get("backoff_until")
@@ -252,7 +252,8 @@ def test_a_config_cache_of_the_wrong_shape_is_parsed_again(home: Home, tamper: o
 def test_a_failure_anywhere_past_stdin_still_shows_stdins_numbers(
     home: Home, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from statusline import statusline_cmd, stdin
+    from statusline.commands import statusline as statusline_cmd
+    from statusline.core import stdin
 
     for key, value in home.env.items():
         monkeypatch.setenv(key, value)

@@ -14,8 +14,8 @@ import platformdirs
 import pytest
 from conftest import REPO, Home, statusline_stdin
 
-from statusline import paths, record, snapshot
-from statusline.windows import merge_window
+from statusline.core import observe, paths, snapshot
+from statusline.core.windows import merge_window
 
 
 def w(pct: float, reset: float | None, observed: float = 1000.0) -> dict:
@@ -138,9 +138,9 @@ def test_concurrent_status_lines_never_corrupt_or_lose_windows(home: Home) -> No
 def test_old_sessions_are_forgotten() -> None:
     snap = snapshot.empty()
     now = time.time()
-    record.touch_session(snap, "old", {"model_id": "claude-opus-5"}, now=now - 4 * 86400)
+    observe.touch_session(snap, "old", {"model_id": "claude-opus-5"}, now=now - 4 * 86400)
     snap["warned"]["old"] = {"at": now, "windows": {"five_hour": {"level": 1, "period": 1}}}
-    record.touch_session(snap, "new", {"model_id": "claude-sonnet-5"}, now=now)
+    observe.touch_session(snap, "new", {"model_id": "claude-sonnet-5"}, now=now)
     assert set(snap["sessions"]) == {"new"}
     assert "old" not in snap["warned"]
 
@@ -151,17 +151,17 @@ def test_warnings_of_hook_only_sessions_are_forgotten() -> None:
     snap["warned"]["ancient"] = {"at": now - 4 * 86400, "windows": {}}
     snap["warned"]["recent"] = {"at": now - 3600, "windows": {}}
     snap["warned"]["garbage"] = "x"
-    record.forget_old_warnings(snap, now=now)
+    observe.forget_old_warnings(snap, now=now)
     assert set(snap["warned"]) == {"recent"}
 
 
 def test_session_touch_is_rate_limited() -> None:
     snap = snapshot.empty()
     info = {"model_id": "claude-opus-5", "version": "2.1.330"}
-    assert record.touch_session(snap, "s", info, now=1000.0)
-    assert not record.touch_session(snap, "s", info, now=1010.0)  # nothing new: no write
-    assert record.touch_session(snap, "s", info | {"version": "2.1.331"}, now=1011.0)
-    assert record.touch_session(snap, "s", info | {"version": "2.1.331"}, now=1100.0)
+    assert observe.touch_session(snap, "s", info, now=1000.0)
+    assert not observe.touch_session(snap, "s", info, now=1010.0)  # nothing new: no write
+    assert observe.touch_session(snap, "s", info | {"version": "2.1.331"}, now=1011.0)
+    assert observe.touch_session(snap, "s", info | {"version": "2.1.331"}, now=1100.0)
 
 
 def test_write_is_atomic_and_private(tmp_path: Path) -> None:
@@ -175,7 +175,7 @@ def test_write_is_atomic_and_private(tmp_path: Path) -> None:
 
 
 def test_fastjson_agrees_with_json() -> None:
-    from statusline import fastjson
+    from statusline.core import fastjson
 
     for path in sorted((REPO.parent / "shared" / "fixtures").rglob("*.json")):
         text = path.read_text()

@@ -231,6 +231,6 @@ def test_hot_path_imports_only_the_standard_library(home: Home) -> None:
         "pathlib",
         "tomllib",
         "argparse",
-        "statusline.usage_payload",
+        "statusline.refresh.usage_payload",
     }
     assert not modules & heavy, modules & heavy

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Home, snapshot_with, statusline_stdin, window
 
-from statusline import pace, record, snapshot
+from statusline.core import observe, pace, snapshot
 
 
 def burning(home: Home, *, start: float = 40, per_5min: float = 2.7, resets_in: float = 7200) -> None:
@@ -28,7 +28,7 @@ def burning(home: Home, *, start: float = 40, per_5min: float = 2.7, resets_in: 
             "observed_at": t,
             "session": None,
         }
-        record.apply_windows(snap, [reading], now=t)
+        observe.apply_windows(snap, [reading], now=t)
     snap["windows"]["seven_day"] = window("seven_day", 41, resets_in=3 * 86400)
     snap["windows"]["seven_day:opus"] = window("seven_day:opus", 94, resets_in=86400 + 3 * 3600 + 600)
     snap["sessions"]["s1"] = {"model_id": "claude-opus-5-5", "last_seen": now}

@@ -1,4 +1,4 @@
-"""Tests for statusline.usage_payload: the server's usage payload -> window and money dicts."""
+"""Tests for statusline.refresh.usage_payload: the server's usage payload -> window and money dicts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from statusline.usage_payload import (
+from statusline.refresh.usage_payload import (
     PayloadError,
     UsageReading,
     parse_overage_spend_limit,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statusline import record, snapshot
-from statusline.windows import (
+from statusline.core import observe, snapshot
+from statusline.core.windows import (
     FIVE_HOUR_S,
     FUTURE_SKEW_S,
     WEEK_S,
@@ -113,7 +113,7 @@ def test_model_family(model_id: str | None, name: str | None, family: str | None
 
 def test_one_model_family_everywhere() -> None:
     from statusline.ledger.parse import model_family as ledger_family
-    from statusline.usage_payload import parse_usage
+    from statusline.refresh.usage_payload import parse_usage
 
     for model_id in ("us.anthropic.claude-opus-4-1", "claude-sonnet-4-5", "claude-3-5-haiku-20241022"):
         payload = {"limits": [{"kind": "weekly_scoped", "percent": 5, "scope": {"model": {"id": model_id}}}]}
@@ -166,7 +166,7 @@ def test_stored_windows_always_pass_the_rule_and_a_plausible_later_reading_is_ne
     for r in sequence:
         before = snap["windows"].get(r["id"])
         problems: list[str] = []
-        record.apply_windows(snap, [r], now=NOW, problems=problems)
+        observe.apply_windows(snap, [r], now=NOW, problems=problems)
         assert all(problem(w, NOW) is None for w in snap["windows"].values())
         if problem(r, NOW) is not None:
             assert len(problems) == 1 and snap["windows"].get(r["id"]) is before
@@ -182,10 +182,10 @@ def test_the_next_good_reading_repairs_any_history(
     sequence: list[dict[str, Any]], pct: float, resets_in: float
 ) -> None:
     snap = snapshot.empty()
-    record.apply_windows(snap, sequence, now=NOW)
+    observe.apply_windows(snap, sequence, now=NOW)
     later = NOW + FUTURE_SKEW_S + 1  # after every observation the sequence could hold
     good = reading("five_hour", pct, later + resets_in, later)
-    record.apply_windows(snap, [good], now=later)
+    observe.apply_windows(snap, [good], now=later)
     kept = snap["windows"]["five_hour"]
     assert same_period(kept["resets_at"], good["resets_at"])
     assert kept["used_pct"] >= pct

@@ -22,7 +22,7 @@ import json.scanner
 import re
 from typing import Any, NamedTuple
 
-from statusline import windows
+from statusline.core import windows
 
 USAGE_MARKER = b'"usage":{'
 PROMPT_MARKER = b'"role":"user","content":'

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from statusline.core.snapshot import points
+from statusline.core.windows import length_s
 from statusline.ledger.calibrate import Calibration, calibrate_window, human_tokens, segments
 from statusline.ledger.statefile import ledger_dir
 from statusline.ledger.store import Store, load_store
 from statusline.ledger.update import freshness
-from statusline.snapshot import points
-from statusline.windows import length_s
 
 HOUR = 3600.0
 DAY = 86400.0

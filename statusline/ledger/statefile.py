@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from statusline import paths
+from statusline.core import paths
 
 
 def ledger_dir(state_dir: Path | None = None) -> Path:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from ledger_helpers import asst, prompt, write
 
-from statusline import report
+from statusline.commands import report
 from statusline.ledger import update_ledger
 from statusline.ledger.calibrate import Pair, Segment, calibrate, segments
 from statusline.ledger.side import local_column

@@ -1,0 +1,1 @@
+"""One module per ``quotaline`` command: argv in, work delegated, output printed."""

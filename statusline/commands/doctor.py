@@ -1,0 +1,214 @@
+"""``quotaline doctor``: check and explain everything that can be wrong, one line per finding."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import time
+from collections.abc import Callable
+
+from statusline.core import config_fast, levels, paths, snapshot, status_json
+from statusline.refresh import credentials
+
+OK, WARN, FAIL = "ok", "warn", "FAIL"
+Finding = tuple[str, str, str]  # (status, topic, explanation)
+
+
+def check_credentials() -> list[Finding]:
+    cred, why = credentials.load()
+    if cred is None:
+        return [(WARN, "credentials", why + " (the status line still shows what Claude Code passes it)")]
+    out = [(OK, "credentials", f"found in {cred.source} (never stored or shown by quotaline)")]
+    if cred.expires_at is not None:
+        left = cred.expires_at - time.time()
+        if left <= 0:
+            out.append((WARN, "credentials", "the token has expired: run claude to refresh it"))
+        else:
+            out.append((OK, "credentials", f"token valid for {levels.format_duration(left)}"))
+    if cred.scopes and "user:profile" not in cred.scopes:
+        out.append(
+            (WARN, "credentials", "token lacks the user:profile scope (setup-token?): the usage endpoint answers 403")
+        )
+    return out
+
+
+_DIR_CONSEQUENCE = {
+    "state dir": "the status line shows stdin's numbers alone (marked !dir), the hook is silent, no refresh runs",
+    "config dir": "the config is ignored: defaults (marked !cfg)",
+    "ledger dir": "the local token ledger is not updated",
+}
+
+
+def check_dirs() -> list[Finding]:
+    """quotaline's dirs: ours and closed to others, or what happens until they are."""
+    out: list[Finding] = []
+    dirs: list[tuple[str, Callable[[], str]]] = [
+        ("state dir", paths.state_dir),  # the gate itself: creates it when missing
+        ("config dir", paths.user_config_dir),
+        ("ledger dir", lambda: os.path.join(paths.user_state_dir(), "ledger")),
+    ]
+    for topic, where in dirs:
+        try:
+            path = where()
+            if not os.path.exists(path):
+                continue  # created private when first needed
+            paths.check_dir(path)
+        except paths.DirError as exc:
+            out.append((FAIL, "dirs", f"{topic}: {exc}; until then {_DIR_CONSEQUENCE[topic]}"))
+            if topic == "state dir":
+                break  # the ledger dir lives inside it
+            continue
+        out.append((OK, "dirs", f"{topic} {path}: yours, closed to others"))
+    return out
+
+
+def check_snapshot() -> list[Finding]:
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError:
+        return []  # check_dirs said why
+    if not os.path.exists(path):
+        return [(WARN, "snapshot", f"{path} does not exist yet: run Claude Code once, or `quotaline refresh`")]
+    out: list[Finding] = []
+    mode = os.stat(path).st_mode & 0o777
+    dmode = os.stat(os.path.dirname(path)).st_mode & 0o777
+    status = OK if mode == 0o600 and dmode == 0o700 else WARN
+    out.append((status, "snapshot", f"{path} (file {mode:o}, dir {dmode:o}; expected 600/700)"))
+    copy = snapshot.corrupt_copy_path(path)
+    if os.path.lexists(copy):
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(os.lstat(copy).st_mtime))
+        out.append((OK, "snapshot", f"an unreadable snapshot was replaced ({when}); its copy: {copy}"))
+    why = snapshot.unreadable_reason(path)
+    if why:
+        out.append((WARN, "snapshot", f"unreadable ({why}): it counts as empty and is rewritten on the next write"))
+        return out
+    snap = snapshot.read(path)
+    now = time.time()
+    for wid, window in sorted(snap["windows"].items()):
+        age = levels.age_s(window, now)
+        out.append(
+            (
+                OK,
+                "snapshot",
+                f"{wid}: {levels.format_pct(float(window['used_pct']))} from "
+                f"{window.get('source')}, {levels.format_duration(age)} old",
+            )
+        )
+    states = snap["refresh"].get("sources")
+    for name, state in sorted(states.items() if isinstance(states, dict) else []):
+        until = status_json.backoff_until(state, now)
+        if until is not None:
+            out.append(
+                (
+                    WARN,
+                    "refresh",
+                    f"{name}: backing off after {state.get('kind')} for another "
+                    f"{levels.format_duration(until - now)} (quotaline refresh --force to try now)",
+                )
+            )
+        elif isinstance(state, dict) and state.get("last_ok"):
+            out.append((OK, "refresh", f"{name}: last good read {levels.format_duration(now - state['last_ok'])} ago"))
+    for err in snap["errors"]:
+        if not isinstance(err, dict):
+            continue
+        if err.get("kind") == "schema_drift":
+            text = f"{err.get('source')}'s answer changed shape: {err.get('message')} (the rest was read)"
+        else:
+            text = f"last error from {err.get('source')}: {err.get('message')} [{err.get('kind')}]"
+        out.append((WARN, "refresh", text))
+    return out
+
+
+def _launcher_of(command: object) -> str | None:
+    if not isinstance(command, str):
+        return None
+    try:
+        return shlex.split(command)[0]
+    except (ValueError, IndexError):
+        return None
+
+
+def check_settings() -> list[Finding]:
+    path = os.path.join(paths.claude_config_dir(), "settings.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        return [(FAIL, "settings", f"{path} missing: run ./install.sh")]
+    except ValueError:
+        return [(FAIL, "settings", f"{path} is not valid JSON: Claude Code ignores it; fix it")]
+    out: list[Finding] = []
+    sl = data.get("statusLine") if isinstance(data, dict) else None
+    command = sl.get("command") if isinstance(sl, dict) else None
+    launcher = _launcher_of(command)
+    if not (isinstance(command, str) and "quotaline" in command and command.endswith("statusline")):
+        out.append((WARN, "settings", f"statusLine is not quotaline's ({command!r}): ./install.sh --force"))
+    elif launcher and not os.access(os.path.expanduser(launcher), os.X_OK):
+        out.append((FAIL, "settings", f"statusLine runs {launcher}, which is missing: run ./install.sh again"))
+    else:
+        out.append((OK, "settings", f"statusLine runs {command}"))
+    hooks = data.get("hooks", {}).get("UserPromptSubmit", []) if isinstance(data.get("hooks"), dict) else []
+    found = [h.get("command") for g in hooks if isinstance(g, dict) for h in g.get("hooks", []) if isinstance(h, dict)]
+    ours = [c for c in found if isinstance(c, str) and "quotaline" in c]
+    out.append(
+        (OK, "settings", f"UserPromptSubmit hook: {ours[0]}")
+        if ours
+        else (WARN, "settings", "no UserPromptSubmit hook: no warnings before prompts (./install.sh)")
+    )
+    out.append((OK, "settings", "__launcher__" + (launcher or "")))
+    return out
+
+
+def check_config() -> list[Finding]:
+    settings = config_fast.load()
+    if settings.problems:
+        return [(WARN, "config", f"{paths.config_file()}: {p}") for p in settings.problems]
+    exists = os.path.exists(paths.config_file())
+    return [
+        (OK, "config", f"{paths.config_file()} {'valid' if exists else 'absent: defaults (quotaline config init)'}")
+    ]
+
+
+def check_timing(launcher: str | None, runs: int = 7) -> list[Finding]:
+    if not launcher or not os.access(launcher, os.X_OK):
+        return [(WARN, "timing", "no installed launcher to time")]
+    stdin = b'{"session_id": "doctor"}'
+    env = dict(os.environ, QUOTALINE_NO_SPAWN="1")
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([launcher, "statusline"], input=stdin, capture_output=True, env=env, timeout=10)
+        times.append((time.perf_counter() - t0) * 1000)
+    p50 = statistics.median(times)
+    status = OK if p50 < 100 else WARN
+    return [(status, "timing", f"status line p50 {p50:.0f} ms over {runs} runs (Claude Code redraws after each turn)")]
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="quotaline doctor", description="Explain what is wrong, if anything.")
+    parser.add_argument("--no-timing", action="store_true", help="skip timing the status line")
+    args = parser.parse_args(argv)
+    findings: list[Finding] = []
+    checks: list[Callable[[], list[Finding]]] = [
+        check_dirs,
+        check_credentials,
+        check_snapshot,
+        check_settings,
+        check_config,
+    ]
+    for check in checks:
+        try:
+            findings += check()
+        except Exception as exc:
+            findings.append((WARN, check.__name__, f"check failed: {type(exc).__name__}"))
+    launcher = next((f[2][len("__launcher__") :] for f in findings if f[2].startswith("__launcher__")), None)
+    findings = [f for f in findings if not f[2].startswith("__launcher__")]
+    if not args.no_timing:
+        findings += check_timing(os.path.expanduser(launcher) if launcher else None)
+    for status, topic, text in findings:
+        print(f"[{status:>4}] {topic:<11} {text}")
+    return 1 if any(f[0] == FAIL for f in findings) else 0

@@ -1,0 +1,221 @@
+"""``quotaline hook user-prompt-submit``: warn (systemMessage) or block before a prompt is sent."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from statusline.core import claude_input, config_fast, fastjson, observe, paths, snapshot, spawn, stdin, warn
+from statusline.core.forecast import all_forecasts
+from statusline.core.safety import guarded
+from statusline.core.textsafe import clean
+from statusline.core.windows import model_family
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+    from typing import Any
+
+
+def run() -> int:
+    return guarded(_run, "")
+
+
+def _run() -> int:
+    now = time.time()
+    inp = claude_input.parse(stdin.read_all(stdin.HOOK_S))
+    settings = config_fast.load()
+    if not settings.get("hook", "enabled"):
+        return 0
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError:  # not safe to use: nothing to warn from (the status line and doctor say why)
+        return 0
+    snap = snapshot.read(path)
+    sid = inp.session_id
+    parked = _overlay_parked(snap, path, sid) if sid else False
+    family = _session_family(snap, sid) or inp.family
+    decision = warn.decide(snap, settings, session_id=sid, family=family, now=now, forecasts=all_forecasts(snap, now))
+    if sid and decision.warned != warn.said_before(snap, sid):
+        remember(path, sid, {"at": now, "windows": decision.warned}, now)
+    elif parked:
+        _merge_now(path, now)  # fold this session's parked state into the snapshot if the lock is free
+    spawn.maybe_start(snap, settings, path, now)
+    out: dict[str, Any] | None = None
+    # Claude Code shows both to the user: labels and currency in them came from a server or a file.
+    if decision.block_reason:
+        out = {"decision": "block", "reason": clean(decision.block_reason)}
+    elif decision.message:
+        out = {"systemMessage": clean(decision.message)}
+    if out is not None:
+        sys.stdout.write(fastjson.dumps(out) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _session_family(snap: snapshot.Snapshot, session_id: str | None) -> str | None:
+    session = snap["sessions"].get(session_id) if session_id else None
+    if not isinstance(session, dict):
+        return None
+    return model_family(session.get("model_id"), session.get("model_name"))
+
+
+# The "already warned" state must survive contention: a lost entry means the user is warned twice.
+# The snapshot lock is held for a few ms per writer, so a short bounded wait almost always gets it;
+# when it does not (dozens of hooks at once, a stalled writer), the entry is parked in a file of its
+# own, which this session's next hook reads and the next writer that holds the lock merges.
+LOCK_WAIT_S = 0.15
+
+
+def parked_dir(path: str) -> str:
+    return path + ".warned.d"
+
+
+def remember(path: str, sid: str, entry: dict[str, Any], now: float) -> None:
+    """Store this session's dedupe ``entry``: in the snapshot, or parked beside it. Never drops it."""
+
+    merged: list[tuple[str, bytes]] = []
+
+    def mutate(target: snapshot.Snapshot) -> bool:
+        merged[:] = _merge_parked(target, path)
+        target["warned"][sid] = entry
+        observe.forget_old_warnings(target, now=now)
+        return True
+
+    deadline = time.monotonic() + LOCK_WAIT_S
+    pause = 0.002
+    while True:
+        if snapshot.update(path, mutate):
+            _unpark(path, merged)
+            return
+        if time.monotonic() >= deadline or not _busy(path):
+            break  # out of patience, or the write itself failed: park it
+        time.sleep(pause)
+        pause = min(pause * 2, 0.01)
+    _park(path, sid, entry)
+
+
+def _busy(path: str) -> bool:
+    try:
+        return snapshot.is_locked(snapshot.lock_path(path))
+    except OSError:  # an unwritable state dir: waiting will not help
+        return False
+
+
+def _merge_now(path: str, now: float) -> None:
+    merged: list[tuple[str, bytes]] = []
+
+    def mutate(target: snapshot.Snapshot) -> bool:
+        merged.extend(_merge_parked(target, path))
+        observe.forget_old_warnings(target, now=now)
+        return bool(merged)
+
+    if snapshot.update(path, mutate):
+        _unpark(path, merged)
+
+
+def _park_name(sid: str) -> str:
+    if 0 < len(sid) <= 64 and sid.replace("-", "").replace("_", "").isalnum() and sid.isascii():
+        return sid + ".json"
+    import hashlib  # odd session ids only: a name that is safe and bounded
+
+    return hashlib.sha256(sid.encode("utf-8", "replace")).hexdigest() + ".json"
+
+
+def _park(path: str, sid: str, entry: dict[str, Any]) -> None:
+    import os
+
+    directory = parked_dir(path)
+    try:
+        paths.ensure_private_dir(directory)
+        target = os.path.join(directory, _park_name(sid))
+        tmp = f"{target}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, fastjson.dumps({"session": sid, **entry}).encode("utf-8"))
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except OSError:
+        pass  # nowhere to write at all: the next prompt warns again, the only loss left
+
+
+def _read_parked(file: str) -> tuple[bytes, dict[str, Any]] | None:
+    import os
+
+    try:
+        fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        raw = os.read(fd, 1 << 16)
+    finally:
+        os.close(fd)
+    try:
+        entry = fastjson.loads(raw)
+    except Exception:
+        return raw, {}
+    return raw, entry if isinstance(entry, dict) else {}
+
+
+def _newer(entry: dict[str, Any], than: Any) -> bool:
+    at = entry.get("at")
+    if not isinstance(at, (int, float)) or not isinstance(entry.get("windows"), dict):
+        return False
+    old = than.get("at") if isinstance(than, dict) else None
+    return not isinstance(old, (int, float)) or at > old
+
+
+def _overlay_parked(snap: snapshot.Snapshot, path: str, sid: str) -> bool:
+    """Let this session's parked entry stand in for the snapshot's when newer; True when one exists."""
+    import os
+
+    found = _read_parked(os.path.join(parked_dir(path), _park_name(sid)))
+    if found is None:
+        return False
+    entry = found[1]
+    if entry.get("session") == sid and _newer(entry, snap["warned"].get(sid)):
+        snap["warned"][sid] = {"at": entry["at"], "windows": entry["windows"]}
+    return True
+
+
+def _merge_parked(target: snapshot.Snapshot, path: str) -> list[tuple[str, bytes]]:
+    """Fold every parked entry into ``target`` (newer wins); the files read, to remove once written."""
+    import os
+
+    directory = parked_dir(path)
+    try:
+        names = [n for n in os.listdir(directory) if n.endswith(".json")]
+    except OSError:
+        return []
+    read: list[tuple[str, bytes]] = []
+    for name in names:
+        found = _read_parked(os.path.join(directory, name))
+        if found is None:
+            continue
+        raw, entry = found
+        read.append((name, raw))
+        sid = entry.get("session")
+        if isinstance(sid, str) and _newer(entry, target["warned"].get(sid)):
+            target["warned"][sid] = {"at": entry["at"], "windows": entry["windows"]}
+    return read
+
+
+def _unpark(path: str, merged: list[tuple[str, bytes]]) -> None:
+    """Remove parked files now in the snapshot, unless one was re-parked meanwhile (then it stays)."""
+    import os
+    from contextlib import suppress  # only after a merge: not on the common path
+
+    directory = parked_dir(path)
+    for name, raw in merged:
+        file = os.path.join(directory, name)
+        claim = f"{file}.{os.getpid()}.done"
+        try:
+            os.rename(file, claim)  # atomic: a file parked after this point is a new one, untouched
+        except OSError:
+            continue
+        again = _read_parked(claim)
+        with suppress(OSError):
+            if again is not None and again[0] != raw:
+                os.link(claim, file)  # changed since it was merged: put it back (unless newer exists)
+        with suppress(OSError):
+            os.unlink(claim)

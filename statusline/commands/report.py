@@ -1,0 +1,263 @@
+"""``quotaline report [--since 7d] [--json] [--no-update]``: both ledgers side by side.
+
+Per project and per session: the tokens this machine sent (from Claude Code's transcripts, counted
+like ccusage) and the server percent attributed to them: each rise of a server window is split by
+each project's share of the local tokens sent meanwhile; what local tokens cannot explain is shown
+as "other machines / surfaces". Without a snapshot the report is local only and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from statusline.core.snapshot import points as history_points
+from statusline.ledger import update_ledger
+from statusline.ledger.calibrate import human_tokens
+from statusline.ledger.side import Ledger, attribute, open_ledger, window_kind
+from statusline.ledger.store import Tokens
+
+SCHEMA = 1
+_UNITS = {"m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
+_WINDOW_ORDER = {"five_hour": 0, "seven_day": 1}
+OTHER = "other machines / surfaces"
+
+
+FIRST_SCAN_NOTICE_BYTES = 64 << 20
+
+
+def _progress_on_terminal() -> Callable[[int, int], None] | None:
+    """On a terminal, a catch-up worth waiting for (the first scan) says how far it is."""
+    if not sys.stderr.isatty():
+        return None
+    last = -1
+
+    def show(done: int, todo: int) -> None:
+        nonlocal last
+        pct = done * 100 // max(todo, 1)
+        if todo < FIRST_SCAN_NOTICE_BYTES or pct == last:
+            return
+        last = pct
+        end = "\n" if done >= todo else ""
+        sys.stderr.write(f"\rreading {todo / 1e6:,.0f} MB of transcripts, once: {pct}%{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def parse_since(value: str, now: float) -> float:
+    """``30m``, ``12h``, ``7d``, ``2w`` before now, or a date/time (``2026-11-01``, ISO-8601)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", value)
+    if m:
+        return now - float(m.group(1)) * _UNITS[m.group(2)]
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--since: expected like 7d, 12h, 30m, 2w or a date, got {value!r}") from None
+    if dt.tzinfo is None:
+        dt = dt.astimezone()
+    return dt.timestamp()
+
+
+def iso(t: float | None) -> str | None:
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _server_windows(snapshot: dict[str, Any] | None, ledger: Ledger) -> list[tuple[str, dict[str, Any]]]:
+    windows = snapshot.get("windows") if snapshot else None
+    if not isinstance(windows, dict):
+        return []
+    items = [(wid, w) for wid, w in windows.items() if isinstance(w, dict)]
+    return sorted(items, key=lambda kv: (_WINDOW_ORDER.get(kv[0], 2), kv[0]))
+
+
+def build(snapshot: dict[str, Any] | None, since: float, now: float, ledger: Ledger) -> dict[str, Any]:
+    until = now + 60
+    named = ledger.named(None)
+    rows = ledger.store.tokens(since, until, by=("project", "session", "family"), roots=ledger.roots)
+    projects: dict[str, dict[str, Any]] = {}
+    totals = Tokens()
+    total_fam: dict[str, int] = {}
+    for (project, session, family), tok in rows.items():
+        p = projects.setdefault(str(project), {"tokens": Tokens(), "by_family": {}, "sessions": {}})
+        s = p["sessions"].setdefault(str(session), {"tokens": Tokens(), "by_family": {}})
+        counted = tok if family in named else Tokens(responses=tok.responses, prompts=tok.prompts)
+        for acc in (p["tokens"], s["tokens"], totals):
+            acc.add_row(
+                [
+                    counted.input,
+                    counted.output,
+                    counted.cache_creation,
+                    counted.cache_read,
+                    counted.responses,
+                    counted.prompts,
+                ]
+            )
+        if family in named and tok.total:
+            for fams in (p["by_family"], s["by_family"], total_fam):
+                fams[str(family)] = fams.get(str(family), 0) + tok.total
+
+    windows_out = []
+    other_points: dict[str, float] = {}
+    for wid, w in _server_windows(snapshot, ledger):
+        kind = window_kind(wid, ledger.local_families)
+        shares, other, cal = attribute(ledger, wid, history_points(snapshot, wid) if snapshot else [], since, until)
+        resets = w.get("resets_at")
+        entry: dict[str, Any] = {
+            "id": wid,
+            "used_pct": w.get("used_pct"),
+            "resets_at": iso(float(resets)) if isinstance(resets, (int, float)) else None,
+            "attributed_points": round(sum(shares.values()), 2),
+            "other_points": round(other, 2),
+            "calibration": cal.as_dict() if cal is not None else None,
+            "why": cal.why
+            if cal is not None
+            else (f"{wid} counts another surface" if kind.surface else "unknown period for this window"),
+        }
+        windows_out.append(entry)
+        if cal is None:
+            continue
+        other_points[wid] = round(other, 2)
+        for (project, session), pts in shares.items():
+            p = projects.setdefault(project, {"tokens": Tokens(), "by_family": {}, "sessions": {}})
+            s = p["sessions"].setdefault(session, {"tokens": Tokens(), "by_family": {}})
+            for target in (p, s):
+                sp = target.setdefault("server_points", {})
+                sp[wid] = sp.get(wid, 0.0) + pts
+
+    def points(d: dict[str, Any]) -> dict[str, float]:
+        return {k: round(v, 2) for k, v in sorted(d.get("server_points", {}).items())}
+
+    project_list = []
+    for name, p in sorted(projects.items(), key=lambda kv: -kv[1]["tokens"].total):
+        sessions = [
+            {
+                "session": sid,
+                "tokens": s["tokens"].as_dict(),
+                "by_family": dict(sorted(s["by_family"].items())),
+                "server_points": points(s),
+            }
+            for sid, s in sorted(p["sessions"].items(), key=lambda kv: -kv[1]["tokens"].total)
+        ]
+        project_list.append(
+            {
+                "project": name,
+                "path": next(
+                    (
+                        c
+                        for (r, pr), c in ledger.store.cwd.items()
+                        if pr == name and (ledger.roots is None or r in ledger.roots)
+                    ),
+                    None,
+                ),
+                "tokens": p["tokens"].as_dict(),
+                "by_family": dict(sorted(p["by_family"].items())),
+                "server_points": points(p),
+                "sessions": sessions,
+            }
+        )
+    server = snapshot is not None
+    return {
+        "schema": SCHEMA,
+        "since": iso(since),
+        "until": iso(now),
+        "server_available": server,
+        "note": None if server else "server side unavailable: local tokens only",
+        "windows": windows_out,
+        "projects": project_list,
+        "other": {"label": OTHER, "server_points": other_points},
+        "totals": {"tokens": totals.as_dict(), "by_family": dict(sorted(total_fam.items()))},
+    }
+
+
+def _fmt_points(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1f}"
+
+
+def render(report: dict[str, Any], since_label: str) -> str:
+    since = datetime.fromisoformat(report["since"].replace("Z", "+00:00")).astimezone()
+    lines = [f"quotaline report: since {since:%Y-%m-%d %H:%M} ({since_label})"]
+    windows = [w for w in report["windows"] if w["calibration"] is not None]
+    if not report["server_available"]:
+        lines.append("Server side unavailable: local tokens only.")
+    elif not windows:
+        lines.append("No server window with a known period to line up against.")
+    else:
+        for w in windows:
+            cal = w["calibration"]
+            lines.append(f"  {w['id']}: {w['used_pct']}% now; {w['why']}" + (" (weak)" if cal["weak"] else ""))
+    families = list(report["totals"]["by_family"])
+    head = ["PROJECT / SESSION", "TOKENS", *[f.upper() for f in families], *[f"{w['id']} PTS" for w in windows]]
+    table: list[list[str]] = [head]
+
+    def row(label: str, item: dict[str, Any] | None, pts: dict[str, float]) -> list[str]:
+        tokens = item["tokens"]["total"] if item else None
+        fams = item["by_family"] if item else {}
+        return [
+            label,
+            "" if tokens is None else human_tokens(tokens),
+            *[human_tokens(fams[f]) if f in fams else "" for f in families],
+            *[_fmt_points(pts.get(w["id"])) if w["id"] in pts or item else "" for w in windows],
+        ]
+
+    for p in report["projects"]:
+        table.append(row(p["path"] or p["project"], p, p["server_points"]))
+        for s in p["sessions"][:10]:
+            table.append(row("  " + s["session"][:8], s, s["server_points"]))
+        if len(p["sessions"]) > 10:
+            table.append([f"  … {len(p['sessions']) - 10} more sessions"] + [""] * (len(head) - 1))
+    if windows:
+        table.append(row(OTHER, None, report["other"]["server_points"]))
+    table.append(row("TOTAL", {"tokens": report["totals"]["tokens"], "by_family": report["totals"]["by_family"]}, {}))
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    for r in table:
+        lines.append("  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)))
+    if not report["projects"]:
+        lines.append("No local tokens in this period.")
+    return "\n".join(lines) + "\n"
+
+
+def run(argv: list[str], *, snapshot: dict[str, Any] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="quotaline report", description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--since", default="7d", help="7d, 12h, 30m, 2w or a date (default 7d)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output (stable keys)")
+    parser.add_argument("--no-update", action="store_true", help="do not read new transcript lines first")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    now = time.time()
+    try:
+        since = parse_since(args.since, now)
+    except ValueError as exc:
+        sys.stderr.write(f"quotaline report: {exc}\n")
+        return 2
+    stats: dict[str, Any] | None = None
+    if not args.no_update:
+        try:
+            progress = _progress_on_terminal()
+            result = update_ledger(progress=progress, lock_timeout=0.5)
+            if result.busy:
+                # The background refresher holds the ledger: most likely its first scan.
+                if progress is not None:
+                    sys.stderr.write("waiting for the background refresher to finish reading transcripts...\n")
+                result = update_ledger(progress=progress, lock_timeout=120)
+            stats = result.as_dict()
+        except OSError as exc:
+            sys.stderr.write(f"quotaline report: could not update the ledger ({exc}); showing what it has\n")
+    ledger = open_ledger(snapshot, now)
+    report = build(snapshot, since, now, ledger)
+    report["ledger"] = stats
+    if args.json:
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        sys.stdout.write(render(report, args.since))
+    return 0

@@ -1,0 +1,84 @@
+"""``quotaline segment``: the status line's numbers for tmux, Starship, shell prompts and scripts.
+
+Same rules as the status line: no network, no waiting; it may start the background refresher.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from statusline.core import config_fast, fastjson, observe, paths, render, snapshot, spawn, status_json, textsafe
+from statusline.core.forecast import all_forecasts
+from statusline.core.safety import guarded
+
+FORMATS = {"tmux": "tmux", "starship": "ansi", "plain": "plain", "ansi": "ansi", "json": "json"}
+USAGE = (
+    "usage: quotaline segment --format tmux|starship|plain|ansi|json "
+    "[--windows five_hour,seven_day:opus,model,alerts,extra] [--template '$label $pct'] [--model opus]"
+)
+
+
+def run(argv: list[str]) -> int:
+    options = _parse(argv)
+    if isinstance(options, str):
+        sys.stderr.write(f"quotaline segment: {options}\n{USAGE}\n")
+        return 2
+    return guarded(lambda: _run(options), "quotaline: unavailable")
+
+
+def _parse(argv: list[str]) -> dict[str, str] | str:
+    options = {"format": "plain"}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        key, _, value = arg.partition("=")
+        if key in ("--format", "--windows", "--template", "--model"):
+            if not value:
+                if i + 1 >= len(argv):
+                    return f"{key} needs a value"
+                i += 1
+                value = argv[i]
+            options[key[2:]] = value
+        elif arg in ("-h", "--help"):
+            return "help"
+        else:
+            return f"unknown option {arg!r}"
+        i += 1
+    if options["format"] not in FORMATS:
+        return f"unknown format {options['format']!r}"
+    return options
+
+
+def _run(options: dict[str, str]) -> int:
+    now = time.time()
+    settings = config_fast.load()
+    if "windows" in options:
+        settings.data["segment"]["windows"] = [w.strip() for w in options["windows"].split(",") if w.strip()]
+    if "template" in options:
+        settings.data["segment"]["template"] = options["template"]
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError as exc:  # not safe to use: say so, read and start nothing
+        sys.stderr.write(f"quotaline: {exc}\n")
+        path = ""
+    snap = snapshot.read(path) if path else snapshot.empty()
+    if path:
+        spawn.maybe_start(snap, settings, path, now)
+    forecasts = all_forecasts(snap, now)
+    style = FORMATS[options["format"]]
+    if style == "json":
+        text = fastjson.dumps(textsafe.clean_tree(status_json.build(snap, settings, now, forecasts)))
+    else:
+        family = options.get("model") or _latest_family(snap)
+        text = render.line(snap, settings, surface="segment", style=style, family=family, now=now, forecasts=forecasts)
+    sys.stdout.write(text + ("\n" if path or style == "json" else " !dir\n"))  # json stays json
+    return 0
+
+
+def _latest_family(snap: snapshot.Snapshot) -> str | None:
+    """The model of the most recently seen session: what the user is working with now."""
+    from statusline.core.windows import model_family
+
+    best = observe.latest_session(snap)
+    return model_family(best.get("model_id"), best.get("model_name")) if best else None

@@ -1,0 +1,68 @@
+"""``quotaline statusline``: Claude Code's status-line JSON in, one coloured line out."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from statusline.core import claude_input, config_fast, observe, paths, render, snapshot, spawn, stdin
+from statusline.core.forecast import all_forecasts
+from statusline.core.safety import guarded
+from statusline.core.windows import Window
+
+
+def run() -> int:
+    return guarded(_run, "quotaline: unavailable (run `quotaline doctor`)")
+
+
+def _run() -> int:
+    now = time.time()
+    inp = claude_input.parse(stdin.read_all())
+    settings = config_fast.load()
+    readings = inp.rate_limit_windows(now=now)
+    try:
+        text = _with_snapshot(inp, readings, settings, now)
+    except Exception as exc:  # whatever the files hold, stdin's own numbers still make a line
+        from statusline.core.safety import log_exception
+
+        log_exception(exc)
+        text = _line(_stdin_alone(readings, now), settings, inp, now) + " !err"
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def _with_snapshot(
+    inp: claude_input.ClaudeInput, readings: list[Window], settings: config_fast.Settings, now: float
+) -> str:
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError as exc:  # not safe to use: a line from stdin alone, nothing read or written there
+        sys.stderr.write(f"quotaline: {exc}\n")
+        return _line(_stdin_alone(readings, now), settings, inp, now) + " !dir"
+    snap = snapshot.read(path)
+
+    def record(target: snapshot.Snapshot) -> bool:
+        problems: list[str] = []
+        changed = observe.apply_windows(target, readings, now=now, problems=problems)
+        if readings:
+            changed = observe.note_problems(target, problems, source="statusline", now=now) or changed
+        if inp.session_id:
+            changed = observe.touch_session(target, inp.session_id, inp.session_info(), now=now) or changed
+        return changed
+
+    if record(snap):
+        snapshot.update(path, record)  # never waits: a busy lock means a later run records it
+    spawn.maybe_start(snap, settings, path, now)
+    return _line(snap, settings, inp, now)
+
+
+def _stdin_alone(readings: list[Window], now: float) -> snapshot.Snapshot:
+    snap = snapshot.empty()
+    observe.apply_windows(snap, readings, now=now)
+    return snap
+
+
+def _line(snap: snapshot.Snapshot, settings: config_fast.Settings, inp: claude_input.ClaudeInput, now: float) -> str:
+    fc = all_forecasts(snap, now)
+    return render.line(snap, settings, surface="statusline", style="ansi", family=inp.family, now=now, forecasts=fc)

@@ -1,0 +1,94 @@
+"""What Claude Code sends on stdin: the status line's JSON and the hooks' JSON.
+
+Every field is optional and may have any type: Claude Code versions differ, and a broken or
+empty stdin must still give a line.
+"""
+
+from __future__ import annotations
+
+from statusline.core import fastjson
+from statusline.core.windows import MAX_ID_LEN, MAX_TEXT_LEN, Window, is_number, label_for, model_family
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+    from typing import Any
+
+# stdin rate_limits keys -> window ids
+RATE_LIMIT_KEYS = ("five_hour", "seven_day")
+
+
+class ClaudeInput:
+    __slots__ = ("cwd", "model_id", "model_name", "problem", "raw", "session_id", "version")
+
+    def __init__(self, raw: dict[str, Any], problem: str | None = None) -> None:
+        self.raw = raw
+        self.problem = problem
+        # Claude Code's ids are UUIDs: anything far longer is not worth a snapshot's space.
+        self.session_id = _str(raw.get("session_id"), MAX_ID_LEN)
+        model = raw.get("model")
+        if isinstance(model, dict):
+            self.model_id = _str(model.get("id"), MAX_ID_LEN)
+            self.model_name = _str(model.get("display_name"), MAX_TEXT_LEN)
+        else:  # SessionStart hooks send the model id as a plain string
+            self.model_id = _str(model, MAX_ID_LEN)
+            self.model_name = None
+        self.version = _str(raw.get("version"), MAX_ID_LEN)
+        self.cwd = _str(raw.get("cwd"), 4096)
+
+    @property
+    def family(self) -> str | None:
+        return model_family(self.model_id, self.model_name)
+
+    def session_info(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "model_name": self.model_name,
+            "version": self.version,
+            "cwd": self.cwd,
+        }
+
+    def rate_limit_windows(self, *, now: float) -> list[Window]:
+        """The ``rate_limits`` windows, as window records from source ``statusline``.
+
+        Not checked here: ``observe.apply_windows`` holds every reading to ``windows.problem``.
+        """
+        limits = self.raw.get("rate_limits")
+        if not isinstance(limits, dict):
+            return []
+        found: list[Window] = []
+        for key in RATE_LIMIT_KEYS:
+            entry = limits.get(key)
+            if not isinstance(entry, dict):
+                continue
+            pct, reset = entry.get("used_percentage"), entry.get("resets_at")
+            if is_number(reset) and reset <= now:
+                continue  # already over: the number describes a finished period
+            found.append(
+                {
+                    "id": key,
+                    "label": label_for(key),
+                    "used_pct": float(pct) if is_number(pct) else pct,
+                    "resets_at": float(reset) if is_number(reset) else reset,
+                    "source": "statusline",
+                    "observed_at": now,
+                    "session": self.session_id,
+                }
+            )
+        return found
+
+
+def _str(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+def parse(text: str | bytes) -> ClaudeInput:
+    """Parse stdin; never raises. ``problem`` says what was wrong with it, if anything."""
+    if not text or not text.strip():
+        return ClaudeInput({}, "empty stdin")
+    try:
+        data = fastjson.loads(text)
+    except Exception:  # any failure to parse means no readings, never a lost line
+        return ClaudeInput({}, "stdin is not JSON")
+    if not isinstance(data, dict):
+        return ClaudeInput({}, "stdin is not a JSON object")
+    return ClaudeInput(data)

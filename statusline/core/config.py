@@ -1,0 +1,181 @@
+"""The user's config file: parse, validate against the defaults, write a commented template.
+
+Not on the hot path (imports tomllib); ``config_fast`` calls ``parse_file`` once per edit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from statusline.core import paths
+from statusline.core.config_defaults import DEFAULTS, MIN_REFRESH_INTERVAL_S, REPEAT_POLICIES, SECRET_KEYS, clone
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def parse_file(path: str) -> tuple[dict[str, Any], list[str]]:
+    """Defaults overlaid with the file's valid settings, and a problem per invalid one."""
+    try:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        return clone(DEFAULTS), [f"{path}: not valid TOML ({exc})"]
+    except OSError as exc:
+        return clone(DEFAULTS), [f"cannot read {path}: {exc.strerror}"]
+    return validate(raw)
+
+
+def validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    data = clone(DEFAULTS)
+    problems: list[str] = []
+    _overlay(data, raw, DEFAULTS, (), problems)
+    _check_ranges(data, problems)
+    return data, problems
+
+
+def _overlay(
+    target: dict[str, Any],
+    raw: dict[str, Any],
+    defaults: dict[str, Any],
+    where: tuple[str, ...],
+    problems: list[str],
+) -> None:
+    for key, value in raw.items():
+        name = ".".join((*where, key))
+        if (*where, key) in SECRET_KEYS:
+            if isinstance(value, str):
+                target[key] = value
+            else:
+                problems.append(f"{name} must be a string")
+            continue
+        if key not in defaults:
+            problems.append(f"unknown setting {name}")
+            continue
+        default = defaults[key]
+        if isinstance(default, dict):
+            if isinstance(value, dict):
+                _overlay(target[key], value, default, (*where, key), problems)
+            else:
+                problems.append(f"{name} must be a table")
+            continue
+        checked = _typed(value, default)
+        if checked is None:
+            problems.append(f"{name} must be {_kind(default)}, not {value!r}")
+        else:
+            target[key] = checked
+
+
+def _typed(value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value if isinstance(value, bool) else None
+    if isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if ok and value == value else None
+    if isinstance(default, list):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return list(value) if ok else None
+    return value if isinstance(value, str) else None
+
+
+def _kind(default: Any) -> str:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, float):
+        return "a number"
+    if isinstance(default, list):
+        return "a list of strings"
+    return "a string"
+
+
+def _check_ranges(data: dict[str, Any], problems: list[str]) -> None:
+    refresh = data["refresh"]
+    if refresh["interval_seconds"] < MIN_REFRESH_INTERVAL_S:
+        problems.append(f"refresh.interval_seconds is at least {MIN_REFRESH_INTERVAL_S:.0f}")
+        refresh["interval_seconds"] = MIN_REFRESH_INTERVAL_S
+    if data["hook"]["repeat"] not in REPEAT_POLICIES:
+        problems.append(f"hook.repeat must be one of {', '.join(REPEAT_POLICIES)}")
+        data["hook"]["repeat"] = DEFAULTS["hook"]["repeat"]
+    levels = data["levels"]
+    if not 0 < levels["warn"] <= levels["critical"]:
+        problems.append("levels: 0 < warn <= critical")
+        data["levels"] = clone(DEFAULTS["levels"])
+
+
+def public(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without secrets, safe to cache on disk."""
+    out: dict[str, Any] = clone(data)
+    for section, key in SECRET_KEYS:
+        out.get(section, {}).pop(key, None)
+    return out
+
+
+TEMPLATE = """\
+# quotaline configuration. Every key is optional; the values shown are the defaults.
+# Environment variables override keys (QUOTALINE_WARN_AT, NO_COLOR, ...: see the README).
+
+# Percent at which a window turns yellow (warn) and red (critical).
+[levels]
+warn = 80
+critical = 95
+
+# ANSI colours in the status line and segments (NO_COLOR=1 turns them off too).
+# colors = true
+
+# A number older than this is shown as stale (">=42%").
+# stale_after_minutes = 15
+
+# What the Claude Code status line shows. Window selectors: five_hour, seven_day,
+# seven_day:opus (any window id), model (weekly window of the session's model),
+# alerts (any other window at/over the warning level), extra (extra usage in money),
+# !five_hour (never this window, not even as an alert).
+# Template variables: $label $pct $reset (countdown) $resets_at (local time) $eta
+# (" ->100% in 38m" when it fills before the reset) $source $age.
+[statusline]
+windows = ["five_hour", "seven_day", "model", "alerts", "extra"]
+template = "$label $pct $reset$eta"
+separator = " · "
+
+# `quotaline segment` (tmux, Starship, shell prompts).
+[segment]
+windows = ["five_hour", "seven_day", "model", "alerts", "extra"]
+template = "$label $pct $reset$eta"
+separator = " · "
+
+# The pre-prompt warning (UserPromptSubmit hook).
+[hook]
+enabled = true
+windows = ["five_hour", "seven_day", "model", "alerts"]
+# "level": warn again only when a window climbs a level or its period changes; "every": every prompt.
+repeat = "level"
+# Block prompts (the prompt goes back to the input box) at this percent; 0 = never.
+block_at = 0
+# Warn when a window will hit 100% within this many minutes at the current pace.
+forecast_minutes = 30
+
+# Where the numbers come from and how often the background refresher reads the server.
+[refresh]
+interval_seconds = 300   # at least 60
+claude_json = true       # Claude Code's own cached copy in ~/.claude.json (local, free)
+oauth = true             # GET https://api.anthropic.com/api/oauth/usage with Claude Code's token
+claude_ai = false        # GET https://claude.ai/api/organizations/{org}/usage (needs a sessionKey)
+claude_ai_org = ""       # organization uuid; found automatically when empty
+# claude_ai_session_key = "sk-ant-sid01-..."   # or QUOTALINE_CLAUDE_AI_SESSION_KEY
+user_agent = ""          # default: quotaline/<version> (claude-code/<version last seen>)
+"""
+
+
+def init(path: str | None = None, *, force: bool = False) -> tuple[str, bool]:
+    """Write the commented default config; ``(path, written)``. Never overwrites unless forced."""
+    path = path or paths.config_file()
+    if os.path.lexists(path) and not force:
+        return path, False
+    paths.ensure_private_dir(os.path.dirname(path))
+    fd = paths.open_private(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)  # a symlink there is replaced
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(TEMPLATE)
+    return path, True

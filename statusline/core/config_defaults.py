@@ -1,0 +1,77 @@
+"""Every setting and its default: the one place a reader looks up what can be configured.
+
+Window selectors used in the ``windows`` lists: a window id (``five_hour``, ``seven_day:opus``),
+``model`` (the weekly window of the session's model), ``alerts`` (any other window at or above the
+warning level), ``extra`` (extra usage in money, when enabled) and ``!<window id>`` (leave that
+window out, alerts included).
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+    from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "levels": {"warn": 80.0, "critical": 95.0},
+    "colors": True,
+    "stale_after_minutes": 15.0,
+    "statusline": {
+        "windows": ["five_hour", "seven_day", "model", "alerts", "extra"],
+        "template": "$label $pct $reset$eta",
+        "separator": " · ",
+    },
+    "segment": {
+        "windows": ["five_hour", "seven_day", "model", "alerts", "extra"],
+        "template": "$label $pct $reset$eta",
+        "separator": " · ",
+    },
+    "hook": {
+        "enabled": True,
+        "windows": ["five_hour", "seven_day", "model", "alerts"],
+        "repeat": "level",
+        "block_at": 0.0,
+        "forecast_minutes": 30.0,
+    },
+    "refresh": {
+        "interval_seconds": 300.0,
+        "claude_json": True,
+        "oauth": True,
+        "claude_ai": False,
+        "claude_ai_org": "",
+        "user_agent": "",
+    },
+}
+
+# Never copied into the config cache the hot path reads: it is a secret.
+SECRET_KEYS = {("refresh", "claude_ai_session_key")}
+
+MIN_REFRESH_INTERVAL_S = 60.0
+REPEAT_POLICIES = ("level", "every")
+
+# Environment variables that override a setting: name -> (section, key) or (key,).
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "QUOTALINE_WARN_AT": ("levels", "warn"),
+    "QUOTALINE_CRITICAL_AT": ("levels", "critical"),
+    "QUOTALINE_COLORS": ("colors",),
+    "QUOTALINE_STALE_AFTER_MINUTES": ("stale_after_minutes",),
+    "QUOTALINE_STATUSLINE_TEMPLATE": ("statusline", "template"),
+    "QUOTALINE_HOOK_REPEAT": ("hook", "repeat"),
+    "QUOTALINE_BLOCK_AT": ("hook", "block_at"),
+    "QUOTALINE_FORECAST_MINUTES": ("hook", "forecast_minutes"),
+    "QUOTALINE_REFRESH_INTERVAL": ("refresh", "interval_seconds"),
+    "QUOTALINE_OAUTH": ("refresh", "oauth"),
+    "QUOTALINE_CLAUDE_JSON": ("refresh", "claude_json"),
+    "QUOTALINE_CLAUDE_AI": ("refresh", "claude_ai"),
+    "QUOTALINE_CLAUDE_AI_ORG": ("refresh", "claude_ai_org"),
+    "QUOTALINE_USER_AGENT": ("refresh", "user_agent"),
+}
+
+
+def clone(value: Any) -> Any:
+    """Deep copy of plain JSON-like data (``copy`` costs imports the hot path avoids)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value

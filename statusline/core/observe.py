@@ -1,0 +1,163 @@
+"""How readings enter a snapshot: the merge per window, the session table, bounded history.
+
+Shared by the status line (stdin readings) and the refresher (server readings), so every source
+obeys the same merge rule.
+"""
+
+from __future__ import annotations
+
+from statusline.core import pace, snapshot
+from statusline.core.snapshot import Snapshot
+from statusline.core.windows import Window, merge_window, money_problem, problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+    from typing import Any
+
+SESSION_TTL_S = 3 * 86400.0
+SESSION_TOUCH_S = 60.0
+MAX_ERRORS = 10
+# Bounds that keep the snapshot (and the status line's time) flat after months of use.
+MAX_SESSIONS = 64
+MAX_WINDOWS = 64
+
+
+def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problems: list[str] | None = None) -> bool:
+    """Merge each plausible reading into its window; True when anything changed.
+
+    A reading that fails ``windows.problem`` is dropped, never stored, and said in ``problems``.
+    """
+    changed = False
+    for reading in readings:
+        why = problem(reading, now)
+        if why is None and reading["id"] not in snap["windows"] and len(snap["windows"]) >= MAX_WINDOWS:
+            why = f"more than {MAX_WINDOWS} windows"
+        if why is not None:
+            if problems is not None:
+                wid = reading.get("id") if isinstance(reading, dict) else None
+                problems.append(f"{str(wid)[:64] if wid else 'a window'} dropped: {why}")
+            continue
+        wid = reading["id"]
+        kept = merge_window(snap["windows"].get(wid), reading)
+        if kept is None:
+            continue
+        snap["windows"][wid] = kept
+        _add_history(snap, kept, now=now)
+        changed = True
+    return changed
+
+
+def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, problems: list[str] | None = None) -> bool:
+    """Keep the newer of two extra-usage readings, if plausible (``windows.money_problem``)."""
+    if extra is None:
+        return False
+    why = money_problem(extra, now)
+    if why is not None:
+        if problems is not None:
+            problems.append(f"extra usage dropped: {why}")
+        return False
+    old = snap.get("extra_usage")
+    if isinstance(old, dict) and float(extra.get("observed_at") or 0) < float(old.get("observed_at") or 0):
+        return False
+    snap["extra_usage"] = extra
+    return True
+
+
+def _add_history(snap: Snapshot, window: Window, *, now: float) -> None:
+    wid = window["id"]
+    observed, pct = float(window["observed_at"]), float(window["used_pct"])
+    snap["history"][wid] = pace.add_point(snapshot.points(snap, wid), observed, pct, window.get("resets_at"), now=now)
+
+
+def touch_session(snap: Snapshot, session_id: str, info: dict[str, Any], *, now: float) -> bool:
+    """Record what a session told us (model, version, cwd); True when the snapshot changed."""
+    sessions = snap["sessions"]
+    old = sessions.get(session_id)
+    fresh = {k: v for k, v in info.items() if v is not None}
+    if isinstance(old, dict):
+        merged = {**old, **fresh}
+        stale_touch = now - float(old.get("last_seen", 0) or 0) >= SESSION_TOUCH_S
+        if merged == old and not stale_touch:
+            return False
+        fresh = merged
+    fresh["last_seen"] = now
+    sessions[session_id] = fresh
+    _forget_old_sessions(snap, now=now)
+    return True
+
+
+def _forget_old_sessions(snap: Snapshot, *, now: float) -> None:
+    sessions = snap["sessions"]
+    for sid in _expired(sessions, "last_seen", now):
+        del sessions[sid]
+        snap["warned"].pop(sid, None)
+
+
+def _expired(table: dict[str, Any], key: str, now: float) -> list[str]:
+    """Entries older than the TTL, and beyond MAX_SESSIONS the least recent ones."""
+    gone = [s for s, v in table.items() if not _recent_at(v, key, now)]
+    left = [s for s, v in table.items() if _recent_at(v, key, now)]
+    if len(left) > MAX_SESSIONS:
+        left.sort(key=lambda s: _stamp(table[s], key), reverse=True)
+        gone += left[MAX_SESSIONS:]
+    return gone
+
+
+def _stamp(entry: Any, key: str) -> float:
+    stamp = entry.get(key) if isinstance(entry, dict) else None
+    return float(stamp) if isinstance(stamp, (int, float)) else 0.0
+
+
+def latest_session(snap: Snapshot, *, having: str | None = None) -> dict[str, Any] | None:
+    """The most recently seen session (that has a string ``having`` field, when given)."""
+    best: dict[str, Any] | None = None
+    best_seen = -1.0
+    for session in snap["sessions"].values():
+        if not isinstance(session, dict) or (having and not isinstance(session.get(having), str)):
+            continue
+        seen = float(session.get("last_seen", 0) or 0)
+        if seen > best_seen:
+            best, best_seen = session, seen
+    return best
+
+
+def forget_old_warnings(snap: Snapshot, *, now: float) -> None:
+    """Hook-only users never record sessions: bound the dedupe table by age and count instead."""
+    for sid in _expired(snap["warned"], "at", now):
+        del snap["warned"][sid]
+
+
+def _recent_at(entry: Any, key: str, now: float) -> bool:
+    stamp = entry.get(key) if isinstance(entry, dict) else None
+    return isinstance(stamp, (int, float)) and now - float(stamp) < SESSION_TTL_S
+
+
+def add_error(snap: Snapshot, kind: str, message: str, *, source: str, now: float, quiet: bool = False) -> bool:
+    """Record ``source``'s latest error (one per source); True when the snapshot changed.
+
+    ``quiet``: the same error already recorded is left as it is (its first time stands), so that a
+    status line that sees the same bad stdin every run does not rewrite the snapshot every run.
+    """
+    for e in snap["errors"] if quiet else ():
+        if isinstance(e, dict) and e.get("source") == source and (e.get("kind"), e.get("message")) == (kind, message):
+            return False
+    errors = [e for e in snap["errors"] if isinstance(e, dict) and e.get("source") != source]
+    errors.append({"kind": kind, "message": message, "at": now, "source": source})
+    snap["errors"] = errors[-MAX_ERRORS:]
+    return True
+
+
+def note_problems(snap: Snapshot, problems: list[str], *, source: str, now: float) -> bool:
+    """Say what ``source`` sent that could not be used (kind ``schema_drift``), or clear that once it
+    sends readings that all pass; True when the snapshot changed. Repeats of the same are no change."""
+    if problems:
+        message = "; ".join(problems)[:300]
+        return add_error(snap, "schema_drift", message, source=source, now=now, quiet=True)
+    before = len(snap["errors"])
+    clear_errors(snap, source)
+    return len(snap["errors"]) != before
+
+
+def clear_errors(snap: Snapshot, source: str) -> None:
+    snap["errors"] = [e for e in snap["errors"] if isinstance(e, dict) and e.get("source") != source]
+

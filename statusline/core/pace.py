@@ -1,0 +1,345 @@
+"""Burn rate and time-to-full forecasts from a window's percent history.
+
+Hot path: imports only ``math`` (``typing`` alone costs ~13 ms at start-up, so annotations stay
+strings thanks to ``from __future__ import annotations`` and ``Forecast`` is a plain class).
+
+Units: times are Unix epoch seconds (floats), percents are 0-100 and may exceed 100.
+
+History
+-------
+Per window id the snapshot keeps a list of points ``[observed_at, used_pct, resets_at]``
+(``resets_at`` may be None). Malformed points (not a list, fewer than two items, non-numbers,
+NaN/inf) are skipped everywhere. Two points are in the **same period** when both reset times are
+None, or both are numbers at most 5 minutes apart.
+
+``add_point`` returns a new, time-sorted list (the input is never mutated), its times truncated to
+whole seconds (the status line parses every stored digit):
+
+* drops points older than 8 days, and points more than 60 s in the future (clock skew);
+* collapses equal consecutive points: a point with the same percent and period as the previous
+  kept point, observed less than 60 s after it, is dropped (the earlier one stays, so a flat
+  stretch still shows how long it has been flat);
+* keeps every point of the last 2 hours; between 2 hours and 1 day keeps one point per
+  15-minute bucket, older ones one per 2-hour bucket (buckets are aligned on the epoch so
+  repeated calls thin stably). Within a bucket the latest point wins, and a bucket keeps the
+  latest point of each period it contains, so the peak of a finished period is never lost;
+* never returns more than 300 points: if the tiers above still leave more (e.g. two sources
+  alternating slightly different readings every few seconds), the last 2 hours are thinned to
+  one point per minute, then the older tiers to coarser buckets, and as a last resort only the
+  newest 300 points are kept.
+
+Forecast
+--------
+``forecast`` uses only points that
+
+* belong to the current period (same period as ``resets_at``; a window that just reset starts
+  from scratch),
+* are not in the future (``observed_at <= now + 60 s``) and not older than 60 minutes,
+* were not observed before the period began (``resets_at - window_seconds``, with 5 minutes of
+  slack), when both are known.
+
+It returns None when fewer than two such points remain, when they span less than 5 minutes, or
+when ``now`` / ``current_pct`` are not finite. Input order does not matter.
+
+The burn rate is the Theil-Sen estimator: the median of the slopes between every pair of
+points at least 60 s apart (closer pairs are dominated by rounding and source disagreement).
+When more than 30 points qualify, 30 evenly spread ones (always the oldest and the newest) are
+used, which bounds the work to 435 pairs. The median ignores a single wrong reading and any
+one-off jump in the first or last ~40% of the lookback, where a least-squares or end-to-end
+slope would follow it; a jump right in the middle splits the pairs evenly and yields about the
+hour's average rise (never much more). Percent never decreases within a period, so a negative
+slope is reported as 0.
+
+From the rate ``r`` (percent points per hour):
+
+* ``projected_at_reset = current_pct + r * h`` where ``h`` is the hours from ``now`` to
+  ``resets_at``; None when there is no reset time or it is not after ``now``;
+* ``seconds_to_full = (100 - current_pct) / r * 3600`` when ``r > 0`` and ``current_pct < 100``,
+  else None;
+* ``hits_full_before_reset``: ``seconds_to_full`` is not None and either there is no reset time
+  or ``now + seconds_to_full < resets_at``.
+
+Durations
+---------
+``format_duration`` truncates (never rounds up) to the largest two units: ``45s`` under a minute,
+``38m`` under an hour, ``2h13m`` under a day (``1h`` when the minutes are 0), ``3d4h`` beyond
+(``3d`` when the hours are 0). Anything under one second, negative or NaN gives ``0m``;
+``+inf`` gives ``∞``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from statusline.core.windows import SAME_PERIOD_S, same_period
+
+MINUTE = 60.0
+HOUR = 3600.0
+DAY = 86400.0
+
+FUTURE_SKEW_S = MINUTE
+
+MAX_AGE_S = 8 * DAY
+FULL_RES_S = 2 * HOUR
+MID_RES_S = DAY
+COLLAPSE_S = MINUTE
+MAX_POINTS = 300
+# Bucket sizes (last 2 h, 2 h-1 d, older) tried in order until the history fits MAX_POINTS.
+# Each size divides the next level's so thinning a thinned list again changes nothing.
+THINNING_LEVELS: tuple[tuple[float, float, float], ...] = (
+    (0.0, 15 * MINUTE, 2 * HOUR),
+    (MINUTE, 15 * MINUTE, 2 * HOUR),
+    (MINUTE, 30 * MINUTE, 4 * HOUR),
+    (MINUTE, HOUR, 8 * HOUR),
+)
+
+LOOKBACK_S = HOUR
+MIN_SPAN_S = 5 * MINUTE
+MIN_PAIR_DT_S = MINUTE
+MAX_RATE_POINTS = 30
+BIG_INT = 2**62  # larger ints are not plausible times or percents (and may overflow a float)
+
+Point = tuple[float, float, float | None]
+_NUMBER = (int, float)
+
+
+_FORECAST_FIELDS = ("rate_per_hour", "projected_at_reset", "seconds_to_full", "hits_full_before_reset")
+
+
+class Forecast:
+    """Where the current burn rate leads; see the module docstring for the exact rules."""
+
+    __slots__ = ("hits_full_before_reset", "projected_at_reset", "rate_per_hour", "seconds_to_full")
+
+    def __init__(
+        self,
+        rate_per_hour: float,
+        projected_at_reset: float | None,
+        seconds_to_full: float | None,
+        hits_full_before_reset: bool,
+    ) -> None:
+        self.rate_per_hour = rate_per_hour
+        self.projected_at_reset = projected_at_reset
+        self.seconds_to_full = seconds_to_full
+        self.hits_full_before_reset = hits_full_before_reset
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _FORECAST_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Forecast):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable attributes: unhashable like a list
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FORECAST_FIELDS)
+        return f"Forecast({args})"
+
+
+def _finite(value: object) -> float | None:
+    # Exact type checks: a JSON bool is not a number, and this runs for every stored point.
+    if type(value) is float:
+        return value if math.isfinite(value) else None
+    if type(value) is int and -BIG_INT < value < BIG_INT:
+        return float(value)
+    return None
+
+
+def _parse(raw: object) -> Point | None:
+    """A clean ``(t, pct, resets_at)`` from one stored point, or None when it is malformed."""
+    if not isinstance(raw, (list, tuple)) or len(raw) < 2:
+        return None
+    t = _finite(raw[0])
+    pct = _finite(raw[1])
+    if t is None or pct is None:
+        return None
+    resets_at = raw[2] if len(raw) > 2 else None
+    if resets_at is None:
+        return (t, pct, None)
+    reset = _finite(resets_at)
+    return None if reset is None else (t, pct, reset)
+
+
+def _sorted_points(points: object) -> list[Point]:
+    if not isinstance(points, list):
+        return []
+    parsed = [_parse(raw) for raw in points]
+    return sorted((p for p in parsed if p is not None), key=lambda p: p[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# History
+
+
+def _bucket_size(age: float, level: tuple[float, float, float]) -> float:
+    recent, mid, old = level
+    if age <= FULL_RES_S:
+        return recent
+    return mid if age <= MID_RES_S else old
+
+
+def _thin(points: list[Point], now: float, level: tuple[float, float, float]) -> list[Point]:
+    """One point per (bucket, period): the latest. Size 0 keeps every point. Input sorted."""
+    kept: list[Point] = []
+    last_key: tuple[float, int] | None = None
+    for point in points:
+        size = _bucket_size(now - point[0], level)
+        key = (size, math.floor(point[0] / size)) if size else None
+        if key is not None and key == last_key and same_period(kept[-1][2], point[2]):
+            kept[-1] = point
+        else:
+            kept.append(point)
+        last_key = key
+    return kept
+
+
+def _collapse(points: list[Point]) -> list[Point]:
+    kept: list[Point] = []
+    for point in points:
+        if kept:
+            prev = kept[-1]
+            if point[1] == prev[1] and same_period(prev[2], point[2]) and point[0] - prev[0] < COLLAPSE_S:
+                continue
+        kept.append(point)
+    return kept
+
+
+def add_point(
+    points: list[list[float | None]],
+    t: float,
+    pct: float,
+    resets_at: float | None,
+    *,
+    now: float,
+) -> list[list[float | None]]:
+    """Append a point and keep the history bounded (rules in the module docstring).
+
+    Returns a new time-sorted list; ``points`` is not modified. An invalid new point (NaN, a
+    non-number) is ignored but the existing history is still cleaned and bounded.
+    """
+    parsed = _sorted_points(points)
+    new = _parse([t, pct, resets_at])
+    if new is not None:
+        # Inserted after existing points with the same time, so an exact duplicate collapses.
+        parsed.append(new)
+        parsed.sort(key=lambda p: p[0])
+    lo, hi = now - MAX_AGE_S, now + FUTURE_SKEW_S
+    kept = _collapse([p for p in parsed if lo <= p[0] <= hi])
+    for level in THINNING_LEVELS:
+        kept = _thin(kept, now, level)
+        if len(kept) <= MAX_POINTS:
+            break
+    # Whole seconds: a history point needs no finer time, and the status line parses every digit.
+    return [[int(p[0]), p[1], None if p[2] is None else int(p[2])] for p in kept[-MAX_POINTS:]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Forecast
+
+
+def _current_points(points: object, now: float, resets_at: float | None, window_seconds: float | None) -> list[Point]:
+    lo = now - LOOKBACK_S
+    if resets_at is not None and window_seconds is not None:
+        lo = max(lo, resets_at - window_seconds - SAME_PERIOD_S)
+    hi = now + FUTURE_SKEW_S
+    if not isinstance(points, list):
+        return []
+    # Most of a history is older than the lookback: compare its time before parsing a point.
+    recent = [raw for raw in points if type(raw) is list and raw and type(raw[0]) in _NUMBER and lo <= raw[0] <= hi]
+    return [p for p in _sorted_points(recent) if lo <= p[0] <= hi and same_period(p[2], resets_at)]
+
+
+def _spread(points: list[Point], count: int) -> list[Point]:
+    """``count`` points evenly spread over ``points`` by index, always the first and the last."""
+    if len(points) <= count:
+        return points
+    step = (len(points) - 1) / (count - 1)
+    return [points[round(i * step)] for i in range(count)]
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _theil_sen_per_hour(points: list[Point]) -> float | None:
+    """Median pairwise slope in percent points per hour, or None without a usable pair."""
+    slopes: list[float] = []
+    for i, (t1, p1, _) in enumerate(points):
+        for t2, p2, _ in points[i + 1 :]:
+            dt = t2 - t1
+            if dt >= MIN_PAIR_DT_S:
+                slopes.append((p2 - p1) / dt)
+    return _median(slopes) * HOUR if slopes else None
+
+
+def burn_rate(
+    points: list[list[float | None]],
+    *,
+    now: float,
+    resets_at: float | None,
+    window_seconds: float | None = None,
+) -> float | None:
+    """Percent points per hour (>= 0) over the last hour of the current period, or None."""
+    recent = _current_points(points, now, resets_at, window_seconds)
+    if len(recent) < 2 or recent[-1][0] - recent[0][0] < MIN_SPAN_S:
+        return None
+    rate = _theil_sen_per_hour(_spread(recent, MAX_RATE_POINTS))
+    return None if rate is None else max(rate, 0.0)
+
+
+def _seconds_to_full(rate: float, current_pct: float) -> float | None:
+    if rate <= 0 or current_pct >= 100:
+        return None
+    seconds = (100 - current_pct) / rate * HOUR
+    return seconds if math.isfinite(seconds) else None
+
+
+def forecast(
+    points: list[list[float | None]],
+    *,
+    now: float,
+    resets_at: float | None,
+    current_pct: float,
+    window_seconds: float,
+) -> Forecast | None:
+    """Burn rate and where it leads, or None without enough recent data (see module docstring)."""
+    now_f, pct = _finite(now), _finite(current_pct)
+    if now_f is None or pct is None:
+        return None
+    reset = _finite(resets_at)
+    window = _finite(window_seconds)
+    window = window if window is not None and window > 0 else None
+    rate = burn_rate(points, now=now_f, resets_at=reset, window_seconds=window)
+    if rate is None:
+        return None
+    projected = pct + rate * (reset - now_f) / HOUR if reset is not None and reset > now_f else None
+    to_full = _seconds_to_full(rate, pct)
+    hits = to_full is not None and (reset is None or now_f + to_full < reset)
+    return Forecast(rate, projected, to_full, hits)
+
+
+# ---------------------------------------------------------------------------------------------
+# Durations
+
+
+def format_duration(seconds: float) -> str:
+    """Compact countdown such as ``45s``, ``38m``, ``2h13m``, ``1h``, ``3d4h``, ``3d``; ``0m`` if < 1 s."""
+    if math.isnan(seconds) or seconds < 1:
+        return "0m"
+    if math.isinf(seconds):
+        return "∞"
+    total = int(seconds)
+    if total < MINUTE:
+        return f"{total}s"
+    minutes = total // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours}h" if hours else f"{days}d"

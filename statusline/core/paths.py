@@ -1,0 +1,230 @@
+"""Where quotaline keeps its files, by platformdirs' rules, without importing platformdirs.
+
+The status line cannot afford platformdirs' import (~20 ms); ``tests/test_paths.py`` proves these
+functions and platformdirs agree. ``QUOTALINE_STATE_DIR`` / ``QUOTALINE_CONFIG_DIR`` override.
+
+Every directory quotaline reads state from or writes to passes ``check_dir`` first (``state_dir``
+for the state dir): it must be ours and closed to others, or ``DirError`` says why and how to fix
+it. Files in it are opened with ``open_private``: no symlink followed, no FIFO waited on, nothing
+kept that is not a plain file of ours.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import zlib
+
+APP = "quotaline"
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+class DirError(OSError):
+    """A directory quotaline must not use (or cannot find); the message names it and the fix.
+
+    An ``OSError`` so that every "a write may fail" handler already treats it as a failed write;
+    the commands catch it first to say so."""
+
+
+def _home_or_none() -> str | None:
+    """An absolute home directory, or None: never "~" or a path relative to the cwd."""
+    home = os.environ.get("HOME", "")
+    if os.path.isabs(home):
+        return home
+    try:
+        import pwd  # no usable HOME: the passwd entry, as expanduser would
+
+        home = pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError, OSError):
+        return None
+    return home if os.path.isabs(home) and os.path.isdir(home) else None
+
+
+def _home(sub: str) -> str:
+    home = _home_or_none()
+    if home is None:
+        raise DirError(
+            f"no home directory (HOME is unset or relative, and uid {_uid()} has no passwd entry with an "
+            "existing home): set HOME, or QUOTALINE_STATE_DIR and QUOTALINE_CONFIG_DIR to absolute paths"
+        )
+    return os.path.join(home, sub)
+
+
+def _absolute(var: str) -> str:
+    """``$var`` when it is an absolute path (relative values are ignored, as the XDG spec says)."""
+    value = os.path.expanduser(os.environ.get(var, "").strip())
+    return value if os.path.isabs(value) else ""
+
+
+def _xdg(var: str, default: str) -> str:
+    return _absolute(var) or _home(default)
+
+
+def _user_dir(override: str, xdg_var: str, xdg_default: str) -> str:
+    value = _absolute(override) if override else ""
+    if value:
+        return value
+    if sys.platform == "darwin":  # platformdirs puts state, config and data together here
+        return os.path.join(_home("Library/Application Support"), APP)
+    if sys.platform == "win32":  # pragma: no cover
+        return os.path.join(os.environ.get("LOCALAPPDATA", _home("AppData/Local")), APP, APP)
+    return os.path.join(_xdg(xdg_var, xdg_default), APP)
+
+
+def user_state_dir() -> str:
+    return _user_dir("QUOTALINE_STATE_DIR", "XDG_STATE_HOME", ".local/state")
+
+
+def user_config_dir() -> str:
+    return _user_dir("QUOTALINE_CONFIG_DIR", "XDG_CONFIG_HOME", ".config")
+
+
+def user_data_dir() -> str:
+    return _user_dir("", "XDG_DATA_HOME", ".local/share")
+
+
+def claude_config_dir() -> str:
+    """Claude Code's config dir: ``$CLAUDE_CONFIG_DIR`` or ``~/.claude``."""
+    value = os.environ.get("CLAUDE_CONFIG_DIR", "").strip()
+    return os.path.abspath(os.path.expanduser(value)) if value else _home(".claude")
+
+
+def credentials_file() -> str:
+    return os.path.join(claude_config_dir(), ".credentials.json")
+
+
+def credentials_stamp() -> str:
+    """Changes when Claude Code's credentials change; holds nothing secret (a CRC of the env token
+    at most), so the status line can notice new credentials after a 401 without reading them."""
+    token = os.environ.get("CLAUDE_CODE_OAUTH_TOKEN", "")
+    if token:
+        return f"env:{zlib.crc32(token.encode()):08x}"
+    try:
+        st = os.stat(credentials_file())
+        return f"file:{st.st_mtime_ns}:{st.st_size}"
+    except OSError:
+        return "none"
+
+
+def account_key(claude_dir: str) -> str:
+    """Snapshot key: one snapshot per Claude config dir (one account at a time lives there)."""
+    home = _home_or_none()
+    if home is None or claude_dir == os.path.join(home, ".claude"):
+        return "default"
+    return f"cfg-{zlib.crc32(claude_dir.encode('utf-8', 'surrogateescape')):08x}"
+
+
+def state_dir() -> str:
+    """The state dir, created (0700) when missing, once it is known to be safe to use.
+
+    The one gate for quotaline's state: the snapshot, its locks and marker, the config cache,
+    error.log and the ledger all live here, so every reader and writer comes through this.
+    Raises ``DirError``."""
+    path = user_state_dir()
+    ensure_private_dir(path)
+    return path
+
+
+def snapshot_path(claude_dir: str | None = None) -> str:
+    """The snapshot file in the checked state dir; raises ``DirError``."""
+    if claude_dir is None:
+        try:
+            claude_dir = claude_config_dir()
+        except DirError:  # no home: state and config overrides still name a usable place
+            claude_dir = ""
+    directory = state_dir()
+    return os.path.join(directory, f"snapshot-{account_key(claude_dir) if claude_dir else 'default'}.json")
+
+
+def config_file() -> str:
+    return os.path.join(user_config_dir(), "config.toml")
+
+
+def _uid() -> int:
+    return os.geteuid() if hasattr(os, "geteuid") else -1
+
+
+def check_dir(path: str, st: os.stat_result | None = None) -> None:
+    """Raise ``DirError`` unless ``path`` is a directory owned by us that no one else may write.
+
+    A dir that was ever open to others may hold planted files (a snapshot that hides real use, an
+    error.log symlink into the user's files), so a too-open dir is refused, never silently
+    tightened: the user looks at it and fixes it. The symlink to the dir is followed on purpose
+    (a user may keep state on another disk); the dir it names is what gets checked."""
+    if st is None:
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            raise DirError(f"cannot use {path}: {exc.strerror}") from None
+    uid = _uid()
+    if uid < 0:  # pragma: no cover - Windows: no owners to compare
+        return
+    if st.st_uid != uid:
+        raise DirError(
+            f"{path} belongs to uid {st.st_uid}, not to you (uid {uid}): quotaline will not use it; "
+            "remove it, or point QUOTALINE_STATE_DIR / QUOTALINE_CONFIG_DIR at a directory of yours"
+        )
+    if not (st.st_mode & 0o170000 == 0o040000):
+        raise DirError(f"{path} is not a directory: remove it")
+    if st.st_mode & 0o022:
+        raise DirError(
+            f"{path} is writable by others (mode {st.st_mode & 0o777:o}): anyone could have planted files "
+            f"in it; check its files, remove what you did not create, then chmod 700 {path}"
+        )
+
+
+def ensure_private_dir(path: str) -> None:
+    """Create ``path`` (0700) if missing, then ``check_dir`` it. Raises ``DirError``.
+
+    A dir of ours that others may only read (an older install's 0755) is tightened: nothing can
+    have been planted in it."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        try:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+            st = os.stat(path)
+        except OSError as exc:
+            raise DirError(f"cannot create {path}: {exc.strerror}") from None
+    except OSError as exc:
+        raise DirError(f"cannot use {path}: {exc.strerror}") from None
+    check_dir(path, st)
+    if st.st_mode & 0o077:
+        try:
+            os.chmod(path, 0o700)
+        except OSError:  # a courtesy: the dir is safe to use either way
+            return
+
+
+def _is_ours(st: os.stat_result) -> bool:
+    uid = _uid()
+    # a hard link (nlink > 1) would make an append or a touch land in another of the user's files
+    return st.st_mode & 0o170000 == 0o100000 and st.st_nlink <= 1 and (uid < 0 or st.st_uid == uid)
+
+
+def open_private(path: str, flags: int, mode: int = 0o600) -> int:
+    """Open (creating when ``flags`` has ``O_CREAT``) a file quotaline writes in its own dir.
+
+    Never follows a symlink, never blocks on a FIFO, and never keeps a descriptor on something
+    that is not a plain, singly linked file of ours: such an entry (debris, or planted while the
+    dir was open) is removed and the file created afresh, so the next write repairs it."""
+    flags |= NOFOLLOW | _NONBLOCK
+    for attempt in (0, 1):
+        try:
+            fd = os.open(path, flags, mode)
+        except OSError:
+            if attempt or not os.path.lexists(path) or not flags & os.O_CREAT:
+                raise
+        else:
+            try:
+                if _is_ours(os.fstat(fd)):
+                    return fd
+            except OSError:
+                pass
+            os.close(fd)
+            if not flags & os.O_CREAT or attempt:
+                raise DirError(f"{path} is not a plain file of yours: remove it")
+        os.unlink(path)  # the entry itself, never what a link points to
+        flags |= os.O_EXCL
+    raise AssertionError("unreachable")  # pragma: no cover

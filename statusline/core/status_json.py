@@ -1,0 +1,140 @@
+"""The ``status --json`` object (schema 1): every window, extra usage and errors, ISO-8601 times.
+
+Standard library only: ``segment --format json`` serves it on the hot path.
+"""
+
+from __future__ import annotations
+
+import time
+
+from statusline.core import levels
+from statusline.core.config_fast import Settings
+from statusline.core.snapshot import Snapshot
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~3 ms of start-up
+    from typing import Any
+
+    from statusline.core.forecast import Forecasts
+
+
+def iso(epoch: Any) -> str | None:
+    if not isinstance(epoch, (int, float)) or isinstance(epoch, bool):
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(epoch)))
+
+
+def _forecast(result: Any) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {
+        "rate_per_hour": round(float(result.rate_per_hour), 3),
+        "projected_at_reset": result.projected_at_reset,
+        "seconds_to_full": result.seconds_to_full,
+        "hits_full_before_reset": bool(result.hits_full_before_reset),
+    }
+
+
+def build(snap: Snapshot, settings: Settings, now: float, forecasts: Forecasts | None = None) -> dict[str, Any]:
+    stale_after = float(settings.get("stale_after_minutes")) * 60
+    warn, critical = float(settings.get("levels", "warn")), float(settings.get("levels", "critical"))
+    windows = []
+    for wid in sorted(snap["windows"], key=_order):
+        w = snap["windows"][wid]
+        past = levels.is_past_reset(w, now)
+        windows.append(
+            {
+                "id": wid,
+                "label": w.get("label") or wid,
+                "used_pct": float(w["used_pct"]),
+                "resets_at": iso(w.get("resets_at")),
+                "source": w.get("source"),
+                "observed_at": iso(w.get("observed_at")),
+                "stale": past or levels.is_stale(w, now, stale_after),
+                "past_reset": past,
+                "age_seconds": round(levels.age_s(w, now), 1) if w.get("observed_at") is not None else None,
+                "level": ("normal", "warn", "critical", "full")[levels.level(float(w["used_pct"]), warn, critical)],
+                "severity": w.get("severity"),
+                "is_active": w.get("is_active"),
+                "forecast": _forecast((forecasts or {}).get(wid)),
+            }
+        )
+    extra = snap.get("extra_usage")
+    if isinstance(extra, dict):
+        extra = {k: v for k, v in extra.items() if k != "observed_at"} | {"observed_at": iso(extra.get("observed_at"))}
+    refresh = snap.get("refresh") or {}
+    return {
+        "schema": 1,
+        "generated_at": iso(now),
+        "windows": windows,
+        "extra_usage": extra,
+        "errors": [
+            {
+                "kind": e.get("kind"),
+                "message": e.get("message"),
+                "source": e.get("source"),
+                "at": iso(e.get("at")),
+            }
+            for e in snap.get("errors", [])
+            if isinstance(e, dict)
+        ],
+        "refresh": _refresh_block(refresh, settings, now),
+    }
+
+
+NETWORK_SOURCES = ("oauth", "claude_ai")
+MAX_BACKOFF_S = 3600.0 + 60  # backoff.MAX_WAIT (not imported: hot path); a longer one is ignored
+
+
+def backoff_until(state: Any, now: float) -> float | None:
+    """When ``state`` (one ``refresh.sources`` entry) lets its source be read again, if later than now."""
+    until = state.get("backoff_until") if isinstance(state, dict) else None
+    if not isinstance(until, (int, float)) or isinstance(until, bool) or not now < until <= now + MAX_BACKOFF_S:
+        return None
+    return float(until)
+
+
+def earliest_read(refresh: dict[str, Any], settings: Settings, now: float) -> float | None:
+    """Backing off: the first moment any enabled network source may be read; None when one may now."""
+    states = refresh.get("sources")
+    states = states if isinstance(states, dict) else {}
+    times = [backoff_until(states.get(s), now) for s in NETWORK_SOURCES if settings.get("refresh", s)]
+    if not times or None in times:
+        return None
+    return min(t for t in times if t is not None)
+
+
+def _iso(epoch: Any) -> str | None:
+    """``iso`` that survives what an old or damaged snapshot holds (1e300, NaN)."""
+    try:
+        return iso(epoch)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _refresh_block(refresh: dict[str, Any], settings: Settings, now: float) -> dict[str, Any]:
+    states = refresh.get("sources")
+    sources = {}
+    for name, state in sorted(states.items() if isinstance(states, dict) else []):
+        if not isinstance(state, dict):
+            continue
+        failures = state.get("failures")
+        sources[str(name)] = {
+            "kind": state.get("kind") if isinstance(state.get("kind"), str) else None,
+            "failures": failures if isinstance(failures, int) and not isinstance(failures, bool) else 0,
+            "last_status": state.get("last_status") if isinstance(state.get("last_status"), int) else None,
+            "last_ok": _iso(state.get("last_ok")),
+            "backoff_until": _iso(backoff_until(state, now)),
+        }
+    return {
+        "last_success": _iso(refresh.get("last_success")),
+        "next_due": _iso(refresh.get("next_due")),
+        # Schema 1 had this key from the start, always null: now the real one.
+        "backoff_until": _iso(earliest_read(refresh, settings, now)),
+        "sources": sources,
+    }
+
+
+def _order(wid: str) -> tuple[int, str]:
+    rank = {"five_hour": 0, "seven_day": 1}
+    return rank.get(wid, 2 if wid.startswith("seven_day:") else 3), wid

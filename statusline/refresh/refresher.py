@@ -1,0 +1,312 @@
+"""The background refresher: one fetch per interval for every session on the machine.
+
+Holds ``<snapshot>.refresh.lock`` (filelock) for the whole run, so concurrent starts exit at once;
+re-checks the cadence under that lock; reads the sources; then merges into the snapshot under the
+snapshot's own lock, briefly, so status lines are never kept waiting on the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import filelock
+import httpx
+
+from statusline.core import config_fast, observe, paths, snapshot, spawn
+from statusline.refresh import backoff
+from statusline.refresh.http import FetchError, make_client, run_budget, user_agent
+from statusline.refresh.sources import claude_ai, claude_json, oauth
+from statusline.refresh.usage_payload import UsageReading
+
+NETWORK_SOURCES = ("oauth", "claude_ai")
+SNAPSHOT_LOCK_WAIT_S = 5.0
+PRUNE_AFTER_RESET_S = 86400.0
+
+
+@dataclass
+class Outcome:
+    ran: bool = True
+    fetched: list[str] = field(default_factory=list)
+    failed: dict[str, FetchError] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    # Per source read: the parts of its payload that could not be used (schema drift, implausible).
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.fetched) and not self.failed
+
+    def summary(self) -> str:
+        if not self.ran:
+            return "not due yet (another refresh ran recently)"
+        drift = {s: f", {drift_summary(p)}" for s, p in self.problems.items()}
+        parts = [f"{s}: ok{drift.get(s, '')}" for s in self.fetched]
+        parts += [f"{s}: {e.message}" for s, e in self.failed.items()]
+        parts += [f"{s}: {why}" for s, why in self.skipped.items()]
+        return "; ".join(parts) or "no source enabled"
+
+
+def refresh(
+    *,
+    force: bool = False,
+    background: bool = False,
+    transport: httpx.BaseTransport | None = None,
+    lock_wait: float = 0.0,
+) -> Outcome:
+    path = paths.snapshot_path()
+    paths.ensure_private_dir(os.path.dirname(path))
+    lock = filelock.FileLock(spawn.refresh_lock_path(path), timeout=lock_wait, mode=0o600)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        return Outcome(ran=False)
+    try:
+        outcome = _refresh_locked(path, force=force, background=background, transport=transport)
+    except Exception as exc:  # a bug or an odd snapshot: record it (with a backoff), never just die
+        outcome = _record_crash(path, exc)
+    finally:
+        lock.release()
+    if background and outcome.ran:
+        # After the release: a first scan can take a while, and the next refresh must not wait for it.
+        _update_ledger()
+    return outcome
+
+
+def _record_crash(path: str, exc: Exception) -> Outcome:
+    outcome = Outcome(failed={"refresher": internal_error(exc)})
+    with contextlib.suppress(Exception):  # the store itself may be what fails: then the log is all
+        _store(path, config_fast.load(), outcome, {}, None, time.time())
+    return outcome
+
+
+def _refresh_locked(path: str, *, force: bool, background: bool, transport: httpx.BaseTransport | None) -> Outcome:
+    settings = config_fast.load()
+    now = time.time()
+    snap = snapshot.read(path)
+    if background and not spawn.is_due(snap, now):
+        return Outcome(ran=False)
+    outcome = Outcome()
+    local = claude_json.load()  # also names the account, whichever sources are on
+    account = claude_json.account_uuid(local)
+    readings: dict[str, UsageReading] = {}
+    state = _dict(snap["refresh"].get("sources"))
+    held_local = _held_back(_dict(state.get("claude_json")), now, "claude_json")
+    if held_local and not force:
+        outcome.skipped["claude_json"] = held_local
+    elif settings.get("refresh", "claude_json"):
+        try:
+            cached = claude_json.reading(local, account)
+        except Exception as exc:  # a local file must not stop the network sources
+            outcome.failed["claude_json"] = internal_error(exc)
+            cached = None
+        if cached is not None:
+            readings["claude_json"] = cached
+            outcome.fetched.append("claude_json")
+    latest = observe.latest_session(snap, having="version")
+    version = latest["version"] if latest else None
+    agent = user_agent(str(settings.get("refresh", "user_agent")), version)
+    with make_client(transport) as client, run_budget():
+        for source in NETWORK_SOURCES:
+            if not settings.get("refresh", source):
+                continue
+            held = _held_back(_dict(state.get(source)), now, source)
+            if held and not force:
+                outcome.skipped[source] = held
+                continue
+            try:
+                readings[source] = _fetch(source, client, agent, settings)
+                outcome.fetched.append(source)
+            except FetchError as exc:
+                outcome.failed[source] = exc
+            except Exception as exc:  # never die without a record (and a backoff)
+                outcome.failed[source] = internal_error(exc)
+    _store(path, settings, outcome, readings, account, now)
+    return outcome
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _update_ledger() -> None:
+    """Keep the local token ledger current for `status` and `report`; never at the cost of a refresh."""
+    try:
+        from statusline.ledger import update_ledger
+
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(10)  # a first scan takes both CPUs for seconds: Claude Code goes first
+        update_ledger(lock_timeout=0)  # busy: another refresher is at it already
+    except Exception as exc:  # the ledger is a side dish: log and go on
+        from statusline.core.safety import log_exception
+
+        log_exception(exc)
+
+
+def internal_error(exc: BaseException) -> FetchError:
+    """An exception nobody classified: logged in full to error.log, stored as its type alone (a
+    message could carry a secret), with a transient backoff."""
+    from statusline.core.safety import log_exception
+
+    log_exception(exc)
+    return FetchError("internal", f"internal error ({type(exc).__name__}); details in error.log")
+
+
+MAX_DRIFT_SHOWN = 3
+MAX_DRIFT_TEXT = 240
+
+
+def drift_summary(problems: list[str]) -> str:
+    """``2 parts unreadable: five_hour skipped: ...; limits skipped: not a list``, kept short."""
+    count = len(problems)
+    head = f"{count} part{'s' if count != 1 else ''} unreadable: "
+    tail = f"; {count - MAX_DRIFT_SHOWN} more" if count > MAX_DRIFT_SHOWN else ""
+    shown = "; ".join(" ".join(p.split())[:100] for p in problems[:MAX_DRIFT_SHOWN])
+    room = MAX_DRIFT_TEXT - len(head) - len(tail)
+    return head + (shown if len(shown) <= room else shown[: room - 1] + "…") + tail
+
+
+def _fetch(source: str, client: httpx.Client, agent: str, settings: config_fast.Settings) -> UsageReading:
+    if source == "oauth":
+        return oauth.fetch(client, agent)
+    key = claude_ai.session_key(_secret_session_key())
+    return claude_ai.fetch(client, agent, key, str(settings.get("refresh", "claude_ai_org")))
+
+
+def _secret_session_key() -> str:
+    """The sessionKey from the config file; read here, never cached (config_fast drops it)."""
+    from statusline.core import config
+
+    data, _ = config.parse_file(paths.config_file()) if os.path.exists(paths.config_file()) else ({}, [])
+    value = data.get("refresh", {}).get("claude_ai_session_key", "")
+    return value if isinstance(value, str) else ""
+
+
+def _held_back(state: dict[str, Any], now: float, source: str) -> str:
+    """Why ``source`` must wait, or "" when it may fetch now."""
+    until = state.get("backoff_until")
+    if not isinstance(until, (int, float)) or not now < until <= now + backoff.MAX_WAIT + 60:
+        return ""  # over, or beyond any wait we set (an older version's uncapped one): read now
+    expired = source == "oauth" and state.get("kind") == "auth_expired"
+    if expired and state.get("auth_stamp") != paths.credentials_stamp():
+        return ""  # new credentials: try them now
+    wait = backoff_text(until - now)
+    return f"backing off ({state.get('kind', 'error')}) for {wait}"
+
+
+def backoff_text(seconds: float) -> str:
+    from statusline.core.pace import format_duration
+
+    return format_duration(seconds)
+
+
+def _store(
+    path: str,
+    settings: config_fast.Settings,
+    outcome: Outcome,
+    readings: dict[str, UsageReading],
+    account: str | None,
+    now: float,
+) -> None:
+    lock = filelock.FileLock(snapshot.lock_path(path), timeout=SNAPSHOT_LOCK_WAIT_S, mode=0o600)
+    with lock:
+        snap = snapshot.read(path)
+        _switch_account(snap, account)
+        for source, reading in readings.items():
+            problems = list(reading.problems)
+            try:
+                observe.apply_windows(snap, list(reading.windows.values()), now=now, problems=problems)
+                observe.apply_extra(snap, reading.extra_usage, now=now, problems=problems)
+            except Exception as exc:  # one source's odd reading must not cost the others
+                outcome.fetched.remove(source)
+                outcome.failed[source] = internal_error(exc)
+                continue
+            if problems:
+                outcome.problems[source] = problems
+                observe.add_error(snap, "schema_drift", drift_summary(problems), source=source, now=now)
+            else:
+                observe.clear_errors(snap, source)
+        _update_refresh_state(snap, settings, outcome, now)
+        _prune(snap, now)
+        snapshot.write_atomic(path, snap)
+    _sweep_temp_files(os.path.dirname(path), now)
+
+
+def _switch_account(snap: snapshot.Snapshot, account: str | None) -> None:
+    """Another account logged in under the same config dir: its numbers are not ours."""
+    previous = snap["account"].get("uuid")
+    if account and previous and account != previous:
+        fresh = snapshot.empty()
+        fresh["sessions"] = snap["sessions"]
+        snap.clear()
+        snap.update(fresh)
+    snap["account"] = {"config_dir": paths.claude_config_dir(), "uuid": account or previous}
+
+
+def _update_refresh_state(
+    snap: snapshot.Snapshot, settings: config_fast.Settings, outcome: Outcome, now: float
+) -> None:
+    refresh = snap["refresh"]
+    sources = refresh.get("sources")
+    if not isinstance(sources, dict):
+        sources = refresh["sources"] = {}
+    refresh["last_attempt"] = now
+    if outcome.fetched:
+        refresh["last_success"] = now
+    for source in outcome.fetched:
+        if source in NETWORK_SOURCES:
+            sources[source] = {"failures": 0, "last_ok": now, "last_status": 200}
+        else:
+            sources.pop(source, None)  # a local source keeps no state once it reads again
+    for source, error in outcome.failed.items():
+        observe.add_error(snap, error.kind, error.message, source=source, now=now)
+        if source == "refresher":  # not a source: the cadence below keeps it from looping
+            continue
+        old = _dict(sources.get(source))
+        count = old.get("failures")
+        count = count if isinstance(count, int) and not isinstance(count, bool) and 0 <= count < 1000 else 0
+        failures = count + 1 if old.get("kind") == error.kind else 1
+        wait = backoff.wait_for(error.kind, failures, error.retry_after)
+        sources[source] = {
+            "failures": failures,
+            "kind": error.kind,
+            "last_status": error.status,
+            "backoff_until": now + wait,
+            "last_ok": old.get("last_ok"),
+        }
+        if error.kind == "auth_expired":
+            sources[source]["auth_stamp"] = paths.credentials_stamp()
+    interval = max(float(settings.get("refresh", "interval_seconds")), 60.0)
+    refresh["next_due"] = now + interval
+    if "refresher" not in outcome.failed:  # a run that did not crash clears the last crash
+        observe.clear_errors(snap, "refresher")
+    auth = [s.get("auth_stamp") for s in sources.values() if isinstance(s, dict) and s.get("auth_stamp")]
+    refresh["auth_stamp"] = auth[0] if auth else None
+
+
+def _prune(snap: snapshot.Snapshot, now: float) -> None:
+    for wid in list(snap["windows"]):
+        reset = snap["windows"][wid].get("resets_at")
+        old = isinstance(reset, (int, float)) and now - reset > PRUNE_AFTER_RESET_S
+        if old and wid not in ("five_hour", "seven_day"):
+            del snap["windows"][wid]
+            snap["history"].pop(wid, None)
+
+
+def _sweep_temp_files(directory: str, now: float) -> None:
+    """Temp files of writers killed mid-write."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if name.endswith(".tmp"):
+            full = os.path.join(directory, name)
+            try:
+                if now - os.stat(full).st_mtime > 60:
+                    os.unlink(full)
+            except OSError:
+                pass

@@ -1,0 +1,52 @@
+"""claude.ai's own usage endpoints with the browser's ``sessionKey`` cookie (opt-in only)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import httpx
+
+from statusline.refresh.http import FetchError, base_url, get_json
+from statusline.refresh.usage_payload import PayloadError, UsageReading, parse_overage_spend_limit, parse_usage
+
+DEFAULT_BASE = "https://claude.ai"
+SESSION_KEY_ENV = "QUOTALINE_CLAUDE_AI_SESSION_KEY"
+
+
+def session_key(configured: str) -> str:
+    return os.environ.get(SESSION_KEY_ENV, "").strip() or configured.strip()
+
+
+def fetch(client: httpx.Client, user_agent: str, key: str, org: str) -> UsageReading:
+    if not key:
+        raise FetchError("no_credentials", f"claude.ai source enabled but no sessionKey ({SESSION_KEY_ENV})")
+    base = base_url("QUOTALINE_CLAUDE_AI_BASE", DEFAULT_BASE)
+    headers = {"Cookie": f"sessionKey={key}", "Accept": "application/json", "User-Agent": user_agent}
+    secrets = [key]
+    org = org or _first_org(client, base, headers, secrets)
+    now = time.time()
+    data = get_json(client, f"{base}/api/organizations/{org}/usage", headers, secrets)
+    try:
+        reading = parse_usage(data, source="claude_ai", observed_at=now)
+    except PayloadError as exc:
+        raise FetchError("bad_payload", f"usage answer is not an object: {exc}") from None
+    if reading.extra_usage is None:
+        try:
+            spend = get_json(client, f"{base}/api/organizations/{org}/overage_spend_limit", headers, secrets)
+        except FetchError:
+            return reading  # the money is a bonus; the windows stand
+        extra = parse_overage_spend_limit(spend, source="claude_ai", observed_at=now)
+        if extra is not None:
+            return UsageReading(reading.windows, extra, reading.problems)
+    return reading
+
+
+def _first_org(client: httpx.Client, base: str, headers: dict[str, str], secrets: list[str]) -> str:
+    orgs = get_json(client, f"{base}/api/organizations", headers, secrets)
+    if isinstance(orgs, list):
+        for org in orgs:
+            uuid = org.get("uuid") if isinstance(org, dict) else None
+            if isinstance(uuid, str) and uuid:
+                return uuid
+    raise FetchError("bad_payload", "claude.ai listed no organization; set refresh.claude_ai_org")

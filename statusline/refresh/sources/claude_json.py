@@ -1,0 +1,49 @@
+"""Claude Code's own cached usage payload in ``.claude.json``: free, local, no network."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from statusline.core import paths
+from statusline.refresh.usage_payload import UsageReading, parse_usage
+
+
+def claude_json_path() -> str:
+    """``$CLAUDE_CONFIG_DIR/.claude.json`` when set, else ``~/.claude.json``."""
+    if os.environ.get("CLAUDE_CONFIG_DIR", "").strip():
+        return os.path.join(paths.claude_config_dir(), ".claude.json")
+    return os.path.join(os.path.expanduser("~"), ".claude.json")
+
+
+def load() -> dict[str, Any] | None:
+    try:
+        with open(claude_json_path(), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def account_uuid(data: dict[str, Any] | None) -> str | None:
+    account = data.get("oauthAccount") if data else None
+    uuid = account.get("accountUuid") if isinstance(account, dict) else None
+    return uuid if isinstance(uuid, str) and uuid else None
+
+
+def reading(data: dict[str, Any] | None, current_account: str | None) -> UsageReading | None:
+    """The cached payload, when present and of the current account."""
+    cached = data.get("cachedUsageUtilization") if data else None
+    if not isinstance(cached, dict):
+        return None
+    owner = cached.get("accountUuid")
+    if current_account and isinstance(owner, str) and owner != current_account:
+        return None  # another account's numbers
+    fetched = cached.get("fetchedAtMs")
+    if not isinstance(fetched, (int, float)) or isinstance(fetched, bool):
+        return None
+    payload = cached.get("utilization")
+    if not isinstance(payload, dict):
+        return None
+    return parse_usage(payload, source="claude_json", observed_at=float(fetched) / 1000)

@@ -1,0 +1,493 @@
+"""Parse the server's usage payload into quotaline window and money dicts.
+
+One payload shape serves ``GET /api/oauth/usage``, claude.ai's ``/api/organizations/{org}/usage``
+and the ``utilization`` object of Claude Code's ``cachedUsageUtilization``. The shape keeps
+migrating (flat windows, then ``limits[]``, then ``spend``), so every part is validated on its
+own: a part that does not fit is skipped with a note in ``problems``, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+
+from statusline.core.windows import label_for, model_family, same_period
+
+__all__ = ["PayloadError", "UsageReading", "parse_overage_spend_limit", "parse_usage"]
+
+DEFAULT_CURRENCY = "USD"
+DEFAULT_EXPONENT = 2
+
+# Flat keys with a fixed window id; any other "seven_day_*"/code-named key keeps its own name.
+FLAT_IDS = {
+    "five_hour": "five_hour",
+    "seven_day": "seven_day",
+    "seven_day_opus": "seven_day:opus",
+    "seven_day_sonnet": "seven_day:sonnet",
+    "seven_day_oauth_apps": "seven_day:oauth_apps",
+    "seven_day_cowork": "seven_day:cowork",
+    "seven_day_omelette": "seven_day:omelette",
+}
+# Top-level keys that are not windows even though some of them hold a "utilization" key.
+NON_WINDOW_KEYS = frozenset(
+    {"extra_usage", "spend", "limits", "seven_day_breakdown", "member_dashboard_available", "error"}
+)
+KIND_BASE = {"session": "five_hour", "weekly_all": "seven_day", "weekly_scoped": "seven_day"}
+_NON_KEY = re.compile(r"[^a-z0-9]+")
+_MODEL_NAME = re.compile(r" or instance of _?[A-Za-z]+")
+
+
+class PayloadError(ValueError):
+    """The usage payload is not a JSON object at all."""
+
+
+@dataclass(frozen=True)
+class UsageReading:
+    windows: dict[str, dict[str, object]]
+    extra_usage: dict[str, object] | None
+    problems: list[str]
+
+
+def _require_str(value: object) -> object:
+    # Without this, pydantic would read a bare number as an epoch and guess seconds vs ms.
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO-8601 string")
+    return value
+
+
+Percent = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+MinorAmount = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+Exponent = Annotated[int, Field(strict=True, ge=0, le=12)]
+_TIMESTAMP: TypeAdapter[datetime] = TypeAdapter(Annotated[datetime, BeforeValidator(_require_str)])
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _FlatWindow(_Loose):
+    utilization: Percent | None = None
+    resets_at: object = None
+    severity: object = None
+    is_active: object = None
+
+
+class _Limit(_Loose):
+    kind: Annotated[str, Field(strict=True, min_length=1)]
+    percent: Percent | None = None
+    resets_at: object = None
+    severity: object = None
+    is_active: object = None
+    scope: object = None
+
+
+class _Amount(_Loose):
+    amount_minor: MinorAmount
+    currency: object = None
+    exponent: Exponent | None = None
+
+
+class _Spend(_Loose):
+    enabled: Annotated[bool, Field(strict=True)]
+    used: _Amount | None = None
+    limit: _Amount | None = None
+    percent: Percent | None = None
+    disabled_reason: object = None
+    out_of_credits: object = None
+
+
+class _ExtraUsage(_Loose):
+    is_enabled: Annotated[bool, Field(strict=True)]
+    monthly_limit: MinorAmount | None = None
+    used_credits: MinorAmount | None = None
+    utilization: Percent | None = None
+    currency: object = None
+    decimal_places: Exponent | None = None
+    disabled_reason: object = None
+    out_of_credits: object = None
+
+
+class _OverageSpendLimit(_Loose):
+    is_enabled: Annotated[bool, Field(strict=True)]
+    monthly_credit_limit: MinorAmount | None = None
+    monthly_limit: MinorAmount | None = None
+    used_credits: MinorAmount | None = None
+    currency: object = None
+    decimal_places: Exponent | None = None
+    disabled_reason: object = None
+    out_of_credits: object = None
+
+
+@dataclass(frozen=True)
+class _Reading:
+    window_id: str
+    used_pct: float
+    resets_at: float | None
+    severity: str | None
+    is_active: bool | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _short_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "value"
+    return f"{where}: {_MODEL_NAME.sub('', first['msg'])}"  # users read it: no class names
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _bool_or_none(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _key(text: str) -> str:
+    return _NON_KEY.sub("_", text.lower()).strip("_")
+
+
+def _parse_reset(raw: object, where: str, problems: list[str]) -> float | None:
+    if raw is None:
+        return None
+    try:
+        moment = _TIMESTAMP.validate_python(raw)
+    except ValidationError:
+        problems.append(f"{where}: resets_at {raw!r} is not an ISO-8601 time; kept without it")
+        return None
+    if moment.tzinfo is None:
+        # The servers always send an offset; a bare time is most plausibly UTC.
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+# ---------------------------------------------------------------------------------------------
+# Flat windows
+
+
+def _flat_id(key: str, value: object) -> str | None:
+    if key in FLAT_IDS:
+        return FLAT_IDS[key]
+    if key in NON_WINDOW_KEYS or not isinstance(value, Mapping) or "utilization" not in value:
+        return None
+    return key
+
+
+def _flat_reading(key: str, window_id: str, raw: object, problems: list[str]) -> _Reading | None:
+    if raw is None:
+        return None
+    try:
+        window = _FlatWindow.model_validate(raw)
+    except ValidationError as exc:
+        problems.append(f"{key} skipped: {_short_error(exc)}")
+        return None
+    if window.utilization is None:
+        return None
+    return _Reading(
+        window_id=window_id,
+        used_pct=float(window.utilization),
+        resets_at=_parse_reset(window.resets_at, key, problems),
+        severity=_str_or_none(window.severity),
+        is_active=_bool_or_none(window.is_active),
+    )
+
+
+def _flat_readings(data: Mapping[str, object], problems: list[str]) -> list[_Reading]:
+    readings = []
+    for key, raw in data.items():
+        window_id = _flat_id(key, raw) if isinstance(key, str) else None
+        if window_id is None:
+            continue
+        reading = _flat_reading(key, window_id, raw, problems)
+        if reading is not None:
+            readings.append(reading)
+    return readings
+
+
+# ---------------------------------------------------------------------------------------------
+# limits[]
+
+
+def _model_family(model: object) -> str | None:
+    if isinstance(model, str):
+        return model_family(model)
+    if not isinstance(model, Mapping):
+        return None
+    names = [model.get(key) for key in ("id", "display_name", "name")]
+    texts = [name for name in names if isinstance(name, str)]
+    return next((family for family in map(model_family, texts) if family), None)
+
+
+def _surface_key(surface: object) -> str | None:
+    if isinstance(surface, str):
+        return _key(surface) or None
+    if not isinstance(surface, Mapping):
+        return None
+    for name in ("key", "id", "display_name", "name"):
+        value = surface.get(name)
+        key = _key(value) if isinstance(value, str) else ""
+        if key:
+            return key
+    return None
+
+
+def _scope_key(scope: object) -> str | None:
+    if not isinstance(scope, Mapping):
+        return None
+    family = _model_family(scope.get("model"))
+    surface = _surface_key(scope.get("surface"))
+    parts = [part for part in (family, surface) if part]
+    return ":".join(parts) or None
+
+
+def _limit_id(limit: _Limit, where: str, problems: list[str]) -> str:
+    kind = _key(limit.kind) or "limit"
+    scope = _scope_key(limit.scope)
+    base = KIND_BASE.get(kind)
+    if base is None:
+        return f"{kind}:{scope}" if scope else kind
+    if kind == "weekly_scoped" and scope is None:
+        problems.append(f"{where}: weekly_scoped limit without a readable scope kept as 'weekly_scoped'")
+        return kind
+    return f"{base}:{scope}" if scope else base
+
+
+def _limit_reading(index: int, raw: object, problems: list[str]) -> _Reading | None:
+    where = f"limits[{index}]"
+    try:
+        limit = _Limit.model_validate(raw)
+    except ValidationError as exc:
+        problems.append(f"{where} skipped: {_short_error(exc)}")
+        return None
+    if limit.percent is None:
+        return None
+    return _Reading(
+        window_id=_limit_id(limit, where, problems),
+        used_pct=float(limit.percent),
+        resets_at=_parse_reset(limit.resets_at, where, problems),
+        severity=_str_or_none(limit.severity),
+        is_active=_bool_or_none(limit.is_active),
+    )
+
+
+def _limit_readings(data: Mapping[str, object], problems: list[str]) -> list[_Reading]:
+    limits = data.get("limits")
+    if limits is None:
+        return []
+    if not isinstance(limits, list):
+        problems.append("limits skipped: not a list")
+        return []
+    readings = (_limit_reading(index, raw, problems) for index, raw in enumerate(limits))
+    return [reading for reading in readings if reading is not None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging flat windows and limits[] into one window per id
+
+
+def _prefer(old: _Reading, new: _Reading) -> _Reading:
+    """Later period wins; same period: higher percent, ties to ``new`` (limits[] carry severity)."""
+    if not same_period(old.resets_at, new.resets_at):
+        if old.resets_at is None:
+            return new
+        if new.resets_at is None:
+            return old
+        return new if new.resets_at > old.resets_at else old
+    winner, loser = (new, old) if new.used_pct >= old.used_pct else (old, new)
+    # Same period, same window: the other reading's flags still describe it.
+    return replace(
+        winner,
+        severity=winner.severity if winner.severity is not None else loser.severity,
+        is_active=winner.is_active if winner.is_active is not None else loser.is_active,
+    )
+
+
+def _window_dict(reading: _Reading, source: str, observed_at: float) -> dict[str, object]:
+    return {
+        "id": reading.window_id,
+        "label": label_for(reading.window_id),
+        "used_pct": reading.used_pct,
+        "resets_at": reading.resets_at,
+        "source": source,
+        "observed_at": observed_at,
+        "session": None,
+        "severity": reading.severity,
+        "is_active": reading.is_active,
+    }
+
+
+def _merge(readings: list[_Reading]) -> dict[str, _Reading]:
+    merged: dict[str, _Reading] = {}
+    for reading in readings:
+        old = merged.get(reading.window_id)
+        merged[reading.window_id] = reading if old is None else _prefer(old, reading)
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------
+# Money
+
+
+def _major(minor: float | None, exponent: int) -> float | None:
+    if minor is None:
+        return None
+    return round(minor / float(10**exponent), exponent)
+
+
+def _currency_in(value: object) -> str | None:
+    if isinstance(value, Mapping):
+        return _str_or_none(value.get("currency"))
+    return None
+
+
+def _any_currency(data: Mapping[str, object]) -> str | None:
+    spend = data.get("spend")
+    candidates: list[object] = [data.get("extra_usage")]
+    if isinstance(spend, Mapping):
+        candidates = [spend.get("used"), spend.get("limit"), spend, *candidates]
+    for candidate in candidates:
+        currency = _currency_in(candidate)
+        if currency:
+            return currency
+    return None
+
+
+def _money(
+    *,
+    enabled: bool,
+    used: float | None,
+    limit: float | None,
+    currency: str | None,
+    out_of_credits: object,
+    utilization: float | None,
+    disabled_reason: object,
+    source: str,
+    observed_at: float,
+) -> dict[str, object]:
+    return {
+        "enabled": enabled,
+        "used": used,
+        "limit": limit,
+        "currency": currency or DEFAULT_CURRENCY,
+        "out_of_credits": out_of_credits is True,
+        "utilization": utilization,
+        "disabled_reason": _str_or_none(disabled_reason),
+        "source": source,
+        "observed_at": observed_at,
+    }
+
+
+def _from_spend(
+    spend: _Spend, extra: Mapping[str, object], fallback_currency: str | None, source: str, observed_at: float
+) -> dict[str, object]:
+    used_exp = spend.used.exponent if spend.used and spend.used.exponent is not None else DEFAULT_EXPONENT
+    limit_exp = spend.limit.exponent if spend.limit and spend.limit.exponent is not None else used_exp
+    currency = _currency_in(spend.used) if spend.used else None
+    out_of_credits = spend.out_of_credits if spend.out_of_credits is not None else extra.get("out_of_credits")
+    return _money(
+        enabled=spend.enabled,
+        used=_major(spend.used.amount_minor, used_exp) if spend.used else None,
+        limit=_major(spend.limit.amount_minor, limit_exp) if spend.limit else None,
+        currency=currency or fallback_currency,
+        out_of_credits=out_of_credits,
+        # spend.percent is 0 while no limit is set: it only means something against a limit.
+        utilization=float(spend.percent) if spend.limit and spend.percent is not None else None,
+        disabled_reason=spend.disabled_reason or extra.get("disabled_reason"),
+        source=source,
+        observed_at=observed_at,
+    )
+
+
+def _from_extra_usage(
+    extra: _ExtraUsage, fallback_currency: str | None, source: str, observed_at: float
+) -> dict[str, object]:
+    exponent = extra.decimal_places if extra.decimal_places is not None else DEFAULT_EXPONENT
+    return _money(
+        enabled=extra.is_enabled,
+        used=_major(extra.used_credits, exponent),
+        limit=_major(extra.monthly_limit, exponent),
+        currency=_str_or_none(extra.currency) or fallback_currency,
+        out_of_credits=extra.out_of_credits,
+        utilization=float(extra.utilization) if extra.utilization is not None else None,
+        disabled_reason=extra.disabled_reason,
+        source=source,
+        observed_at=observed_at,
+    )
+
+
+_ModelT = TypeVar("_ModelT", bound=_Loose)
+
+
+def _validated(model: type[_ModelT], raw: object, where: str, problems: list[str]) -> _ModelT | None:
+    if raw is None:
+        return None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems.append(f"{where} ignored: {_short_error(exc)}")
+        return None
+
+
+def _extra_usage(
+    data: Mapping[str, object], source: str, observed_at: float, problems: list[str]
+) -> dict[str, object] | None:
+    currency = _any_currency(data)
+    raw_extra = data.get("extra_usage")
+    spend = _validated(_Spend, data.get("spend"), "spend", problems)
+    if spend is not None:
+        extra_raw: Mapping[str, object] = raw_extra if isinstance(raw_extra, Mapping) else {}
+        return _from_spend(spend, extra_raw, currency, source, observed_at)
+    extra = _validated(_ExtraUsage, raw_extra, "extra_usage", problems)
+    if extra is None:
+        return None
+    return _from_extra_usage(extra, currency, source, observed_at)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def parse_usage(data: object, *, source: str, observed_at: float) -> UsageReading:
+    """Windows and extra usage from one usage payload; raises PayloadError only for a non-object."""
+    if not isinstance(data, Mapping):
+        raise PayloadError(f"usage payload is {type(data).__name__}, not a JSON object")
+    problems: list[str] = []
+    error = data.get("error")
+    if isinstance(error, Mapping):
+        problems.append(f"payload is an error body: {error.get('type') or error.get('message')}")
+    observed = float(observed_at)
+    merged = _merge(_flat_readings(data, problems) + _limit_readings(data, problems))
+    windows = {window_id: _window_dict(r, source, observed) for window_id, r in merged.items()}
+    return UsageReading(
+        windows=windows,
+        extra_usage=_extra_usage(data, source, observed, problems),
+        problems=problems,
+    )
+
+
+def parse_overage_spend_limit(data: object, *, source: str, observed_at: float) -> dict[str, object] | None:
+    """The money dict from claude.ai's ``/overage_spend_limit`` body (minor units), or None."""
+    try:
+        body = _OverageSpendLimit.model_validate(data)
+    except ValidationError:
+        return None
+    exponent = body.decimal_places if body.decimal_places is not None else DEFAULT_EXPONENT
+    limit = body.monthly_credit_limit if body.monthly_credit_limit is not None else body.monthly_limit
+    return _money(
+        enabled=body.is_enabled,
+        used=_major(body.used_credits, exponent),
+        limit=_major(limit, exponent),
+        currency=_str_or_none(body.currency),
+        out_of_credits=body.out_of_credits,
+        utilization=None,
+        disabled_reason=body.disabled_reason,
+        source=source,
+        observed_at=float(observed_at),
+    )
