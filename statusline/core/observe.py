@@ -1,7 +1,8 @@
-"""How readings enter a snapshot: the merge per window, the session table, bounded history.
+"""Every change to a snapshot's data: readings merged per window (``windows.merge_window``), extra
+usage, the session table, bounded history, errors, an account switch and pruning.
 
 Shared by the status line (stdin readings) and the refresher (server readings), so every source
-obeys the same merge rule.
+obeys the same rules and no other module edits these sections.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ MAX_ERRORS = 10
 # Bounds that keep the snapshot (and the status line's time) flat after months of use.
 MAX_SESSIONS = 64
 MAX_WINDOWS = 64
+# A window other than five_hour / seven_day this long past its reset is gone (a bucket retired).
+PRUNE_AFTER_RESET_S = 86400.0
 
 
 def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problems: list[str] | None = None) -> bool:
@@ -161,3 +164,22 @@ def note_problems(snap: Snapshot, problems: list[str], *, source: str, now: floa
 def clear_errors(snap: Snapshot, source: str) -> None:
     snap["errors"] = [e for e in snap["errors"] if isinstance(e, dict) and e.get("source") != source]
 
+
+def switch_account(snap: Snapshot, account: str | None, *, config_dir: str) -> None:
+    """Another account logged in under the same config dir: its numbers are not ours."""
+    previous = snap["account"].get("uuid")
+    if account and previous and account != previous:
+        fresh = snapshot.empty()
+        fresh["sessions"] = snap["sessions"]
+        snap.clear()
+        snap.update(fresh)
+    snap["account"] = {"config_dir": config_dir, "uuid": account or previous}
+
+
+def prune(snap: Snapshot, *, now: float) -> None:
+    for wid in list(snap["windows"]):
+        reset = snap["windows"][wid].get("resets_at")
+        old = isinstance(reset, (int, float)) and now - reset > PRUNE_AFTER_RESET_S
+        if old and wid not in ("five_hour", "seven_day"):
+            del snap["windows"][wid]
+            snap["history"].pop(wid, None)

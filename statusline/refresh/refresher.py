@@ -24,7 +24,6 @@ from statusline.refresh.usage_payload import UsageReading
 
 NETWORK_SOURCES = ("oauth", "claude_ai")
 SNAPSHOT_LOCK_WAIT_S = 5.0
-PRUNE_AFTER_RESET_S = 86400.0
 
 
 @dataclass
@@ -214,7 +213,7 @@ def _store(
     lock = filelock.FileLock(snapshot.lock_path(path), timeout=SNAPSHOT_LOCK_WAIT_S, mode=0o600)
     with lock:
         snap = snapshot.read(path)
-        _switch_account(snap, account)
+        observe.switch_account(snap, account, config_dir=paths.claude_config_dir())
         for source, reading in readings.items():
             problems = list(reading.problems)
             try:
@@ -230,20 +229,9 @@ def _store(
             else:
                 observe.clear_errors(snap, source)
         _update_refresh_state(snap, settings, outcome, now)
-        _prune(snap, now)
+        observe.prune(snap, now=now)
         snapshot.write_atomic(path, snap)
     _sweep_temp_files(os.path.dirname(path), now)
-
-
-def _switch_account(snap: snapshot.Snapshot, account: str | None) -> None:
-    """Another account logged in under the same config dir: its numbers are not ours."""
-    previous = snap["account"].get("uuid")
-    if account and previous and account != previous:
-        fresh = snapshot.empty()
-        fresh["sessions"] = snap["sessions"]
-        snap.clear()
-        snap.update(fresh)
-    snap["account"] = {"config_dir": paths.claude_config_dir(), "uuid": account or previous}
 
 
 def _update_refresh_state(
@@ -285,15 +273,6 @@ def _update_refresh_state(
         observe.clear_errors(snap, "refresher")
     auth = [s.get("auth_stamp") for s in sources.values() if isinstance(s, dict) and s.get("auth_stamp")]
     refresh["auth_stamp"] = auth[0] if auth else None
-
-
-def _prune(snap: snapshot.Snapshot, now: float) -> None:
-    for wid in list(snap["windows"]):
-        reset = snap["windows"][wid].get("resets_at")
-        old = isinstance(reset, (int, float)) and now - reset > PRUNE_AFTER_RESET_S
-        if old and wid not in ("five_hour", "seven_day"):
-            del snap["windows"][wid]
-            snap["history"].pop(wid, None)
 
 
 def _sweep_temp_files(directory: str, now: float) -> None:
