@@ -47,10 +47,8 @@ def render(as_json: bool) -> str:
 
 
 def _local_column(snap: snapshot.Snapshot, now: float) -> dict[str, Any] | None:
-    try:
-        from statusline.ledger.side import local_column
-    except ImportError:
-        return None
+    from statusline.ledger.side import local_column  # a broken install fails loudly, never as "no ledger"
+
     try:
         return dict(textsafe.clean_tree(dict(local_column(snap, now))))
     except Exception:

@@ -18,11 +18,10 @@ RATE_LIMIT_KEYS = ("five_hour", "seven_day")
 
 
 class ClaudeInput:
-    __slots__ = ("cwd", "model_id", "model_name", "problem", "raw", "session_id", "version")
+    __slots__ = ("cwd", "model_id", "model_name", "raw", "session_id", "version")
 
-    def __init__(self, raw: dict[str, Any], problem: str | None = None) -> None:
+    def __init__(self, raw: dict[str, Any]) -> None:
         self.raw = raw
-        self.problem = problem
         # Claude Code's ids are UUIDs: anything far longer is not worth a snapshot's space.
         self.session_id = _str(raw.get("session_id"), MAX_ID_LEN)
         model = raw.get("model")
@@ -82,13 +81,11 @@ def _str(value: Any, limit: int) -> str | None:
 
 
 def parse(text: str | bytes) -> ClaudeInput:
-    """Parse stdin; never raises. ``problem`` says what was wrong with it, if anything."""
+    """Parse stdin; never raises. Empty, not JSON or not an object: no fields, no readings."""
     if not text or not text.strip():
-        return ClaudeInput({}, "empty stdin")
+        return ClaudeInput({})
     try:
         data = fastjson.loads(text)
     except Exception:  # any failure to parse means no readings, never a lost line
-        return ClaudeInput({}, "stdin is not JSON")
-    if not isinstance(data, dict):
-        return ClaudeInput({}, "stdin is not a JSON object")
-    return ClaudeInput(data)
+        return ClaudeInput({})
+    return ClaudeInput(data if isinstance(data, dict) else {})
