@@ -1,6 +1,6 @@
 """Where quotaline keeps its files, by platformdirs' rules, without importing platformdirs.
 
-The status line cannot afford platformdirs' import (~20 ms); ``tests/test_paths.py`` proves these
+The status line cannot afford platformdirs' import (~20 ms); ``tests/core/test_snapshot.py`` proves these
 functions and platformdirs agree. ``QUOTALINE_STATE_DIR`` / ``QUOTALINE_CONFIG_DIR`` override.
 
 Every directory quotaline reads state from or writes to passes ``check_dir`` first (``state_dir``

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import FIXTURES as SHARED_FIXTURES
 
 from statusline.refresh.usage_payload import (
     PayloadError,
@@ -17,7 +17,7 @@ from statusline.refresh.usage_payload import (
     parse_usage,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "usage"
+FIXTURES = SHARED_FIXTURES / "usage"
 OBSERVED = 1_790_000_000.5
 WINDOW_KEYS = {
     "id",

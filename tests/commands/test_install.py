@@ -1,5 +1,5 @@
 """The installer in a throwaway HOME: fresh, other keys kept, idempotent, bad JSON, foreign
-statusLine, uninstall, old environments. The settings merge runs in-process; tests/test_upgrade.py
+statusLine, uninstall, old environments. The settings merge runs in-process; tests/commands/test_upgrade.py
 runs the real install.sh."""
 
 from __future__ import annotations

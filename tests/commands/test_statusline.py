@@ -198,39 +198,3 @@ def test_configured_levels_and_template(home: Home) -> None:
     assert "\x1b[33m5h:42%" in out
     out2 = home.run("statusline", stdin=json.dumps(statusline_stdin(43, 17))).out  # cached config path
     assert "\x1b[33m5h:43%" in out2
-
-
-def test_hot_path_imports_only_the_standard_library(home: Home) -> None:
-    probe = (
-        "import sys; sys.argv=['quotaline','statusline']; from statusline.cli import main; main();"
-        "import sys as s; print('MODULES', ' '.join(sorted(s.modules)))"
-    )
-    import subprocess
-    import sys
-
-    from conftest import REPO
-
-    proc = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {str(REPO)!r}); {probe}"],
-        input=json.dumps(statusline_stdin(42, 17)).encode(),
-        capture_output=True,
-        env=home.env,
-        timeout=30,
-    )
-    modules = set(proc.stdout.decode().split("MODULES", 1)[1].split())
-    heavy = {
-        "httpx",
-        "pydantic",
-        "filelock",
-        "platformdirs",
-        "json",
-        "re",
-        "datetime",
-        "typing",
-        "subprocess",
-        "pathlib",
-        "tomllib",
-        "argparse",
-        "statusline.refresh.usage_payload",
-    }
-    assert not modules & heavy, modules & heavy
