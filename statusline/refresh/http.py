@@ -9,6 +9,7 @@ import ipaddress
 import json
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -75,11 +76,17 @@ def make_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
     return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False)
 
 
+# Anthropic's credentials (OAuth tokens sk-ant-oat..., session keys sk-ant-sid..., API keys).
+_CREDENTIAL = re.compile(r"sk-ant-[A-Za-z0-9_\-]+")
+
+
 def scrub(text: str, secrets: list[str]) -> str:
+    """``text`` without the secrets, and without anything shaped like an Anthropic credential:
+    a server may echo a token back, and a message cut short could hold part of one."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text
+    return _CREDENTIAL.sub("***", text)
 
 
 def get_json(client: httpx.Client, url: str, headers: dict[str, str], secrets: list[str]) -> Any:
@@ -195,7 +202,8 @@ def loads(body: bytes) -> Any:
         raise ValueError("nested too deeply") from None
 
 
-def _error_message(body: bytes) -> str:
+def _error_message(body: bytes, secrets: list[str]) -> str:
+    """The server's own error message, one line, secrets out first and then cut short."""
     try:
         data = loads(body)
     except ValueError:
@@ -204,7 +212,7 @@ def _error_message(body: bytes) -> str:
     message = error.get("message") if isinstance(error, dict) else None
     if not isinstance(message, str):
         return ""
-    text = " ".join(message.split())  # one line; control characters are stripped at output
+    text = scrub(" ".join(message.split()), secrets)  # one line; control characters go at output
     return text if len(text) <= MAX_SERVER_MESSAGE else text[: MAX_SERVER_MESSAGE - 1] + "…"
 
 
@@ -221,7 +229,7 @@ def _interpret(response: httpx.Response, body: bytes, url: str, secrets: list[st
     if is_cloudflare(response, body):
         raise FetchError("cloudflare", f"{host} answered with a Cloudflare challenge page ({status})", status=status)
     if status == 403:
-        detail = scrub(_error_message(body), secrets)
+        detail = _error_message(body, secrets)
         raise FetchError("forbidden", f"{host} refused access (403){': ' + detail if detail else ''}", status=status)
     if status >= 500:
         raise FetchError("server_error", f"{host} failed ({status})", status=status)

@@ -18,7 +18,7 @@ import httpx
 
 from statusline.core import config_fast, observe, paths, snapshot, spawn
 from statusline.refresh import backoff
-from statusline.refresh.http import FetchError, make_client, run_budget, user_agent
+from statusline.refresh.http import FetchError, make_client, run_budget, scrub, user_agent
 from statusline.refresh.sources import claude_ai, claude_json, oauth
 from statusline.refresh.usage_payload import UsageReading
 
@@ -163,7 +163,8 @@ def drift_summary(problems: list[str]) -> str:
     count = len(problems)
     head = f"{count} part{'s' if count != 1 else ''} unreadable: "
     tail = f"; {count - MAX_DRIFT_SHOWN} more" if count > MAX_DRIFT_SHOWN else ""
-    shown = "; ".join(" ".join(p.split())[:100] for p in problems[:MAX_DRIFT_SHOWN])
+    # Secrets out before anything is cut short (a cut would leave part of one unrecognised).
+    shown = "; ".join(" ".join(scrub(p, []).split())[:100] for p in problems[:MAX_DRIFT_SHOWN])
     room = MAX_DRIFT_TEXT - len(head) - len(tail)
     return head + (shown if len(shown) <= room else shown[: room - 1] + "…") + tail
 

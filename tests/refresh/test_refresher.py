@@ -437,3 +437,20 @@ def test_background_ledger_update_runs_after_the_refresh_lock_is_released(
                          env={**server_home.env, "QUOTALINE_NO_SPAWN": "1"}, timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["refresh lock free during the ledger update", "['oauth']"]
+
+
+@pytest.mark.parametrize("echo", ["token", "its cut", "another credential"])
+def test_a_server_that_echoes_a_credential_never_gets_it_into_a_file_or_a_message(
+    server_home: Home, httpserver: HTTPServer, echo: str
+) -> None:
+    # The message is longer than quotaline keeps: a cut before scrubbing left 107 of 108 characters.
+    secret = {"token": TOKEN, "its cut": TOKEN[:-3], "another credential": "sk-ant-api03-" + "x" * 90}[echo]
+    message = "Token " + secret + " is not allowed " + "." * 200
+    serve_json(httpserver, {"error": {"type": "permission_error", "message": message}}, status=403)
+    refresh = server_home.run("refresh")
+    status = server_home.run("status")
+    status_json = server_home.run("status", "--json")
+    written = server_home.snapshot_file().read_text()
+    for text in (refresh.out, refresh.err, status.out, status_json.out, written):
+        assert TOKEN[:16] not in text and "sk-ant-" not in text, text
+    assert "refused access (403): Token *** is not allowed" in refresh.err
