@@ -125,8 +125,9 @@ def _park(path: str, sid: str, entry: dict[str, Any]) -> None:
     import os
 
     directory = parked_dir(path)
+    if not paths.own_subdir(directory, create=True):
+        return  # nowhere safe to write: the next prompt warns again, the only loss left
     try:
-        paths.ensure_private_dir(directory)
         target = os.path.join(directory, _park_name(sid))
         tmp = f"{target}.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
@@ -143,7 +144,7 @@ def _read_parked(file: str) -> tuple[bytes, dict[str, Any]] | None:
     import os
 
     try:
-        fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = paths.open_private(file, os.O_RDONLY)  # not a link, a FIFO (it would hang) or a stranger's
     except OSError:
         return None
     try:
@@ -169,7 +170,10 @@ def _overlay_parked(snap: snapshot.Snapshot, path: str, sid: str) -> bool:
     """Let this session's parked entry stand in for the snapshot's when newer; True when one exists."""
     import os
 
-    found = _read_parked(os.path.join(parked_dir(path), _park_name(sid)))
+    directory = parked_dir(path)
+    if not paths.own_subdir(directory, create=False):
+        return False
+    found = _read_parked(os.path.join(directory, _park_name(sid)))
     if found is None:
         return False
     entry = found[1]
@@ -183,6 +187,8 @@ def _merge_parked(target: snapshot.Snapshot, path: str) -> list[tuple[str, bytes
     import os
 
     directory = parked_dir(path)
+    if not paths.own_subdir(directory, create=False):
+        return []  # a link planted here would have us read, then remove, another dir's files
     try:
         names = [n for n in os.listdir(directory) if n.endswith(".json")]
     except OSError:
@@ -206,6 +212,8 @@ def _unpark(path: str, merged: list[tuple[str, bytes]]) -> None:
     from contextlib import suppress  # only after a merge: not on the common path
 
     directory = parked_dir(path)
+    if not merged or not paths.own_subdir(directory, create=False):
+        return
     for name, raw in merged:
         file = os.path.join(directory, name)
         claim = f"{file}.{os.getpid()}.done"

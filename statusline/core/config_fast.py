@@ -75,6 +75,8 @@ def _from_file() -> tuple[dict[str, Any], list[str]]:
 
 def _check_config(source: str, st: os.stat_result) -> None:
     paths.check_dir(os.path.dirname(source))
+    if st.st_mode & 0o170000 != 0o100000:  # a FIFO would hang every status line on open
+        raise paths.DirError(f"{source} is not a regular file: ignored; replace it with one")
     uid = os.geteuid() if hasattr(os, "geteuid") else st.st_uid
     if st.st_uid != uid or st.st_mode & 0o022:
         raise paths.DirError(

@@ -174,6 +174,35 @@ def check_dir(path: str, st: os.stat_result | None = None) -> None:
         )
 
 
+def own_subdir(path: str, *, create: bool) -> bool:
+    """True when ``path`` (inside a dir already checked) is a real directory of ours, closed to
+    others: never a link. With ``create``, a link or file there is removed (the entry, never its
+    target) and the directory made."""
+    for attempt in (0, 1):
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            if not create:
+                return False
+            try:
+                os.mkdir(path, 0o700)
+            except OSError:
+                return False
+            continue
+        except OSError:
+            return False
+        if st.st_mode & 0o170000 == 0o040000:  # a directory, not a link to one
+            uid = _uid()
+            return (uid < 0 or st.st_uid == uid) and not st.st_mode & 0o022
+        if not create or attempt:
+            return False
+        try:
+            os.unlink(path)
+        except OSError:
+            return False
+    return False
+
+
 def ensure_private_dir(path: str) -> None:
     """Create ``path`` (0700) if missing, then ``check_dir`` it. Raises ``DirError``.
 

@@ -549,3 +549,40 @@ def test_a_state_dir_of_ours_others_may_only_read_is_tightened_and_used(home: Ho
     result = home.run("statusline", stdin=stdin_42())
     assert result.code == 0 and "!dir" not in result.out and home.snapshot()["windows"]["five_hour"]["used_pct"] == 42
     assert home.state.stat().st_mode & 0o777 == 0o700
+
+
+def _hook_that_warns(home: Home) -> Result:
+    home.write_snapshot(snapshot_with(window("five_hour", 93)))
+    return home.run("hook", "user-prompt-submit", stdin=json.dumps({"session_id": "s-warn"}), timeout=20)
+
+
+def test_a_symlinked_parked_dir_is_never_read_or_emptied(home: Home, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "mine"}')
+    (project / "tsconfig.json").write_text("{}")
+    home.state.mkdir(parents=True, mode=0o700)
+    Path(str(home.snapshot_file()) + ".warned.d").symlink_to(project)
+    result = _hook_that_warns(home)
+    assert result.code == 0 and "5-hour window at 93%" in result.out
+    assert sorted(p.name for p in project.iterdir()) == ["package.json", "tsconfig.json"]
+    assert (project / "package.json").read_text() == '{"name": "mine"}'
+
+
+def test_a_fifo_among_the_parked_files_does_not_hang_the_hook(home: Home) -> None:
+    parked = Path(str(home.snapshot_file()) + ".warned.d")
+    parked.mkdir(parents=True, mode=0o700)
+    os.mkfifo(parked / "s-warn.json")
+    os.mkfifo(parked / "other.json")
+    result = _hook_that_warns(home)
+    assert result.code == 0 and "5-hour window at 93%" in result.out and result.seconds < 5
+
+
+def test_a_fifo_as_config_file_does_not_hang_the_status_line_or_the_hook(home: Home) -> None:
+    config = home.root / "config" / "quotaline"
+    config.mkdir(parents=True, mode=0o700)
+    os.mkfifo(config / "config.toml", 0o600)
+    line = home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17)), timeout=20)
+    assert line.code == 0 and plain(line.out).startswith("5h 42%") and line.out.rstrip().endswith("!cfg")
+    assert line.seconds < 5
+    assert _hook_that_warns(home).seconds < 5
