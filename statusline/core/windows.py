@@ -50,6 +50,13 @@ MAX_PCT = 1000.0
 MAX_ID_LEN = 128
 MAX_TEXT_LEN = 200
 
+# Readings whose observation time is when the server said it (a fetch). Claude Code's status-line
+# input is stamped when it arrives, and an idle session keeps passing an older, lower value.
+SERVER_SOURCES = frozenset({"oauth", "claude_ai", "claude_json"})
+# The usage endpoint rounds to whole percents where Claude Code's headers carry a decimal: a
+# difference this small is rounding, not a wrong reading.
+ROUNDING_PTS = 1.0
+
 BASE_LABELS = {"five_hour": "5h", "seven_day": "7d"}
 SCOPE_LABELS = {"oauth_apps": "OAuth apps", "claude_code": "Claude Code"}
 HUMAN_NAMES = {"five_hour": "5-hour window", "seven_day": "7-day window"}
@@ -135,11 +142,12 @@ def merge_window(old: Window | None, new: Window) -> Window | None:
     """The window to keep after seeing ``new``, or None when ``old`` stays as it is.
 
     Same period: keep the higher percent (sessions that sat idle pass older, lower values), and
-    the newer observation when equal (once it is ``RESTAMP_AFTER_S`` newer). A later period
-    replaces. An earlier period is ignored, unless ``new`` is the newer observation and its
-    period had not ended when it was made: two periods of one window never overlap, so the stored
-    reading was wrong. A reading without a reset time only fills a gap or refreshes a reading that
-    has none either.
+    the newer observation when equal (once it is ``RESTAMP_AFTER_S`` newer); a newer reading from
+    the server itself (``SERVER_SOURCES``) replaces one higher by more than rounding, since within
+    a period the server's percent never falls. A later period replaces. An earlier period is
+    ignored, unless ``new`` is the newer observation and its period had not ended when it was
+    made: two periods of one window never overlap, so the stored reading was wrong. A reading
+    without a reset time only fills a gap or refreshes a reading that has none either.
     """
     if old is None:
         return new
@@ -149,6 +157,8 @@ def merge_window(old: Window | None, new: Window) -> Window | None:
         old_pct, new_pct = float(old.get("used_pct", 0.0)), float(new["used_pct"])
         if new_pct > old_pct or (new_pct == old_pct and new_seen >= old_seen + RESTAMP_AFTER_S):
             return new
+        if new_pct < old_pct - ROUNDING_PTS and new.get("source") in SERVER_SOURCES and new_seen > old_seen:
+            return new  # the server's own newer word: the higher number was wrong
         return None
     if old_reset is None:
         return new

@@ -12,6 +12,7 @@ from statusline.core import observe, snapshot
 from statusline.core.windows import (
     FIVE_HOUR_S,
     FUTURE_SKEW_S,
+    ROUNDING_PTS,
     WEEK_S,
     merge_window,
     model_family,
@@ -188,7 +189,8 @@ def test_the_next_good_reading_repairs_any_history(
     observe.apply_windows(snap, [good], now=later)
     kept = snap["windows"]["five_hour"]
     assert same_period(kept["resets_at"], good["resets_at"])
-    assert kept["used_pct"] >= pct
+    # The server's newer word stands, whatever higher number came before (within rounding).
+    assert pct <= kept["used_pct"] <= pct + ROUNDING_PTS
 
 
 @given(st.dictionaries(st.text(max_size=12), st.one_of(readings(), numbers), max_size=6))
@@ -205,3 +207,13 @@ def test_a_newer_reading_overrules_a_stored_period_it_contradicts() -> None:
     assert merge_window(bogus, real) == real
     late_old = reading(pct=99.0, reset=NOW + 600, observed=NOW - 3600)  # an old observation, late
     assert merge_window(real, late_old) is None
+
+
+def test_a_newer_server_reading_lowers_a_wrong_higher_percent_but_not_a_rounding() -> None:
+    wrong = {**reading(pct=99.0), "source": "statusline"}
+    server = reading(pct=40.0, observed=NOW + 60)  # source oauth
+    assert merge_window(wrong, server) == server
+    idle_session = {**reading(pct=40.0, observed=NOW + 60), "source": "statusline"}
+    assert merge_window(wrong, idle_session) is None  # stdin may be an idle session's older value
+    assert merge_window({**reading(pct=42.3), "source": "statusline"}, reading(pct=42.0, observed=NOW + 60)) is None
+    assert merge_window(server, reading(pct=30.0, observed=NOW)) is None  # an older server word
