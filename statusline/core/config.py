@@ -11,7 +11,14 @@ import sys
 from typing import Any
 
 from statusline.core import paths
-from statusline.core.config_defaults import DEFAULTS, MIN_REFRESH_INTERVAL_S, REPEAT_POLICIES, SECRET_KEYS, clone
+from statusline.core.config_defaults import (
+    DEFAULTS,
+    MAX_REFRESH_INTERVAL_S,
+    MIN_REFRESH_INTERVAL_S,
+    REPEAT_POLICIES,
+    SECRET_KEYS,
+    clone,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -101,6 +108,9 @@ def _check_ranges(data: dict[str, Any], problems: list[str]) -> None:
     if refresh["interval_seconds"] < MIN_REFRESH_INTERVAL_S:
         problems.append(f"refresh.interval_seconds is at least {MIN_REFRESH_INTERVAL_S:.0f}")
         refresh["interval_seconds"] = MIN_REFRESH_INTERVAL_S
+    if refresh["interval_seconds"] > MAX_REFRESH_INTERVAL_S:
+        problems.append(f"refresh.interval_seconds is at most {MAX_REFRESH_INTERVAL_S:.0f} (a day)")
+        refresh["interval_seconds"] = MAX_REFRESH_INTERVAL_S
     if data["hook"]["repeat"] not in REPEAT_POLICIES:
         problems.append(f"hook.repeat must be one of {', '.join(REPEAT_POLICIES)}")
         data["hook"]["repeat"] = DEFAULTS["hook"]["repeat"]

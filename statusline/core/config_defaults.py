@@ -47,6 +47,16 @@ DEFAULTS: dict[str, Any] = {
 SECRET_KEYS = {("refresh", "claude_ai_session_key")}
 
 MIN_REFRESH_INTERVAL_S = 60.0
+# At most a day: a longer one is read as a day, so that a refresh time further ahead than that is
+# known to be wrong (a clock that jumped back, a planted file) and never stops refreshes for good.
+MAX_REFRESH_INTERVAL_S = 86400.0
+
+
+def refresh_interval(configured: float) -> float:
+    """The refresh interval in use, from what the config or the environment says (any float)."""
+    if configured != configured:  # NaN
+        return DEFAULTS["refresh"]["interval_seconds"]  # type: ignore[no-any-return]
+    return min(max(configured, MIN_REFRESH_INTERVAL_S), MAX_REFRESH_INTERVAL_S)
 REPEAT_POLICIES = ("level", "every")
 
 # Environment variables that override a setting: name -> (section, key) or (key,).

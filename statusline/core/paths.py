@@ -232,6 +232,27 @@ def _is_ours(st: os.stat_result) -> bool:
     return st.st_mode & 0o170000 == 0o100000 and st.st_nlink <= 1 and (uid < 0 or st.st_uid == uid)
 
 
+def remove_entry(path: str) -> None:
+    """Remove what sits at ``path`` in a dir of ours: a file or link is unlinked, a directory
+    (debris, or planted where a file belongs) is moved aside, since it may hold anything."""
+    try:
+        os.unlink(path)
+    except (IsADirectoryError, PermissionError):
+        if not os.path.isdir(path) or os.path.islink(path):
+            raise
+        os.rename(path, f"{path}.in-the-way-{os.getpid()}")
+
+
+def clear_way(path: str) -> None:
+    """Before something else (``os.replace``, filelock) puts a file at ``path``: a directory there
+    would fail it every time, so it is moved aside. One ``lstat`` when the way is clear."""
+    try:
+        if os.lstat(path).st_mode & 0o170000 == 0o040000:
+            remove_entry(path)
+    except OSError:
+        pass
+
+
 def open_private(path: str, flags: int, mode: int = 0o600) -> int:
     """Open (creating when ``flags`` has ``O_CREAT``) a file quotaline writes in its own dir.
 
@@ -254,6 +275,6 @@ def open_private(path: str, flags: int, mode: int = 0o600) -> int:
             os.close(fd)
             if not flags & os.O_CREAT or attempt:
                 raise DirError(f"{path} is not a plain file of yours: remove it")
-        os.unlink(path)  # the entry itself, never what a link points to
+        remove_entry(path)  # the entry itself, never what a link points to
         flags |= os.O_EXCL
     raise AssertionError("unreachable")  # pragma: no cover

@@ -12,6 +12,7 @@ import os
 import time
 
 from statusline.core import fastjson, paths
+from statusline.core.config_defaults import MAX_REFRESH_INTERVAL_S
 from statusline.core.windows import EPOCH_FLOOR, FUTURE_SKEW_S, MAX_ID_LEN, is_number, money_problem, problem
 
 TYPE_CHECKING = False
@@ -28,8 +29,10 @@ SCHEMA = 1
 # anything bigger was not written by quotaline and is not worth reading on every status line.
 MAX_BYTES = 4 << 20
 # No wait quotaline sets is longer (the refresh interval, a backoff): a later time in the file was
-# not written by it, and would stop refreshes for good.
-MAX_WAIT_S = 7 * 86400.0
+# not written by it (or the clock jumped back), and would stop refreshes for good.
+MAX_DUE_S = MAX_REFRESH_INTERVAL_S + 3600.0
+# The refresher caps every backoff at an hour.
+MAX_BACKOFF_S = 2 * 3600.0
 _unreadable: set[str] = set()
 
 _SECTIONS: dict[str, type] = {
@@ -97,10 +100,13 @@ def _sane_times(section: dict[str, Any], now: float) -> dict[str, Any]:
 
 
 def _sane_value(key: str, value: Any, now: float) -> bool:
-    """Times in the future (``*_due``, ``*_until``) within MAX_WAIT_S, past ones (``last_*``) up to
-    now, a failure counter a small int, a credentials stamp a string."""
-    if key.endswith(("_due", "_until")):
-        return _sane_time(value, now, MAX_WAIT_S)
+    """Times in the future within the longest wait quotaline sets (``*_due``: the refresh interval,
+    ``*_until``: a backoff), past ones (``last_*``) up to now, a failure counter a small int, a
+    credentials stamp a string."""
+    if key.endswith("_due"):
+        return _sane_time(value, now, MAX_DUE_S)
+    if key.endswith("_until"):
+        return _sane_time(value, now, MAX_BACKOFF_S)
     if key.startswith("last_") and key != "last_status":
         return value is None or _sane_time(value, now, FUTURE_SKEW_S)
     if key == "failures":
@@ -245,6 +251,7 @@ def write_atomic(path: str, snap: Snapshot) -> None:
         os.close(fd)
     _keep_unreadable_copy(path)
     try:
+        paths.clear_way(path)
         os.replace(tmp, path)
     except OSError:
         try:

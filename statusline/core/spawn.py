@@ -46,7 +46,7 @@ def maybe_start(snap: Snapshot, settings: Settings, snapshot_file: str, now: flo
         return False
     marker = spawn_marker_path(snapshot_file)
     try:
-        if now - os.lstat(marker).st_mtime < SPAWN_GRACE_S:
+        if 0 <= now - os.lstat(marker).st_mtime < SPAWN_GRACE_S:  # one in the future: a clock jump
             return False
     except OSError:
         pass

@@ -17,6 +17,7 @@ import filelock
 import httpx
 
 from statusline.core import config_fast, observe, paths, snapshot, spawn
+from statusline.core.config_defaults import refresh_interval
 from statusline.refresh import backoff
 from statusline.refresh.http import FetchError, make_client, run_budget, scrub, user_agent
 from statusline.refresh.sources import claude_ai, claude_json, oauth
@@ -58,6 +59,7 @@ def refresh(
 ) -> Outcome:
     path = paths.snapshot_path()
     paths.ensure_private_dir(os.path.dirname(path))
+    paths.clear_way(spawn.refresh_lock_path(path))  # a directory there would fail every run
     lock = filelock.FileLock(spawn.refresh_lock_path(path), timeout=lock_wait, mode=0o600)
     try:
         lock.acquire()
@@ -211,6 +213,7 @@ def _store(
     account: str | None,
     now: float,
 ) -> None:
+    paths.clear_way(snapshot.lock_path(path))
     lock = filelock.FileLock(snapshot.lock_path(path), timeout=SNAPSHOT_LOCK_WAIT_S, mode=0o600)
     with lock:
         snap = snapshot.read(path)
@@ -268,7 +271,7 @@ def _update_refresh_state(
         }
         if error.kind == "auth_expired":
             sources[source]["auth_stamp"] = paths.credentials_stamp()
-    interval = max(float(settings.get("refresh", "interval_seconds")), 60.0)
+    interval = refresh_interval(float(settings.get("refresh", "interval_seconds")))
     refresh["next_due"] = now + interval
     if "refresher" not in outcome.failed:  # a run that did not crash clears the last crash
         observe.clear_errors(snap, "refresher")

@@ -182,10 +182,10 @@ def test_hostile_sections_never_stop_a_reader_or_the_refresher(
     every_reader_copes(str(target))
     snap = snapshot.read(str(target))
     observe.latest_session(snap)
-    assert spawn.is_due(snap, now + snapshot.MAX_WAIT_S + 1)  # no planted time stops refreshes for good
+    assert spawn.is_due(snap, now + snapshot.MAX_DUE_S + 1)  # no planted time stops refreshes for good
     for state in snap["refresh"].get("sources", {}).values():
         until = state.get("backoff_until")
-        assert until is None or until <= now + snapshot.MAX_WAIT_S + 1
+        assert until is None or until <= now + snapshot.MAX_BACKOFF_S + 1
 
 
 def test_a_fifo_or_a_strangers_file_at_the_snapshot_path_is_not_read_and_is_replaced(home: Home) -> None:
@@ -292,3 +292,52 @@ def test_the_refresher_it_starts_never_imports_a_statusline_package_from_the_pro
         time.sleep(0.1)
     assert home.snapshot()["refresh"].get("next_due"), "the background refresher did not run"
     assert not marker.exists()
+
+
+def _wait_for_refresh(home: Home) -> dict:
+    for _ in range(150):  # the refresher the status line started writes next_due when done
+        if home.snapshot_file().is_file():
+            try:
+                refresh = home.snapshot()["refresh"]
+            except ValueError:
+                refresh = {}
+            if refresh.get("next_due"):
+                return refresh
+        time.sleep(0.1)
+    return {}
+
+
+LOCAL_ONLY = {"QUOTALINE_NO_SPAWN": "", "QUOTALINE_OAUTH": "0", "QUOTALINE_CLAUDE_AI": "0"}
+
+
+def test_a_refresh_time_or_spawn_marker_from_a_clock_that_jumped_back_never_stops_refreshes(home: Home) -> None:
+    now = time.time()
+    snap = snapshot.empty()
+    snap["refresh"] = {"next_due": now + 6 * 86400, "last_attempt": now}
+    home.write_snapshot(snap)
+    marker = Path(str(home.snapshot_file()) + ".spawned")
+    marker.touch()
+    os.utime(marker, (now + 86400, now + 86400))
+    assert home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17)), env=LOCAL_ONLY).code == 0
+    refresh = _wait_for_refresh(home)
+    assert refresh and now < refresh["next_due"] <= time.time() + 300 + 5
+
+
+def test_a_refresh_interval_beyond_a_day_is_a_day_and_its_next_time_is_kept(home: Home) -> None:
+    env = {**LOCAL_ONLY, "QUOTALINE_REFRESH_INTERVAL": "1e9"}
+    assert home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17)), env=env).code == 0
+    due = _wait_for_refresh(home)["next_due"]
+    assert abs(due - (time.time() + 86400)) < 120
+    assert spawn.is_due(snapshot.read(str(home.snapshot_file())), time.time()) is False
+
+
+@pytest.mark.parametrize("where", ["snapshot", "lock", "refresh lock"])
+def test_a_directory_where_a_file_belongs_is_moved_aside_and_the_file_written(home: Home, where: str) -> None:
+    suffix = {"snapshot": "", "lock": ".lock", "refresh lock": ".refresh.lock"}[where]
+    blocker = Path(str(home.snapshot_file()) + suffix)
+    (blocker / "inside").mkdir(parents=True)
+    home.state.chmod(0o700)
+    assert home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17)), env=LOCAL_ONLY).code == 0
+    assert _wait_for_refresh(home), "nothing was stored"
+    assert home.snapshot()["windows"]["five_hour"]["used_pct"] == 42.0
+    assert [p for p in home.state.iterdir() if p.name.startswith(blocker.name + ".in-the-way-")]
