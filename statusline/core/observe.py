@@ -8,7 +8,7 @@ obeys the same rules and no other module edits these sections.
 from __future__ import annotations
 
 from statusline.core import pace, snapshot
-from statusline.core.snapshot import Snapshot
+from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
 from statusline.core.windows import Window, merge_window, money_problem, problem
 
 TYPE_CHECKING = False
@@ -17,10 +17,6 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
 
 SESSION_TTL_S = 3 * 86400.0
 SESSION_TOUCH_S = 60.0
-MAX_ERRORS = 10
-# Bounds that keep the snapshot (and the status line's time) flat after months of use.
-MAX_SESSIONS = 64
-MAX_WINDOWS = 64
 # A window other than five_hour / seven_day this long past its reset is gone (a bucket retired).
 PRUNE_AFTER_RESET_S = 86400.0
 
@@ -34,7 +30,7 @@ def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problem
     for reading in readings:
         why = problem(reading, now)
         if why is None and reading["id"] not in snap["windows"] and len(snap["windows"]) >= MAX_WINDOWS:
-            why = f"more than {MAX_WINDOWS} windows"
+            _make_room(snap)  # a new reading is never turned away by old ones
         if why is not None:
             if problems is not None:
                 wid = reading.get("id") if isinstance(reading, dict) else None
@@ -64,6 +60,15 @@ def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, pro
         return False
     snap["extra_usage"] = extra
     return True
+
+
+def _make_room(snap: Snapshot) -> None:
+    """Drop the window observed longest ago (never five_hour or seven_day), with its history."""
+    others = [w for wid, w in snap["windows"].items() if wid not in ("five_hour", "seven_day")]
+    if others:
+        stalest = min(others, key=lambda w: float(w.get("observed_at", 0)))["id"]
+        del snap["windows"][stalest]
+        snap["history"].pop(stalest, None)
 
 
 def _add_history(snap: Snapshot, window: Window, *, now: float) -> None:

@@ -28,6 +28,12 @@ SCHEMA = 1
 # Far above what the bounded sections can reach (64 windows of 300 history points, 64 sessions):
 # anything bigger was not written by quotaline and is not worth reading on every status line.
 MAX_BYTES = 4 << 20
+# Bounds that keep the snapshot (and the status line's time) flat after months of use: the writers
+# (``observe``) keep to them, and a file that holds more is cut to them when read.
+MAX_WINDOWS = 64
+MAX_SESSIONS = 64
+MAX_ERRORS = 10
+MAX_SOURCES = 16
 # No wait quotaline sets is longer (the refresh interval, a backoff): a later time in the file was
 # not written by it (or the clock jumped back), and would stop refreshes for good.
 MAX_DUE_S = MAX_REFRESH_INTERVAL_S + 3600.0
@@ -68,12 +74,13 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
         return empty()
     now = time.time() if now is None else now
     snap = empty()
-    for key, value in data.items():
-        kind = _SECTIONS.get(key)
-        if kind is None or isinstance(value, kind):
+    for key, kind in _SECTIONS.items():  # a key of no section is dropped: nobody reads it
+        value = data.get(key)
+        if isinstance(value, kind):
             snap[key] = value
-    snap["schema"] = SCHEMA
-    snap["windows"] = {k: w for k, w in snap["windows"].items() if problem(w, now) is None and w["id"] == k}
+    snap["extra_usage"] = data.get("extra_usage")
+    windows = {k: w for k, w in snap["windows"].items() if problem(w, now) is None and w["id"] == k}
+    snap["windows"] = _newest(windows, MAX_WINDOWS, lambda w: (w["id"] in _KEPT_FIRST, w["observed_at"]))
     history = snap["history"]
     if any(k not in snap["windows"] for k in history):
         snap["history"] = {k: v for k, v in history.items() if k in snap["windows"]}
@@ -83,11 +90,24 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
     if "sources" in snap["refresh"]:
         sources = snap["refresh"]["sources"]
         sources = sources if isinstance(sources, dict) else {}
-        snap["refresh"]["sources"] = {k: _sane_times(v, now) for k, v in sources.items() if isinstance(v, dict)}
-    snap["sessions"] = {k: v for k, v in snap["sessions"].items() if _sane_entry(k, v, "last_seen", now)}
-    snap["warned"] = {k: v for k, v in snap["warned"].items() if _sane_warned(k, v, now)}
-    snap["errors"] = [e for e in snap["errors"] if _sane_error(e)]
+        sources = {k: _sane_times(v, now) for k, v in sources.items() if isinstance(v, dict)}
+        snap["refresh"]["sources"] = dict(list(sources.items())[:MAX_SOURCES])
+    sessions = {k: v for k, v in snap["sessions"].items() if _sane_entry(k, v, "last_seen", now)}
+    snap["sessions"] = _newest(sessions, MAX_SESSIONS, lambda v: v["last_seen"])
+    warned = {k: v for k, v in snap["warned"].items() if _sane_warned(k, v, now)}
+    snap["warned"] = _newest(warned, MAX_SESSIONS, lambda v: v["at"])
+    snap["errors"] = [e for e in snap["errors"] if _sane_error(e, now)][-MAX_ERRORS:]
     return snap
+
+
+_KEPT_FIRST = ("five_hour", "seven_day")
+
+
+def _newest(table: dict[str, Any], limit: int, rank: Callable[[Any], Any]) -> dict[str, Any]:
+    """``table`` when within ``limit``, else its ``limit`` highest-ranked entries."""
+    if len(table) <= limit:
+        return table
+    return dict(sorted(table.items(), key=lambda item: rank(item[1]), reverse=True)[:limit])
 
 
 def _sane_time(value: Any, now: float, ahead: float) -> bool:
@@ -129,8 +149,8 @@ def _sane_warned(key: Any, entry: Any, now: float) -> bool:
     return all(isinstance(v, dict) and is_number(v.get("level")) for v in entry["windows"].values())
 
 
-def _sane_error(error: Any) -> bool:
-    if not isinstance(error, dict) or not is_number(error.get("at")):
+def _sane_error(error: Any, now: float) -> bool:
+    if not isinstance(error, dict) or not _sane_time(error.get("at"), now, FUTURE_SKEW_S):
         return False
     return all(isinstance(error.get(k), str) and len(error[k]) <= 1000 for k in ("kind", "message", "source"))
 

@@ -21,7 +21,10 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up
 def iso(epoch: Any) -> str | None:
     if not isinstance(epoch, (int, float)) or isinstance(epoch, bool):
         return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(epoch)))
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(epoch)))
+    except (OverflowError, OSError, ValueError):  # beyond what the platform's time can say
+        return None
 
 
 def _forecast(result: Any) -> dict[str, Any] | None:

@@ -341,3 +341,29 @@ def test_a_directory_where_a_file_belongs_is_moved_aside_and_the_file_written(ho
     assert _wait_for_refresh(home), "nothing was stored"
     assert home.snapshot()["windows"]["five_hour"]["used_pct"] == 42.0
     assert [p for p in home.state.iterdir() if p.name.startswith(blocker.name + ".in-the-way-")]
+
+
+def test_a_snapshot_stuffed_within_its_size_cap_is_cut_to_its_bounds_when_read(home: Home) -> None:
+    now = time.time()
+    snap = snapshot.empty()
+    for i in range(2000):
+        wid = f"bucket_{i:04d}"
+        snap["windows"][wid] = {"id": wid, "label": wid, "used_pct": 1.0, "resets_at": now + 7000,
+                                "source": "oauth", "observed_at": now - i}
+    snap["warned"] = {f"s{i}": {"at": now - i, "windows": {"five_hour": {"level": 1}}} for i in range(5000)}
+    snap["refresh"] = {"sources": {f"src{i}": {"failures": 1} for i in range(5000)}}
+    snap["sessions"] = {f"s{i}": {"last_seen": now - i} for i in range(5000)}
+    snap["errors"] = [{"kind": "k", "message": "m", "source": f"x{i}", "at": now} for i in range(500)]
+    snap["errors"].append({"kind": "k", "message": "m", "source": "oauth", "at": 1e308})
+    snap["padding"] = "x" * 2_000_000  # a key of no section
+    home.write_snapshot(snap)
+    read = snapshot.read(str(home.snapshot_file()))
+    assert "padding" not in read
+    assert len(read["windows"]) == snapshot.MAX_WINDOWS and "bucket_0000" in read["windows"]
+    assert len(read["warned"]) == len(read["sessions"]) == snapshot.MAX_SESSIONS and "s0" in read["sessions"]
+    assert len(read["refresh"]["sources"]) <= snapshot.MAX_SOURCES
+    assert len(read["errors"]) == snapshot.MAX_ERRORS and all(e["at"] < now + 1 for e in read["errors"])
+    assert home.run("status", "--json").code == 0
+    result = home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17)))
+    assert result.code == 0 and "5h 42%" in result.out
+    assert home.snapshot_file().stat().st_size < 200_000  # the next write keeps only the bounds
