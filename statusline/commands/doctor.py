@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from statusline.core import config_fast, levels, paths, snapshot, status_json
+from statusline.core.textsafe import clean
 from statusline.refresh import credentials
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -210,5 +211,6 @@ def run(argv: list[str]) -> int:
     if not args.no_timing:
         findings += check_timing(os.path.expanduser(launcher) if launcher else None)
     for status, topic, text in findings:
-        print(f"[{status:>4}] {topic:<11} {text}")
+        # Window ids, error messages and paths come from files and servers: no escape reaches the terminal.
+        print(f"[{status:>4}] {topic:<11} {clean(text)}")
     return 1 if any(f[0] == FAIL for f in findings) else 0

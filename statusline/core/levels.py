@@ -42,8 +42,14 @@ def is_stale(window: Window | dict[str, Any], now: float, stale_after_s: float) 
 
 
 def format_pct(pct: float) -> str:
-    """The server's percent as given: ``42%``, ``23.5%``, ``0.25%`` (no rounding to whole numbers)."""
-    text = f"{pct:.2f}".rstrip("0").rstrip(".")
+    """The server's percent as given: ``42%``, ``23.5%``, ``0.25%`` (no rounding to whole numbers).
+
+    Cut, not rounded, at two decimals: 99.995 is ``99.99%``, never a ``100%`` the level disagrees
+    with (a percent is never shown above what the server said).
+    """
+    text = f"{pct + 0.0:.6f}"  # + 0.0: no "-0"
+    whole, _, decimals = text.partition(".")
+    text = (whole + "." + decimals[:2]).rstrip("0").rstrip(".")
     return f"{text}%"
 
 

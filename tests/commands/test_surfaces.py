@@ -202,3 +202,15 @@ def test_pace_history_is_recorded_from_every_source_and_bounded(home: Home) -> N
     for i in range(5000):
         many = pace.add_point(many, now - 8 * 86400 + i * 150, 1.0 + i / 100, None, now=now)
     assert len(many) <= 300
+
+
+def test_doctor_prints_no_escape_from_a_file_and_survives_a_lone_surrogate(home: Home) -> None:
+    hostile = "x\x1b]0;PWNED\x07\x1b[5m\u202e\ud800"
+    snap = snapshot_with(window("five_hour", 42))
+    snap["windows"][hostile] = {**window("seven_day", 20), "id": hostile, "label": hostile}
+    snap["errors"] = [{"kind": hostile, "message": hostile, "source": hostile, "at": time.time()}]
+    home.state.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home.snapshot_file().write_text(json.dumps(snap))  # json escapes the surrogate; it reads back as one
+    result = home.run("doctor", "--no-timing")
+    assert "Traceback" not in result.err and "five_hour: 42%" in result.out
+    assert "\x1b" not in result.out and "\x07" not in result.out and "\u202e" not in result.out

@@ -454,3 +454,12 @@ def test_a_server_that_echoes_a_credential_never_gets_it_into_a_file_or_a_messag
     for text in (refresh.out, refresh.err, status.out, status_json.out, written):
         assert TOKEN[:16] not in text and "sk-ant-" not in text, text
     assert "refused access (403): Token *** is not allowed" in refresh.err
+
+
+def test_a_fifo_at_claude_json_does_not_hang_the_refresher(server_home: Home, httpserver: HTTPServer) -> None:
+    data, _ = live_fixture("oauth_2026-07_usd_extra_compact.json")
+    serve_json(httpserver, data)
+    os.mkfifo(server_home.root / ".claude.json")
+    result = server_home.run("refresh", timeout=30)
+    assert result.code == 0 and result.seconds < 10, result.err
+    assert server_home.snapshot()["windows"]["five_hour"]["used_pct"] == 15.0

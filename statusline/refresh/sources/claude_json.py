@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from typing import Any
 
 from statusline.core import paths
@@ -19,9 +20,12 @@ def claude_json_path() -> str:
 
 def load() -> dict[str, Any] | None:
     try:
-        with open(claude_json_path(), encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
+        fd = os.open(claude_json_path(), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang us
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            data = json.loads(handle.read())
+    except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 
