@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import zlib
 
 APP = "quotaline"
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -99,6 +98,8 @@ def credentials_stamp() -> str:
     at most), so the status line can notice new credentials after a 401 without reading them."""
     token = os.environ.get("CLAUDE_CODE_OAUTH_TOKEN", "")
     if token:
+        import zlib  # a shared library to load: only for those who need it
+
         return f"env:{zlib.crc32(token.encode()):08x}"
     try:
         st = os.stat(credentials_file())
@@ -112,6 +113,8 @@ def account_key(claude_dir: str) -> str:
     home = _home_or_none()
     if home is None or claude_dir == os.path.join(home, ".claude"):
         return "default"
+    import zlib  # a shared library (~0.3 ms to load): not for the default config dir
+
     return f"cfg-{zlib.crc32(claude_dir.encode('utf-8', 'surrogateescape')):08x}"
 
 

@@ -177,15 +177,6 @@ def _opt_u64(usage: dict[str, Any], key: str) -> int:
     return _u64(usage[key]) if key in usage else 0
 
 
-def _opt_str(obj: dict[str, Any], key: str) -> str | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Rejected(key)
-    return value
-
-
 def _usage_counts(usage: Any) -> tuple[int, int, int, int, str | None]:
     """(input, output, cache creation, cache read, speed) of a TokenUsageRaw object."""
     if not isinstance(usage, dict):

@@ -37,6 +37,7 @@ HEAVY = {
     "argparse",
     "statistics",
     "inspect",
+    "zlib",  # a shared library to load; only a non-default config dir or an env token needs it
 }
 PROBE = (
     "import sys; sys.path[:0] = [sys.argv.pop(1)]; from statusline.cli import main; code = main(sys.argv[1:]); "
