@@ -118,15 +118,15 @@ def test_a_hard_linked_error_log_is_replaced_and_the_other_name_never_written(ho
 
 
 def test_a_dangling_error_log_symlink_never_creates_its_target(home: Home, tmp_path: Path) -> None:
-    """The refresher's snapshot write fails (a directory stands where the file goes), which it logs."""
+    """An internal error is logged (a directory where the snapshot goes no longer makes one: it is
+    moved aside), so the log is written the way every hot command writes it."""
     target = tmp_path / "created-by-quotaline"
     home.state.mkdir(parents=True, mode=0o700)
     (home.state / "error.log").symlink_to(target)
-    home.snapshot_file().mkdir()
-    env = {"QUOTALINE_OAUTH": "0", "QUOTALINE_CLAUDE_AI": "0"}
-    result = home.run("refresh", "--background", env=env)
-    assert result.code == 0 and result.out == ""
+    code = "from statusline.core import safety\nsafety.log_exception(RuntimeError('logged'))\n"
+    subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, timeout=30, check=True)
     assert not target.exists()
+    assert "RuntimeError: logged" in (home.state / "error.log").read_text()
     assert not (home.state / "error.log").is_symlink()
 
 

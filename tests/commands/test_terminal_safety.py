@@ -84,7 +84,8 @@ def test_the_status_line_with_hostile_stdin_strings_is_clean(home: Home) -> None
 
 
 def test_no_data_line_with_a_hostile_error_is_clean(home: Home) -> None:
-    home.write_snapshot(snapshot_with(errors=[{"kind": "x", "message": hostile(), "source": "oauth", "at": 1.0}]))
+    error = {"kind": "x", "message": hostile(), "source": "oauth", "at": time.time()}
+    home.write_snapshot(snapshot_with(errors=[error]))
     for style in ("statusline", "tmux"):
         out = home.run("statusline").out if style == "statusline" else home.run("segment", "--format", "tmux").out
         assert out.startswith("quotaline: waiting for first reply (A")
