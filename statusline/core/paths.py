@@ -180,8 +180,9 @@ def check_dir(path: str, st: os.stat_result | None = None) -> None:
 def own_subdir(path: str, *, create: bool) -> bool:
     """True when ``path`` (inside a dir already checked) is a real directory of ours, closed to
     others: never a link. With ``create``, a link or file there is removed (the entry, never its
-    target) and the directory made."""
-    for attempt in (0, 1):
+    target) and the directory made; another process making it at the same moment is fine."""
+    removed = False
+    for _ in range(3):  # at most: remove what is there, make the directory, look at it
         try:
             st = os.lstat(path)
         except FileNotFoundError:
@@ -189,6 +190,8 @@ def own_subdir(path: str, *, create: bool) -> bool:
                 return False
             try:
                 os.mkdir(path, 0o700)
+            except FileExistsError:
+                pass  # another process made it just now: look again
             except OSError:
                 return False
             continue
@@ -197,12 +200,13 @@ def own_subdir(path: str, *, create: bool) -> bool:
         if st.st_mode & 0o170000 == 0o040000:  # a directory, not a link to one
             uid = _uid()
             return (uid < 0 or st.st_uid == uid) and not st.st_mode & 0o022
-        if not create or attempt:
+        if not create or removed:
             return False
         try:
             os.unlink(path)
         except OSError:
             return False
+        removed = True
     return False
 
 

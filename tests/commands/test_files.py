@@ -586,3 +586,20 @@ def test_a_fifo_as_config_file_does_not_hang_the_status_line_or_the_hook(home: H
     assert line.code == 0 and plain(line.out).startswith("5h 42%") and line.out.rstrip().endswith("!cfg")
     assert line.seconds < 5
     assert _hook_that_warns(home).seconds < 5
+
+
+def test_the_parked_dir_is_made_by_many_hooks_at_once_and_a_file_there_is_replaced(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from statusline.core import paths
+
+    target = tmp_path / "parked"
+    with ThreadPoolExecutor(16) as pool:
+        assert all(pool.map(lambda _: paths.own_subdir(str(target), create=True), range(64)))
+    other = tmp_path / "other"
+    other.write_text("debris")
+    assert paths.own_subdir(str(other), create=True) and other.is_dir()
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "parked")
+    assert not paths.own_subdir(str(link), create=False)
+    assert paths.own_subdir(str(link), create=True) and not link.is_symlink() and (tmp_path / "parked").is_dir()
