@@ -10,13 +10,9 @@ from statusline.core import pace, snapshot
 from statusline.core.snapshot import Snapshot
 from statusline.core.windows import length_s
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
-    from collections.abc import Iterator
-
 
 class Forecasts:
-    """A read-only mapping ``window id -> pace.Forecast`` (windows without one are absent)."""
+    """``window id -> pace.Forecast`` through ``get`` (None for a window without one)."""
 
     __slots__ = ("_done", "_now", "_snap")
 
@@ -30,24 +26,6 @@ class Forecasts:
             self._done[wid] = _forecast(self._snap, wid, self._now)
         found = self._done[wid]
         return default if found is None else found
-
-    def __getitem__(self, wid: str) -> pace.Forecast:
-        found = self.get(wid)
-        if found is None:
-            raise KeyError(wid)
-        return found
-
-    def __contains__(self, wid: object) -> bool:
-        return isinstance(wid, str) and self.get(wid) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([wid for wid in self._snap["windows"] if wid in self])
-
-    def __len__(self) -> int:
-        return len(list(iter(self)))
-
-    def __bool__(self) -> bool:
-        return True  # callers write ``forecasts or {}``: do not force every forecast for that
 
 
 def all_forecasts(snap: Snapshot, now: float) -> Forecasts:

@@ -103,12 +103,9 @@ def _forget_old_sessions(snap: Snapshot, *, now: float) -> None:
 
 def _expired(table: dict[str, Any], key: str, now: float) -> list[str]:
     """Entries older than the TTL, and beyond MAX_SESSIONS the least recent ones."""
-    gone = [s for s, v in table.items() if not _recent_at(v, key, now)]
-    left = [s for s, v in table.items() if _recent_at(v, key, now)]
-    if len(left) > MAX_SESSIONS:
-        left.sort(key=lambda s: _stamp(table[s], key), reverse=True)
-        gone += left[MAX_SESSIONS:]
-    return gone
+    recent = {s: v for s, v in table.items() if _recent_at(v, key, now)}
+    kept = snapshot.newest(recent, MAX_SESSIONS, lambda v: _stamp(v, key))
+    return [s for s in table if s not in kept]
 
 
 def _stamp(entry: Any, key: str) -> float:
@@ -123,7 +120,7 @@ def latest_session(snap: Snapshot, *, having: str | None = None) -> dict[str, An
     for session in snap["sessions"].values():
         if not isinstance(session, dict) or (having and not isinstance(session.get(having), str)):
             continue
-        seen = float(session.get("last_seen", 0) or 0)
+        seen = _stamp(session, "last_seen")
         if seen > best_seen:
             best, best_seen = session, seen
     return best

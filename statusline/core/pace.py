@@ -71,7 +71,7 @@ from __future__ import annotations
 
 import math
 
-from statusline.core.windows import SAME_PERIOD_S, same_period
+from statusline.core.windows import SAME_PERIOD_S, is_number, same_period
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -97,7 +97,6 @@ LOOKBACK_S = HOUR
 MIN_SPAN_S = 5 * MINUTE
 MIN_PAIR_DT_S = MINUTE
 MAX_RATE_POINTS = 30
-BIG_INT = 2**62  # larger ints are not plausible times or percents (and may overflow a float)
 
 Point = tuple[float, float, float | None]
 _NUMBER = (int, float)
@@ -139,12 +138,7 @@ class Forecast:
 
 
 def _finite(value: object) -> float | None:
-    # Exact type checks: a JSON bool is not a number, and this runs for every stored point.
-    if type(value) is float:
-        return value if math.isfinite(value) else None
-    if type(value) is int and -BIG_INT < value < BIG_INT:
-        return float(value)
-    return None
+    return float(value) if is_number(value) else None
 
 
 def _parse(raw: object) -> Point | None:

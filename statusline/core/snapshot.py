@@ -80,7 +80,7 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
             snap[key] = value
     snap["extra_usage"] = data.get("extra_usage")
     windows = {k: w for k, w in snap["windows"].items() if problem(w, now) is None and w["id"] == k}
-    snap["windows"] = _newest(windows, MAX_WINDOWS, lambda w: (w["id"] in _KEPT_FIRST, w["observed_at"]))
+    snap["windows"] = newest(windows, MAX_WINDOWS, lambda w: (w["id"] in _KEPT_FIRST, w["observed_at"]))
     history = snap["history"]
     if any(k not in snap["windows"] for k in history):
         snap["history"] = {k: v for k, v in history.items() if k in snap["windows"]}
@@ -93,9 +93,9 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
         sources = {k: _sane_times(v, now) for k, v in sources.items() if isinstance(v, dict)}
         snap["refresh"]["sources"] = dict(list(sources.items())[:MAX_SOURCES])
     sessions = {k: v for k, v in snap["sessions"].items() if _sane_entry(k, v, "last_seen", now)}
-    snap["sessions"] = _newest(sessions, MAX_SESSIONS, lambda v: v["last_seen"])
+    snap["sessions"] = newest(sessions, MAX_SESSIONS, lambda v: v["last_seen"])
     warned = {k: v for k, v in snap["warned"].items() if _sane_warned(k, v, now)}
-    snap["warned"] = _newest(warned, MAX_SESSIONS, lambda v: v["at"])
+    snap["warned"] = newest(warned, MAX_SESSIONS, lambda v: v["at"])
     snap["errors"] = [e for e in snap["errors"] if _sane_error(e, now)][-MAX_ERRORS:]
     return snap
 
@@ -103,8 +103,9 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
 _KEPT_FIRST = ("five_hour", "seven_day")
 
 
-def _newest(table: dict[str, Any], limit: int, rank: Callable[[Any], Any]) -> dict[str, Any]:
-    """``table`` when within ``limit``, else its ``limit`` highest-ranked entries."""
+def newest(table: dict[str, Any], limit: int, rank: Callable[[Any], Any]) -> dict[str, Any]:
+    """``table`` when within ``limit``, else its ``limit`` highest-ranked entries (one rule for
+    every bounded section, whether it is being read or written)."""
     if len(table) <= limit:
         return table
     return dict(sorted(table.items(), key=lambda item: rank(item[1]), reverse=True)[:limit])
