@@ -10,7 +10,10 @@ Snapshots: ``fresh`` (one status-line run old) and ``month`` (a simulated month 
 live sessions and hundreds of old ones, readings every 10 s of every window kind, full history,
 errors, warnings): the status line must be about as fast on both.
 
-Usage: python scripts/bench_statusline.py [-n 40]
+``--against DIR`` adds the same commands run from another checkout (say, ``git worktree add
+/tmp/before HEAD~1``), interleaved with these, and prints this tree's time over that one's, paired.
+
+Usage: python scripts/bench_statusline.py [-n 40] [--against DIR]
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ def month_of_use(now: float) -> dict[str, object]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=40, help="rounds (each runs every case once)")
+    parser.add_argument("--against", metavar="DIR", help="another checkout to compare with, in the same rounds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         launcher = Path(tmp) / "quotaline"
@@ -124,6 +128,13 @@ def main() -> int:
             "hook user-prompt-submit (month)": ([str(launcher), "hook", "user-prompt-submit"], hook_in, month),
             "segment --format tmux (month)": ([str(launcher), "segment", "--format", "tmux"], b"", month),
         }
+        if args.against:
+            other = Path(tmp) / "quotaline-other"
+            other.write_text(launcher_text(sys.executable, str(Path(args.against).resolve())))
+            other.chmod(0o755)
+            for name, (argv, data, env) in list(cases.items()):
+                if argv[0] == str(launcher):
+                    cases[f"{name} @other"] = ([str(other), *argv[1:]], data, env)
         times: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.n):
             for name, (argv, data, env) in cases.items():
@@ -143,6 +154,9 @@ def main() -> int:
     month_vs_fresh = sorted(m / f for m, f in zip(times["statusline (month of use)"],
                                                   times["statusline (fresh snapshot)"], strict=True))
     print(f"status line, month of use / fresh (paired): {statistics.median(month_vs_fresh):.2f}")
+    for name in [n for n in times if n.endswith(" @other")]:
+        mine = sorted(a / b for a, b in zip(times[name.removesuffix(" @other")], times[name], strict=True))
+        print(f"this tree / {args.against}: {name.removesuffix(' @other'):<34} {statistics.median(mine):.2f}")
     return 0
 
 

@@ -6,7 +6,7 @@ import sys
 import time
 
 from statusline.core import claude_input, config_fast, fastjson, observe, paths, snapshot, spawn, stdin, warn
-from statusline.core.forecast import all_forecasts
+from statusline.core.context import Context
 from statusline.core.safety import guarded
 from statusline.core.textsafe import clean
 from statusline.core.windows import model_family
@@ -34,7 +34,7 @@ def _run() -> int:
     sid = inp.session_id
     parked = _overlay_parked(snap, path, sid) if sid else False
     family = _session_family(snap, sid) or inp.family
-    decision = warn.decide(snap, settings, session_id=sid, family=family, now=now, forecasts=all_forecasts(snap, now))
+    decision = warn.decide(Context(snap, settings, now, family=family), session_id=sid)
     if sid and decision.warned != warn.said_before(snap, sid):
         remember(path, sid, {"at": now, "windows": decision.warned}, now)
     elif parked:

@@ -9,7 +9,7 @@ import sys
 import time
 
 from statusline.core import config_fast, fastjson, observe, paths, render, snapshot, spawn, status_json, textsafe
-from statusline.core.forecast import all_forecasts
+from statusline.core.context import Context
 from statusline.core.safety import guarded
 
 FORMATS = {"tmux": "tmux", "starship": "ansi", "plain": "plain", "ansi": "ansi", "json": "json"}
@@ -65,13 +65,12 @@ def _run(options: dict[str, str]) -> int:
     snap = snapshot.read(path) if path else snapshot.empty()
     if path:
         spawn.maybe_start(snap, settings, path, now)
-    forecasts = all_forecasts(snap, now)
     style = FORMATS[options["format"]]
+    ctx = Context(snap, settings, now, family=options.get("model") or _latest_family(snap))
     if style == "json":
-        text = fastjson.dumps(textsafe.clean_tree(status_json.build(snap, settings, now, forecasts)))
+        text = fastjson.dumps(textsafe.clean_tree(status_json.build(ctx)))
     else:
-        family = options.get("model") or _latest_family(snap)
-        text = render.line(snap, settings, surface="segment", style=style, family=family, now=now, forecasts=forecasts)
+        text = render.line(ctx, surface="segment", style=style)
     sys.stdout.write(text + ("\n" if path or style == "json" else " !dir\n"))  # json stays json
     return 0
 

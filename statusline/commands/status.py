@@ -9,8 +9,9 @@ import sys
 import time
 from typing import Any
 
-from statusline.core import config_fast, levels, paths, snapshot, status_json, textsafe
-from statusline.core.forecast import all_forecasts
+from statusline.core import config_fast, levels, paths, snapshot, status_json, template, textsafe
+from statusline.core.context import Context
+from statusline.core.pieces import extra, local, window
 
 BAR = 20
 COLOURS = {"normal": "32", "warn": "33", "critical": "31", "full": "1;31"}
@@ -38,12 +39,12 @@ def render(as_json: bool) -> str:
     now = time.time()
     settings = config_fast.load()
     snap = textsafe.clean_tree(snapshot.read(paths.snapshot_path()))  # whatever the server or a file said
-    forecasts = all_forecasts(snap, now)
-    data = status_json.build(snap, settings, now, forecasts)
+    ctx = Context(snap, settings, now, local=_local_column(snap, now))
+    data = status_json.build(ctx)
     if as_json:
-        data["local"] = _local_column(snap, now)
+        data["local"] = ctx.local
         return json.dumps(data, indent=2) + "\n"
-    return people(data, snap, settings, now, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    return people(ctx, data, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
 
 
 def _local_column(snap: snapshot.Snapshot, now: float) -> dict[str, Any] | None:
@@ -60,56 +61,47 @@ def _bar(pct: float) -> str:
     return "█" * filled + "░" * (BAR - filled)
 
 
-def people(
-    data: dict[str, Any], snap: snapshot.Snapshot, settings: config_fast.Settings, now: float, *, colour: bool
-) -> str:
+# Each line is a piece's variables through a template (``core/template.py``), as on the status line.
+WHEN = "(resets $resets_at \\(in $reset\\))"
+PACE = "pace: $rate(, hits 100% in $to_full — before it resets)"
+PACE_AT_RESET = "pace: $rate(, about $at_reset at reset)"
+LOCAL = "this machine: $tokens tokens this period(; about $left tokens left before 100%)( \\($weak\\))"
+EXTRA_ON = "extra usage  $used( of $limit) this month"
+
+
+def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
+    snap, settings, now = ctx.snap, ctx.settings, ctx.now
     lines = [f"quotaline — {paths.snapshot_path()}"]
     if not data["windows"]:
         lines.append("  no data yet: run Claude Code once, or `quotaline refresh`")
-    local = _local_column(snap, now) or {}
     unbuilt = ""
+    indent = f"  {'':<12} "
     for w in data["windows"]:
-        raw = snap["windows"][w["id"]]
-        pct = w["used_pct"]
-        head = f"  {w['label']:<12} {_bar(pct)} {levels.format_pct(pct):>7}"
+        piece = window.piece(ctx, snap["windows"][w["id"]])
+        v = piece.variables
+        head = f"  {v['label']:<12} {_bar(piece.facts.pct)} {v['percent']:>7}"
         if colour:
             head = f"\033[{COLOURS[w['level']]}m{head}\033[0m"
-        reset = raw.get("resets_at")
-        when = "no reset time"
-        if isinstance(reset, (int, float)):
-            when = (
-                "reset passed"
-                if reset <= now
-                else (f"resets {levels.format_clock(reset, now)} (in {levels.format_duration(reset - now)})")
-            )
-        age = levels.format_duration(w["age_seconds"]) if w["age_seconds"] is not None else "?"
-        stale = "  STALE" if w["stale"] else ""
-        lines.append(f"{head}  {when}  · {w['source']}, {age} ago{stale}")
-        fc = w.get("forecast")
-        if fc:
-            text = f"{fc['rate_per_hour']:.1f}%/h"
-            if fc["hits_full_before_reset"] and fc["seconds_to_full"] is not None:
-                text += f", hits 100% in {levels.format_duration(fc['seconds_to_full'])} — before it resets"
-            elif fc["projected_at_reset"] is not None:
-                text += f", about {levels.format_pct(round(fc['projected_at_reset'], 1))} at reset"
-            lines.append(f"  {'':<12} pace: {text}")
-        col = local.get(w["id"]) if isinstance(local, dict) else None
-        if isinstance(col, dict) and col.get("tokens") is not None:
-            lines.append(f"  {'':<12} this machine: {col['tokens']:,} tokens this period{_left(col)}")
-        elif isinstance(col, dict) and col.get("why") and not unbuilt:
-            unbuilt = str(col["why"])
+        facts = piece.facts
+        when = "reset passed" if facts.past else (template.render(WHEN, v) or "no reset time")
+        stale = "  STALE" if facts.stale else ""
+        lines.append(f"{head}  {when}  · {v['source']}, {v['age']} ago{stale}")
+        if v["rate"]:
+            lines.append(indent + template.render(PACE if v["to_full"] else PACE_AT_RESET, v))
+        mine = local.piece(ctx, w["id"])
+        if mine is not None and mine.variables["tokens"]:
+            lines.append(indent + template.render(LOCAL, mine.variables))
+        elif mine is not None and mine.variables["why"] and not unbuilt:
+            unbuilt = mine.variables["why"]
     if unbuilt:
         lines.append(f"  this machine: {unbuilt}")
-    extra = snap.get("extra_usage")
-    if isinstance(extra, dict):
-        if extra.get("enabled"):
-            used = levels.format_money(float(extra.get("used") or 0), str(extra.get("currency") or "USD"))
-            limit = extra.get("limit")
-            cap = f" of {levels.format_money(float(limit), str(extra.get('currency') or 'USD'))}" if limit else ""
-            out = "  OUT OF CREDITS" if extra.get("out_of_credits") else ""
-            lines.append(f"  extra usage  {used}{cap} this month{out}")
-        else:
-            lines.append("  extra usage  off")
+    money = extra.piece(ctx)
+    if money is not None:
+        out = "  OUT OF CREDITS" if money.variables["state"] else ""
+        lines.append("  " + template.render(EXTRA_ON, money.variables) + out)
+    elif isinstance(snap.get("extra_usage"), dict):
+        lines.append("  extra usage  off")
+
     for err in data["errors"]:
         lines.append(f"  error ({err['source']}): {err['message']} [{err['kind']}]")
     refresh = snap["refresh"]
@@ -129,11 +121,3 @@ def people(
     if settings.problems:
         lines.append("  config problems: " + textsafe.clean("; ".join(settings.problems)) + " (quotaline doctor)")
     return "\n".join(lines) + "\n"
-
-
-def _left(col: dict[str, Any]) -> str:
-    left = col.get("tokens_left_estimate")
-    if not isinstance(left, (int, float)):
-        return ""
-    weak = " (weak estimate)" if col.get("weak") else ""
-    return f"; about {int(left):,} tokens left before 100%{weak}"

@@ -6,7 +6,7 @@ import sys
 import time
 
 from statusline.core import claude_input, config_fast, observe, paths, render, snapshot, spawn, stdin
-from statusline.core.forecast import all_forecasts
+from statusline.core.context import Context
 from statusline.core.safety import guarded
 from statusline.core.windows import Window
 
@@ -64,5 +64,4 @@ def _stdin_alone(readings: list[Window], now: float) -> snapshot.Snapshot:
 
 
 def _line(snap: snapshot.Snapshot, settings: config_fast.Settings, inp: claude_input.ClaudeInput, now: float) -> str:
-    fc = all_forecasts(snap, now)
-    return render.line(snap, settings, surface="statusline", style="ansi", family=inp.family, now=now, forecasts=fc)
+    return render.line(Context(snap, settings, now, family=inp.family), surface="statusline", style="ansi")

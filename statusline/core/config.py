@@ -10,7 +10,7 @@ import stat
 import sys
 from typing import Any
 
-from statusline.core import paths
+from statusline.core import paths, template
 from statusline.core.config_defaults import (
     DEFAULTS,
     MAX_REFRESH_INTERVAL_S,
@@ -19,6 +19,8 @@ from statusline.core.config_defaults import (
     SECRET_KEYS,
     clone,
 )
+from statusline.core.pieces.extra import VARIABLES as extra_vars
+from statusline.core.pieces.window import VARIABLES as window_vars
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -114,6 +116,14 @@ def _check_ranges(data: dict[str, Any], problems: list[str]) -> None:
     if data["hook"]["repeat"] not in REPEAT_POLICIES:
         problems.append(f"hook.repeat must be one of {', '.join(REPEAT_POLICIES)}")
         data["hook"]["repeat"] = DEFAULTS["hook"]["repeat"]
+    for surface in ("statusline", "segment"):
+        for key, known in (("template", window_vars), ("extra_template", extra_vars)):
+            text = data[surface][key]
+            bad = template.unknown(text, known)
+            if bad:
+                problems.append(f"{surface}.{key}: unknown " + ", ".join("$" + b for b in bad))
+            if template.has_empty_group(text):
+                problems.append(f"{surface}.{key}: a ( ... ) without a variable never shows (\\( is a parenthesis)")
     levels = data["levels"]
     if not 0 < levels["warn"] <= levels["critical"]:
         problems.append("levels: 0 < warn <= critical")
@@ -147,17 +157,22 @@ critical = 95
 # seven_day:opus (any window id), model (weekly window of the session's model),
 # alerts (any other window at/over the warning level), extra (extra usage in money),
 # !five_hour (never this window, not even as an alert).
-# Template variables: $label $pct $reset (countdown) $resets_at (local time) $eta
-# (" ->100% in 38m" when it fills before the reset) $source $age.
+# Window template variables: $label $pct (">=42%" when stale) $percent $reset (countdown)
+# $resets_at (local time) $eta ("->100% in 38m" when it fills before the reset) $to_full
+# $rate $at_reset $source $age $as_of $level $stale $name $id. A ( ... ) group vanishes
+# when its variables are empty; \\$ \\( \\) write those characters.
+# Extra usage: $used $limit $pct $currency $state ("out of credits").
 [statusline]
 windows = ["five_hour", "seven_day", "model", "alerts", "extra"]
-template = "$label $pct $reset$eta"
+template = "$label $pct( $reset)( $eta)"
+extra_template = "+$used(/$limit)( $state)"
 separator = " · "
 
 # `quotaline segment` (tmux, Starship, shell prompts).
 [segment]
 windows = ["five_hour", "seven_day", "model", "alerts", "extra"]
-template = "$label $pct $reset$eta"
+template = "$label $pct( $reset)( $eta)"
+extra_template = "+$used(/$limit)( $state)"
 separator = " · "
 
 # The pre-prompt warning (UserPromptSubmit hook).

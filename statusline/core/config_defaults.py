@@ -12,18 +12,24 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
     from typing import Any
 
+# Templates (``template.py``): ``( ... )`` vanishes when its variables are empty.
+WINDOW_TEMPLATE = "$label $pct( $reset)( $eta)"
+EXTRA_TEMPLATE = "+$used(/$limit)( $state)"
+
 DEFAULTS: dict[str, Any] = {
     "levels": {"warn": 80.0, "critical": 95.0},
     "colors": True,
     "stale_after_minutes": 15.0,
     "statusline": {
         "windows": ["five_hour", "seven_day", "model", "alerts", "extra"],
-        "template": "$label $pct $reset$eta",
+        "template": WINDOW_TEMPLATE,
+        "extra_template": EXTRA_TEMPLATE,
         "separator": " · ",
     },
     "segment": {
         "windows": ["five_hour", "seven_day", "model", "alerts", "extra"],
-        "template": "$label $pct $reset$eta",
+        "template": WINDOW_TEMPLATE,
+        "extra_template": EXTRA_TEMPLATE,
         "separator": " · ",
     },
     "hook": {
@@ -50,6 +56,23 @@ MIN_REFRESH_INTERVAL_S = 60.0
 # At most a day: a longer one is read as a day, so that a refresh time further ahead than that is
 # known to be wrong (a clock that jumped back, a planted file) and never stops refreshes for good.
 MAX_REFRESH_INTERVAL_S = 86400.0
+
+
+class Settings:
+    """The settings a run reads: data of ``DEFAULTS``' shape, and the problems found on the way
+    (``config_fast.load`` builds it; here so that pieces can name it without loading that)."""
+
+    __slots__ = ("data", "problems")
+
+    def __init__(self, data: dict[str, Any], problems: list[str]) -> None:
+        self.data = data
+        self.problems = problems
+
+    def get(self, *keys: str) -> Any:
+        value: Any = self.data
+        for key in keys:
+            value = value[key]
+        return value
 
 
 def refresh_interval(configured: float) -> float:
@@ -85,3 +108,12 @@ def clone(value: Any) -> Any:
     if isinstance(value, list):
         return [clone(v) for v in value]
     return value
+
+
+def upgrade_template(text: str) -> str:
+    """A window template written before optional groups, drawn as it was then.
+
+    ``$eta`` carried its own leading space, so the old default ``$label $pct $reset$eta`` (which
+    ``quotaline config init`` wrote into config files) would now run the two together.
+    """
+    return text.replace("$reset$eta", "$reset( $eta)")

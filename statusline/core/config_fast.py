@@ -10,25 +10,13 @@ from __future__ import annotations
 import os
 
 from statusline.core import fastjson, paths
-from statusline.core.config_defaults import DEFAULTS, ENV_OVERRIDES, clone
+from statusline.core.config_defaults import DEFAULTS, ENV_OVERRIDES, Settings, clone
+
+__all__ = ["Settings", "load"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
     from typing import Any
-
-
-class Settings:
-    __slots__ = ("data", "problems")
-
-    def __init__(self, data: dict[str, Any], problems: list[str]) -> None:
-        self.data = data
-        self.problems = problems
-
-    def get(self, *keys: str) -> Any:
-        value: Any = self.data
-        for key in keys:
-            value = value[key]
-        return value
 
 
 def cache_path() -> str:

@@ -9,13 +9,13 @@ import time
 
 from statusline.core import levels
 from statusline.core.config_fast import Settings
-from statusline.core.snapshot import Snapshot
+from statusline.core.context import Context
+from statusline.core.pieces import window
+from statusline.core.windows import display_order, label_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up
     from typing import Any
-
-    from statusline.core.forecast import Forecasts
 
 
 def iso(epoch: Any) -> str | None:
@@ -38,37 +38,35 @@ def _forecast(result: Any) -> dict[str, Any] | None:
     }
 
 
-def build(snap: Snapshot, settings: Settings, now: float, forecasts: Forecasts | None = None) -> dict[str, Any]:
-    stale_after = float(settings.get("stale_after_minutes")) * 60
-    warn, critical = float(settings.get("levels", "warn")), float(settings.get("levels", "critical"))
+def build(ctx: Context) -> dict[str, Any]:
     windows = []
-    for wid in sorted(snap["windows"], key=_order):
-        w = snap["windows"][wid]
-        past = levels.is_past_reset(w, now)
+    for wid in sorted(ctx.snap["windows"], key=display_order):
+        w = ctx.snap["windows"][wid]
+        facts = window.Facts(w, ctx)
         windows.append(
             {
                 "id": wid,
-                "label": w.get("label") or wid,
-                "used_pct": float(w["used_pct"]),
+                "label": w.get("label") or label_for(wid),
+                "used_pct": facts.pct,
                 "resets_at": iso(w.get("resets_at")),
                 "source": w.get("source"),
                 "observed_at": iso(w.get("observed_at")),
-                "stale": past or levels.is_stale(w, now, stale_after),
-                "past_reset": past,
-                "age_seconds": round(levels.age_s(w, now), 1) if w.get("observed_at") is not None else None,
-                "level": ("normal", "warn", "critical", "full")[levels.level(float(w["used_pct"]), warn, critical)],
+                "stale": facts.stale,
+                "past_reset": facts.past,
+                "age_seconds": round(levels.age_s(w, ctx.now), 1) if w.get("observed_at") is not None else None,
+                "level": window.LEVEL_NAMES[facts.pct_level],
                 "severity": w.get("severity"),
                 "is_active": w.get("is_active"),
-                "forecast": _forecast((forecasts or {}).get(wid)),
+                "forecast": _forecast(facts.forecast),
             }
         )
-    extra = snap.get("extra_usage")
+    extra = ctx.snap.get("extra_usage")
     if isinstance(extra, dict):
         extra = {k: v for k, v in extra.items() if k != "observed_at"} | {"observed_at": iso(extra.get("observed_at"))}
-    refresh = snap.get("refresh") or {}
+    refresh = ctx.snap.get("refresh") or {}
     return {
         "schema": 1,
-        "generated_at": iso(now),
+        "generated_at": iso(ctx.now),
         "windows": windows,
         "extra_usage": extra,
         "errors": [
@@ -78,10 +76,10 @@ def build(snap: Snapshot, settings: Settings, now: float, forecasts: Forecasts |
                 "source": e.get("source"),
                 "at": iso(e.get("at")),
             }
-            for e in snap.get("errors", [])
+            for e in ctx.snap.get("errors", [])
             if isinstance(e, dict)
         ],
-        "refresh": _refresh_block(refresh, settings, now),
+        "refresh": _refresh_block(refresh, ctx.settings, ctx.now),
     }
 
 
@@ -136,8 +134,3 @@ def _refresh_block(refresh: dict[str, Any], settings: Settings, now: float) -> d
         "backoff_until": _iso(earliest_read(refresh, settings, now)),
         "sources": sources,
     }
-
-
-def _order(wid: str) -> tuple[int, str]:
-    rank = {"five_hour": 0, "seven_day": 1}
-    return rank.get(wid, 2 if wid.startswith("seven_day:") else 3), wid

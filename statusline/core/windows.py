@@ -232,3 +232,14 @@ def human_name(window: Window) -> str:
     if wid.startswith("seven_day:"):
         return f"{label} weekly window"
     return f"{label} limit"
+
+
+def weekly_id(family: str) -> str:
+    """The weekly window of a model family: ``opus`` -> ``seven_day:opus``."""
+    return f"seven_day:{family}"
+
+
+def display_order(window_id: str) -> tuple[int, str]:
+    """Every list of windows reads the same way: 5-hour, 7-day, per-model weeks, the rest."""
+    rank = {"five_hour": 0, "seven_day": 1}
+    return rank.get(window_id, 2 if window_id.startswith("seven_day:") else 3), window_id

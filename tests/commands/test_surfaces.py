@@ -84,7 +84,7 @@ def test_segment_template_and_model(home: Home) -> None:
         "--model",
         "opus",
         "--template",
-        "$label=$pct ($source, $age)",
+        "$label=$pct \\($source, $age\\)( $eta)",  # ( ... ) is an optional group; \\( a parenthesis
     ).out.strip()
     assert out == "Opus=94% (oauth, 0m)" or out == "Opus=94% (oauth, 1s)"
 

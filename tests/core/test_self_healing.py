@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statusline.core import config_defaults, config_fast, observe, render, snapshot, spawn, status_json, warn
-from statusline.core.forecast import all_forecasts
+from statusline.core.context import Context
 
 
 def real_snapshot(home: Home) -> bytes:
@@ -44,10 +44,10 @@ def every_reader_copes(path: str) -> None:
     now = time.time()
     snap = snapshot.read(path)
     settings = config_fast.Settings(config_defaults.clone(config_defaults.DEFAULTS), [])
-    forecasts = all_forecasts(snap, now)
-    assert render.line(snap, settings, surface="statusline", style="ansi", family="opus", now=now, forecasts=forecasts)
-    warn.decide(snap, settings, session_id="s1", family="opus", now=now, forecasts=forecasts)
-    json.dumps(status_json.build(snap, settings, now, forecasts))
+    ctx = Context(snap, settings, now, family="opus")
+    assert render.line(ctx, surface="statusline", style="ansi")
+    warn.decide(ctx, session_id="s1")
+    json.dumps(status_json.build(ctx))
 
 
 def test_every_truncation_of_a_real_snapshot_is_read_without_raising(home: Home, tmp_path: Path) -> None:

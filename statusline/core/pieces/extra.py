@@ -1,0 +1,35 @@
+"""Extra usage: the money billed beyond the plan this month, against its limit."""
+
+from __future__ import annotations
+
+from statusline.core import levels
+from statusline.core.context import Context
+from statusline.core.levels import FULL, NORMAL
+from statusline.core.pieces import Piece
+from statusline.core.windows import is_number
+
+VARIABLES = frozenset({"used", "limit", "pct", "currency", "state"})
+
+
+def piece(ctx: Context) -> Piece | None:
+    """None unless extra usage is enabled on the account."""
+    extra = ctx.snap.get("extra_usage")
+    if not isinstance(extra, dict) or not extra.get("enabled"):
+        return None
+    used, limit = extra.get("used"), extra.get("limit")
+    amount = float(used) if is_number(used) else 0.0
+    currency = str(extra.get("currency") or "USD")
+    cap = float(limit) if is_number(limit) and limit > 0 else None
+    pct = None if cap is None else 100.0 * amount / cap
+    level = NORMAL if pct is None else levels.level(pct, ctx.warn_at, ctx.critical_at)
+    out = bool(extra.get("out_of_credits"))
+    if out:
+        level = FULL
+    variables = {
+        "used": levels.format_money(amount, currency),
+        "limit": "" if cap is None else levels.format_money(cap, currency),
+        "pct": "" if pct is None else levels.format_pct(pct),
+        "currency": currency.upper(),
+        "state": "out of credits" if out else "",
+    }
+    return Piece(variables, level, False, extra)

@@ -1,0 +1,33 @@
+"""Window selectors, one meaning on every surface (see ``config_defaults``): ids, ``model``,
+``alerts``, ``!id``; ``extra`` is the money piece's, not a window's."""
+
+from __future__ import annotations
+
+from statusline.core import levels
+from statusline.core.snapshot import Snapshot
+from statusline.core.windows import Window, weekly_id
+
+
+def windows(snap: Snapshot, selectors: list[str], family: str | None, warn: float, now: float) -> list[Window]:
+    """The windows a surface shows, in selector order, each once; ``!id`` leaves a window out."""
+    known: dict[str, Window] = snap["windows"]
+    chosen: list[Window] = []
+    seen: set[str] = {s[1:] for s in selectors if s[:1] == "!"}
+
+    def take(wid: str) -> None:
+        if wid in known and wid not in seen:
+            seen.add(wid)
+            chosen.append(known[wid])
+
+    for selector in selectors:
+        if selector == "model":
+            if family:
+                take(weekly_id(family))
+        elif selector == "alerts":
+            for wid in sorted(known):
+                window = known[wid]
+                if float(window["used_pct"]) >= warn and not levels.is_past_reset(window, now):
+                    take(wid)
+        elif selector != "extra" and selector[:1] != "!":
+            take(selector)
+    return chosen

@@ -1,0 +1,62 @@
+"""The hook's sentences: the window and money pieces' variables, worded once, drawn in-process."""
+
+from __future__ import annotations
+
+import time
+
+from piece_renderer import NOW, Scene
+
+from statusline.core import warn
+
+
+def message(scene: Scene) -> str | None:
+    return warn.decide(scene.context(), session_id="s1").message
+
+
+def clock(offset: float) -> str:
+    return time.strftime("%H:%M", time.localtime(NOW + offset))
+
+
+def test_a_window_at_the_warning_level() -> None:
+    said = message(Scene().window("five_hour", 93, resets_in=7200))
+    assert said == f"5-hour window at 93%, resets {clock(7200)} (in 2h)"
+
+
+def test_a_stale_number_says_how_old_it_is() -> None:
+    scene = Scene().window("seven_day:opus", 81, resets_in=7200, age=40 * 60)
+    scene.family = "opus"
+    assert message(scene) == f"Opus weekly window at 81%, resets {clock(7200)} (in 2h) (as of 40m ago)"
+
+
+def test_a_full_window_says_what_happens_and_the_money_billed_meanwhile() -> None:
+    scene = Scene().window("five_hour", 100, resets_in=1800).extra(used=12.5)
+    assert message(scene) == (
+        f"5-hour window is used up (100%): Claude will refuse prompts until it resets at {clock(1800)} (in 30m);"
+        " extra usage is billing ($12.50 so far this month)"
+    )
+
+
+def test_a_full_window_without_a_reset_time_or_extra_usage() -> None:
+    assert message(Scene().window("five_hour", 100, resets_in=None)) == (
+        "5-hour window is used up (100%): Claude will refuse prompts until it resets"
+    )
+
+
+def test_a_forecast_warns_below_the_level() -> None:
+    said = message(Scene().climbing("five_hour", 40, 20, hours=2, resets_in=3 * 3600))  # at the level: no forecast
+    assert said == f"5-hour window at 80%, resets {clock(3 * 3600)} (in 3h)"
+    said = message(Scene().climbing("five_hour", 30, 20, hours=2, resets_in=3 * 3600).config(
+        "hook", "forecast_minutes", value=120.0))
+    assert said == f"5-hour window at 70% will hit 100% in about 1h30m at this pace, resets {clock(3 * 3600)} (in 3h)"
+
+
+def test_extra_usage_near_its_limit() -> None:
+    assert message(Scene().extra(used=85.0, limit=100.0)) == "Extra usage at 85% of its limit ($85.00 of $100.00)"
+
+
+def test_the_block_reason_names_the_window_and_the_setting() -> None:
+    scene = Scene().window("five_hour", 96, resets_in=600).config("hook", "block_at", value=95.0)
+    assert warn.decide(scene.context(), session_id="s1").block_reason == (
+        f"quotaline: 5-hour window at 96% (block_at = 95%), resets {clock(600)} (in 10m)."
+        " Raise hook.block_at or set it to 0 to continue."
+    )

@@ -1,0 +1,66 @@
+"""Pieces drawn in-process, like Starship's ``ModuleRenderer``: a scene (windows, history, extra
+usage, config) built through the real merge, then one piece or a whole line drawn from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from statusline.core import config_defaults, observe, render, snapshot
+from statusline.core.config_defaults import Settings
+from statusline.core.context import Context
+from statusline.core.pieces import Piece, extra, window
+
+NOW = 1_800_000_000.0
+
+
+class Scene:
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+        self.snap = snapshot.empty()
+        self.data = config_defaults.clone(config_defaults.DEFAULTS)
+        self.family: str | None = None
+        self.local: dict[str, Any] | None = None
+
+    def window(
+        self, wid: str, pct: float, *, resets_in: float | None = 3 * 3600, age: float = 0, source: str = "oauth"
+    ) -> Scene:
+        reading = {"id": wid, "used_pct": pct, "source": source, "observed_at": self.now - age}
+        if resets_in is not None:
+            reading["resets_at"] = self.now + resets_in
+        problems: list[str] = []
+        observe.apply_windows(self.snap, [reading], now=self.now, problems=problems)
+        assert not problems, problems
+        return self
+
+    def climbing(self, wid: str, start: float, per_hour: float, *, hours: float, resets_in: float) -> Scene:
+        """Readings every 10 minutes for ``hours`` up to now: a history the forecast can use."""
+        steps = int(hours * 6)
+        for i in range(steps + 1):
+            t = self.now - (steps - i) * 600
+            reading = {"id": wid, "used_pct": start + per_hour * (i / 6), "source": "oauth",
+                       "observed_at": t, "resets_at": self.now + resets_in}
+            observe.apply_windows(self.snap, [reading], now=t)
+        return self
+
+    def extra(self, **fields: Any) -> Scene:
+        self.snap["extra_usage"] = {"enabled": True, "used": 0.0, "currency": "USD", **fields}
+        return self
+
+    def config(self, *keys: str, value: Any) -> Scene:
+        target = self.data
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+        return self
+
+    def context(self) -> Context:
+        return Context(self.snap, Settings(self.data, []), self.now, family=self.family, local=self.local)
+
+    def window_piece(self, wid: str) -> Piece:
+        return window.piece(self.context(), self.snap["windows"][wid])
+
+    def extra_piece(self) -> Piece | None:
+        return extra.piece(self.context())
+
+    def line(self, surface: str = "statusline", style: str = "plain") -> str:
+        return render.line(self.context(), surface=surface, style=style)
