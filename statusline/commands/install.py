@@ -633,9 +633,10 @@ def confirm(question: str, args: argparse.Namespace) -> bool:
 
 
 def install(args: argparse.Namespace) -> int:
-    state = load_state() if args.dry_run else {}
     if args.dry_run:
-        return _install(args, state)
+        return _install(args, load_state())
+    _install(args, load_state(), check_only=True)  # a refusal before the lock makes no directory
+    state: dict[str, Any] = {}
     with install_lock(state):
         locked_state = load_state()
         made = [*os.environ.get(MADE_DIRS_ENV, "").splitlines(), *state.get("created_dirs", [])]
@@ -646,7 +647,7 @@ def install(args: argparse.Namespace) -> int:
         return _install(args, locked_state)
 
 
-def _install(args: argparse.Namespace, state: dict[str, Any]) -> int:
+def _install(args: argparse.Namespace, state: dict[str, Any], *, check_only: bool = False) -> int:
     state.setdefault("schema", STATE_SCHEMA)
     state_before = json.dumps(state, sort_keys=True)
     choices = state.setdefault("choices", {})
@@ -661,7 +662,7 @@ def _install(args: argparse.Namespace, state: dict[str, Any]) -> int:
     python = args.python or sys.executable
     site = args.site_packages or package_root()
     if args.dry_run:
-        print(diff(found, new_text) or f"quotaline: {path} would not change", end="" if new_text else "\n")
+        print(diff(found, new_text) if new_text is not None else f"quotaline: {path} would not change\n", end="")
         if not is_our_launcher(launcher) or launcher_text(python, site) != _read(launcher):
             print(f"quotaline: would write the launcher {launcher} (runs {python})")
         for note in notes:
@@ -677,6 +678,8 @@ def _install(args: argparse.Namespace, state: dict[str, Any]) -> int:
                 f"this Python ({python}) lacks {', '.join(missing)}: install quotaline with `uv tool install` or "
                 "`pipx install` (or run ./install.sh in a clone), then its `quotaline install`. Nothing was changed."
             )
+    if check_only:
+        return 0
     if new_text is not None and sys.stdin.isatty() and not args.yes:
         print(diff(found, new_text), end="")
     if not confirm(f"Wire quotaline into {path}?", args):
@@ -768,6 +771,7 @@ def _restore_plan(path: str, record: dict[str, Any]) -> tuple[Found, str | None,
 def uninstall(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _uninstall(args, load_state())
+    _uninstall(args, load_state(), check_only=True)
     state: dict[str, Any] = {}
     with install_lock(state):
         locked = load_state()
@@ -775,7 +779,7 @@ def uninstall(args: argparse.Namespace) -> int:
         return _uninstall(args, locked)
 
 
-def _uninstall(args: argparse.Namespace, state: dict[str, Any]) -> int:
+def _uninstall(args: argparse.Namespace, state: dict[str, Any], *, check_only: bool = False) -> int:
     records: dict[str, Any] = state.get("settings", {})
     current = settings_path()
     todo = [current, *[p for p in records if p != current]]
@@ -789,6 +793,8 @@ def _uninstall(args: argparse.Namespace, state: dict[str, Any]) -> int:
     launchers = {p for p in (state.get("launcher"), os.path.join(default_bin_dir(), "quotaline")) if isinstance(p, str)}
     launchers.add(os.path.join(data_dir(), "bin", "quotaline"))
     ours = sorted(p for p in launchers if is_our_launcher(p))
+    if check_only:
+        return 0
     if args.dry_run or (sys.stdin.isatty() and not args.yes):
         for found, text, remove, how in plans:
             if text is not None or remove:
