@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# quotaline installer: ./install.sh [--force] [--no-hook] | ./install.sh --uninstall [--purge]
-# Makes a fresh virtualenv per install (platformdirs user data dir, envs/<n>), installs the package
-# there, puts `quotaline` in ~/.local/bin and wires Claude Code's settings.json. No sudo. Run it
-# again to upgrade: the old version keeps running until the launcher is replaced (one os.replace),
-# so a status line or hook started at any moment of an upgrade, or a kill, finds a whole install.
+# quotaline from a clone: ./install.sh [quotaline install's options] | ./install.sh --uninstall [--purge]
+# Makes a fresh virtualenv per install (platformdirs user data dir, envs/<n>), installs this tree
+# into it, then runs its `quotaline install "$@"`: the launcher in ~/.local/bin and Claude Code's
+# settings.json. No sudo. Run it again to upgrade: the old version keeps running until the launcher
+# is replaced (one os.replace), so a status line or hook started at any moment of an upgrade, or a
+# kill, finds a whole install. --help, a mistyped flag and --dry-run answer before any pip work.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -16,14 +17,34 @@ find_python() {
   return 1
 }
 py=$(find_python) || { echo "quotaline: needs Python 3.10 or newer (python3 not found or too old)" >&2; exit 1; }
-# paths.py and install.py are standard library only: usable before the virtualenv exists.
-data_dir=$(PYTHONPATH="$here" "$py" -c 'from statusline.core.paths import user_data_dir; print(user_data_dir())')
+# This tree's own `quotaline`, before any virtualenv: install.py is standard library only.
+# -I: neither the current directory nor PYTHONPATH can put another copy first.
+tree=("$py" -I -c 'import sys; sys.path.insert(0, sys.argv.pop(1)); from statusline.cli import main; sys.exit(main(sys.argv[1:]))' "$here")
+
+uninstall=0
+args=()
+for a in "$@"; do
+  if [ "$a" = "--uninstall" ]; then uninstall=1; else args+=("$a"); fi
+done
+if [ $uninstall -eq 1 ]; then
+  exec "${tree[@]}" uninstall ${args[@]+"${args[@]}"}
+fi
+# Help, a bad flag: answered now. A dry run needs no environment: it changes nothing.
+"${tree[@]}" install --args-only "$@" || exit $?
+for a in "$@"; do
+  case $a in -h | --help) exit 0 ;; --dry-run) exec "${tree[@]}" install "$@" ;; esac
+done
+
+data_dir=$("$py" -I -c 'import sys; sys.path.insert(0, sys.argv[1]); from statusline.core.paths import user_data_dir; print(user_data_dir())' "$here")
 envs="$data_dir/envs"
-legacy_venv="$data_dir/venv"  # before envs/: one virtualenv upgraded in place
 
 # One install (or uninstall) at a time: each prunes the environments the launcher does not use.
-# flock(2) belongs to the open file, which this shell keeps: the lock lasts until the script and
-# every process it started have exited (a killed install frees it), on Linux and macOS alike.
+# flock(2) belongs to the open file, which this shell keeps and hands to `quotaline install` through
+# exec (QUOTALINE_INSTALL_LOCK_FD): the lock lasts until the install ends (a killed one frees it).
+made=""  # the directories made here: uninstall removes them again once empty
+d=$data_dir
+while [ ! -d "$d" ] && [ "$d" != / ]; do made="$d
+$made"; d=$(dirname "$d"); done
 mkdir -p "$data_dir"
 exec 9>>"$data_dir/install.lock"
 "$py" -c '
@@ -35,28 +56,7 @@ except BlockingIOError:
     fcntl.flock(9, fcntl.LOCK_EX)
 '
 
-purge=0
-for a in "$@"; do [ "$a" = "--purge" ] && purge=1; done
-if printf '%s\n' "$@" | grep -qx -- '--uninstall'; then
-  args=(); for a in "$@"; do [ "$a" = "--purge" ] || args+=("$a"); done
-  PYTHONPATH="$here" "$py" -m statusline.commands.install "${args[@]}"
-  for d in "$envs" "$legacy_venv"; do
-    [ -e "$d" ] && rm -rf "$d" && echo "quotaline: removed $d"
-  done
-  rm -f "$data_dir/install.lock"
-  rmdir "$data_dir" 2>/dev/null || true
-  if [ $purge -eq 1 ]; then
-    for d in "$(PYTHONPATH="$here" "$py" -c 'from statusline.core.paths import user_state_dir; print(user_state_dir())')" \
-             "$(PYTHONPATH="$here" "$py" -c 'from statusline.core.paths import user_config_dir; print(user_config_dir())')"; do
-      rm -rf "$d" && echo "quotaline: removed $d"
-    done
-  else
-    echo "quotaline: kept your config and snapshot (./install.sh --uninstall --purge removes them)"
-  fi
-  exit 0
-fi
-
-# The next free number: never a directory an earlier (maybe killed) install left half-made.
+# The next free number: never a directory an earlier (maybe killed: a venv without pip) install left.
 mkdir -p "$envs"
 n=1
 for d in "$envs"/*; do
@@ -73,10 +73,7 @@ echo "quotaline: installing the package into $venv"
 rm -rf "$here/build"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$here" \
   || { rm -rf "$venv"; echo "quotaline: pip install failed (see above); nothing in Claude Code was changed" >&2; exit 1; }
-site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-# install.py switches the launcher to $venv, then removes every environment but this one and the
-# one the launcher ran before (processes started from it, such as a refresher, may still run).
-# -I: `-m` would put the current directory first on sys.path, and from inside another checkout
-# that checkout's installer would run instead of the one just installed.
-exec "$venv/bin/python" -I -m statusline.commands.install --python "$venv/bin/python" --site-packages "$site" \
-  --envs-dir "$envs" "$@"
+# `quotaline install` switches the launcher to $venv, then removes every environment but this one
+# and the one the launcher ran before (processes started from it, such as a refresher, may still run).
+# -I: `-m` would put the current directory first on sys.path (another checkout's code would run).
+QUOTALINE_INSTALL_LOCK_FD=9 QUOTALINE_INSTALL_MADE_DIRS=$made exec "$venv/bin/python" -I -m statusline install --envs-dir "$envs" "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install what tests/e2e needs, idempotently: tmux (apt-get) and the pinned Claude Code from npm in
-# $HOME/.cache/quotaline-e2e/cc-<version>. Does nothing when both are already there.
+# Install what tests/e2e needs, idempotently: tmux (apt-get), uv and pipx (PyPI, in
+# $HOME/.cache/quotaline-e2e/tools) and the pinned Claude Code from npm in
+# $HOME/.cache/quotaline-e2e/cc-<version>. Does nothing when they are already there.
 # Usage: scripts/e2e-install-deps.sh     (QUOTALINE_CLAUDE_VERSION overrides the pinned version)
 set -euo pipefail
 
@@ -24,6 +25,17 @@ else
   $sudo apt-get install -y --no-install-recommends tmux >/dev/null 2>&1 \
     || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y --no-install-recommends tmux; }
   say "tmux installed ($(tmux -V))"
+fi
+
+# ------------------------------------------------------------------ uv and pipx (the install routes)
+# tests/commands/test_install_routes.py installs quotaline with each, as a user would.
+tools="$HOME/.cache/quotaline-e2e/tools"
+if [ -x "$tools/bin/uv" ] && [ -x "$tools/bin/pipx" ]; then
+  say "uv and pipx present ($("$tools/bin/uv" --version), pipx $("$tools/bin/pipx" --version))"
+else
+  say "installing uv and pipx into $tools"
+  python3 -m venv "$tools"
+  "$tools/bin/python" -m pip install --quiet --disable-pip-version-check uv pipx
 fi
 
 # ------------------------------------------------------------------ Claude Code (pinned)

@@ -10,7 +10,11 @@ usage: quotaline <command> [options]
 
 Claude Code wiring (read stdin, exit 0, never touch the network):
   statusline                 status-line JSON on stdin -> the status line
-  hook user-prompt-submit    hook JSON on stdin -> a warning (systemMessage) or nothing
+  hook                       hook JSON on stdin -> a warning (systemMessage) or nothing
+
+Setup:
+  install [--dry-run] [--yes] [--force] [--no-hook]   wire Claude Code's settings.json (again after upgrades)
+  uninstall [--dry-run] [--yes] [--purge]             remove it, putting back what it replaced
 
 For people and scripts:
   status [--json] [--watch]  every window, its source, age and forecast
@@ -35,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         from statusline.commands import hook as hook_cmd
 
         event = rest[0] if rest else ""
-        if event in ("user-prompt-submit", "UserPromptSubmit"):
+        if event in ("", "user-prompt-submit", "UserPromptSubmit"):  # the installed command is `quotaline hook`
             return hook_cmd.run()
         return 0  # an unknown event from a newer hooks.json must not break Claude Code
     if command == "segment":
@@ -79,6 +83,10 @@ def _dispatch(command: str, rest: list[str]) -> int:
         from statusline.commands import config as config_cmd
 
         return config_cmd.run(rest)
+    if command in ("install", "uninstall"):
+        from statusline.commands import install as install_cmd
+
+        return install_cmd.run(command, rest)
     if command == "report":
         from statusline.commands import report as report_cmd
         from statusline.core import paths, snapshot

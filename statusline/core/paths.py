@@ -95,7 +95,8 @@ def credentials_file() -> str:
 
 def credentials_stamp() -> str:
     """Changes when Claude Code's credentials change; holds nothing secret (a CRC of the env token
-    at most), so the status line can notice new credentials after a 401 without reading them."""
+    at most), so the status line can notice new credentials after a 401 without reading them.
+    "none" (no token, no file) is a stamp too: logging in after installing is noticed at once."""
     token = os.environ.get("CLAUDE_CODE_OAUTH_TOKEN", "")
     if token:
         import zlib  # a shared library to load: only for those who need it

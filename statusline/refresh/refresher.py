@@ -25,6 +25,9 @@ from statusline.refresh.usage_payload import UsageReading
 
 NETWORK_SOURCES = ("oauth", "claude_ai")
 SNAPSHOT_LOCK_WAIT_S = 5.0
+# Failures that only new credentials end: the status line starts a refresher as soon as
+# paths.credentials_stamp() changes (a login, a refreshed token), whatever the backoff.
+CREDENTIAL_KINDS = ("auth_expired", "no_credentials")
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Outcome:
         parts += [f"{s}: {e.message}" for s, e in self.failed.items()]
         parts += [f"{s}: {why}" for s, why in self.skipped.items()]
         return "; ".join(parts) or "no source enabled"
+
 
 
 def refresh(
@@ -192,9 +196,9 @@ def _held_back(state: dict[str, Any], now: float, source: str) -> str:
     until = state.get("backoff_until")
     if not isinstance(until, (int, float)) or not now < until <= now + backoff.MAX_WAIT + 60:
         return ""  # over, or beyond any wait we set (an older version's uncapped one): read now
-    expired = source == "oauth" and state.get("kind") == "auth_expired"
-    if expired and state.get("auth_stamp") != paths.credentials_stamp():
-        return ""  # new credentials: try them now
+    waits = source == "oauth" and state.get("kind") in CREDENTIAL_KINDS
+    if waits and state.get("auth_stamp") != paths.credentials_stamp():
+        return ""  # new credentials (a login after install, a refreshed token): try them now
     wait = backoff_text(until - now)
     return f"backing off ({state.get('kind', 'error')}) for {wait}"
 
@@ -269,7 +273,7 @@ def _update_refresh_state(
             "backoff_until": now + wait,
             "last_ok": old.get("last_ok"),
         }
-        if error.kind == "auth_expired":
+        if source == "oauth" and error.kind in CREDENTIAL_KINDS:  # "none" when there was no file
             sources[source]["auth_stamp"] = paths.credentials_stamp()
     interval = refresh_interval(float(settings.get("refresh", "interval_seconds")))
     refresh["next_due"] = now + interval

@@ -1,6 +1,6 @@
-"""The installer in a throwaway HOME: fresh, other keys kept, idempotent, bad JSON, foreign
-statusLine, uninstall, old environments. The settings merge runs in-process; tests/commands/test_upgrade.py
-runs the real install.sh."""
+"""`quotaline install` / `uninstall` in throwaway HOMEs: fresh, other keys kept, idempotent, bad
+JSON, foreign statusLine, uninstall, old environments. tests/commands/test_install_setup.py has the
+"leave the user's setup as it was" cases; tests/commands/test_upgrade.py runs the real install.sh."""
 
 from __future__ import annotations
 
@@ -13,17 +13,22 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-INSTALLER = "statusline.commands.install"
-
 
 def run_install(home: Path, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`quotaline install ARGS` (`quotaline uninstall` when ARGS start with --uninstall)."""
     env = {"HOME": str(home), "PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), **(extra_env or {})}
+    if args and args[0] == "--uninstall":
+        argv = ["uninstall", *args[1:]]
+    else:
+        argv = ["install", "--python", sys.executable, "--site-packages", str(REPO), *args]
     return subprocess.run(
-        [sys.executable, "-m", INSTALLER, "--python", sys.executable, "--site-packages", str(REPO), *args],
+        [sys.executable, "-m", "statusline", *argv],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
+        stdin=subprocess.DEVNULL,
+        cwd=home,
     )
 
 
@@ -31,8 +36,8 @@ def settings(home: Path, config_dir: str = ".claude") -> dict:
     return json.loads((home / config_dir / "settings.json").read_text())
 
 
-def ours(data: dict) -> tuple[str, list[str]]:
-    hooks = [h["command"] for g in data["hooks"]["UserPromptSubmit"] for h in g["hooks"]]
+def ours(data: dict, event: str = "UserPromptSubmit") -> tuple[str, list[str]]:
+    hooks = [h["command"] for g in data["hooks"][event] for h in g["hooks"]]
     return data["statusLine"]["command"], hooks
 
 
@@ -55,9 +60,11 @@ def test_fresh_install(fresh_home: Path) -> None:
         "padding": 0,
         "refreshInterval": 10,
     }
-    assert data["hooks"]["UserPromptSubmit"] == [
-        {"hooks": [{"type": "command", "command": f"{launcher} hook user-prompt-submit", "timeout": 5}]}
-    ]
+    hook = {"type": "command", "command": f"{launcher} hook", "timeout": 5}
+    assert data["hooks"] == {
+        "UserPromptSubmit": [{"hooks": [hook]}],
+        "StopFailure": [{"matcher": "rate_limit", "hooks": [hook]}],  # the same command: it reads the event
+    }
     out = subprocess.run([str(launcher), "version"], capture_output=True, text=True, env={"HOME": str(fresh_home)})
     assert out.stdout.startswith("quotaline ")
 
@@ -81,7 +88,7 @@ def test_keeps_other_keys_backs_up_and_is_idempotent(fresh_home: Path) -> None:
         assert data[key] == original[key]
     assert data["hooks"]["Stop"] == original["hooks"]["Stop"]
     commands = ours(data)[1]
-    assert commands[0] == "my-own-hook" and commands[1].endswith("quotaline hook user-prompt-submit")
+    assert commands[0] == "my-own-hook" and commands[1].endswith("quotaline hook")
     backups = list(claude.glob("settings.json.quotaline-backup-*"))
     assert len(backups) == 1 and json.loads(backups[0].read_text()) == original
     before = (claude / "settings.json").read_bytes()
@@ -112,6 +119,7 @@ def test_foreign_statusline_kept_unless_forced_and_restored_on_uninstall(fresh_h
     assert result.returncode == 0
     assert settings(fresh_home)["statusLine"] == foreign
     assert "--force" in result.stdout and "my-statusline.sh" in result.stdout
+    assert run_install(fresh_home).returncode == 0 and settings(fresh_home)["statusLine"] == foreign
     assert run_install(fresh_home, "--force").returncode == 0
     assert settings(fresh_home)["statusLine"]["command"].endswith("quotaline statusline")
     assert run_install(fresh_home, "--uninstall").returncode == 0
@@ -129,10 +137,10 @@ def test_uninstall_removes_exactly_what_was_added(fresh_home: Path) -> None:
     assert not (fresh_home / ".local" / "bin" / "quotaline").exists()
 
 
-def test_uninstall_after_fresh_install_leaves_empty_settings(fresh_home: Path) -> None:
+def test_uninstall_after_fresh_install_leaves_the_home_as_it_was(fresh_home: Path) -> None:
     assert run_install(fresh_home).returncode == 0
     assert run_install(fresh_home, "--uninstall").returncode == 0
-    assert settings(fresh_home) == {}
+    assert list(fresh_home.iterdir()) == []  # no `{}` settings.json, no backup, no empty directory
 
 
 def test_respects_claude_config_dir(fresh_home: Path) -> None:
@@ -143,13 +151,20 @@ def test_respects_claude_config_dir(fresh_home: Path) -> None:
     assert not (fresh_home / ".claude" / "settings.json").exists()
 
 
-def test_refuses_to_overwrite_a_foreign_launcher(fresh_home: Path) -> None:
+def test_an_entry_point_on_path_stays_and_the_launcher_goes_to_the_data_dir(fresh_home: Path) -> None:
+    """pipx, uv tool and pip put their own `quotaline` in ~/.local/bin: it is theirs to replace."""
     bin_dir = fresh_home / ".local" / "bin"
     bin_dir.mkdir(parents=True)
-    (bin_dir / "quotaline").write_text("#!/bin/sh\necho someone else\n")
+    entry = "#!/some/venv/bin/python\nfrom statusline.cli import main\nmain()\n"
+    (bin_dir / "quotaline").write_text(entry)
     result = run_install(fresh_home)
-    assert result.returncode == 1 and "not quotaline's launcher" in result.stderr
-    assert (bin_dir / "quotaline").read_text() == "#!/bin/sh\necho someone else\n"
+    assert result.returncode == 0, result.stderr
+    assert (bin_dir / "quotaline").read_text() == entry
+    launcher = fresh_home / ".local" / "share" / "quotaline" / "bin" / "quotaline"
+    assert settings(fresh_home)["statusLine"]["command"] == f"{launcher} statusline"
+    launcher_runs(fresh_home, launcher)
+    assert run_install(fresh_home, "--uninstall").returncode == 0
+    assert not launcher.exists() and (bin_dir / "quotaline").read_text() == entry
 
 
 def fake_env(envs: Path, name: str) -> Path:
@@ -164,8 +179,8 @@ def install_from(home: Path, envs: Path, env: Path) -> subprocess.CompletedProce
     return run_install(home, "--python", str(env / "bin" / "python"), "--envs-dir", str(envs))
 
 
-def launcher_runs(home: Path) -> str:
-    launcher = home / ".local" / "bin" / "quotaline"
+def launcher_runs(home: Path, launcher: Path | None = None) -> str:
+    launcher = launcher or home / ".local" / "bin" / "quotaline"
     out = subprocess.run([str(launcher), "version"], capture_output=True, text=True, env={"HOME": str(home)})
     assert out.returncode == 0 and out.stdout.startswith("quotaline "), out.stderr
     return launcher.read_text().splitlines()[0]

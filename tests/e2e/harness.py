@@ -121,6 +121,7 @@ def run_installer(repo: Path, home: Path, timeout: float = 600) -> subprocess.Co
     return subprocess.run(
         [str(repo / "install.sh")],
         cwd=str(home),
+        stdin=subprocess.DEVNULL,  # no question, even when the tests run at a terminal
         env=clean_env(home, **pip_env()),
         capture_output=True,
         text=True,

@@ -253,16 +253,15 @@ def installed(tmp_path: Path) -> Installed:
     settings = json.loads(settings_file.read_text(encoding="utf-8"))
     launcher = home / ".local" / "bin" / "quotaline"
     status_line = settings.get("statusLine") or {}
-    hooks = [
-        entry
-        for group in (settings.get("hooks") or {}).get("UserPromptSubmit") or []
-        for entry in group.get("hooks") or []
-    ]
     problems = []
     if status_line.get("type") != "command" or status_line.get("command") != f"{launcher} statusline":
         problems.append(f"statusLine is {status_line!r}, expected the command '{launcher} statusline'")
-    if not any(h.get("command") == f"{launcher} hook user-prompt-submit" for h in hooks):
-        problems.append(f"no UserPromptSubmit hook '{launcher} hook user-prompt-submit' in {hooks!r}")
+    for event in ("UserPromptSubmit", "StopFailure"):
+        hooks = [
+            entry for group in (settings.get("hooks") or {}).get(event) or [] for entry in group.get("hooks") or []
+        ]
+        if not any(h.get("command") == f"{launcher} hook" for h in hooks):
+            problems.append(f"no {event} hook '{launcher} hook' in {hooks!r}")
     if not os.access(launcher, os.X_OK):
         problems.append(f"the launcher {launcher} is missing or not executable")
     if problems:

@@ -254,6 +254,35 @@ def test_credentials_file_and_claude_json_source(server_home: Home, httpserver: 
     assert five["used_pct"] == 9.0 and five["source"] == "claude_json"
 
 
+def test_logging_in_after_install_is_noticed_at_once(server_home: Home, httpserver: HTTPServer) -> None:
+    """No credentials yet (quotaline installed before the first login): the wait ends the moment
+    the file appears, for the refresher and for the status line that starts it."""
+    from statusline.core import spawn
+
+    env = {"CLAUDE_CODE_OAUTH_TOKEN": ""}
+    serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
+    assert server_home.run("refresh", env=env).code == 1
+    state = refresh_state(server_home)
+    assert state["kind"] == "no_credentials" and state["auth_stamp"] == "none"
+    assert server_home.run("refresh", env=env).code == 1  # still no file: still waiting, no request
+    snap = server_home.snapshot()
+    assert snap["refresh"]["next_due"] > time.time() and usage_requests(httpserver) == []
+    shape = json.loads((FIXTURES / "credentials" / "credentials_json_shape.redacted.json").read_text())
+    shape["claudeAiOauth"]["accessToken"] = TOKEN
+    shape["claudeAiOauth"]["expiresAt"] = int((time.time() + 3600) * 1000)
+    server_home.claude.mkdir(exist_ok=True)
+    (server_home.claude / ".credentials.json").write_text(json.dumps(shape))  # `claude` logged in
+    saved = dict(os.environ)
+    try:
+        os.environ.update(server_home.env, CLAUDE_CODE_OAUTH_TOKEN="")
+        assert spawn.is_due(snap, time.time())  # the status line starts a refresher now
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert server_home.run("refresh", env=env).code == 0
+    assert len(usage_requests(httpserver)) == 1
+
+
 def test_expired_credentials_file_is_not_sent(server_home: Home, httpserver: HTTPServer) -> None:
     shape = json.loads((FIXTURES / "credentials" / "credentials_json_shape.redacted.json").read_text())
     server_home.claude.mkdir()
