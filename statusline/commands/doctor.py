@@ -133,33 +133,47 @@ def _launcher_of(command: object) -> str | None:
         return None
 
 
+HOOK_EVENTS = (
+    ("UserPromptSubmit", "warnings before prompts"),
+    ("StopFailure", "record of which limit stopped a turn"),
+)
+
+
 def check_settings() -> list[Finding]:
+    from statusline.commands import install  # its rule of what a command of quotaline's is
+
     path = os.path.join(paths.claude_config_dir(), "settings.json")
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except FileNotFoundError:
-        return [(FAIL, "settings", f"{path} missing: run ./install.sh")]
+        return [(FAIL, "settings", f"{path} missing: run `quotaline install`")]
     except ValueError:
         return [(FAIL, "settings", f"{path} is not valid JSON: Claude Code ignores it; fix it")]
+    data = data if isinstance(data, dict) else {}
     out: list[Finding] = []
-    sl = data.get("statusLine") if isinstance(data, dict) else None
+    sl = data.get("statusLine")
     command = sl.get("command") if isinstance(sl, dict) else None
     launcher = _launcher_of(command)
-    if not (isinstance(command, str) and "quotaline" in command and command.endswith("statusline")):
-        out.append((WARN, "settings", f"statusLine is not quotaline's ({command!r}): ./install.sh --force"))
+    if not install.is_ours(command, "statusline"):
+        out.append((WARN, "settings", f"statusLine is not quotaline's ({command!r}): quotaline install --force"))
     elif launcher and not os.access(os.path.expanduser(launcher), os.X_OK):
-        out.append((FAIL, "settings", f"statusLine runs {launcher}, which is missing: run ./install.sh again"))
+        out.append((FAIL, "settings", f"statusLine runs {launcher}, which is missing: run `quotaline install` again"))
     else:
         out.append((OK, "settings", f"statusLine runs {command}"))
-    hooks = data.get("hooks", {}).get("UserPromptSubmit", []) if isinstance(data.get("hooks"), dict) else []
-    found = [h.get("command") for g in hooks if isinstance(g, dict) for h in g.get("hooks", []) if isinstance(h, dict)]
-    ours = [c for c in found if isinstance(c, str) and "quotaline" in c]
-    out.append(
-        (OK, "settings", f"UserPromptSubmit hook: {ours[0]}")
-        if ours
-        else (WARN, "settings", "no UserPromptSubmit hook: no warnings before prompts (./install.sh)")
-    )
+    hooks = data.get("hooks") if isinstance(data.get("hooks"), dict) else {}
+    no_hook = install.load_state().get("choices", {}).get("hook") is False
+    for event, what in HOOK_EVENTS:
+        groups = hooks.get(event) if isinstance(hooks.get(event), list) else []
+        found = [h.get("command") for g in groups if isinstance(g, dict)
+                 for h in (g.get("hooks") if isinstance(g.get("hooks"), list) else []) if isinstance(h, dict)]
+        ours = [c for c in found if install.is_ours(c, "hook")]
+        if ours:
+            out.append((OK, "settings", f"{event} hook: {ours[0]}"))
+        elif no_hook:
+            out.append((OK, "settings", f"no {event} hook in settings.json (installed with --no-hook: the plugin's)"))
+        else:
+            out.append((WARN, "settings", f"no {event} hook: no {what} (quotaline install)"))
     out.append((OK, "settings", "__launcher__" + (launcher or "")))
     return out
 

@@ -168,7 +168,7 @@ def test_config_secret_never_cached(home: Home) -> None:
 def test_doctor_on_a_fresh_machine(home: Home) -> None:
     result = home.run("doctor", "--no-timing")
     assert result.code == 1  # settings.json missing is a failure
-    assert "run ./install.sh" in result.out and "no Claude Code credentials" in result.out
+    assert "run `quotaline install`" in result.out and "no Claude Code credentials" in result.out
     assert "does not exist yet" in result.out
 
 
@@ -181,6 +181,13 @@ def test_doctor_on_broken_settings_and_missing_launcher(home: Home) -> None:
     )
     out = home.run("doctor", "--no-timing").out
     assert "/nowhere/quotaline, which is missing" in out and "no UserPromptSubmit hook" in out
+    assert "no StopFailure hook" in out
+    (home.claude / "settings.json").write_text(
+        json.dumps({"statusLine": {"type": "command", "command": "bash -c 'ccstatusline; quotaline statusline'"},
+                    "hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": "echo quotaline"}]}]}})
+    )
+    out = home.run("doctor", "--no-timing").out
+    assert "statusLine is not quotaline's" in out and "no UserPromptSubmit hook" in out  # wrapped: the user's
 
 
 def test_doctor_reports_backoff_and_permissions(home: Home) -> None:
