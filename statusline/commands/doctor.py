@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import time
 from collections.abc import Callable
+from typing import Any
 
 from statusline.core import config_fast, levels, paths, snapshot, status_json
 from statusline.core.textsafe import clean
@@ -161,12 +162,12 @@ def check_settings() -> list[Finding]:
         out.append((FAIL, "settings", f"statusLine runs {launcher}, which is missing: run `quotaline install` again"))
     else:
         out.append((OK, "settings", f"statusLine runs {command}"))
-    hooks = data.get("hooks") if isinstance(data.get("hooks"), dict) else {}
+    hooks: dict[str, Any] = data["hooks"] if isinstance(data.get("hooks"), dict) else {}
     no_hook = install.load_state().get("choices", {}).get("hook") is False
     for event, what in HOOK_EVENTS:
-        groups = hooks.get(event) if isinstance(hooks.get(event), list) else []
-        found = [h.get("command") for g in groups if isinstance(g, dict)
-                 for h in (g.get("hooks") if isinstance(g.get("hooks"), list) else []) if isinstance(h, dict)]
+        groups: list[Any] = hooks[event] if isinstance(hooks.get(event), list) else []
+        entries = [h for g in groups if isinstance(g, dict) and isinstance(g.get("hooks"), list) for h in g["hooks"]]
+        found = [h.get("command") for h in entries if isinstance(h, dict)]
         ours = [c for c in found if install.is_ours(c, "hook")]
         if ours:
             out.append((OK, "settings", f"{event} hook: {ours[0]}"))
