@@ -1,11 +1,18 @@
-"""``quotaline hook user-prompt-submit``: warn (systemMessage) or block before a prompt is sent."""
+"""``quotaline hook``: the hooks Claude Code runs, told apart by stdin's ``hook_event_name`` (the
+argument, e.g. ``user-prompt-submit``, only when stdin names none: the installer may run one command
+for every event).
+
+- ``UserPromptSubmit``: warn (systemMessage) or block before a prompt is sent; say a wall once.
+- ``StopFailure`` (matcher ``rate_limit``): record the wall in the snapshot. Claude Code ignores its
+  output; it still exits 0 at once, silent, whatever the input.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
 
-from statusline.core import claude_input, config_fast, fastjson, observe, paths, snapshot, spawn, stdin, warn
+from statusline.core import claude_input, config_fast, fastjson, observe, paths, snapshot, spawn, stdin, walls, warn
 from statusline.core.forecast import all_forecasts
 from statusline.core.safety import guarded
 from statusline.core.textsafe import clean
@@ -16,13 +23,49 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
     from typing import Any
 
 
-def run() -> int:
-    return guarded(_run, "")
+# The argument's names for the events (the snake form is what older installs wrote).
+ARG_EVENTS = {"user-prompt-submit": "UserPromptSubmit", "stop-failure": "StopFailure"}
 
 
-def _run() -> int:
+def run(arg: str = "user-prompt-submit") -> int:
+    return guarded(lambda: _dispatch(arg), "")
+
+
+def _dispatch(arg: str) -> int:
     now = time.time()
     inp = claude_input.parse(stdin.read_all(stdin.HOOK_S))
+    event = inp.raw.get("hook_event_name")
+    if not isinstance(event, str) or not event:
+        event = ARG_EVENTS.get(arg, arg)
+    if event == "StopFailure":
+        return _stop_failure(inp, now)
+    if event == "UserPromptSubmit":
+        return _run(inp, now)
+    return 0  # an event this version does not know: nothing to say
+
+
+def _stop_failure(inp: claude_input.ClaudeInput, now: float) -> int:
+    """Record the wall (an error other than a rate limit is not one)."""
+    error = inp.raw.get("error")
+    if isinstance(error, str) and error and error != "rate_limit":
+        return 0
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError:
+        return 0
+
+    def mutate(target: snapshot.Snapshot) -> bool:
+        # Built from the locked copy: its windows at 100% and reset times are the latest.
+        wall = walls.from_stop_failure(inp.raw, target, now=now, session=inp.session_id)
+        return observe.record_wall(target, wall, now=now)
+
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while not snapshot.update(path, mutate) and time.monotonic() < deadline and _busy(path):
+        time.sleep(0.005)  # lost after that: the transcript's error line tells the ledger of it
+    return 0
+
+
+def _run(inp: claude_input.ClaudeInput, now: float) -> int:
     settings = config_fast.load()
     if not settings.get("hook", "enabled"):
         return 0
@@ -35,6 +78,7 @@ def _run() -> int:
     parked = _overlay_parked(snap, path, sid) if sid else False
     family = _session_family(snap, sid) or inp.family
     decision = warn.decide(snap, settings, session_id=sid, family=family, now=now, forecasts=all_forecasts(snap, now))
+    _add_wall(decision, snap, sid, family, now)
     if sid and decision.warned != warn.said_before(snap, sid):
         remember(path, sid, {"at": now, "windows": decision.warned}, now)
     elif parked:
@@ -50,6 +94,19 @@ def _run() -> int:
         sys.stdout.write(fastjson.dumps(out) + "\n")
         sys.stdout.flush()
     return 0
+
+
+def _add_wall(
+    decision: warn.Decision, snap: snapshot.Snapshot, sid: str | None, family: str | None, now: float
+) -> None:
+    """The standing wall, said once per session (first, before any warning)."""
+    notice = walls.hook_notice(snap, now, family, warn.said_before(snap, sid))
+    if notice is None:
+        return
+    key, text, state = notice
+    decision.warned[key] = state
+    if text:
+        decision.message = f"{text} {decision.message}" if decision.message else text
 
 
 def _session_family(snap: snapshot.Snapshot, session_id: str | None) -> str | None:

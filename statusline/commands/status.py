@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-from statusline.core import config_fast, levels, paths, snapshot, status_json, textsafe
+from statusline.core import config_fast, levels, paths, snapshot, status_json, textsafe, walls
 from statusline.core.forecast import all_forecasts
 
 BAR = 20
@@ -112,6 +112,7 @@ def people(
             lines.append("  extra usage  off")
     for err in data["errors"]:
         lines.append(f"  error ({err['source']}): {err['message']} [{err['kind']}]")
+    lines.extend(walls.status_lines(snap, now))
     refresh = snap["refresh"]
     states = refresh.get("sources")
     for name, state in sorted(states.items() if isinstance(states, dict) else []):

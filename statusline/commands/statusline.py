@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline.core import claude_input, config_fast, observe, paths, render, snapshot, spawn, stdin
+from statusline.core import claude_input, config_fast, observe, paths, render, snapshot, spawn, stdin, walls
 from statusline.core.forecast import all_forecasts
+from statusline.core.levels import FULL
 from statusline.core.safety import guarded
+from statusline.core.textsafe import for_style
 from statusline.core.windows import Window
 
 
@@ -65,4 +67,17 @@ def _stdin_alone(readings: list[Window], now: float) -> snapshot.Snapshot:
 
 def _line(snap: snapshot.Snapshot, settings: config_fast.Settings, inp: claude_input.ClaudeInput, now: float) -> str:
     fc = all_forecasts(snap, now)
-    return render.line(snap, settings, surface="statusline", style="ansi", family=inp.family, now=now, forecasts=fc)
+    text = render.line(snap, settings, surface="statusline", style="ansi", family=inp.family, now=now, forecasts=fc)
+    return _with_wall(text, snap, settings, inp.family, now)
+
+
+def _with_wall(
+    text: str, snap: snapshot.Snapshot, settings: config_fast.Settings, family: str | None, now: float
+) -> str:
+    """``stopped: Opus weekly · resets Sat 18:48`` before the line while a wall stands (walls.py)."""
+    stop = walls.stopped_vars(snap, now, family)
+    if stop is None:
+        return text
+    piece = render.Piece(stop["text"], FULL, False, None)
+    sep = for_style(str(settings.get("statusline", "separator")), "ansi")
+    return render.paint(piece, "ansi", bool(settings.get("colors"))) + sep + text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from statusline.core import levels
+from statusline.core import levels, walls
 from statusline.core.config_fast import Settings
 from statusline.core.snapshot import Snapshot
 
@@ -82,6 +82,7 @@ def build(snap: Snapshot, settings: Settings, now: float, forecasts: Forecasts |
             if isinstance(e, dict)
         ],
         "refresh": _refresh_block(refresh, settings, now),
+        "walls": walls.json_list(snap, now, iso),
     }
 
 

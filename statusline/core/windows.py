@@ -232,3 +232,49 @@ def human_name(window: Window) -> str:
     if wid.startswith("seven_day:"):
         return f"{label} weekly window"
     return f"{label} limit"
+
+
+# Claude Code's own names for windows: the rate-limit claims of its API replies
+# (``anthropic-ratelimit-unified-representative-claim``) and the words of its messages
+# ("You've hit your Opus limit", "You've used 93% of your 5-hour limit"). Claude Code 2.1.330 calls
+# the ``seven_day_overage_included`` window "Fable limit" and the ``overage`` one "usage credit limit".
+CLAIM_IDS = {
+    "five_hour": "five_hour",
+    "seven_day": "seven_day",
+    "seven_day_opus": "seven_day:opus",
+    "seven_day_sonnet": "seven_day:sonnet",
+    "seven_day_overage_included": "seven_day:fable",
+    "overage": "extra_usage",
+}
+# Words before "limit" in Claude Code's messages that name no model family.
+_NOT_A_LIMIT_NAME = frozenset(
+    {"your", "the", "a", "this", "rate", "usage", "hit", "reached", "spend", "daily", "monthly", "org", "group", "plan"}
+)
+
+
+def claim_window(claim: Any) -> str | None:
+    """The window id of a rate-limit claim (``seven_day_opus`` -> ``seven_day:opus``), or None."""
+    return CLAIM_IDS.get(claim.strip().lower()) if isinstance(claim, str) and len(claim) <= MAX_ID_LEN else None
+
+
+def window_in_text(text: Any) -> str | None:
+    """The window a Claude Code message names, or None: "5-hour limit" -> ``five_hour``, "weekly
+    limit" -> ``seven_day``, "Opus limit" -> ``seven_day:opus`` (any family ``model_family`` knows),
+    "usage credit limit" -> ``extra_usage``; "usage limit" names none. Never raises."""
+    if not isinstance(text, str) or not text:
+        return None
+    words = _words(text[:2000])
+    for i in range(1, len(words)):
+        if words[i] not in ("limit", "limits"):
+            continue
+        before = words[i - 1]
+        if (before == "hour" and i >= 2 and words[i - 2] in ("5", "five")) or before == "session":
+            return "five_hour"
+        if before in ("weekly", "week"):
+            return "seven_day"
+        if before in ("credit", "credits"):
+            return "extra_usage"
+        family = None if before in _NOT_A_LIMIT_NAME else _family_in(before)
+        if family:
+            return f"seven_day:{family}"
+    return None
