@@ -102,11 +102,13 @@ def _window_in_details(details: Any) -> str | None:
 
 
 def _full_window(snap: Snapshot, at: float) -> str | None:
-    """The fullest window at or over 100% whose period had not ended at ``at``."""
+    """The fullest window at or over 100% in a period that holds ``at``."""
     best: tuple[float, str] | None = None
     for wid, window in snap["windows"].items():
-        pct, reset = window.get("used_pct"), window.get("resets_at")
-        if not is_number(pct) or pct < 100 or (is_number(reset) and reset <= at):
+        pct, reset, length = window.get("used_pct"), window.get("resets_at"), length_s(wid)
+        if not is_number(pct) or pct < 100:
+            continue
+        if is_number(reset) and (reset <= at or (length is not None and reset - length > at)):
             continue
         if best is None or pct > best[0]:
             best = (float(pct), wid)

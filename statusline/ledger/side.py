@@ -16,7 +16,7 @@ from typing import Any
 
 from statusline.core.snapshot import points
 from statusline.core.windows import length_s
-from statusline.ledger.calibrate import Calibration, calibrate_window, human_tokens, segments
+from statusline.ledger.calibrate import Calibration, calibrate_window, human_tokens, segments, with_walls
 from statusline.ledger.statefile import ledger_dir
 from statusline.ledger.store import Store, load_store
 from statusline.ledger.update import freshness
@@ -59,10 +59,11 @@ def account_roots(store: Store, snapshot: dict[str, Any]) -> list[str] | None:
 class Ledger:
     """Read-only questions on a loaded store, filtered to some roots."""
 
-    def __init__(self, store: Store, roots: list[str] | None, fresh_at: float) -> None:
+    def __init__(self, store: Store, roots: list[str] | None, fresh_at: float, walls: Any = None) -> None:
         self.store = store
         self.roots = roots
         self.fresh_at = fresh_at
+        self.walls = walls  # the snapshot's walls: each a 100% anchor for calibration
         self.local_families = frozenset(
             f for f in (store.family(i) for i in range(len(store.keys))) if f is not None
         )
@@ -84,7 +85,7 @@ class Ledger:
     def calibration(self, window_id: str, history: Any, kind: WindowKind) -> Calibration:
         fine_from = self.store.fine_from * 60.0
         return calibrate_window(
-            history,
+            with_walls(history, self.walls, window_id),
             kind.seconds,
             lambda t0, t1: self.by_family(t0, t1, kind.families),
             not_after=self.fresh_at + 60.0,
@@ -99,7 +100,8 @@ def open_ledger(
     store = load_store(directory)
     roots = account_roots(store, snapshot) if snapshot else None
     fresh = freshness(directory)
-    return Ledger(store, roots, min(now, fresh) if fresh is not None else 0.0)
+    walls = snapshot.get("walls") if snapshot else None
+    return Ledger(store, roots, min(now, fresh) if fresh is not None else 0.0, walls)
 
 
 NOT_BUILT = "the local ledger has not been built yet (the refresher or `quotaline report` builds it)"
