@@ -278,3 +278,22 @@ def window_in_text(text: Any) -> str | None:
         if family:
             return f"seven_day:{family}"
     return None
+
+
+# Claude Code 2.1.330's own early warning, as measured (docs/claude-code-warnings.md): a window at
+# least this full while at most this share of it has elapsed. Its other tiers (50%, 25%) are
+# below the 70% under which it shows nothing; per-model windows have no warning before the wall.
+CLAUDE_CODE_WARNS = {"five_hour": (90.0, 0.72), "seven_day": (75.0, 0.60)}
+
+
+def claude_code_warns(window: Window, now: float) -> bool:
+    """Whether Claude Code itself shows "You've used N% of your ... limit" for ``window`` at ``now``
+    (from the headers of its own replies; the server's ``-surpassed-threshold`` header, which
+    quotaline never sees, can make it warn at other times too)."""
+    rule = CLAUDE_CODE_WARNS.get(str(window.get("id")))
+    pct, reset = window.get("used_pct"), window.get("resets_at")
+    length = length_s(str(window.get("id")))
+    if rule is None or length is None or not is_number(pct) or not is_number(reset) or reset <= now:
+        return False
+    elapsed = min(1.0, max(0.0, (now - (reset - length)) / length))
+    return pct >= rule[0] and elapsed <= rule[1]
