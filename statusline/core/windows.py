@@ -59,7 +59,11 @@ ROUNDING_PTS = 1.0
 
 BASE_LABELS = {"five_hour": "5h", "seven_day": "7d"}
 SCOPE_LABELS = {"oauth_apps": "OAuth apps", "claude_code": "Claude Code"}
-HUMAN_NAMES = {"five_hour": "5-hour window", "seven_day": "7-day window"}
+# A "Claude gateway" budget (stdin's ``rate_limits.spend_limit``): a window with money, whose
+# percent may exceed 100 and whose period (daily, weekly, monthly) the budget sets.
+SPEND_LIMIT = "spend_limit"
+OTHER_LABELS = {SPEND_LIMIT: "Spend"}
+HUMAN_NAMES = {"five_hour": "5-hour window", "seven_day": "7-day window", SPEND_LIMIT: "spend limit"}
 
 
 def is_number(value: Any) -> TypeGuard[float]:
@@ -102,6 +106,10 @@ def problem(window: Any, now: float) -> str | None:
     observed = window.get("observed_at")
     if not is_number(observed) or not EPOCH_FLOOR <= observed <= now + FUTURE_SKEW_S:
         return f"observation time {observed!r} is not a time up to now"
+    if window.get("money") is not None:
+        why = _window_money_problem(window["money"])
+        if why:
+            return why
     reset = window.get("resets_at")
     if reset is None:
         return None
@@ -109,6 +117,21 @@ def problem(window: Any, now: float) -> str | None:
     horizon = (length or UNKNOWN_LENGTH_HORIZON_S) + RESET_SLACK_S
     if not is_number(reset) or not observed - (length or horizon) < reset <= observed + horizon:
         return f"reset time {reset!r} is not within one window length of the observation"
+    return None
+
+
+def _window_money_problem(money: Any) -> str | None:
+    """A window's own money (``spend_limit``: ``{"used", "limit", "currency", "period"}``, major units)."""
+    if not isinstance(money, dict):
+        return "money is not an object"
+    for key in ("used", "limit"):
+        value = money.get(key)
+        if value is not None and (not is_number(value) or not 0 <= value <= 1e9):
+            return f"money {key} {value!r} is not a plausible amount"
+    for key in ("currency", "period"):
+        text = money.get(key)
+        if text is not None and (not isinstance(text, str) or not 0 < len(text) <= 16):
+            return f"money {key} is not a short string"
     return None
 
 
@@ -217,6 +240,8 @@ def label_for(window_id: str) -> str:
     """``5h``, ``7d``, ``Opus``, ``OAuth apps``, ``5h Claude Code``; a code-named bucket keeps its key."""
     if window_id in BASE_LABELS:
         return BASE_LABELS[window_id]
+    if window_id in OTHER_LABELS:
+        return OTHER_LABELS[window_id]
     base, sep, scope = window_id.partition(":")
     if not sep or base not in BASE_LABELS:
         return window_id
