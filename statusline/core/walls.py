@@ -19,13 +19,14 @@ from statusline.core import levels
 from statusline.core.snapshot import Snapshot
 from statusline.core.textsafe import clean
 from statusline.core.windows import (
+    CLAIM_IDS,
     MAX_ID_LEN,
-    SCOPE_LABELS,
     claim_window,
     human_name,
     is_number,
     label_for,
     length_s,
+    model_family,
     window_in_text,
 )
 
@@ -152,13 +153,29 @@ def recent(snap: Snapshot, now: float, days: float = LIST_DAYS) -> list[dict[str
     return [w for w in snap.get("walls", []) if isinstance(w, dict) and is_number(w.get("at")) and w["at"] >= since]
 
 
-def _gates(window: str, family: str | None) -> bool:
-    """Whether a wall of ``window`` stops a session of model ``family`` (an Opus wall does not stop
-    a Sonnet session; without a known family every wall counts)."""
+# Model families with a weekly window of their own: a wall of one stops only its sessions.
+_PER_MODEL = frozenset(w.partition(":")[2] for w in CLAIM_IDS.values() if w.startswith("seven_day:"))
+
+
+def _gates(snap: Snapshot, window: str, family: str | None) -> bool:
+    """Whether a wall of ``window`` stops a session of model ``family``: an Opus wall does not stop
+    a Sonnet session; every other wall (5-hour, weekly, a surface's, money) stops every session,
+    and without a known family every wall counts."""
     base, _, scope = window.partition(":")
-    if base != "seven_day" or not scope or family is None:
+    if base != "seven_day" or not scope or family is None or scope == family:
         return True
-    return scope == family or scope in SCOPE_LABELS  # a surface's window (Claude Code) gates every model
+    return not (scope in _PER_MODEL or scope in _session_families(snap))
+
+
+def _session_families(snap: Snapshot) -> set[str]:
+    sessions = snap.get("sessions")
+    found = set()
+    for session in sessions.values() if isinstance(sessions, dict) else ():
+        if isinstance(session, dict):
+            family = model_family(session.get("model_id"), session.get("model_name"))
+            if family:
+                found.add(family)
+    return found
 
 
 def current(snap: Snapshot, now: float, family: str | None) -> dict[str, Any] | None:
@@ -166,7 +183,7 @@ def current(snap: Snapshot, now: float, family: str | None) -> dict[str, Any] | 
     (unknown reset: for ``UNKNOWN_RESET_SHOW_S``), and no newer reading shows it below 100%."""
     for wall in reversed(recent(snap, now, days=8)):
         window = str(wall.get("window"))
-        if not _gates(window, family):
+        if not _gates(snap, window, family):
             continue
         reset = wall.get("resets_at")
         if is_number(reset):
@@ -260,7 +277,7 @@ def json_list(snap: Snapshot, now: float, iso: Callable[[Any], str | None]) -> l
             "resets_at": iso(w.get("resets_at")),
             "source": w.get("source"),
             "how": w.get("how"),
-            "standing": current({"walls": [w], "windows": snap["windows"]}, now, None) is not None,
+            "standing": current({**snap, "walls": [w]}, now, None) is not None,
         }
         for w in recent(snap, now)
     ]
@@ -274,7 +291,9 @@ def status_lines(snap: Snapshot, now: float) -> list[str]:
     lines = [f"  walls (last {LIST_DAYS} days): {len(walls)}"]
     for w in walls:
         reset = w.get("resets_at")
-        until = f", reset {levels.format_clock(float(reset), now)}" if is_number(reset) else ""
+        until = ""
+        if is_number(reset):
+            until = f", resets {levels.format_clock(reset, now)}" if reset > now else f", reset {_date(reset)}"
         quote = f' — "{w["said"]}"' if w.get("said") else ""
         lines.append(f"    {_date(float(w['at']))}  {name(w)}{until}{quote}")
     return lines

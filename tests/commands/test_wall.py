@@ -55,7 +55,7 @@ def test_then_status_json_and_status_carry_it(home: Home) -> None:
         ("seven_day:opus", "Opus weekly", "You've hit your Opus limit", True)
     ]
     people = home.run("status").out
-    assert "walls (last 30 days): 1" in people and "Opus weekly, reset " in people
+    assert "walls (last 30 days): 1" in people and "Opus weekly, resets " in people
 
 
 def test_then_the_status_line_shows_it_and_the_hook_says_it_once(home: Home) -> None:

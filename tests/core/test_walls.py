@@ -232,3 +232,23 @@ def test_status_json_lists_the_walls_of_30_days() -> None:
     listed = walls.json_list(snap, NOW, lambda t: None if t is None else f"t{t:.0f}")
     assert [w["at"] for w in listed] == [f"t{NOW - 60:.0f}"]
     assert listed[0]["name"] == "Opus weekly" and listed[0]["standing"] is True
+
+
+def test_a_per_model_wall_stops_only_its_family_and_others_stop_everyone() -> None:
+    now = time.time()
+    snap = snapshot.empty()
+    snap["sessions"]["s"] = {"model_id": "claude-haiku-5", "last_seen": now}
+    for wid in ("seven_day:haiku", "seven_day:cowork", "five_hour"):
+        snap["walls"] = [_wall(at=now - 60, window_id=wid, resets_at=now + 3600)]
+        shown = {f: walls.stopped_vars(snap, now, f) is not None for f in ("haiku", "sonnet")}
+        assert shown == (
+            {"haiku": True, "sonnet": False} if wid == "seven_day:haiku" else {"haiku": True, "sonnet": True}
+        )
+
+
+def test_status_lists_past_resets_with_their_day() -> None:
+    snap = snapshot.empty()
+    snap["walls"] = [_wall(at=NOW - 3 * 86400, resets_at=NOW - 2 * 86400)]
+    (head, row) = walls.status_lines(snap, NOW)
+    assert head == "  walls (last 30 days): 1"
+    assert ", reset " + time.strftime("%a %d %b %H:%M", time.localtime(NOW - 2 * 86400)) in row
