@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline.core import claude_input, config_fast, fastjson, observe, paths, snapshot, spawn, stdin, walls, warn
+from statusline.core import claude_input, config_fast, fastjson, observe, paths, snapshot, spawn, stdin, warn
 from statusline.core.forecast import all_forecasts
 from statusline.core.safety import guarded
 from statusline.core.textsafe import clean
@@ -53,6 +53,8 @@ def _stop_failure(inp: claude_input.ClaudeInput, now: float) -> int:
         path = paths.snapshot_path()
     except paths.DirError:
         return 0
+
+    from statusline.core import walls
 
     def mutate(target: snapshot.Snapshot) -> bool:
         # Built from the locked copy: its windows at 100% and reset times are the latest.
@@ -100,6 +102,10 @@ def _add_wall(
     decision: warn.Decision, snap: snapshot.Snapshot, sid: str | None, family: str | None, now: float
 ) -> None:
     """The standing wall, said once per session (first, before any warning)."""
+    if not snap["walls"]:
+        return  # the common case costs no import
+    from statusline.core import walls
+
     notice = walls.hook_notice(snap, now, family, warn.said_before(snap, sid))
     if notice is None:
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline.core import claude_input, config_fast, observe, paths, render, snapshot, spawn, stdin, walls
+from statusline.core import claude_input, config_fast, observe, paths, render, snapshot, spawn, stdin
 from statusline.core.forecast import all_forecasts
 from statusline.core.levels import FULL
 from statusline.core.safety import guarded
@@ -75,6 +75,10 @@ def _with_wall(
     text: str, snap: snapshot.Snapshot, settings: config_fast.Settings, family: str | None, now: float
 ) -> str:
     """``stopped: Opus weekly · resets Sat 18:48`` before the line while a wall stands (walls.py)."""
+    if not snap["walls"]:
+        return text  # the common case costs no import
+    from statusline.core import walls
+
     stop = walls.stopped_vars(snap, now, family)
     if stop is None:
         return text
