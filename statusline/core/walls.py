@@ -147,10 +147,13 @@ def name(wall: dict[str, Any]) -> str:
     return text.removesuffix(" window").removesuffix(" limit")
 
 
-def recent(snap: Snapshot, now: float, days: float = LIST_DAYS) -> list[dict[str, Any]]:
-    """The walls of the last ``days`` days, oldest first."""
-    since = now - days * 86400.0
+def recent(snap: Snapshot, since: float) -> list[dict[str, Any]]:
+    """The walls since ``since``, oldest first."""
     return [w for w in snap.get("walls", []) if isinstance(w, dict) and is_number(w.get("at")) and w["at"] >= since]
+
+
+def _last_days(now: float, days: float = LIST_DAYS) -> float:
+    return now - days * 86400.0
 
 
 # Model families with a weekly window of their own: a wall of one stops only its sessions.
@@ -181,7 +184,7 @@ def _session_families(snap: Snapshot) -> set[str]:
 def current(snap: Snapshot, now: float, family: str | None) -> dict[str, Any] | None:
     """The newest wall still standing for a session of ``family``: its window has not reset yet
     (unknown reset: for ``UNKNOWN_RESET_SHOW_S``), and no newer reading shows it below 100%."""
-    for wall in reversed(recent(snap, now, days=8)):
+    for wall in reversed(recent(snap, _last_days(now, 8))):
         window = str(wall.get("window"))
         if not _gates(snap, window, family):
             continue
@@ -279,13 +282,13 @@ def json_list(snap: Snapshot, now: float, iso: Callable[[Any], str | None]) -> l
             "how": w.get("how"),
             "standing": current({**snap, "walls": [w]}, now, None) is not None,
         }
-        for w in recent(snap, now)
+        for w in recent(snap, _last_days(now))
     ]
 
 
 def status_lines(snap: Snapshot, now: float) -> list[str]:
     """``quotaline status``'s lines for the walls of the last 30 days (none: no lines)."""
-    walls = recent(snap, now)
+    walls = recent(snap, _last_days(now))
     if not walls:
         return []
     lines = [f"  walls (last {LIST_DAYS} days): {len(walls)}"]

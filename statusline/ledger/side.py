@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from statusline.core import walls as core_walls
 from statusline.core.snapshot import points
 from statusline.core.windows import length_s
 from statusline.ledger.calibrate import Calibration, calibrate_window, human_tokens, segments, with_walls
@@ -190,3 +191,27 @@ def attribute(
         for key, n in local.items():
             shares[key] = shares.get(key, 0.0) + explained * n / total
     return shares, other, cal
+
+
+def wall_rows(ledger: Ledger, snapshot: dict[str, Any] | None, since: float) -> list[dict[str, Any]]:
+    """The walls since ``since``, each with this machine's tokens in the stopping window's period up
+    to the wall (None when the period is unknown or the window counts another surface)."""
+    rows = []
+    for wall in core_walls.recent(snapshot or {}, since):
+        window, at, reset = str(wall["window"]), float(wall["at"]), wall.get("resets_at")
+        kind = window_kind(window, ledger.local_families)
+        start = float(reset) - kind.seconds if isinstance(reset, (int, float)) and kind.seconds else None
+        fam = ledger.by_family(start, at, kind.families) if start is not None and not kind.surface else None
+        rows.append(
+            {
+                "at": at,
+                "window": window,
+                "name": core_walls.name(wall),
+                "said": wall.get("said"),
+                "resets_at": reset,
+                "period_start": start,
+                "tokens": None if fam is None else sum(fam.values()),
+                "by_family": dict(sorted((fam or {}).items())),
+            }
+        )
+    return rows

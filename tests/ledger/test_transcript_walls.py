@@ -141,3 +141,23 @@ def test_a_wall_is_a_100_percent_anchor_for_calibration() -> None:
         (35_000.0, 40_000.0, 40.0),  # the wall: full when the turn was refused
     ]
     assert with_walls(None, None, "five_hour") == []
+
+
+def test_the_report_lists_each_wall_with_the_local_tokens_of_its_period(world: tuple[Path, Path, str]) -> None:
+    from statusline.commands import report
+    from statusline.ledger.side import open_ledger
+
+    root, state, path = world
+    transcript = root / "projects" / "-work-p1" / "s1.jsonl"
+    before = asst("mb", "rb", ts=NOW - 5 * 3600, out=1000, session="s1")  # before the period: not counted
+    inside = [asst(f"m{i}", f"r{i}", ts=NOW - 600 + i, out=500, session="s1") for i in range(3)]
+    write(transcript, [before, *inside, error_line(ts=NOW - 60, text="You've hit your 5-hour limit\x1b]0;x\x07")])
+    update_ledger([root], state, now=NOW)
+    snap = snapshot.read(path)
+    out = report.build(snap, NOW - 86400, NOW, open_ledger(snap, NOW, state))
+    (row,) = out["walls"]
+    assert (row["window"], row["name"], row["tokens"]) == ("five_hour", "5-hour", 3 * 501)
+    assert row["period_start"] == report.iso(NOW + 3600 - 5 * 3600)
+    text = report.render(out, "1d")
+    assert "Walls (turns refused at a limit): 1" in text and "1.5k tokens from this machine in that period" in text
+    assert "\x1b" not in text
