@@ -252,3 +252,17 @@ def test_status_lists_past_resets_with_their_day() -> None:
     (head, row) = walls.status_lines(snap, NOW)
     assert head == "  walls (last 30 days): 1"
     assert ", reset " + time.strftime("%a %d %b %H:%M", time.localtime(NOW - 2 * 86400)) in row
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(["last_assistant_message", "error", "error_details", "session_id"]), json_values)
+)
+def test_any_stop_failure_input_makes_a_wall_that_normalise_keeps(data: dict[str, Any]) -> None:
+    now = time.time()
+    snap = snapshot.normalise(snapshot_with(window("five_hour", 100.0)), now=now)
+    wall = walls.from_stop_failure(
+        data, snap, now=now, session=data.get("session_id") if isinstance(data.get("session_id"), str) else None
+    )
+    assert snapshot.sane_walls([wall], now) == [wall]
+    assert observe.record_wall(snap, wall, now=now)
