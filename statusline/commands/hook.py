@@ -23,8 +23,9 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
     from typing import Any
 
 
-# The argument's names for the events (the snake form is what older installs wrote).
-ARG_EVENTS = {"user-prompt-submit": "UserPromptSubmit", "stop-failure": "StopFailure"}
+# The argument's names for the events, when stdin names none: older installs wrote
+# `hook user-prompt-submit`, newer ones `hook` alone (for every event).
+ARG_EVENTS = {"": "UserPromptSubmit", "user-prompt-submit": "UserPromptSubmit", "stop-failure": "StopFailure"}
 
 
 def run(arg: str = "user-prompt-submit") -> int:

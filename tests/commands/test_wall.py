@@ -100,3 +100,12 @@ def test_other_api_errors_are_no_wall(home: Home) -> None:
 )
 def test_hostile_stop_failure_input_exits_0_silently(home: Home, stdin: str | bytes) -> None:
     stop_failure(home, stdin, "stop-failure")
+
+
+def test_the_bare_hook_command_serves_both_events(home: Home) -> None:
+    home.write_snapshot(snapshot_with(window("five_hour", 93.0)))
+    prompt = home.run("hook", stdin=json.dumps({"session_id": "s", "prompt": "hi"}))  # no event named: a prompt
+    assert "5-hour window at 93%" in json.loads(prompt.out)["systemMessage"]
+    stop_failure(home, {**STOP, "last_assistant_message": "You've hit your 5-hour limit"})
+    assert [w["window"] for w in home.snapshot()["walls"]] == ["five_hour"]
+    assert home.run("hook", stdin=json.dumps({"hook_event_name": "SessionStart"})).out == ""
