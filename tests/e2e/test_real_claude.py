@@ -478,9 +478,10 @@ def walled(tools: Tools, installed: Installed, fake_api: FakeAnthropic, tmp_path
         yield running
 
 
-def _status_json(s: Scenario) -> dict[str, Any]:
+def _status_json(s: Scenario, *args: str) -> dict[str, Any]:
+    """``quotaline status --json`` (or another command's JSON: ``args``) through the launcher."""
     done = subprocess.run(
-        [str(s.installed.launcher), "status", "--json"],
+        [str(s.installed.launcher), *(args or ("status", "--json"))],
         env=s.env,
         capture_output=True,
         text=True,
@@ -542,6 +543,16 @@ def test_a_429_at_the_opus_wall_is_recorded_shown_and_said_once_in_real_claude_c
     s.mark("turn 4 replied")
     if len(rows_with(s.claude.screen(), notice)) != 1:
         s.fail("the hook said the wall more than once")
+    # The ledger reads the transcript's API error line: the same wall, not a second one.
+    reported = _status_json(s, "report", "--json", "--since", "1d")
+    s.mark("report")
+    after = _status_json(s).get("walls") or []
+    found = (reported.get("ledger") or {}).get("walls")
+    if found != 1 or len(after) != 1 or after[0].get("source") != "hook" or len(reported.get("walls") or []) != 1:
+        s.fail(
+            f"the ledger should find the wall in the transcript ({found!r} found) and it should be the hook's: "
+            f"status {after!r}, report {reported.get('walls')!r}"
+        )
     print(f"\nClaude Code {s.version}; timings: {s.timings}")
     print(f"wall in status --json: {walls[0]}")
     print(f"status line: {wall_row.strip()}")
