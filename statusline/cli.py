@@ -10,7 +10,8 @@ usage: quotaline <command> [options]
 
 Claude Code wiring (read stdin, exit 0, never touch the network):
   statusline                 status-line JSON on stdin -> the status line
-  hook                       hook JSON on stdin -> a warning (systemMessage) or nothing
+  hook                       hook JSON on stdin -> a warning (systemMessage) or nothing;
+                             StopFailure (rate_limit) -> the wall recorded
 
 Setup:
   install [--dry-run] [--yes] [--force] [--no-hook]   wire Claude Code's settings.json (again after upgrades)
@@ -38,10 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     if command == "hook":
         from statusline.commands import hook as hook_cmd
 
-        event = rest[0] if rest else ""
-        if event in ("", "user-prompt-submit", "UserPromptSubmit"):  # the installed command is `quotaline hook`
-            return hook_cmd.run()
-        return 0  # an unknown event from a newer hooks.json must not break Claude Code
+        # stdin's hook_event_name decides; an unknown event from a newer hooks.json exits 0 silently.
+        return hook_cmd.run(rest[0] if rest else "")
     if command == "segment":
         from statusline.commands import segment as segment_cmd
 

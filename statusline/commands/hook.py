@@ -1,4 +1,11 @@
-"""``quotaline hook user-prompt-submit``: warn (systemMessage) or block before a prompt is sent."""
+"""``quotaline hook``: the hooks Claude Code runs, told apart by stdin's ``hook_event_name`` (the
+argument, e.g. ``user-prompt-submit``, only when stdin names none: the installer may run one command
+for every event).
+
+- ``UserPromptSubmit``: warn (systemMessage) or block before a prompt is sent; say a wall once.
+- ``StopFailure`` (matcher ``rate_limit``): record the wall in the snapshot. Claude Code ignores its
+  output; it still exits 0 at once, silent, whatever the input.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +23,52 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
     from typing import Any
 
 
-def run() -> int:
-    return guarded(_run, "")
+# The argument's names for the events, when stdin names none: older installs wrote
+# `hook user-prompt-submit`, newer ones `hook` alone (for every event).
+ARG_EVENTS = {"": "UserPromptSubmit", "user-prompt-submit": "UserPromptSubmit", "stop-failure": "StopFailure"}
 
 
-def _run() -> int:
+def run(arg: str = "user-prompt-submit") -> int:
+    return guarded(lambda: _dispatch(arg), "")
+
+
+def _dispatch(arg: str) -> int:
     now = time.time()
     inp = claude_input.parse(stdin.read_all(stdin.HOOK_S))
+    event = inp.raw.get("hook_event_name")
+    if not isinstance(event, str) or not event:
+        event = ARG_EVENTS.get(arg, arg)
+    if event == "StopFailure":
+        return _stop_failure(inp, now)
+    if event == "UserPromptSubmit":
+        return _run(inp, now)
+    return 0  # an event this version does not know: nothing to say
+
+
+def _stop_failure(inp: claude_input.ClaudeInput, now: float) -> int:
+    """Record the wall (an error other than a rate limit is not one)."""
+    error = inp.raw.get("error")
+    if isinstance(error, str) and error and error != "rate_limit":
+        return 0
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError:
+        return 0
+
+    from statusline.core import walls
+
+    def mutate(target: snapshot.Snapshot) -> bool:
+        # Built from the locked copy: its windows at 100% and reset times are the latest.
+        wall = walls.from_stop_failure(inp.raw, target, now=now, session=inp.session_id)
+        return observe.record_wall(target, wall, now=now)
+
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while not snapshot.update(path, mutate) and time.monotonic() < deadline and _busy(path):
+        time.sleep(0.005)  # lost after that: the transcript's error line tells the ledger of it
+    return 0
+
+
+def _run(inp: claude_input.ClaudeInput, now: float) -> int:
     settings = config_fast.load()
     if not settings.get("hook", "enabled"):
         return 0
@@ -35,6 +81,7 @@ def _run() -> int:
     parked = _overlay_parked(snap, path, sid) if sid else False
     family = _session_family(snap, sid) or inp.family
     decision = warn.decide(Context(snap, settings, now, family=family), session_id=sid)
+    _add_wall(decision, snap, sid, family, now)
     if sid and decision.warned != warn.said_before(snap, sid):
         remember(path, sid, {"at": now, "windows": decision.warned}, now)
     elif parked:
@@ -50,6 +97,23 @@ def _run() -> int:
         sys.stdout.write(fastjson.dumps(out) + "\n")
         sys.stdout.flush()
     return 0
+
+
+def _add_wall(
+    decision: warn.Decision, snap: snapshot.Snapshot, sid: str | None, family: str | None, now: float
+) -> None:
+    """The standing wall, said once per session (first, before any warning)."""
+    if not snap["walls"]:
+        return  # the common case costs no import
+    from statusline.core import walls
+
+    notice = walls.hook_notice(snap, now, family, warn.said_before(snap, sid))
+    if notice is None:
+        return
+    key, text, state = notice
+    decision.warned[key] = state
+    if text:
+        decision.message = f"{text} {decision.message}" if decision.message else text
 
 
 def _session_family(snap: snapshot.Snapshot, session_id: str | None) -> str | None:

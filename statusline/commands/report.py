@@ -18,9 +18,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from statusline.core.snapshot import points as history_points
+from statusline.core.textsafe import clean, clean_tree
 from statusline.ledger import update_ledger
 from statusline.ledger.calibrate import human_tokens
-from statusline.ledger.side import Ledger, attribute, open_ledger, window_kind
+from statusline.ledger.side import Ledger, attribute, open_ledger, wall_rows, window_kind
 from statusline.ledger.store import Tokens
 
 SCHEMA = 1
@@ -175,6 +176,12 @@ def build(snapshot: dict[str, Any] | None, since: float, now: float, ledger: Led
         "projects": project_list,
         "other": {"label": OTHER, "server_points": other_points},
         "totals": {"tokens": totals.as_dict(), "by_family": dict(sorted(total_fam.items()))},
+        "walls": clean_tree(
+            [
+                {**w, "at": iso(w["at"]), "resets_at": iso(w["resets_at"]), "period_start": iso(w["period_start"])}
+                for w in wall_rows(ledger, snapshot, since)
+            ]
+        ),
     }
 
 
@@ -222,7 +229,21 @@ def render(report: dict[str, Any], since_label: str) -> str:
         lines.append("  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)))
     if not report["projects"]:
         lines.append("No local tokens in this period.")
+    lines.extend(_wall_lines(report.get("walls") or []))
     return "\n".join(lines) + "\n"
+
+
+def _wall_lines(walls: list[dict[str, Any]]) -> list[str]:
+    """Each wall: when, which window, what Claude Code said, this machine's tokens of that period."""
+    if not walls:
+        return []
+    lines = [f"Walls (turns refused at a limit): {len(walls)}"]
+    for w in walls:
+        at = datetime.fromisoformat(w["at"].replace("Z", "+00:00")).astimezone()
+        said = f' "{clean(str(w["said"]))}"' if w.get("said") else ""
+        tokens = "" if w["tokens"] is None else f"; {human_tokens(w['tokens'])} tokens from this machine in that period"
+        lines.append(f"  {at:%a %d %b %H:%M}  {clean(str(w['name']))}{said}{tokens}")
+    return lines
 
 
 def run(argv: list[str], *, snapshot: dict[str, Any] | None = None) -> int:

@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-from statusline.core import config_fast, levels, paths, snapshot, status_json, template, textsafe
+from statusline.core import config_fast, levels, paths, snapshot, status_json, template, textsafe, walls
 from statusline.core.context import Context
 from statusline.core.pieces import extra, local, window
 
@@ -104,6 +104,7 @@ def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
 
     for err in data["errors"]:
         lines.append(f"  error ({err['source']}): {err['message']} [{err['kind']}]")
+    lines.extend(walls.status_lines(snap, now))
     refresh = snap["refresh"]
     states = refresh.get("sources")
     for name, state in sorted(states.items() if isinstance(states, dict) else []):

@@ -7,14 +7,14 @@ empty stdin must still give a line.
 from __future__ import annotations
 
 from statusline.core import fastjson
-from statusline.core.windows import MAX_ID_LEN, MAX_TEXT_LEN, Window, is_number, label_for, model_family
+from statusline.core.windows import MAX_ID_LEN, MAX_TEXT_LEN, SPEND_LIMIT, Window, is_number, label_for, model_family
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
     from typing import Any
 
-# stdin rate_limits keys -> window ids
-RATE_LIMIT_KEYS = ("five_hour", "seven_day")
+# stdin rate_limits keys -> window ids (``spend_limit``: behind a Claude gateway, with money)
+RATE_LIMIT_KEYS = ("five_hour", "seven_day", SPEND_LIMIT)
 
 
 class ClaudeInput:
@@ -62,18 +62,35 @@ class ClaudeInput:
             pct, reset = entry.get("used_percentage"), entry.get("resets_at")
             if is_number(reset) and reset <= now:
                 continue  # already over: the number describes a finished period
-            found.append(
-                {
-                    "id": key,
-                    "label": label_for(key),
-                    "used_pct": float(pct) if is_number(pct) else pct,
-                    "resets_at": float(reset) if is_number(reset) else reset,
-                    "source": "statusline",
-                    "observed_at": now,
-                    "session": self.session_id,
-                }
-            )
+            window: Window = {
+                "id": key,
+                "label": label_for(key),
+                "used_pct": float(pct) if is_number(pct) else pct,
+                "resets_at": float(reset) if is_number(reset) else reset,
+                "source": "statusline",
+                "observed_at": now,
+                "session": self.session_id,
+            }
+            if key == SPEND_LIMIT:
+                window["money"] = _spend_money(entry)
+            found.append(window)
         return found
+
+
+def _spend_money(entry: dict[str, Any]) -> dict[str, Any]:
+    """``spend_limit``'s money: Claude Code sends ``used_usd``/``limit_usd`` (dollars) and the
+    budget's ``period`` only when it knows them."""
+    return {
+        "used": _amount(entry.get("used_usd")),
+        "limit": _amount(entry.get("limit_usd")),
+        "currency": "USD",
+        "period": _str(entry.get("period"), 16),
+    }
+
+
+def _amount(value: Any) -> float | None:
+    """Dollars, or None: a broken amount must not cost the window its percent."""
+    return float(value) if is_number(value) and 0 <= value <= 1e9 else None
 
 
 def _str(value: Any, limit: int) -> str | None:

@@ -20,6 +20,7 @@ from statusline.core.config_defaults import (
     clone,
 )
 from statusline.core.pieces.extra import VARIABLES as extra_vars
+from statusline.core.pieces.wall import VARIABLES as wall_vars
 from statusline.core.pieces.window import VARIABLES as window_vars
 
 if sys.version_info >= (3, 11):
@@ -117,7 +118,7 @@ def _check_ranges(data: dict[str, Any], problems: list[str]) -> None:
         problems.append(f"hook.repeat must be one of {', '.join(REPEAT_POLICIES)}")
         data["hook"]["repeat"] = DEFAULTS["hook"]["repeat"]
     for surface in ("statusline", "segment"):
-        for key, known in (("template", window_vars), ("extra_template", extra_vars)):
+        for key, known in (("template", window_vars), ("extra_template", extra_vars), ("wall_template", wall_vars)):
             text = data[surface][key]
             bad = template.unknown(text, known)
             if bad:
@@ -161,11 +162,13 @@ critical = 95
 # $resets_at (local time) $eta ("->100% in 38m" when it fills before the reset) $to_full
 # $rate $at_reset $source $age $as_of $level $stale $name $id. A ( ... ) group vanishes
 # when its variables are empty; \\$ \\( \\) write those characters.
-# Extra usage: $used $limit $pct $currency $state ("out of credits").
+# Extra usage: $used $limit $pct $currency $state ("out of credits"). The wall (the limit
+# that stopped this session's turns, shown first until it resets): $name $window $resets_at $reset.
 [statusline]
 windows = ["five_hour", "seven_day", "model", "alerts", "extra"]
 template = "$label $pct( $reset)( $eta)"
 extra_template = "+$used(/$limit)( $state)"
+wall_template = "stopped: $name( · resets $resets_at)"
 separator = " · "
 
 # `quotaline segment` (tmux, Starship, shell prompts).
@@ -173,6 +176,7 @@ separator = " · "
 windows = ["five_hour", "seven_day", "model", "alerts", "extra"]
 template = "$label $pct( $reset)( $eta)"
 extra_template = "+$used(/$limit)( $state)"
+wall_template = "stopped: $name( · resets $resets_at)"
 separator = " · "
 
 # The pre-prompt warning (UserPromptSubmit hook).

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
 # Templates (``template.py``): ``( ... )`` vanishes when its variables are empty.
 WINDOW_TEMPLATE = "$label $pct( $reset)( $eta)"
 EXTRA_TEMPLATE = "+$used(/$limit)( $state)"
+WALL_TEMPLATE = "stopped: $name( · resets $resets_at)"  # the limit that stopped this session, until it resets
 
 DEFAULTS: dict[str, Any] = {
     "levels": {"warn": 80.0, "critical": 95.0},
@@ -24,12 +25,14 @@ DEFAULTS: dict[str, Any] = {
         "windows": ["five_hour", "seven_day", "model", "alerts", "extra"],
         "template": WINDOW_TEMPLATE,
         "extra_template": EXTRA_TEMPLATE,
+        "wall_template": WALL_TEMPLATE,
         "separator": " · ",
     },
     "segment": {
         "windows": ["five_hour", "seven_day", "model", "alerts", "extra"],
         "template": WINDOW_TEMPLATE,
         "extra_template": EXTRA_TEMPLATE,
+        "wall_template": WALL_TEMPLATE,
         "separator": " · ",
     },
     "hook": {

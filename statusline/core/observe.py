@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from statusline.core import pace, snapshot
 from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
-from statusline.core.windows import Window, merge_window, money_problem, problem
+from statusline.core.windows import Window, merge_window, money_problem, problem, same_period
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -19,6 +19,9 @@ SESSION_TTL_S = 3 * 86400.0
 SESSION_TOUCH_S = 60.0
 # A window other than five_hour / seven_day this long past its reset is gone (a bucket retired).
 PRUNE_AFTER_RESET_S = 86400.0
+# The hook and a transcript line telling of one wall are seconds apart (both are written when the
+# 429 ends the turn); a later stop by the same window in the same period is the same wall.
+SAME_WALL_S = 120.0
 
 
 def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problems: list[str] | None = None) -> bool:
@@ -185,3 +188,41 @@ def prune(snap: Snapshot, *, now: float) -> None:
         if old and wid not in ("five_hour", "seven_day"):
             del snap["windows"][wid]
             snap["history"].pop(wid, None)
+
+
+def record_wall(snap: Snapshot, wall: dict[str, Any], *, now: float) -> bool:
+    """Add a wall (``walls``: a turn stopped by a limit), unless the snapshot already tells of it;
+    True when the snapshot changed.
+
+    The same wall: seconds apart in the same session or window (the hook and the transcript telling
+    of one stop), or the same window in the same period (stopped again before it reset). What the
+    stored one lacks (its window, its reset time) the new one fills in.
+    """
+    new = snapshot.sane_walls([wall], now)
+    if not new:
+        return False
+    wall = new[0]
+    walls = snap["walls"]
+    for i, old in enumerate(walls):
+        if _same_wall(old, wall):
+            merged = dict(old)
+            if old.get("window") == "unknown" and wall["window"] != "unknown":
+                merged.update(window=wall["window"], how=wall.get("how"))
+            if old.get("resets_at") is None and wall.get("resets_at") is not None:
+                merged["resets_at"] = wall["resets_at"]
+            if merged == old:
+                return False
+            walls[i] = merged
+            return True
+    snap["walls"] = snapshot.sane_walls([*walls, wall], now)
+    return True
+
+
+def _same_wall(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    close = abs(float(a["at"]) - float(b["at"])) <= SAME_WALL_S
+    if close and (a.get("session") == b.get("session") or "unknown" in (a.get("window"), b.get("window"))):
+        return True
+    if a.get("window") != b.get("window") or a.get("window") == "unknown":
+        return False
+    ra, rb = a.get("resets_at"), b.get("resets_at")
+    return close or (ra is not None and rb is not None and same_period(ra, rb))

@@ -11,7 +11,7 @@ from statusline.core import select
 from statusline.core.config_defaults import upgrade_template
 from statusline.core.context import Context
 from statusline.core.levels import CRITICAL, FULL, NORMAL, WARN
-from statusline.core.pieces import Piece, extra, window
+from statusline.core.pieces import Piece, extra, wall, window
 from statusline.core.textsafe import for_style
 
 ANSI = {NORMAL: "32", WARN: "33", CRITICAL: "31", FULL: "1;31", "stale": "2"}
@@ -25,7 +25,9 @@ def pieces(ctx: Context, surface: str) -> list[tuple[Piece, str]]:
     selectors = list(settings.get(surface, "windows"))
     chosen = select.windows(ctx.snap, selectors, ctx.family, ctx.warn_at, ctx.now)
     tpl = upgrade_template(str(settings.get(surface, "template")))
-    drawn = [(window.piece(ctx, w), tpl) for w in chosen]
+    stopped = wall.piece(ctx)  # first: it says why prompts fail, whatever the numbers say
+    drawn = [] if stopped is None else [(stopped, str(settings.get(surface, "wall_template")))]
+    drawn += [(window.piece(ctx, w), tpl) for w in chosen]
     if "extra" in selectors:
         money = extra.piece(ctx)
         if money is not None:

@@ -34,6 +34,9 @@ MAX_WINDOWS = 64
 MAX_SESSIONS = 64
 MAX_ERRORS = 10
 MAX_SOURCES = 16
+# Walls (a turn stopped by a limit, see ``walls``): the last 30 days are listed, a few more kept.
+MAX_WALLS = 32
+WALLS_KEEP_S = 35 * 86400.0
 # No wait quotaline sets is longer (the refresh interval, a backoff): a later time in the file was
 # not written by it (or the clock jumped back), and would stop refreshes for good.
 MAX_DUE_S = MAX_REFRESH_INTERVAL_S + 3600.0
@@ -49,6 +52,7 @@ _SECTIONS: dict[str, type] = {
     "errors": list,
     "warned": dict,
     "account": dict,
+    "walls": list,
 }
 
 try:
@@ -97,6 +101,7 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
     warned = {k: v for k, v in snap["warned"].items() if _sane_warned(k, v, now)}
     snap["warned"] = newest(warned, MAX_SESSIONS, lambda v: v["at"])
     snap["errors"] = [e for e in snap["errors"] if _sane_error(e, now)][-MAX_ERRORS:]
+    snap["walls"] = sane_walls(snap["walls"], now)
     return snap
 
 
@@ -154,6 +159,35 @@ def _sane_error(error: Any, now: float) -> bool:
     if not isinstance(error, dict) or not _sane_time(error.get("at"), now, FUTURE_SKEW_S):
         return False
     return all(isinstance(error.get(k), str) and len(error[k]) <= 1000 for k in ("kind", "message", "source"))
+
+
+def sane_walls(walls: list[Any], now: float) -> list[Any]:
+    """The walls worth keeping, oldest first: well-formed (known keys only), at most
+    ``WALLS_KEEP_S`` old, the newest ``MAX_WALLS`` (the one bound for reading and writing)."""
+    kept = [w for w in (_sane_wall(w, now) for w in walls) if w is not None]
+    kept.sort(key=lambda w: w["at"])
+    return kept[-MAX_WALLS:]
+
+
+_WALL_TEXTS = ("window", "said", "source", "session", "how")
+
+
+def _sane_wall(wall: Any, now: float) -> dict[str, Any] | None:
+    if not isinstance(wall, dict) or not _sane_time(wall.get("at"), now, FUTURE_SKEW_S):
+        return None
+    at = wall["at"]
+    reset = wall.get("resets_at")
+    if at < now - WALLS_KEEP_S or not (
+        reset is None or (is_number(reset) and EPOCH_FLOOR <= reset <= at + WALLS_KEEP_S)
+    ):
+        return None
+    texts = {k: wall.get(k) for k in _WALL_TEXTS}
+    if not all(v is None or (isinstance(v, str) and len(v) <= 1000) for v in texts.values()):
+        return None
+    window = texts["window"]
+    if not window or len(window) > MAX_ID_LEN:
+        return None
+    return {"at": at, "resets_at": reset, **texts}
 
 
 def read(path: str) -> Snapshot:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from statusline.core import levels
+from statusline.core import levels, walls
 from statusline.core.config_fast import Settings
 from statusline.core.context import Context
 from statusline.core.pieces import window
@@ -80,6 +80,7 @@ def build(ctx: Context) -> dict[str, Any]:
             if isinstance(e, dict)
         ],
         "refresh": _refresh_block(refresh, ctx.settings, ctx.now),
+        "walls": walls.json_list(ctx.snap, ctx.now, iso),
     }
 
 

@@ -59,7 +59,11 @@ ROUNDING_PTS = 1.0
 
 BASE_LABELS = {"five_hour": "5h", "seven_day": "7d"}
 SCOPE_LABELS = {"oauth_apps": "OAuth apps", "claude_code": "Claude Code"}
-HUMAN_NAMES = {"five_hour": "5-hour window", "seven_day": "7-day window"}
+# A "Claude gateway" budget (stdin's ``rate_limits.spend_limit``): a window with money, whose
+# percent may exceed 100 and whose period (daily, weekly, monthly) the budget sets.
+SPEND_LIMIT = "spend_limit"
+OTHER_LABELS = {SPEND_LIMIT: "Spend"}
+HUMAN_NAMES = {"five_hour": "5-hour window", "seven_day": "7-day window", SPEND_LIMIT: "spend limit"}
 
 
 def is_number(value: Any) -> TypeGuard[float]:
@@ -102,6 +106,10 @@ def problem(window: Any, now: float) -> str | None:
     observed = window.get("observed_at")
     if not is_number(observed) or not EPOCH_FLOOR <= observed <= now + FUTURE_SKEW_S:
         return f"observation time {observed!r} is not a time up to now"
+    if window.get("money") is not None:
+        why = _window_money_problem(window["money"])
+        if why:
+            return why
     reset = window.get("resets_at")
     if reset is None:
         return None
@@ -109,6 +117,21 @@ def problem(window: Any, now: float) -> str | None:
     horizon = (length or UNKNOWN_LENGTH_HORIZON_S) + RESET_SLACK_S
     if not is_number(reset) or not observed - (length or horizon) < reset <= observed + horizon:
         return f"reset time {reset!r} is not within one window length of the observation"
+    return None
+
+
+def _window_money_problem(money: Any) -> str | None:
+    """A window's own money (``spend_limit``: ``{"used", "limit", "currency", "period"}``, major units)."""
+    if not isinstance(money, dict):
+        return "money is not an object"
+    for key in ("used", "limit"):
+        value = money.get(key)
+        if value is not None and (not is_number(value) or not 0 <= value <= 1e9):
+            return f"money {key} {value!r} is not a plausible amount"
+    for key in ("currency", "period"):
+        text = money.get(key)
+        if text is not None and (not isinstance(text, str) or not 0 < len(text) <= 16):
+            return f"money {key} is not a short string"
     return None
 
 
@@ -217,6 +240,8 @@ def label_for(window_id: str) -> str:
     """``5h``, ``7d``, ``Opus``, ``OAuth apps``, ``5h Claude Code``; a code-named bucket keeps its key."""
     if window_id in BASE_LABELS:
         return BASE_LABELS[window_id]
+    if window_id in OTHER_LABELS:
+        return OTHER_LABELS[window_id]
     base, sep, scope = window_id.partition(":")
     if not sep or base not in BASE_LABELS:
         return window_id
@@ -243,3 +268,68 @@ def display_order(window_id: str) -> tuple[int, str]:
     """Every list of windows reads the same way: 5-hour, 7-day, per-model weeks, the rest."""
     rank = {"five_hour": 0, "seven_day": 1}
     return rank.get(window_id, 2 if window_id.startswith("seven_day:") else 3), window_id
+
+
+# Claude Code's own names for windows: the rate-limit claims of its API replies
+# (``anthropic-ratelimit-unified-representative-claim``) and the words of its messages
+# ("You've hit your Opus limit", "You've used 93% of your 5-hour limit"). Claude Code 2.1.330 calls
+# the ``seven_day_overage_included`` window "Fable limit" and the ``overage`` one "usage credit limit".
+CLAIM_IDS = {
+    "five_hour": "five_hour",
+    "seven_day": "seven_day",
+    "seven_day_opus": "seven_day:opus",
+    "seven_day_sonnet": "seven_day:sonnet",
+    "seven_day_overage_included": "seven_day:fable",
+    "overage": "extra_usage",
+}
+# Words before "limit" in Claude Code's messages that name no model family.
+_NOT_A_LIMIT_NAME = frozenset(
+    {"your", "the", "a", "this", "rate", "usage", "hit", "reached", "spend", "daily", "monthly", "org", "group", "plan"}
+)
+
+
+def claim_window(claim: Any) -> str | None:
+    """The window id of a rate-limit claim (``seven_day_opus`` -> ``seven_day:opus``), or None."""
+    return CLAIM_IDS.get(claim.strip().lower()) if isinstance(claim, str) and len(claim) <= MAX_ID_LEN else None
+
+
+def window_in_text(text: Any) -> str | None:
+    """The window a Claude Code message names, or None: "5-hour limit" -> ``five_hour``, "weekly
+    limit" -> ``seven_day``, "Opus limit" -> ``seven_day:opus`` (any family ``model_family`` knows),
+    "usage credit limit" -> ``extra_usage``; "usage limit" names none. Never raises."""
+    if not isinstance(text, str) or not text:
+        return None
+    words = _words(text[:2000])
+    for i in range(1, len(words)):
+        if words[i] not in ("limit", "limits"):
+            continue
+        before = words[i - 1]
+        if (before == "hour" and i >= 2 and words[i - 2] in ("5", "five")) or before == "session":
+            return "five_hour"
+        if before in ("weekly", "week"):
+            return "seven_day"
+        if before in ("credit", "credits"):
+            return "extra_usage"
+        family = None if before in _NOT_A_LIMIT_NAME else _family_in(before)
+        if family:
+            return f"seven_day:{family}"
+    return None
+
+
+# Claude Code 2.1.330's own early warning, as measured (docs/claude-code-warnings.md): a window at
+# least this full while at most this share of it has elapsed. Its other tiers (50%, 25%) are
+# below the 70% under which it shows nothing; per-model windows have no warning before the wall.
+CLAUDE_CODE_WARNS = {"five_hour": (90.0, 0.72), "seven_day": (75.0, 0.60)}
+
+
+def claude_code_warns(window: Window, now: float) -> bool:
+    """Whether Claude Code itself shows "You've used N% of your ... limit" for ``window`` at ``now``
+    (from the headers of its own replies; the server's ``-surpassed-threshold`` header, which
+    quotaline never sees, can make it warn at other times too)."""
+    rule = CLAUDE_CODE_WARNS.get(str(window.get("id")))
+    pct, reset = window.get("used_pct"), window.get("resets_at")
+    length = length_s(str(window.get("id")))
+    if rule is None or length is None or not is_number(pct) or not is_number(reset) or reset <= now:
+        return False
+    elapsed = min(1.0, max(0.0, (now - (reset - length)) / length))
+    return pct >= rule[0] and elapsed <= rule[1]

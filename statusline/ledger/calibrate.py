@@ -20,13 +20,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from statusline.core.windows import same_period
+from statusline.core.windows import is_number, same_period
 
 MIN_PAIRS = 3
 MIN_POINTS_MOVED = 3.0
 MAX_IDLE_SHARE = 0.2
 MAX_SPREAD = 1.0  # (p75 - p25) / estimate
 DOMINANT_SHARE = 0.9
+
+
+def with_walls(points: Any, walls: Any, window_id: str) -> list[Any]:
+    """``points`` plus a 100% point for each wall of ``window_id`` with a known reset: the moment a
+    turn was refused, the window was full (a reading no status line or server fetch may have seen)."""
+    out = list(points) if isinstance(points, list) else []
+    for wall in walls if isinstance(walls, list) else []:
+        if not isinstance(wall, dict) or wall.get("window") != window_id:
+            continue
+        at, reset = wall.get("at"), wall.get("resets_at")
+        if is_number(at) and is_number(reset):
+            out.append([float(at), 100.0, float(reset)])
+    return out
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ from statusline.core import windows
 
 USAGE_MARKER = b'"usage":{'
 PROMPT_MARKER = b'"role":"user","content":'
+# Claude Code's line for an API error that ended a turn (interfaces doc §2): a wall when it is a
+# rate limit (``"error":"rate_limit"`` / ``"apiErrorStatus":429``).
+API_ERROR_MARKER = b'"isApiErrorMessage":true'
 ADVISOR_MARKER = b'"advisor_message"'
 BOM = b"\xef\xbb\xbf"
 U64_MAX = 2**64 - 1
@@ -426,3 +429,30 @@ def model_family(model: str) -> str | None:
     if not model or model == SYNTHETIC or "claude" not in model.lower():
         return None
     return windows.model_family(model)
+
+
+def parse_wall_line(line: bytes) -> tuple[float, str | None, Any, str | None] | None:
+    """A transcript's rate-limit error line as ``(at, Claude Code's words, details, session)``:
+    the details are its ``quotaLimits`` (or ``apiErrorParams.rate_limit_info``), which name the
+    window (``rateLimitType``) and may say when it resets. None for any other line."""
+    try:
+        obj = _decode_line(line.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(obj, dict) or obj.get("isApiErrorMessage") is not True:
+        return None
+    if obj.get("error") != "rate_limit" and obj.get("apiErrorStatus") != 429:
+        return None
+    ts = parse_timestamp_ms(obj.get("timestamp"))
+    if ts is None:
+        return None
+    message = obj.get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    texts = [c.get("text") for c in content if isinstance(c, dict)] if isinstance(content, list) else [content]
+    text = next((t for t in texts if isinstance(t, str) and t), None)
+    details = obj.get("quotaLimits")
+    if not isinstance(details, dict):
+        params = obj.get("apiErrorParams")
+        details = params.get("rate_limit_info") if isinstance(params, dict) else None
+    session = obj.get("sessionId")
+    return ts / 1000.0, text, details, session if isinstance(session, str) else None

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, fields
 from statusline.ledger.dedup import Dedup
 from statusline.ledger.index import FileState, fingerprint
 from statusline.ledger.parse import (
+    API_ERROR_MARKER,
     PROMPT_MARKER,
     USAGE_MARKER,
     Entry,
@@ -31,6 +32,7 @@ from statusline.ledger.parse import (
     Rejected,
     parse_prompt_line,
     parse_usage_line,
+    parse_wall_line,
 )
 from statusline.ledger.roots import Transcript
 from statusline.ledger.store import Store
@@ -62,6 +64,7 @@ class LedgerStats:
     prompts: int = 0
     malformed: int = 0
     partial_pending: int = 0
+    walls: int = 0
     workers: int = 0
     seconds: float = 0.0
     busy: bool = False
@@ -77,6 +80,7 @@ class Extract:
     state: FileState | None
     entries: list[Entry] = field(default_factory=list)
     prompts: list[Prompt] = field(default_factory=list)
+    walls: list[tuple[float, str | None, object, str | None]] = field(default_factory=list)  # parse_wall_line
     bytes_read: int = 0
     malformed: int = 0
     repeats: int = 0
@@ -175,6 +179,16 @@ def _parse_block(block: bytes | bytearray, ex: Extract, accepted: set[bytes], lo
             end = hi
         _usage_line(bytes(view[start:end]), pos - start, ex, accepted)
         pos = block.find(USAGE_MARKER, end, hi)
+    pos = block.find(API_ERROR_MARKER, lo, hi)
+    while pos >= 0:  # rare: a turn an API error ended
+        start = block.rfind(b"\n", lo, pos) + 1 or lo
+        end = block.find(b"\n", pos, hi)
+        if end < 0:
+            end = hi
+        wall = parse_wall_line(bytes(view[start:end]))
+        if wall is not None:
+            ex.walls.append(wall)
+        pos = block.find(API_ERROR_MARKER, end, hi)
     # Per line: does it start with "{", and is it a typed prompt? The prompt marker sits in the
     # first few hundred bytes of a user line, so only the head of a long line is searched unless
     # the head says nothing about the line's type.
@@ -353,6 +367,8 @@ class Scanner:
         self.store = store
         self.dedup = dedup
         self.stats = stats
+        # (config dir, at, words, details, session): walls for the snapshot (``ledger.walls``)
+        self.walls: list[tuple[str, float, str | None, object, str | None]] = []
 
     def apply(self, job: Job, ex: Extract) -> FileState | None:
         """Count what ``ex`` holds; the file's new state.
@@ -393,6 +409,9 @@ class Scanner:
             if e.cwd is not None and e.cwd != last_cwd:
                 store.note_cwd(root, project, e.cwd)
                 last_cwd = e.cwd
+        for at, text, details, wall_session in ex.walls:
+            self.walls.append((str(root), at, text, details, wall_session or path_session))
+        stats.walls += len(ex.walls)
         for p in ex.prompts:
             if p.uuid is None and p.ts_ms <= skip_before_ms:
                 continue

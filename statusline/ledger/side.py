@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from statusline.core import walls as core_walls
 from statusline.core.snapshot import points
 from statusline.core.windows import length_s
-from statusline.ledger.calibrate import Calibration, calibrate_window, human_tokens, segments
+from statusline.ledger.calibrate import Calibration, calibrate_window, human_tokens, segments, with_walls
 from statusline.ledger.statefile import ledger_dir
 from statusline.ledger.store import Store, load_store
 from statusline.ledger.update import freshness
@@ -59,10 +60,11 @@ def account_roots(store: Store, snapshot: dict[str, Any]) -> list[str] | None:
 class Ledger:
     """Read-only questions on a loaded store, filtered to some roots."""
 
-    def __init__(self, store: Store, roots: list[str] | None, fresh_at: float) -> None:
+    def __init__(self, store: Store, roots: list[str] | None, fresh_at: float, walls: Any = None) -> None:
         self.store = store
         self.roots = roots
         self.fresh_at = fresh_at
+        self.walls = walls  # the snapshot's walls: each a 100% anchor for calibration
         self.local_families = frozenset(
             f for f in (store.family(i) for i in range(len(store.keys))) if f is not None
         )
@@ -84,7 +86,7 @@ class Ledger:
     def calibration(self, window_id: str, history: Any, kind: WindowKind) -> Calibration:
         fine_from = self.store.fine_from * 60.0
         return calibrate_window(
-            history,
+            with_walls(history, self.walls, window_id),
             kind.seconds,
             lambda t0, t1: self.by_family(t0, t1, kind.families),
             not_after=self.fresh_at + 60.0,
@@ -99,7 +101,8 @@ def open_ledger(
     store = load_store(directory)
     roots = account_roots(store, snapshot) if snapshot else None
     fresh = freshness(directory)
-    return Ledger(store, roots, min(now, fresh) if fresh is not None else 0.0)
+    walls = snapshot.get("walls") if snapshot else None
+    return Ledger(store, roots, min(now, fresh) if fresh is not None else 0.0, walls)
 
 
 NOT_BUILT = "the local ledger has not been built yet (the refresher or `quotaline report` builds it)"
@@ -188,3 +191,27 @@ def attribute(
         for key, n in local.items():
             shares[key] = shares.get(key, 0.0) + explained * n / total
     return shares, other, cal
+
+
+def wall_rows(ledger: Ledger, snapshot: dict[str, Any] | None, since: float) -> list[dict[str, Any]]:
+    """The walls since ``since``, each with this machine's tokens in the stopping window's period up
+    to the wall (None when the period is unknown or the window counts another surface)."""
+    rows = []
+    for wall in core_walls.recent(snapshot or {}, since):
+        window, at, reset = str(wall["window"]), float(wall["at"]), wall.get("resets_at")
+        kind = window_kind(window, ledger.local_families)
+        start = float(reset) - kind.seconds if isinstance(reset, (int, float)) and kind.seconds else None
+        fam = ledger.by_family(start, at, kind.families) if start is not None and not kind.surface else None
+        rows.append(
+            {
+                "at": at,
+                "window": window,
+                "name": core_walls.name(wall),
+                "said": wall.get("said"),
+                "resets_at": reset,
+                "period_start": start,
+                "tokens": None if fam is None else sum(fam.values()),
+                "by_family": dict(sorted((fam or {}).items())),
+            }
+        )
+    return rows

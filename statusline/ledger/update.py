@@ -27,6 +27,7 @@ from statusline.ledger.roots import Transcript, default_roots, resolve_roots, wa
 from statusline.ledger.scan import PARALLEL_MIN_BYTES, Job, LedgerStats, Scanner, extract_all
 from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
 from statusline.ledger.store import COARSE_DAYS, STORE_FILE, load_store
+from statusline.ledger.walls import Found, record_walls
 
 RECENT_DEDUP_DAYS = 2
 DEDUP_CAP = 60_000
@@ -145,10 +146,13 @@ def update_ledger(
     except filelock.Timeout:
         stats.busy = True
         return stats
+    now = time.time() if now is None else now
     try:
-        _update(directory, root_paths, stats, time.time() if now is None else now, dedup_cap, workers, progress)
+        found = _update(directory, root_paths, stats, now, dedup_cap, workers, progress)
     finally:
         lock.release()
+    if found:
+        record_walls(found, now)
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -161,8 +165,10 @@ def _update(
     dedup_cap: int,
     workers: int | None,
     progress: Progress | None,
-) -> None:
+) -> list[Found]:
+    """Count the new bytes; the walls (rate-limit error lines) found in them."""
     index = FileIndex.load(directory)
+    found: list[Found] = []
     if index.files and not (directory / STORE_FILE).exists():
         index.files.clear()  # the counts are gone: read everything again
     transcripts = [t for root in root_paths for t in walk(root)]
@@ -174,7 +180,7 @@ def _update(
     if not work and not gone:
         with contextlib.suppress(OSError):
             os.utime(directory / INDEX_FILE)  # the mtime says how fresh the ledger is
-        return
+        return found
     for path in gone:
         # The tokens stay: they were sent. Claude Code deletes old transcripts on its own.
         del index.files[path]
@@ -214,6 +220,7 @@ def _update(
                 index.files.pop(job[0].path, None)
             else:
                 index.files[job[0].path] = state
+        found = scanner.walls
         store.dedup_state, evicted = dedup.export(now_minute - RECENT_DEDUP_DAYS * 1440)
         store.archive_pending = evicted
         store.save(directory)
@@ -222,3 +229,4 @@ def _update(
     for name in ("malformed", "entries", "duplicates", "prompts", "bytes_read"):
         index.counters[name] = index.counters.get(name, 0) + int(getattr(stats, name))
     index.save(directory)
+    return found

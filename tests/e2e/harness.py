@@ -213,6 +213,8 @@ class FakeAnthropic:
         self.reset_7d = (now // 3600 + 4 * 24) * 3600
         self.five_hour = five_hour
         self.seven_day = seven_day
+        self.opus: float | None = None  # the usage endpoint's seven_day_opus (0-1), when set
+        self.reject: dict[int, str] = {}  # turn -> the claim of a 429 that answers it (a wall)
         self.usage_status = 200
         self.requests: list[dict[str, Any]] = []
         self.turns_seen: set[int] = set()
@@ -289,11 +291,12 @@ class FakeAnthropic:
         """``/api/oauth/usage`` consistent with the headers (percent 0-100, ISO reset times)."""
         with self._lock:
             five, seven = round(self.five_hour * 100), round(self.seven_day * 100)
+            opus = None if self.opus is None else round(self.opus * 100)
         window = {"limit_dollars": None, "used_dollars": None, "remaining_dollars": None}
         return {
             "five_hour": {"utilization": float(five), "resets_at": _iso(self.reset_5h), **window},
             "seven_day": {"utilization": float(seven), "resets_at": _iso(self.reset_7d), **window},
-            "seven_day_opus": None,
+            "seven_day_opus": None if opus is None else {"utilization": float(opus), "resets_at": _iso(self.reset_7d)},
             "seven_day_sonnet": None,
             "seven_day_oauth_apps": None,
             "extra_usage": {
@@ -385,6 +388,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _send_wall(self, claim: str, headers: list[tuple[str, str]]) -> None:
+        """A 429 as the API sends it when a window is full: status ``rejected``, the claim that did it."""
+        kept = [(k, v) for k, v in headers if not k.endswith(("unified-status", "representative-claim", "-reset"))]
+        reset = self.owner.reset_7d if claim.startswith("seven_day") else self.owner.reset_5h
+        kept += [
+            ("anthropic-ratelimit-unified-status", "rejected"),
+            ("anthropic-ratelimit-unified-representative-claim", claim),
+            ("anthropic-ratelimit-unified-reset", str(reset)),
+            ("anthropic-ratelimit-unified-5h-reset", str(self.owner.reset_5h)),
+            ("anthropic-ratelimit-unified-7d-reset", str(self.owner.reset_7d)),
+        ]
+        error = {"type": "error", "error": {"type": "rate_limit_error", "message": "Rate limited"}}
+        self._send_json(429, error, kept)
+
     def do_HEAD(self) -> None:
         if self._refuse_leak():
             return
@@ -442,6 +459,10 @@ class _Handler(BaseHTTPRequestHandler):
         if turn is not None:
             with self.owner._lock:
                 self.owner.turns_seen.add(turn)
+        claim = self.owner.reject.get(turn) if turn is not None else None
+        if claim is not None:
+            self._send_wall(claim, headers)
+            return
         reply = f"{REPLY_PREFIX}{turn} done." if turn is not None else "FAKE-REPLY ok."
         model = body.get("model", "claude-fake")
         mid = f"msg_fake_{int(time.time() * 1000)}"
@@ -567,9 +588,7 @@ class TmuxClaude:
     def send_key(self, key: str) -> None:
         self._tmux("send-keys", "-t", "cc", key)
 
-    def wait_for(
-        self, what: str, predicate: Callable[[str], bool], timeout: float, interval: float = 0.25
-    ) -> str:
+    def wait_for(self, what: str, predicate: Callable[[str], bool], timeout: float, interval: float = 0.25) -> str:
         deadline = time.monotonic() + timeout
         while True:
             screen = self.screen()

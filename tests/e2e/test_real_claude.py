@@ -112,11 +112,9 @@ class Scenario:
         parts = [
             f"Claude Code {self.version}; HOME={home}; timings: {self.timings}",
             "----- last screen (blank rows squeezed):\n" + squeeze(self.claude.screen()),
-            "----- rows under the prompt box (the status line): "
-            + repr(status_area(self.claude.last_screen)),
+            "----- rows under the prompt box (the status line): " + repr(status_area(self.claude.last_screen)),
             "----- fake API requests:\n" + self.fake.log_text(),
-            "----- ~/.claude/settings.json (written by install.sh):\n"
-            + json.dumps(self.installed.settings, indent=2),
+            "----- ~/.claude/settings.json (written by install.sh):\n" + json.dumps(self.installed.settings, indent=2),
             "----- install.sh:\n" + self.installed.output,
             "----- quotaline state dir:\n" + _state_dir_listing(home),
             "----- the launcher run by hand:\n" + self._launcher_by_hand(),
@@ -196,9 +194,7 @@ def _refresher_summary(home: Path) -> str:
         data = json.loads(snapshot.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return f"no snapshot ({exc})"
-    windows = {
-        wid: f"{w.get('used_pct')}% from {w.get('source')}" for wid, w in (data.get("windows") or {}).items()
-    }
+    windows = {wid: f"{w.get('used_pct')}% from {w.get('source')}" for wid, w in (data.get("windows") or {}).items()}
     summary = {"windows": windows, "refresh": data.get("refresh"), "errors": data.get("errors")}
     return json.dumps(summary, sort_keys=True)
 
@@ -284,7 +280,7 @@ def fake_api() -> Iterator[FakeAnthropic]:
 
 @contextlib.contextmanager
 def _claude_running(
-    tools: Tools, installed: Installed, fake_api: FakeAnthropic, tmp_path: Path
+    tools: Tools, installed: Installed, fake_api: FakeAnthropic, tmp_path: Path, **extra_env: str
 ) -> Iterator[Scenario]:
     home = installed.home
     env = clean_env(
@@ -296,6 +292,7 @@ def _claude_running(
         QUOTALINE_API_BASE=fake_api.base_url,
         QUOTALINE_CLAUDE_AI_BASE=fake_api.base_url,
         **offline_env(fake_api.base_url),
+        **extra_env,
     )
     claude = TmuxClaude(tools.tmux, tools.claude, installed.workdir, env, tmp_path, COLS, ROWS)
     try:
@@ -370,14 +367,10 @@ def test_status_line_and_warning_in_real_claude_code(scenario: Scenario) -> None
     # Before any reply quotaline already draws something (Claude Code runs it at start-up). Only
     # noted, not required: it also tells that the input box is live before we type.
     try:
-        screen = s.claude.wait_for(
-            "quotaline at start-up", lambda sc: bool(_status_rows(sc, "quotaline")), 20
-        )
+        screen = s.claude.wait_for("quotaline at start-up", lambda sc: bool(_status_rows(sc, "quotaline")), 20)
         startup_row = _status_rows(screen, "quotaline")[0]
     except E2EFailure:
-        startup_row = (
-            f"(no quotaline row under the prompt box after 20 s: {status_area(s.claude.last_screen)!r})"
-        )
+        startup_row = f"(no quotaline row under the prompt box after 20 s: {status_area(s.claude.last_screen)!r})"
     s.mark("start-up status line")
     # The refresher reads the server at start-up; the status line's timer shows its numbers before
     # any reply (with a 60 s timer this took up to a minute).
@@ -446,3 +439,122 @@ def test_a_poisoned_then_cut_snapshot_heals_on_the_next_good_input_in_real_claud
     print(f"\nClaude Code {s.version}; timings: {s.timings}")
     print(f"status line over the poisoned snapshot: {row_42.strip()}")
     print(f"status line after the cut:              {row_61.strip()}")
+
+
+# ----------------------------------------------------------------------------------- the wall
+
+WALL_HOOK_EVENT = "StopFailure"
+
+
+def _ensure_stop_failure_hook(installed: Installed) -> str:
+    """The StopFailure hook (matcher rate_limit) running the installed hook command: install.sh's
+    own when it writes one, else added here (the same command as the UserPromptSubmit hook)."""
+    settings_file = installed.home / ".claude" / "settings.json"
+    settings = json.loads(settings_file.read_text(encoding="utf-8"))
+    hooks = settings.setdefault("hooks", {})
+    groups = hooks.setdefault(WALL_HOOK_EVENT, [])
+    command = f"{installed.launcher} hook user-prompt-submit"
+    ours = [
+        e for g in groups for e in g.get("hooks") or [] if str(e.get("command", "")).startswith(str(installed.launcher))
+    ]
+    if ours:
+        return "install.sh"
+    groups.append({"matcher": "rate_limit", "hooks": [{"type": "command", "command": command, "timeout": 5}]})
+    settings_file.write_text(json.dumps(settings, indent=2), encoding="utf-8")
+    installed.settings = settings
+    return "the test"
+
+
+@pytest.fixture
+def walled(tools: Tools, installed: Installed, fake_api: FakeAnthropic, tmp_path: Path) -> Iterator[Scenario]:
+    """An Opus session whose Opus weekly window is full on the server: turn 2 gets a 429 claiming
+    ``seven_day_opus``, as the real API answers at the wall."""
+    fake_api.opus = 1.0
+    fake_api.reject[2] = "seven_day_opus"
+    added_by = _ensure_stop_failure_hook(installed)
+    with _claude_running(tools, installed, fake_api, tmp_path, ANTHROPIC_MODEL="claude-opus-5-5") as running:
+        running.mark(f"StopFailure hook from {added_by}")
+        yield running
+
+
+def _status_json(s: Scenario, *args: str) -> dict[str, Any]:
+    """``quotaline status --json`` (or another command's JSON: ``args``) through the launcher."""
+    done = subprocess.run(
+        [str(s.installed.launcher), *(args or ("status", "--json"))],
+        env=s.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    if done.returncode != 0:
+        s.fail(f"quotaline status --json exited {done.returncode}: {done.stderr[-1500:]}")
+    return dict(json.loads(done.stdout))
+
+
+def test_a_429_at_the_opus_wall_is_recorded_shown_and_said_once_in_real_claude_code(walled: Scenario) -> None:
+    s = walled
+    s.wait_for("Claude Code's prompt box", prompt_ready)
+    s.mark("prompt box")
+    _turn_then_status_row(s, 1, 42)
+    s.submit(2)
+    said = "hit your Opus limit"
+    s.wait_for(f"Claude Code's own '{said}' after the 429", lambda screen: said in screen)
+    s.mark("429 shown")
+    # 2.1.330 then asks what to do ("Stop and wait for limit to reset", ...) over the status line:
+    # the first choice closes it (Escape leaves it open).
+    dialog = "What do you want to do?"
+    closing = time.monotonic() + TIMEOUT
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < 3:  # no dialog for 3 s: it is not coming (again)
+        if dialog in s.claude.screen():
+            s.claude.send_key("Enter")
+            quiet_since = time.monotonic()
+        if time.monotonic() > closing:
+            s.fail("Claude Code's limit dialog did not close")
+        time.sleep(0.5)
+    s.mark("dialog closed")
+    deadline = time.monotonic() + TIMEOUT
+    data = _status_json(s)
+    while not data.get("walls") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        data = _status_json(s)
+    s.mark("status --json")
+    walls = data.get("walls") or []
+    if len(walls) != 1 or walls[0].get("window") != "seven_day:opus" or said not in str(walls[0].get("said")):
+        s.fail(f"status --json should carry one Opus wall after the StopFailure hook, not {walls!r}")
+    screen = s.wait_for(
+        "'stopped: Opus weekly' on quotaline's status line after the wall",
+        lambda screen: bool(_status_rows(screen, "stopped: Opus weekly")),
+    )
+    s.mark("status line wall")
+    wall_row = _status_rows(screen, "stopped: Opus weekly")[0]
+    s.submit(3)
+    notice = "UserPromptSubmit says: Stopped at "
+    screen = s.wait_for(f"the hook's '{notice}...' before turn 3", lambda screen: bool(rows_with(screen, notice)))
+    s.mark("hook said the wall")
+    notice_row = rows_with(screen, notice)[0]
+    if "by the Opus weekly limit" not in notice_row:
+        s.fail(f"the hook row {notice_row!r} does not name the Opus weekly limit")
+    s.fake.reject.clear()
+    s.submit(4)
+    s.wait_for("the reply to turn 4", lambda screen: f"{REPLY_PREFIX}4" in screen)
+    s.mark("turn 4 replied")
+    if len(rows_with(s.claude.screen(), notice)) != 1:
+        s.fail("the hook said the wall more than once")
+    # The ledger reads the transcript's API error line: the same wall, not a second one.
+    reported = _status_json(s, "report", "--json", "--since", "1d")
+    s.mark("report")
+    after = _status_json(s).get("walls") or []
+    found = (reported.get("ledger") or {}).get("walls")
+    if found != 1 or len(after) != 1 or after[0].get("source") != "hook" or len(reported.get("walls") or []) != 1:
+        s.fail(
+            f"the ledger should find the wall in the transcript ({found!r} found) and it should be the hook's: "
+            f"status {after!r}, report {reported.get('walls')!r}"
+        )
+    print(f"\nClaude Code {s.version}; timings: {s.timings}")
+    print(f"wall in status --json: {walls[0]}")
+    print(f"status line: {wall_row.strip()}")
+    print(f"hook row:    {notice_row.strip()}")
+    print("last screen:\n" + squeeze(s.claude.screen()))
+    print(s.fake.log_text())

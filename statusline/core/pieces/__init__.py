@@ -8,6 +8,7 @@ read the same variables and facts, so a number is worded one way everywhere.
 - ``window``: one usage window (``$label $pct $reset $eta`` ...)
 - ``extra``:  extra usage in money (``$used $limit $pct $state``)
 - ``local``:  this machine's tokens in a window's period (``status`` only; from the ledger)
+- ``wall``:   the limit that stopped this session (``$name $resets_at``), until it resets
 """
 
 from __future__ import annotations

@@ -1,0 +1,21 @@
+"""The wall: the limit that stopped this session's turns, until its window resets (``core/walls``)."""
+
+from __future__ import annotations
+
+from statusline.core.context import Context
+from statusline.core.levels import FULL
+from statusline.core.pieces import Piece
+
+VARIABLES = frozenset({"window", "name", "resets_at", "reset"})
+
+
+def piece(ctx: Context) -> Piece | None:
+    """None unless a wall stands for a session of the context's model family."""
+    if not ctx.snap["walls"]:
+        return None  # the common case costs no import
+    from statusline.core import walls
+
+    found = walls.stopped_vars(ctx.snap, ctx.now, ctx.family)
+    if found is None:
+        return None
+    return Piece({k: found[k] for k in VARIABLES}, FULL, False, found)

@@ -1,0 +1,57 @@
+"""Walls found in transcripts (the ledger's second source of walls, beside the StopFailure hook):
+each rate-limit error line goes into its config dir's snapshot through ``observe.record_wall``,
+which knows it when the hook told of it already."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+
+from statusline.core import observe, paths, snapshot, walls
+
+# The snapshot lock is held for milliseconds: a short wait almost always gets it (the refresher
+# runs in the background, so waiting costs nobody anything).
+LOCK_WAIT_S = 2.0
+
+Found = tuple[str, float, str | None, object, str | None]  # config dir, at, words, details, session
+
+
+def record_walls(found: Iterable[Found], now: float) -> int:
+    """Store the walls of the last ``snapshot.WALLS_KEEP_S`` in their snapshots; how many were new.
+
+    A config dir without a snapshot is left alone (quotaline does not run there)."""
+    by_root: dict[str, list[Found]] = {}
+    for item in found:
+        if now - item[1] <= snapshot.WALLS_KEEP_S:
+            by_root.setdefault(item[0], []).append(item)
+    added = 0
+    for root, items in by_root.items():
+        try:
+            path = paths.snapshot_path(root)
+        except OSError:  # paths.DirError: the state dir is not safe to use
+            continue
+        if not os.path.exists(path):
+            continue
+        added += _record(path, items, now)
+    return added
+
+
+def _record(path: str, items: list[Found], now: float) -> int:
+    changed = [0]
+
+    def mutate(target: snapshot.Snapshot) -> bool:
+        changed[0] = 0
+        for _, at, text, details, session in sorted(items, key=lambda i: i[1]):
+            wall = walls.build(
+                target, now=now, at=at, text=walls.said(text), details=details, source="transcript", session=session
+            )
+            changed[0] += observe.record_wall(target, wall, now=now)
+        return changed[0] > 0
+
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while not snapshot.update(path, mutate):
+        if time.monotonic() > deadline:
+            return 0  # the hook is the first source; a wall missed here is one it told of already
+        time.sleep(0.02)
+    return changed[0]
