@@ -130,6 +130,55 @@ def run_installer(repo: Path, home: Path, timeout: float = 600) -> subprocess.Co
     )
 
 
+TOOLS_BIN = CACHE_ROOT / "tools" / "bin"  # uv and pipx, from scripts/e2e-install-deps.sh
+
+
+def find_tool(name: str) -> Path:
+    """uv or pipx as scripts/e2e-install-deps.sh installs them (from PyPI)."""
+    path = TOOLS_BIN / name
+    if not os.access(path, os.X_OK):
+        raise Missing(f"{name} is not installed in {TOOLS_BIN}: run {DEPS_SCRIPT} ({SKIP_HINT})")
+    return path
+
+
+def source_copy(repo: Path, dest: Path) -> Path:
+    """What ``uv tool install <source>`` / ``pipx install <source>`` get: the package, no .venv or caches."""
+    dest.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(repo / name, dest / name)
+    shutil.copytree(repo / "statusline", dest / "statusline", ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def route_env(home: Path) -> dict[str, str]:
+    """A user's environment for a package manager's install: ``~/.local/bin`` first on PATH, the real
+    user's download caches (each run would fetch the dependencies again otherwise), no interpreter
+    downloads, the machine's pip settings and certificates."""
+    env = clean_env(
+        home,
+        PATH=f"{home}/.local/bin:{os.environ.get('PATH', '/usr/local/bin:/usr/bin:/bin')}",
+        UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR", str(REAL_HOME / ".cache" / "uv")),
+        UV_PYTHON_DOWNLOADS="never",
+        **pip_env(),
+    )
+    cert = os.environ.get("SSL_CERT_FILE") or os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt"
+    if os.path.exists(cert):  # uv carries its own roots; a machine's proxy or mirror may need the system's
+        env["SSL_CERT_FILE"] = cert
+    return env
+
+
+def route_command(route: str, source: Path, python: str) -> list[str]:
+    """The README's install command of each package manager, with this interpreter."""
+    if route == "uv tool":
+        return [str(find_tool("uv")), "tool", "install", "--python", python, str(source)]
+    if route == "pipx":
+        return [str(find_tool("pipx")), "install", "--python", python, str(source)]
+    raise ValueError(route)
+
+
+ROUTES = ("uv tool", "pipx")
+
+
 def offline_env(fake_base_url: str) -> dict[str, str]:
     """Claude Code's switches for an offline run, plus the fake API as a trap proxy for anything
     that still tries to leave loopback (``FakeAnthropic.leaks``)."""

@@ -1,0 +1,237 @@
+"""The README's other ways in, end to end in the real Claude Code (the harness of test_real_claude):
+
+1. **the plugin route**: quotaline installed (the test's own venv, as an editable install would
+   be) and on PATH, a settings.json without quotaline; ``claude plugin marketplace add <repo>`` and
+   ``claude plugin install quotaline@quotaline`` (the CLI forms of ``/plugin marketplace add`` and
+   ``/plugin install``); ``/quotaline:setup`` is listed by the real client, and what it runs
+   (``quotaline install --no-hook``) is run; then quotaline's status line is on screen and, at 93% of
+   the five-hour window, the plugin's hook warns exactly once across two prompts.
+2. **the package managers**: ``uv tool install <source>`` and ``pipx install <source>`` of a copy of
+   this tree, then ``quotaline install``; Claude Code shows the server's numbers on quotaline's line.
+
+Needs tmux, Claude Code, uv and pipx (scripts/e2e-install-deps.sh installs them; CI runs it); a
+missing one fails the test saying how to install it; ``QUOTALINE_E2E=0`` skips on purpose.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from statusline.commands.install import STATUSLINE_REFRESH_S
+
+from .harness import (
+    FAKE_OAUTH_TOKEN,
+    REPLY_PREFIX,
+    ROUTES,
+    FakeAnthropic,
+    Missing,
+    TmuxClaude,
+    clean_env,
+    offline_env,
+    prompt_ready,
+    route_command,
+    route_env,
+    rows_with,
+    seed_claude_json,
+    seed_credentials,
+    source_copy,
+)
+from .test_real_claude import COLS, ROWS, Installed, Scenario, Tools, _status_rows
+from .test_real_claude import tools as tools  # the fixture: Claude Code and tmux, or a failure saying how
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+WARNING = "UserPromptSubmit says: 5-hour window at 93%"
+
+
+def _run(argv: list[str], env: dict[str, str], cwd: Path, log: list[str], timeout: float = 300) -> str:
+    """Run a step of the user's; its output goes to ``log`` (the failure report); fail on rc != 0."""
+    t0 = time.monotonic()
+    done = subprocess.run(
+        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    log.append(
+        f"$ {shlex.join(argv)}  -> rc={done.returncode} in {time.monotonic() - t0:.1f}s\n{done.stdout}{done.stderr}"
+    )
+    if done.returncode != 0:
+        pytest.fail("a setup step failed:\n" + "\n".join(log), pytrace=False)
+    return done.stdout
+
+
+def _settings(home: Path) -> dict[str, Any]:
+    path = home / ".claude" / "settings.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeAnthropic]:
+    fake = FakeAnthropic(five_hour=0.42, seven_day=0.17)
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@contextlib.contextmanager
+def _claude(tools: Tools, installed: Installed, fake: FakeAnthropic, tmp_path: Path, path: str) -> Iterator[Scenario]:
+    """Claude Code in tmux as the user starts it: this PATH, the fake API, the usage endpoints there too."""
+    env = clean_env(
+        installed.home,
+        PATH=path,
+        TERM="xterm-256color",
+        CLAUDE_CODE_OAUTH_TOKEN=FAKE_OAUTH_TOKEN,
+        QUOTALINE_API_BASE=fake.base_url,
+        QUOTALINE_CLAUDE_AI_BASE=fake.base_url,
+        **offline_env(fake.base_url),
+    )
+    claude = TmuxClaude(tools.tmux, tools.claude, installed.workdir, env, tmp_path, COLS, ROWS)
+    try:
+        claude.start()
+        yield Scenario(installed, fake, claude, env, tools.version)
+    finally:
+        claude.stop()
+
+
+def _homes(tmp_path: Path) -> tuple[Path, Path]:
+    home, workdir = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    workdir.mkdir()
+    (home / ".claude").mkdir(mode=0o700)
+    seed_claude_json(home, workdir)
+    seed_credentials(home, FAKE_OAUTH_TOKEN)
+    return home, workdir
+
+
+# ----------------------------------------------------------------------------------- the plugin
+
+
+def test_the_plugin_from_the_repos_marketplace_then_setup_gives_the_status_line_and_one_warning(
+    tools: Tools, fake_api: FakeAnthropic, tmp_path: Path
+) -> None:
+    home, workdir = _homes(tmp_path)
+    log: list[str] = []
+    t0 = time.monotonic()
+    # quotaline installed in this test's venv (an editable install of this tree), on PATH.
+    venv_bin = tmp_path / "venv-bin"
+    venv_bin.mkdir()
+    shim = venv_bin / "quotaline"
+    shim.write_text(
+        f'#!/bin/sh\nPYTHONPATH={shlex.quote(str(REPO))} exec {shlex.quote(sys.executable)} -m statusline "$@"\n'
+    )
+    shim.chmod(0o755)
+    path = f"{venv_bin}:{home / '.local' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    # The user's own settings.json, without quotaline.
+    theirs = {"model": "opus", "env": {"THEIRS": "1"}}
+    (home / ".claude" / "settings.json").write_text(json.dumps(theirs, indent=2) + "\n")
+    cli_env = clean_env(home, PATH=path, **offline_env(fake_api.base_url))
+
+    claude = str(tools.claude)
+    _run([claude, "plugin", "marketplace", "add", str(REPO)], cli_env, workdir, log, timeout=120)
+    _run([claude, "plugin", "install", "quotaline@quotaline"], cli_env, workdir, log, timeout=120)
+    listed = _run([claude, "plugin", "list"], cli_env, workdir, log, timeout=120)
+    if "quotaline@quotaline" not in listed or "enabled" not in listed:
+        pytest.fail("the plugin is not listed as enabled:\n" + "\n".join(log), pytrace=False)
+    after_plugin = _settings(home)
+    if "statusLine" in after_plugin or "hooks" in after_plugin or after_plugin.get("model") != "opus":
+        pytest.fail(f"settings.json after the plugin install: {after_plugin!r}", pytrace=False)
+
+    # What /quotaline:setup runs (commands/setup.md): the dry run's diff, then the install without hooks.
+    diff = _run(["quotaline", "install", "--no-hook", "--dry-run"], cli_env, workdir, log)
+    if '+  "statusLine": {' not in diff or "hooks" in diff:
+        pytest.fail("the dry run's diff is not the status line alone:\n" + "\n".join(log), pytrace=False)
+    _run(["quotaline", "install", "--no-hook", "--yes"], cli_env, workdir, log)
+    settings = _settings(home)
+    launcher = home / ".local" / "bin" / "quotaline"
+    if settings.get("statusLine", {}).get("command") != f"{launcher} statusline" or "hooks" in settings:
+        pytest.fail(f"settings.json after setup: {settings!r}\n" + "\n".join(log), pytrace=False)
+    seconds = time.monotonic() - t0
+
+    fake_api.set_utilization(0.93)  # the usage endpoint and every reply: 93% of the five-hour window
+    installed = Installed(home, workdir, launcher, settings, "\n".join(log), seconds)
+    with _claude(tools, installed, fake_api, tmp_path, path) as s:
+        s.mark(f"plugin + setup took {seconds:.1f}s; claude started")
+        s.wait_for("Claude Code's prompt box", prompt_ready)
+        s.mark("prompt box")
+        # The real client has the plugin's slash command.
+        s.claude.send_text("/quotaline:se")
+        s.wait_for("'/quotaline:setup' in the slash-command menu", lambda sc: bool(rows_with(sc, "/quotaline:setup")))
+        for _ in "/quotaline:se":
+            s.claude.send_key("BSpace")
+        s.wait_for("the prompt box emptied again", lambda sc: not rows_with(sc, "/quotaline:se"))
+        s.mark("/quotaline:setup listed")
+        s.wait_for(
+            f"the server's '5h 93%' on quotaline's status line, within {STATUSLINE_REFRESH_S + 10} s",
+            lambda sc: bool(_status_rows(sc, "5h 93%", "7d 17%")),
+            STATUSLINE_REFRESH_S + 10,
+        )
+        s.mark("status line 93%")
+        row = _status_rows(s.claude.screen(), "5h 93%")[0]
+
+        s.submit(1)
+        s.wait_for(
+            f"the plugin hook's warning '{WARNING}' after the first prompt", lambda sc: bool(rows_with(sc, WARNING))
+        )
+        s.wait_for("the reply to turn 1", lambda sc: f"{REPLY_PREFIX}1" in sc)
+        s.mark("turn 1: warned, replied")
+        s.submit(2)
+        screen = s.wait_for("the reply to turn 2", lambda sc: f"{REPLY_PREFIX}2" in sc)
+        time.sleep(1)  # a late second warning would be drawn by now (the hook runs before the request)
+        screen = s.claude.screen()
+        s.mark("turn 2 replied")
+        warnings = rows_with(screen, WARNING)
+        if len(warnings) != 1:
+            s.fail(f"{len(warnings)} warning rows across two prompts, want exactly 1: {warnings!r}")
+        if "quotaline: the quotaline command is not installed" in screen:
+            s.fail("the plugin's hook did not find the installed quotaline")
+        print(f"\nClaude Code {s.version}; timings: {s.timings}")
+        print(f"status line: {row.strip()}\nwarning:     {warnings[0].strip()}")
+
+
+# ----------------------------------------------------------------------------------- uv tool, pipx
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_package_manager_install_then_quotaline_install_shows_the_status_line_in_real_claude_code(
+    tools: Tools, fake_api: FakeAnthropic, tmp_path: Path, route: str
+) -> None:
+    home, workdir = _homes(tmp_path)
+    env = route_env(home)
+    log: list[str] = []
+    t0 = time.monotonic()
+    python = getattr(sys, "_base_executable", sys.executable)
+    try:
+        command = route_command(route, source_copy(REPO, tmp_path / "src"), python)
+    except Missing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    _run(command, env, home, log)
+    _run(["quotaline", "install"], env, home, log)  # the package manager's entry point, on PATH
+    settings = _settings(home)
+    launcher = home / ".local" / "share" / "quotaline" / "bin" / "quotaline"  # beside the entry point
+    if settings.get("statusLine", {}).get("command") != f"{launcher} statusline":
+        pytest.fail(f"settings.json after quotaline install: {settings!r}\n" + "\n".join(log), pytrace=False)
+    seconds = time.monotonic() - t0
+
+    installed = Installed(home, workdir, launcher, settings, "\n".join(log), seconds)
+    with _claude(tools, installed, fake_api, tmp_path, env["PATH"]) as s:
+        s.mark(f"{route} + quotaline install took {seconds:.1f}s; claude started")
+        s.wait_for("Claude Code's prompt box", prompt_ready)
+        s.wait_for(
+            f"the server's '5h 42%' on quotaline's status line, within {STATUSLINE_REFRESH_S + 10} s",
+            lambda sc: bool(_status_rows(sc, "5h 42%", "7d 17%")),
+            STATUSLINE_REFRESH_S + 10,
+        )
+        s.mark("status line")
+        print(f"\n{route}: timings {s.timings}; status line: {_status_rows(s.claude.screen(), '5h 42%')[0].strip()}")
