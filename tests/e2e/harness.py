@@ -179,6 +179,17 @@ def route_command(route: str, source: Path, python: str) -> list[str]:
 ROUTES = ("uv tool", "pipx")
 
 
+def readme_starship_config(repo: Path) -> str:
+    """The README's Starship block (the claude-code profile with ``[custom.quotaline]``): what a
+    user copies is what is tested."""
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    found = [b for b in blocks if "[custom.quotaline]" in b and "claude-code" in b]
+    if len(found) != 1:
+        raise AssertionError(f"want one ```toml block with [custom.quotaline] and the claude-code profile: {blocks}")
+    return found[0]
+
+
 def offline_env(fake_base_url: str) -> dict[str, str]:
     """Claude Code's switches for an offline run, plus the fake API as a trap proxy for anything
     that still tries to leave loopback (``FakeAnthropic.leaks``)."""

@@ -38,8 +38,10 @@ from .harness import (
     Missing,
     TmuxClaude,
     clean_env,
+    find_tool,
     offline_env,
     prompt_ready,
+    readme_starship_config,
     route_command,
     route_env,
     rows_with,
@@ -105,6 +107,15 @@ def _claude(tools: Tools, installed: Installed, fake: FakeAnthropic, tmp_path: P
         claude.stop()
 
 
+def _shim(bin_dir: Path) -> None:
+    """``quotaline`` on PATH from this test's venv and this tree, as an editable install has it."""
+    shim = bin_dir / "quotaline"
+    shim.write_text(
+        f'#!/bin/sh\nPYTHONPATH={shlex.quote(str(REPO))} exec {shlex.quote(sys.executable)} -m statusline "$@"\n'
+    )
+    shim.chmod(0o755)
+
+
 def _homes(tmp_path: Path) -> tuple[Path, Path]:
     home, workdir = tmp_path / "home", tmp_path / "work"
     home.mkdir()
@@ -127,11 +138,7 @@ def test_the_plugin_from_the_repos_marketplace_then_setup_gives_the_status_line_
     # quotaline installed in this test's venv (an editable install of this tree), on PATH.
     venv_bin = tmp_path / "venv-bin"
     venv_bin.mkdir()
-    shim = venv_bin / "quotaline"
-    shim.write_text(
-        f'#!/bin/sh\nPYTHONPATH={shlex.quote(str(REPO))} exec {shlex.quote(sys.executable)} -m statusline "$@"\n'
-    )
-    shim.chmod(0o755)
+    _shim(venv_bin)
     path = f"{venv_bin}:{home / '.local' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"
     # The user's own settings.json, without quotaline.
     theirs = {"model": "opus", "env": {"THEIRS": "1"}}
@@ -235,3 +242,42 @@ def test_a_package_manager_install_then_quotaline_install_shows_the_status_line_
         )
         s.mark("status line")
         print(f"\n{route}: timings {s.timings}; status line: {_status_rows(s.claude.screen(), '5h 42%')[0].strip()}")
+
+
+# ----------------------------------------------------------------------------------- Starship
+
+
+def test_starships_claude_code_status_line_with_the_readmes_custom_module_shows_quotalines_windows(
+    tools: Tools, fake_api: FakeAnthropic, tmp_path: Path
+) -> None:
+    """Claude Code's status line drawn by ``starship statusline claude-code`` with the README's
+    ``[custom.quotaline]`` module: quotaline's windows (from the refresher the segment starts)
+    beside Starship's own model module."""
+    try:
+        starship = find_tool("starship")
+    except Missing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    home, workdir = _homes(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "starship").symlink_to(starship)
+    _shim(bin_dir)
+    config = home / ".config" / "starship.toml"
+    config.parent.mkdir()
+    config.write_text(readme_starship_config(REPO), encoding="utf-8")
+    status_line = {"type": "command", "command": "starship statusline claude-code"}
+    (home / ".claude" / "settings.json").write_text(json.dumps({"statusLine": status_line}))
+    path = f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    log = [f"starship.toml (the README's):\n{config.read_text()}"]
+    installed = Installed(home, workdir, bin_dir / "quotaline", {"statusLine": status_line}, "\n".join(log), 0.0)
+    with _claude(tools, installed, fake_api, tmp_path, path) as s:
+        s.wait_for("Claude Code's prompt box", prompt_ready)
+        s.mark("prompt box")
+        s.submit(1)  # the status line redraws after the reply; the refresher has read the server by then
+        s.wait_for("the reply to turn 1", lambda sc: f"{REPLY_PREFIX}1" in sc)
+        s.wait_for(
+            "Starship's status line with its model module (🤖) and quotaline's '5h 42%' and '7d 17%'",
+            lambda sc: bool(_status_rows(sc, "🤖", "5h 42%", "7d 17%")),
+        )
+        s.mark("starship status line")
+        print(f"\nstarship: timings {s.timings}; status line: {_status_rows(s.claude.screen(), '5h 42%')[0].strip()}")
