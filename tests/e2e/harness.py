@@ -276,6 +276,10 @@ class FakeAnthropic:
         self.usage_status = 200
         self.requests: list[dict[str, Any]] = []
         self.turns_seen: set[int] = set()
+        # Scripted tool calls: a user message containing a trigger is answered with one Bash call
+        # (the model's part in a slash command); the result that comes back is kept.
+        self.bash_calls: dict[str, str] = {}
+        self.tool_results: list[str] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -503,6 +507,9 @@ class _Handler(BaseHTTPRequestHandler):
             with self.owner._lock:
                 self.owner.turns_seen.add(turn)
         reply = f"{REPLY_PREFIX}{turn} done." if turn is not None else "FAKE-REPLY ok."
+        tool = self._scripted_tool(body)
+        if tool is None and '"tool_result"' in json.dumps(body.get("messages") or []):
+            reply = f"{REPLY_PREFIX}tool done."
         model = body.get("model", "claude-fake")
         mid = f"msg_fake_{int(time.time() * 1000)}"
         usage = {
@@ -517,8 +524,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "type": "message",
                 "role": "assistant",
                 "model": model,
-                "content": [{"type": "text", "text": reply}],
-                "stop_reason": "end_turn",
+                "content": [tool] if tool else [{"type": "text", "text": reply}],
+                "stop_reason": "tool_use" if tool else "end_turn",
                 "stop_sequence": None,
                 "usage": usage,
             }
@@ -548,6 +555,17 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": dict(usage, output_tokens=1),
         }
         event("message_start", {"type": "message_start", "message": start})
+        if tool is not None:
+            opened = dict(tool, input={})
+            event("content_block_start", {"type": "content_block_start", "index": 0, "content_block": opened})
+            delta = {"type": "input_json_delta", "partial_json": json.dumps(tool["input"])}
+            event("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
+            event("content_block_stop", {"type": "content_block_stop", "index": 0})
+            stop = {"stop_reason": "tool_use", "stop_sequence": None}
+            event("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": 12}})
+            event("message_stop", {"type": "message_stop"})
+            self.close_connection = True
+            return
         block = {"type": "text", "text": ""}
         event("content_block_start", {"type": "content_block_start", "index": 0, "content_block": block})
         for i in range(0, len(reply), 16):
@@ -558,6 +576,32 @@ class _Handler(BaseHTTPRequestHandler):
         event("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": 12}})
         event("message_stop", {"type": "message_stop"})
         self.close_connection = True
+
+
+    def _scripted_tool(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The Bash call for a trigger in the conversation, unless a tool result is there already
+        (then it is recorded and the turn ends in text)."""
+        if not self.owner.bash_calls:
+            return None
+        blocks = [
+            block
+            for message in body.get("messages") or []
+            if isinstance(message, dict) and isinstance(message.get("content"), list)
+            for block in message["content"]
+            if isinstance(block, dict)
+        ]
+        results = [json.dumps(b.get("content")) for b in blocks if b.get("type") == "tool_result"]
+        if results:
+            with self.owner._lock:
+                self.owner.tool_results.extend(r for r in results if r not in self.owner.tool_results)
+            return None
+        text = json.dumps(body.get("messages") or [])
+        for trigger, command in self.owner.bash_calls.items():
+            if trigger in text:
+                call = {"command": command, "description": "scripted by the e2e fake API"}
+                tool_id = f"toolu_fake_{int(time.time() * 1000)}"
+                return {"type": "tool_use", "id": tool_id, "name": "Bash", "input": call}
+        return None
 
 
 # ----------------------------------------------------------------------------------- tmux

@@ -3,13 +3,17 @@
 1. **the plugin route**: quotaline installed (the test's own venv, as an editable install would
    be) and on PATH, a settings.json without quotaline; ``claude plugin marketplace add <repo>`` and
    ``claude plugin install quotaline@quotaline`` (the CLI forms of ``/plugin marketplace add`` and
-   ``/plugin install``); ``/quotaline:setup`` is listed by the real client, and what it runs
-   (``quotaline install --no-hook``) is run; then quotaline's status line is on screen and, at 93% of
-   the five-hour window, the plugin's hook warns exactly once across two prompts.
+   ``/plugin install``); ``/quotaline:setup`` typed in the real client, the fake model answering its
+   prompt with the command's step 3 as a Bash call (``quotaline install --no-hook --yes``, allowed by
+   the command's ``allowed-tools``: no permission prompt), which writes the status line alone; after
+   a restart quotaline's status line is on screen and, at 93% of the five-hour window, the plugin's
+   hook warns exactly once across two prompts.
 2. **the package managers**: ``uv tool install <source>`` and ``pipx install <source>`` of a copy of
    this tree, then ``quotaline install``; Claude Code shows the server's numbers on quotaline's line.
+3. **Starship**: Claude Code's status line drawn by ``starship statusline claude-code`` with the
+   README's ``[custom.quotaline]`` module shows quotaline's windows.
 
-Needs tmux, Claude Code, uv and pipx (scripts/e2e-install-deps.sh installs them; CI runs it); a
+Needs tmux, Claude Code, uv, pipx and Starship (scripts/e2e-install-deps.sh installs them; CI runs it); a
 missing one fails the test saying how to install it; ``QUOTALINE_E2E=0`` skips on purpose.
 """
 
@@ -49,7 +53,7 @@ from .harness import (
     seed_credentials,
     source_copy,
 )
-from .test_real_claude import COLS, ROWS, Installed, Scenario, Tools, _status_rows
+from .test_real_claude import COLS, ROWS, Installed, Scenario, Tools, _status_rows, _turn_then_status_row
 from .test_real_claude import tools as tools  # the fixture: Claude Code and tmux, or a failure saying how
 
 pytestmark = pytest.mark.e2e
@@ -99,12 +103,15 @@ def _claude(tools: Tools, installed: Installed, fake: FakeAnthropic, tmp_path: P
         QUOTALINE_CLAUDE_AI_BASE=fake.base_url,
         **offline_env(fake.base_url),
     )
-    claude = TmuxClaude(tools.tmux, tools.claude, installed.workdir, env, tmp_path, COLS, ROWS)
+    scenario = Scenario(
+        installed, fake, TmuxClaude(tools.tmux, tools.claude, installed.workdir, env, tmp_path, COLS, ROWS), env,
+        tools.version,
+    )  # fmt: skip
     try:
-        claude.start()
-        yield Scenario(installed, fake, claude, env, tools.version)
+        scenario.claude.start()
+        yield scenario
     finally:
-        claude.stop()
+        scenario.claude.stop()  # the one running now (a test may restart it)
 
 
 def _shim(bin_dir: Path) -> None:
@@ -155,52 +162,57 @@ def test_the_plugin_from_the_repos_marketplace_then_setup_gives_the_status_line_
     if "statusLine" in after_plugin or "hooks" in after_plugin or after_plugin.get("model") != "opus":
         pytest.fail(f"settings.json after the plugin install: {after_plugin!r}", pytrace=False)
 
-    # What /quotaline:setup runs (commands/setup.md): the dry run's diff, then the install without hooks.
+    # /quotaline:setup's dry run (commands/setup.md, step 2): the status line alone, no hooks.
     diff = _run(["quotaline", "install", "--no-hook", "--dry-run"], cli_env, workdir, log)
     if '+  "statusLine": {' not in diff or "hooks" in diff:
         pytest.fail("the dry run's diff is not the status line alone:\n" + "\n".join(log), pytrace=False)
-    _run(["quotaline", "install", "--no-hook", "--yes"], cli_env, workdir, log)
-    settings = _settings(home)
-    launcher = home / ".local" / "bin" / "quotaline"
-    if settings.get("statusLine", {}).get("command") != f"{launcher} statusline" or "hooks" in settings:
-        pytest.fail(f"settings.json after setup: {settings!r}\n" + "\n".join(log), pytrace=False)
     seconds = time.monotonic() - t0
 
-    fake_api.set_utilization(0.93)  # the usage endpoint and every reply: 93% of the five-hour window
-    installed = Installed(home, workdir, launcher, settings, "\n".join(log), seconds)
+    # The fake model answers the command's prompt with its step 3, as one Bash call.
+    fake_api.bash_calls["Set up quotaline's status line"] = "quotaline install --no-hook --yes"
+    launcher = home / ".local" / "bin" / "quotaline"
+    installed = Installed(home, workdir, launcher, after_plugin, "\n".join(log), seconds)
     with _claude(tools, installed, fake_api, tmp_path, path) as s:
-        s.mark(f"plugin + setup took {seconds:.1f}s; claude started")
+        s.mark(f"plugin install took {seconds:.1f}s; claude started")
         s.wait_for("Claude Code's prompt box", prompt_ready)
         s.mark("prompt box")
-        # The real client has the plugin's slash command.
-        s.claude.send_text("/quotaline:se")
+        s.claude.send_text("/quotaline:setup")
         s.wait_for("'/quotaline:setup' in the slash-command menu", lambda sc: bool(rows_with(sc, "/quotaline:setup")))
-        for _ in "/quotaline:se":
-            s.claude.send_key("BSpace")
-        s.wait_for("the prompt box emptied again", lambda sc: not rows_with(sc, "/quotaline:se"))
-        s.mark("/quotaline:setup listed")
-        s.wait_for(
-            f"the server's '5h 93%' on quotaline's status line, within {STATUSLINE_REFRESH_S + 10} s",
-            lambda sc: bool(_status_rows(sc, "5h 93%", "7d 17%")),
-            STATUSLINE_REFRESH_S + 10,
-        )
-        s.mark("status line 93%")
-        row = _status_rows(s.claude.screen(), "5h 93%")[0]
-
-        s.submit(1)
-        s.wait_for(
-            f"the plugin hook's warning '{WARNING}' after the first prompt", lambda sc: bool(rows_with(sc, WARNING))
-        )
-        s.wait_for("the reply to turn 1", lambda sc: f"{REPLY_PREFIX}1" in sc)
-        s.mark("turn 1: warned, replied")
+        time.sleep(0.4)
+        s.claude.send_key("Enter")
+        s.wait_for("the setup's reply after its quotaline install ran", lambda sc: f"{REPLY_PREFIX}tool done." in sc)
+        s.mark("/quotaline:setup ran")
+        ran = "\n".join(fake_api.tool_results)
+        settings = _settings(home)
+        s.installed.settings = settings
+        if "wired Claude Code" not in ran:
+            s.fail(f"the Bash call of /quotaline:setup did not wire Claude Code: {ran!r}")
+        if settings.get("statusLine", {}).get("command") != f"{launcher} statusline" or "hooks" in settings:
+            s.fail(f"settings.json after /quotaline:setup: {settings!r}")
+        # "The status line appears the next time Claude Code starts."
+        s.claude.stop()
+        s.claude = TmuxClaude(tools.tmux, tools.claude, workdir, s.env, tmp_path, COLS, ROWS)
+        s.claude.start()
+        s.wait_for("Claude Code's prompt box after the restart", prompt_ready)
+        s.mark("restarted")
+        # Turn 1's reply says 93%: quotaline's status line shows it, and the plugin's hook warns
+        # before the next prompt, once (turns 2 and 3).
+        fake_api.set_utilization(0.93)
+        row = _turn_then_status_row(s, 1, 93)
         s.submit(2)
-        screen = s.wait_for("the reply to turn 2", lambda sc: f"{REPLY_PREFIX}2" in sc)
+        s.wait_for(
+            f"the plugin hook's warning '{WARNING}' before the second prompt", lambda sc: bool(rows_with(sc, WARNING))
+        )
+        s.wait_for("the reply to turn 2", lambda sc: f"{REPLY_PREFIX}2" in sc)
+        s.mark("turn 2: warned, replied")
+        s.submit(3)
+        s.wait_for("the reply to turn 3", lambda sc: f"{REPLY_PREFIX}3" in sc)
         time.sleep(1)  # a late second warning would be drawn by now (the hook runs before the request)
         screen = s.claude.screen()
-        s.mark("turn 2 replied")
+        s.mark("turn 3 replied")
         warnings = rows_with(screen, WARNING)
         if len(warnings) != 1:
-            s.fail(f"{len(warnings)} warning rows across two prompts, want exactly 1: {warnings!r}")
+            s.fail(f"{len(warnings)} warning rows across two prompts at 93%, want exactly 1: {warnings!r}")
         if "quotaline: the quotaline command is not installed" in screen:
             s.fail("the plugin's hook did not find the installed quotaline")
         print(f"\nClaude Code {s.version}; timings: {s.timings}")
