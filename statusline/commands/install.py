@@ -112,15 +112,36 @@ def package_root() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(statusline.__file__)))
 
 
-def launcher_text(python: str, site_packages: str) -> str:
+def dependency_dirs(site_packages: str) -> list[str]:
+    """Where this interpreter finds quotaline's dependencies, when that is not ``site_packages`` (an
+    editable install: the package is the checkout). The launcher adds them as well: the refresher
+    the status line starts inherits its path, without ``site``, and would lack httpx otherwise."""
+    import importlib.util
+
+    found: list[str] = []
+    for name in DEPENDENCIES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.origin or not os.path.isabs(spec.origin):
+            continue
+        root = os.path.dirname(spec.origin)
+        if spec.submodule_search_locations is not None:  # a package: the directory holding it
+            root = os.path.dirname(root)
+        if root != site_packages and root not in found:
+            found.append(root)
+    return found
+
+
+def launcher_text(python: str, site_packages: str, extra: list[str] | None = None) -> str:
     """A launcher that starts Python without ``site`` (-S) or the environment (-I): half the
-    status line's start-up time. It adds the install's package directory itself; commands other
-    than the hot ones run ``site`` after all (the installation's dependencies, .pth files)."""
+    status line's start-up time. It adds the install's package directory itself (and ``extra``, the
+    dependencies' when elsewhere); commands other than the hot ones run ``site`` after all (the
+    installation's .pth files)."""
+    added = "".join(f"sys.path.append({path!r})\n" for path in [site_packages, *(extra or [])])
     body = (
         "# quotaline launcher, written by `quotaline install`. Starting without `site` halves the\n"
         "# start-up time of the status line; the package's own directory is added by hand.\n"
         "import sys\n"
-        f"sys.path.append({site_packages!r})\n"
+        f"{added}"
         f"if sys.argv[1:2] not in {[[c] for c in HOT_COMMANDS]!r}:\n"
         "    import site\n"
         "    site.main()\n"
@@ -143,8 +164,8 @@ def choose_launcher(bin_dir: str) -> str:
     return os.path.join(data_dir(), "bin", "quotaline")
 
 
-def write_launcher(target: str, python: str, site_packages: str, state: dict[str, Any]) -> bool:
-    text = launcher_text(python, site_packages)
+def write_launcher(target: str, python: str, site_packages: str, extra: list[str], state: dict[str, Any]) -> bool:
+    text = launcher_text(python, site_packages, extra)
     try:
         with open(target, encoding="utf-8") as handle:
             if handle.read() == text:
@@ -661,9 +682,10 @@ def _install(args: argparse.Namespace, state: dict[str, Any], *, check_only: boo
     new_text = render(new) if found.data is None or new != found.data else None
     python = args.python or sys.executable
     site = args.site_packages or package_root()
+    extra = [] if args.python else dependency_dirs(site)  # another interpreter's are not ours to find
     if args.dry_run:
         print(diff(found, new_text) if new_text is not None else f"quotaline: {path} would not change\n", end="")
-        if not is_our_launcher(launcher) or launcher_text(python, site) != _read(launcher):
+        if not is_our_launcher(launcher) or launcher_text(python, site, extra) != _read(launcher):
             print(f"quotaline: would write the launcher {launcher} (runs {python})")
         for note in notes:
             print(f"quotaline: {note}")
@@ -691,7 +713,7 @@ def _install(args: argparse.Namespace, state: dict[str, Any], *, check_only: boo
         for known in {launcher, state.get("launcher")}:
             if isinstance(known, str):
                 running |= envs_in_use(known, env_candidates(args.envs_dir))
-    wrote = write_launcher(launcher, python, site, state)
+    wrote = write_launcher(launcher, python, site, extra, state)
     print(f"quotaline: launcher {'written' if wrote else 'up to date'}: {launcher}")
     primary = os.path.join(bin_dir, "quotaline")
     if launcher != primary:

@@ -4,60 +4,32 @@ launcher it wrote, a people command (the installation's dependencies under the l
 `quotaline uninstall` leaving the package manager's own `quotaline` in place.
 
 uv and pipx come from PyPI via scripts/e2e-install-deps.sh (CI runs it); without them these tests
-skip and say so. install.sh's route is tests/commands/test_upgrade.py and the e2e test.
+skip and say so. install.sh's route is tests/commands/test_upgrade.py and the e2e test; these routes
+and the plugin in the real Claude Code are tests/e2e/test_install_real.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import REPO, statusline_stdin
-
-TOOLS = Path.home() / ".cache" / "quotaline-e2e" / "tools" / "bin"
-
-
-def tool(name: str) -> Path:
-    path = TOOLS / name
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"{name} is not installed in {TOOLS}: run scripts/e2e-install-deps.sh")
-    return path
+from e2e.harness import ROUTES, Missing, route_command, route_env, source_copy
 
 
-def source_copy(tmp: Path) -> Path:
-    dest = tmp / "src"
-    dest.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(REPO / name, dest / name)
-    shutil.copytree(REPO / "statusline", dest / "statusline", ignore=shutil.ignore_patterns("__pycache__"))
-    return dest
+def route(name: str, src: Path, python: str) -> list[str]:
+    try:
+        return route_command(name, src, python)
+    except Missing as exc:
+        pytest.skip(str(exc))
 
 
-def route_env(home: Path) -> dict[str, str]:
-    real = Path.home()
-    env = {
-        "HOME": str(home),
-        "PATH": f"{home}/.local/bin:{os.environ['PATH']}",
-        "LANG": "C.UTF-8",
-        "NO_COLOR": "1",
-        "QUOTALINE_NO_SPAWN": "1",
-        # The caches of the real user: each run would download the dependencies again otherwise.
-        "UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR", str(real / ".cache" / "uv")),
-        "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(real / ".cache" / "pip")),
-        "UV_PYTHON_DOWNLOADS": "never",  # the interpreter below, never one from the network
-    }
-    cert = os.environ.get("SSL_CERT_FILE") or os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt"
-    if os.path.exists(cert):  # uv carries its own roots; a machine's proxy or mirror may need the system's
-        env["SSL_CERT_FILE"] = cert
-    for var, value in os.environ.items():
-        if var.startswith("PIP_") and var not in env:
-            env[var] = value
-    return env
+def env_for(home: Path) -> dict[str, str]:
+    return {**route_env(home), "NO_COLOR": "1", "QUOTALINE_NO_SPAWN": "1"}
 
 
 def run(argv: list[str], env: dict[str, str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -73,23 +45,17 @@ def run(argv: list[str], env: dict[str, str], cwd: Path, stdin: str | None = Non
     )
 
 
-ROUTES = {
-    "uv tool": lambda src, py: [str(tool("uv")), "tool", "install", "--python", py, str(src)],
-    "pipx": lambda src, py: [str(tool("pipx")), "install", "--python", py, str(src)],
-}
-
-
-@pytest.mark.parametrize("route", list(ROUTES))
-def test_a_package_manager_install_then_quotaline_install_wires_claude_code(tmp_path: Path, route: str) -> None:
+@pytest.mark.parametrize("name", ROUTES)
+def test_a_package_manager_install_then_quotaline_install_wires_claude_code(tmp_path: Path, name: str) -> None:
     base_python = getattr(sys, "_base_executable", sys.executable)
-    command = ROUTES[route](source_copy(tmp_path), base_python)
+    command = route(name, source_copy(REPO, tmp_path / "src"), base_python)
     home = tmp_path / "home"
     home.mkdir()
-    env = route_env(home)
+    env = env_for(home)
     done = run(command, env, home)
     assert done.returncode == 0, done.stdout + done.stderr
     entry = home / ".local" / "bin" / "quotaline"
-    assert entry.exists(), f"{route} put no quotaline in ~/.local/bin"
+    assert entry.exists(), f"{name} put no quotaline in ~/.local/bin"
     entry_before = os.readlink(entry) if entry.is_symlink() else entry.read_bytes()
 
     wired = run(["quotaline", "install"], env, home)  # on PATH, as the README says
@@ -111,3 +77,27 @@ def test_a_package_manager_install_then_quotaline_install_wires_claude_code(tmp_
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert not (home / ".claude").exists() and not launcher.exists()
     assert (os.readlink(entry) if entry.is_symlink() else entry.read_bytes()) == entry_before  # theirs, untouched
+
+
+def test_an_editable_installs_launcher_gives_the_refresher_it_starts_the_dependencies(tmp_path: Path) -> None:
+    """With the package in a checkout and httpx in a venv (pip install -e, the dev venv), the status
+    line's background refresher, started from the hot path without ``site``, still imports them."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "LANG": "C.UTF-8"}
+    done = run([sys.executable, "-m", "statusline", "install", "--yes"], env, home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    launcher = (home / ".local" / "bin" / "quotaline").read_text()
+    # The launcher as written, up to its last line; then what the hot path does to start the refresher.
+    probe = launcher.split("from statusline.cli import main")[0] + (
+        "import subprocess\n"
+        "from statusline.core.spawn import refresher_argv\n"
+        "argv = refresher_argv()\n"
+        "argv[-1] = argv[-1].split('; from statusline')[0] + '; import httpx, pydantic, filelock, platformdirs'\n"
+        "sys.exit(subprocess.run(argv).returncode)\n"
+    )
+    script = tmp_path / "probe"
+    script.write_text(probe)
+    script.chmod(0o755)
+    hot = run([str(script), "statusline"], {"HOME": str(home), "PATH": "/usr/bin:/bin"}, tmp_path)
+    assert hot.returncode == 0, hot.stderr

@@ -130,6 +130,66 @@ def run_installer(repo: Path, home: Path, timeout: float = 600) -> subprocess.Co
     )
 
 
+TOOLS_BIN = CACHE_ROOT / "tools" / "bin"  # uv and pipx, from scripts/e2e-install-deps.sh
+
+
+def find_tool(name: str) -> Path:
+    """uv or pipx as scripts/e2e-install-deps.sh installs them (from PyPI)."""
+    path = TOOLS_BIN / name
+    if not os.access(path, os.X_OK):
+        raise Missing(f"{name} is not installed in {TOOLS_BIN}: run {DEPS_SCRIPT} ({SKIP_HINT})")
+    return path
+
+
+def source_copy(repo: Path, dest: Path) -> Path:
+    """What ``uv tool install <source>`` / ``pipx install <source>`` get: the package, no .venv or caches."""
+    dest.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(repo / name, dest / name)
+    shutil.copytree(repo / "statusline", dest / "statusline", ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def route_env(home: Path) -> dict[str, str]:
+    """A user's environment for a package manager's install: ``~/.local/bin`` first on PATH, the real
+    user's download caches (each run would fetch the dependencies again otherwise), no interpreter
+    downloads, the machine's pip settings and certificates."""
+    env = clean_env(
+        home,
+        PATH=f"{home}/.local/bin:{os.environ.get('PATH', '/usr/local/bin:/usr/bin:/bin')}",
+        UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR", str(REAL_HOME / ".cache" / "uv")),
+        UV_PYTHON_DOWNLOADS="never",
+        **pip_env(),
+    )
+    cert = os.environ.get("SSL_CERT_FILE") or os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt"
+    if os.path.exists(cert):  # uv carries its own roots; a machine's proxy or mirror may need the system's
+        env["SSL_CERT_FILE"] = cert
+    return env
+
+
+def route_command(route: str, source: Path, python: str) -> list[str]:
+    """The README's install command of each package manager, with this interpreter."""
+    if route == "uv tool":
+        return [str(find_tool("uv")), "tool", "install", "--python", python, str(source)]
+    if route == "pipx":
+        return [str(find_tool("pipx")), "install", "--python", python, str(source)]
+    raise ValueError(route)
+
+
+ROUTES = ("uv tool", "pipx")
+
+
+def readme_starship_config(repo: Path) -> str:
+    """The README's Starship block (the claude-code profile with ``[custom.quotaline]``): what a
+    user copies is what is tested."""
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    found = [b for b in blocks if "[custom.quotaline]" in b and "claude-code" in b]
+    if len(found) != 1:
+        raise AssertionError(f"want one ```toml block with [custom.quotaline] and the claude-code profile: {blocks}")
+    return found[0]
+
+
 def offline_env(fake_base_url: str) -> dict[str, str]:
     """Claude Code's switches for an offline run, plus the fake API as a trap proxy for anything
     that still tries to leave loopback (``FakeAnthropic.leaks``)."""
@@ -218,6 +278,10 @@ class FakeAnthropic:
         self.usage_status = 200
         self.requests: list[dict[str, Any]] = []
         self.turns_seen: set[int] = set()
+        # Scripted tool calls: a user message containing a trigger is answered with one Bash call
+        # (the model's part in a slash command); the result that comes back is kept.
+        self.bash_calls: dict[str, str] = {}
+        self.tool_results: list[str] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -464,6 +528,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_wall(claim, headers)
             return
         reply = f"{REPLY_PREFIX}{turn} done." if turn is not None else "FAKE-REPLY ok."
+        tool = self._scripted_tool(body)
+        if tool is None and '"tool_result"' in json.dumps(body.get("messages") or []):
+            reply = f"{REPLY_PREFIX}tool done."
         model = body.get("model", "claude-fake")
         mid = f"msg_fake_{int(time.time() * 1000)}"
         usage = {
@@ -478,8 +545,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "type": "message",
                 "role": "assistant",
                 "model": model,
-                "content": [{"type": "text", "text": reply}],
-                "stop_reason": "end_turn",
+                "content": [tool] if tool else [{"type": "text", "text": reply}],
+                "stop_reason": "tool_use" if tool else "end_turn",
                 "stop_sequence": None,
                 "usage": usage,
             }
@@ -509,6 +576,17 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": dict(usage, output_tokens=1),
         }
         event("message_start", {"type": "message_start", "message": start})
+        if tool is not None:
+            opened = dict(tool, input={})
+            event("content_block_start", {"type": "content_block_start", "index": 0, "content_block": opened})
+            delta = {"type": "input_json_delta", "partial_json": json.dumps(tool["input"])}
+            event("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
+            event("content_block_stop", {"type": "content_block_stop", "index": 0})
+            stop = {"stop_reason": "tool_use", "stop_sequence": None}
+            event("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": 12}})
+            event("message_stop", {"type": "message_stop"})
+            self.close_connection = True
+            return
         block = {"type": "text", "text": ""}
         event("content_block_start", {"type": "content_block_start", "index": 0, "content_block": block})
         for i in range(0, len(reply), 16):
@@ -519,6 +597,32 @@ class _Handler(BaseHTTPRequestHandler):
         event("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": 12}})
         event("message_stop", {"type": "message_stop"})
         self.close_connection = True
+
+
+    def _scripted_tool(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The Bash call for a trigger in the conversation, unless a tool result is there already
+        (then it is recorded and the turn ends in text)."""
+        if not self.owner.bash_calls:
+            return None
+        blocks = [
+            block
+            for message in body.get("messages") or []
+            if isinstance(message, dict) and isinstance(message.get("content"), list)
+            for block in message["content"]
+            if isinstance(block, dict)
+        ]
+        results = [json.dumps(b.get("content")) for b in blocks if b.get("type") == "tool_result"]
+        if results:
+            with self.owner._lock:
+                self.owner.tool_results.extend(r for r in results if r not in self.owner.tool_results)
+            return None
+        text = json.dumps(body.get("messages") or [])
+        for trigger, command in self.owner.bash_calls.items():
+            if trigger in text:
+                call = {"command": command, "description": "scripted by the e2e fake API"}
+                tool_id = f"toolu_fake_{int(time.time() * 1000)}"
+                return {"type": "tool_use", "id": tool_id, "name": "Bash", "input": call}
+        return None
 
 
 # ----------------------------------------------------------------------------------- tmux
