@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from statusline.core import bars, config_fast, fastjson, observe, paths, render, snapshot, spawn, status_json, textsafe
+from statusline.core import bars, config_fast, fastjson, paths, render, select, snapshot, spawn, status_json, textsafe
 from statusline.core.context import Context
 from statusline.core.safety import guarded
 
@@ -78,7 +78,7 @@ def _run(options: dict[str, str]) -> int:
     if path:
         spawn.maybe_start(snap, settings, path, now)
     style = FORMATS[options["format"]]
-    ctx = Context(snap, settings, now, family=options.get("model") or _latest_family(snap))
+    ctx = Context(snap, settings, now, family=options.get("model") or select.latest_family(snap))
     if style == "json":
         text = fastjson.dumps(textsafe.clean_tree(status_json.build(ctx)))
     elif style == "waybar":
@@ -91,11 +91,3 @@ def _run(options: dict[str, str]) -> int:
         text = render.line(ctx, surface="segment", style=style)
     sys.stdout.write(text + ("\n" if path or style in ("json", "waybar") else " !dir\n"))  # json stays json
     return 0
-
-
-def _latest_family(snap: snapshot.Snapshot) -> str | None:
-    """The model of the most recently seen session: what the user is working with now."""
-    from statusline.core.windows import model_family
-
-    best = observe.latest_session(snap)
-    return model_family(best.get("model_id"), best.get("model_name")) if best else None
