@@ -144,3 +144,30 @@ def test_plugin_script_runs_the_segment(home: Home, tmp_path: Path) -> None:
         [str(plugin)], capture_output=True, timeout=30, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "none")}
     ).stdout.decode()
     assert missing.startswith("quotaline ?\n---\n")
+
+
+@pytest.mark.parametrize("fixture", USAGE_FIXTURES)
+@pytest.mark.parametrize("fmt", ["tmux", "plain"])
+def test_one_line_formats_for_every_fixture(home: Home, fixture: str, fmt: str) -> None:
+    load_fixture(home, fixture)
+    out = home.run("segment", "--format", fmt).out
+    assert out.endswith("\n") and out.count("\n") == 1 and not controls(out, "\n")  # tmux and prompts: no escapes
+    assert "5h " in out
+
+
+@pytest.mark.parametrize("fixture", USAGE_FIXTURES)
+def test_prometheus_text_for_every_fixture(home: Home, fixture: str) -> None:
+    """The claude.ai fixture too (the round trip serves the OAuth ones): the text format's rules."""
+    import re
+
+    from statusline.core import config_fast
+    from statusline.core.context import Context
+    from statusline.refresh import prometheus
+
+    snap = load_fixture(home, fixture)
+    text = prometheus.render(Context(snapshot.normalise(snap), config_fast.load(), time.time()), "acc")
+    line = re.compile(r'^quotaline_[a-z_]+\{(?:[a-z_]+="(?:[^"\\\n]|\\.)*",?)+\} (?:-?[0-9.e+-]+|[+-]Inf|NaN)$')
+    for row in text.splitlines():
+        assert row.startswith("# HELP quotaline_") or row.startswith("# TYPE quotaline_") or line.match(row), row
+    for wid in snap["windows"]:
+        assert f'window="{wid}"' in text
