@@ -32,7 +32,7 @@ main() {
   for name in status-left status-right; do
     value=$(tmux show-option -gqv "$name")
     case "$value" in
-      *"$placeholder"*) tmux set-option -gq "$name" "${value//"$placeholder"/$segment}" ;;
+      *"$placeholder"*) tmux set-option -gq "$name" "${value//"$placeholder"/"$segment"}" ;;
     esac
   done
 }

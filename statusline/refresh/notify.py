@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 from statusline.core import levels
+from statusline.core.bars import pango
 from statusline.core.textsafe import clean
 from statusline.core.warn import Alert
 
@@ -32,13 +33,11 @@ def sender() -> tuple[str, str] | None:
 
 def argv(alert: Alert, found: tuple[str, str]) -> list[str]:
     kind, path = found
-    text = clean(alert.text)
     if kind == "osascript":
-        return [path, "-e", APPLESCRIPT, TITLE, text]
+        return [path, "-e", APPLESCRIPT, TITLE, clean(alert.text)]
     urgency = "critical" if alert.level >= levels.CRITICAL else "normal"
-    # notify-send's body may be read as markup by the notification server: a label's "<" stays text.
-    body = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return [path, f"--urgency={urgency}", "--app-name=quotaline", TITLE, body]
+    # Notification servers read the body as (Pango-like) markup: a label's "<" must stay text.
+    return [path, f"--urgency={urgency}", "--app-name=quotaline", TITLE, pango(alert.text)]
 
 
 def send(alerts: list[Alert]) -> list[str]:
