@@ -13,7 +13,7 @@ errors, warnings): the status line must be about as fast on both.
 ``--against DIR`` adds the same commands run from another checkout (say, ``git worktree add
 /tmp/before HEAD~1``), interleaved with these, and prints this tree's time over that one's, paired.
 
-Usage: python scripts/bench_statusline.py [-n 40] [--against DIR]
+Usage: python scripts/bench_statusline.py [-n 40] [--against DIR] [--surfaces]
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=40, help="rounds (each runs every case once)")
     parser.add_argument("--against", metavar="DIR", help="another checkout to compare with, in the same rounds")
+    parser.add_argument("--surfaces", action="store_true", help="also segment --format waybar / swiftbar (month)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         launcher = Path(tmp) / "quotaline"
@@ -128,6 +129,9 @@ def main() -> int:
             "hook user-prompt-submit (month)": ([str(launcher), "hook", "user-prompt-submit"], hook_in, month),
             "segment --format tmux (month)": ([str(launcher), "segment", "--format", "tmux"], b"", month),
         }
+        if args.surfaces:  # the desktop bars, beside segment --format tmux in the same rounds
+            for fmt in ("waybar", "swiftbar"):
+                cases[f"segment --format {fmt} (month)"] = ([str(launcher), "segment", "--format", fmt], b"", month)
         if args.against:
             other = Path(tmp) / "quotaline-other"
             other.write_text(launcher_text(sys.executable, str(Path(args.against).resolve())))

@@ -19,7 +19,7 @@ Setup:
 
 For people and scripts:
   status [--json] [--watch]  every window, its source, age and forecast
-  segment --format tmux|starship|plain|json [--windows ...] [--template ...]
+  segment --format tmux|starship|plain|json|waybar|swiftbar [--windows ...] [--template ...]
   refresh [--force]          read the server now (foreground)
   doctor                     check credentials, endpoint, snapshot, settings, config, timing
   config path|init|show      the config file

@@ -189,6 +189,34 @@ def check_config() -> list[Finding]:
     ]
 
 
+def check_notify() -> list[Finding]:
+    from statusline.refresh import notify
+
+    enabled = bool(config_fast.load().get("notify", "enabled"))
+    found = notify.sender()
+    if found is None:
+        why = "neither notify-send (Debian/Ubuntu: libnotify-bin) nor osascript found"
+        return [(WARN, "notify", f"{why}: no desktop notifications")] if enabled else [(OK, "notify", f"off; {why}")]
+    state = "on" if enabled else "off ([notify] enabled = true turns them on)"
+    return [(OK, "notify", f"{state}; sent through {found[1]}")]
+
+
+def check_export() -> list[Finding]:
+    from statusline.refresh import prometheus
+
+    settings = config_fast.load()
+    target = prometheus.target_dir(settings)
+    if not target:
+        return []
+    if not os.path.isdir(target) or not os.access(target, os.W_OK):
+        return [(WARN, "export", f"{target} is not a directory quotaline can write: no Prometheus metrics")]
+    path = os.path.join(target, prometheus.file_name(os.path.basename(paths.snapshot_path())))
+    if not os.path.exists(path):
+        return [(OK, "export", f"{path} is written after the next refresh")]
+    age = levels.format_duration(max(0.0, time.time() - os.stat(path).st_mtime))
+    return [(OK, "export", f"{path} written {age} ago")]
+
+
 def check_timing(launcher: str | None, runs: int = 7) -> list[Finding]:
     if not launcher or not os.access(launcher, os.X_OK):
         return [(WARN, "timing", "no installed launcher to time")]
@@ -215,6 +243,8 @@ def run(argv: list[str]) -> int:
         check_snapshot,
         check_settings,
         check_config,
+        check_notify,
+        check_export,
     ]
     for check in checks:
         try:

@@ -5,17 +5,22 @@ Same rules as the status line: no network, no waiting; it may start the backgrou
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
-from statusline.core import config_fast, fastjson, observe, paths, render, snapshot, spawn, status_json, textsafe
+from statusline.core import bars, config_fast, fastjson, paths, render, select, snapshot, spawn, status_json, textsafe
 from statusline.core.context import Context
 from statusline.core.safety import guarded
 
-FORMATS = {"tmux": "tmux", "starship": "ansi", "plain": "plain", "ansi": "ansi", "json": "json"}
+FORMATS = {
+    "tmux": "tmux", "starship": "ansi", "plain": "plain", "ansi": "ansi", "json": "json",
+    "waybar": "waybar", "swiftbar": "swiftbar",
+}  # fmt: skip
 USAGE = (
-    "usage: quotaline segment --format tmux|starship|plain|ansi|json "
-    "[--windows five_hour,seven_day:opus,model,alerts,extra] [--template '$label $pct'] [--model opus]"
+    "usage: quotaline segment --format tmux|starship|plain|ansi|json|waybar|swiftbar "
+    "[--windows five_hour,seven_day:opus,model,alerts,extra] [--template '$label $pct'] [--model opus]\n"
+    "       quotaline segment --print-swiftbar-plugin   (the SwiftBar / xbar / Argos plugin script)"
 )
 
 
@@ -40,6 +45,8 @@ def _parse(argv: list[str]) -> dict[str, str] | str:
                 i += 1
                 value = argv[i]
             options[key[2:]] = value
+        elif arg == "--print-swiftbar-plugin":
+            options["print"] = "swiftbar"
         elif arg in ("-h", "--help"):
             return "help"
         else:
@@ -51,6 +58,11 @@ def _parse(argv: list[str]) -> dict[str, str] | str:
 
 
 def _run(options: dict[str, str]) -> int:
+    if options.get("print") == "swiftbar":
+        from statusline.commands import swiftbar_plugin
+
+        sys.stdout.write(swiftbar_plugin.text())
+        return 0
     now = time.time()
     settings = config_fast.load()
     if "windows" in options:
@@ -66,18 +78,16 @@ def _run(options: dict[str, str]) -> int:
     if path:
         spawn.maybe_start(snap, settings, path, now)
     style = FORMATS[options["format"]]
-    ctx = Context(snap, settings, now, family=options.get("model") or _latest_family(snap))
+    ctx = Context(snap, settings, now, family=options.get("model") or select.latest_family(snap))
     if style == "json":
         text = fastjson.dumps(textsafe.clean_tree(status_json.build(ctx)))
+    elif style == "waybar":
+        text = fastjson.dumps(bars.waybar(ctx))
+    elif style == "swiftbar":  # the plugin script names the launcher it found, for the menu's actions
+        binary = os.environ.get("QUOTALINE_BIN") or "quotaline"
+        sys.stdout.write(bars.swiftbar(ctx, binary=binary, argos="ARGOS_VERSION" in os.environ) + "\n")
+        return 0
     else:
         text = render.line(ctx, surface="segment", style=style)
-    sys.stdout.write(text + ("\n" if path or style == "json" else " !dir\n"))  # json stays json
+    sys.stdout.write(text + ("\n" if path or style in ("json", "waybar") else " !dir\n"))  # json stays json
     return 0
-
-
-def _latest_family(snap: snapshot.Snapshot) -> str | None:
-    """The model of the most recently seen session: what the user is working with now."""
-    from statusline.core.windows import model_family
-
-    best = observe.latest_session(snap)
-    return model_family(best.get("model_id"), best.get("model_name")) if best else None

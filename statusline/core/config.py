@@ -125,6 +125,10 @@ def _check_ranges(data: dict[str, Any], problems: list[str]) -> None:
                 problems.append(f"{surface}.{key}: unknown " + ", ".join("$" + b for b in bad))
             if template.has_empty_group(text):
                 problems.append(f"{surface}.{key}: a ( ... ) without a variable never shows (\\( is a parenthesis)")
+    textfile_dir = data["export"]["prometheus_textfile_dir"].strip()
+    if textfile_dir and not os.path.isabs(os.path.expanduser(textfile_dir)):
+        problems.append("export.prometheus_textfile_dir must be an absolute path (or start with ~)")
+        data["export"]["prometheus_textfile_dir"] = ""
     levels = data["levels"]
     if not 0 < levels["warn"] <= levels["critical"]:
         problems.append("levels: 0 < warn <= critical")
@@ -189,6 +193,21 @@ repeat = "level"
 block_at = 0
 # Warn when a window will hit 100% within this many minutes at the current pace.
 forecast_minutes = 30
+
+# Desktop notifications from the background refresher (notify-send on Linux, osascript on
+# macOS): once per level and period when a window crosses a level, or when it will hit 100%
+# within forecast_minutes at the current pace. Also QUOTALINE_NOTIFY=1.
+[notify]
+enabled = false
+windows = ["five_hour", "seven_day", "model", "alerts"]
+forecast_minutes = 30
+
+# Metrics for Prometheus: the refresher writes <dir>/quotaline.prom (node_exporter's textfile
+# collector) after each refresh. Also QUOTALINE_PROMETHEUS_TEXTFILE_DIR.
+[export]
+prometheus_textfile_dir = ""   # e.g. "/var/lib/prometheus/node-exporter"; "" = off
+account = ""                   # the account label; "" = the account's uuid from ~/.claude.json
+include_email = false          # add the account's e-mail as a label (off: e-mails stay private)
 
 # Where the numbers come from and how often the background refresher reads the server.
 [refresh]

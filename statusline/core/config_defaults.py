@@ -42,6 +42,16 @@ DEFAULTS: dict[str, Any] = {
         "block_at": 0.0,
         "forecast_minutes": 30.0,
     },
+    "notify": {
+        "enabled": False,
+        "windows": ["five_hour", "seven_day", "model", "alerts"],
+        "forecast_minutes": 30.0,
+    },
+    "export": {
+        "prometheus_textfile_dir": "",
+        "account": "",
+        "include_email": False,
+    },
     "refresh": {
         "interval_seconds": 300.0,
         "claude_json": True,
@@ -101,6 +111,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "QUOTALINE_CLAUDE_AI": ("refresh", "claude_ai"),
     "QUOTALINE_CLAUDE_AI_ORG": ("refresh", "claude_ai_org"),
     "QUOTALINE_USER_AGENT": ("refresh", "user_agent"),
+    "QUOTALINE_NOTIFY": ("notify", "enabled"),
+    "QUOTALINE_PROMETHEUS_TEXTFILE_DIR": ("export", "prometheus_textfile_dir"),
 }
 
 

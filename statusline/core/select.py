@@ -3,9 +3,16 @@
 
 from __future__ import annotations
 
-from statusline.core import levels
+from statusline.core import levels, observe
 from statusline.core.snapshot import Snapshot
-from statusline.core.windows import Window, weekly_id
+from statusline.core.windows import Window, model_family, weekly_id
+
+
+def latest_family(snap: Snapshot) -> str | None:
+    """The model family of the most recently seen session: what ``model`` selects when no session
+    is asking (segments, the refresher's notifications)."""
+    best = observe.latest_session(snap)
+    return model_family(best.get("model_id"), best.get("model_name")) if best else None
 
 
 def windows(snap: Snapshot, selectors: list[str], family: str | None, warn: float, now: float) -> list[Window]:

@@ -56,30 +56,57 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
     warned: dict[str, Any] = {}
     lines: list[str] = []
     money = extra.piece(ctx)
-    for w in select.windows(ctx.snap, list(settings.get("hook", "windows")), ctx.family, ctx.warn_at, ctx.now):
-        piece = window.piece(ctx, w)
-        facts: window.Facts = piece.facts
-        if facts.past:
-            continue
-        lvl: float = facts.pct_level
-        to_full = facts.seconds_to_full
-        soon = to_full is not None and to_full <= horizon
-        if lvl == NORMAL and soon:
-            lvl = FORECAST
-        if lvl == NORMAL:
-            continue
-        state = {"level": lvl, "period": w.get("resets_at")}
-        warned[w["id"]] = state
-        if repeat_every or not _already_said(previous.get(w["id"]), state):
-            lines.append(_sentence(_window_sentence(lvl), piece, money))
+    for alert in alerts(ctx, list(settings.get("hook", "windows")), horizon, previous, money):
+        warned[alert.window_id] = alert.state
+        if repeat_every or alert.new:
+            lines.append(alert.text)
     extra_line = _extra_message(money, ctx.warn_at)
     if extra_line:
         key = "extra_usage"
         state = {"level": WARN, "period": extra_line}
         warned[key] = state
-        if repeat_every or not _already_said(previous.get(key), state):
+        if repeat_every or not already_said(previous.get(key), state):
             lines.append(extra_line)
     return Decision("; ".join(lines) or None, _block_reason(ctx), warned)
+
+
+class Alert:
+    """A window worth saying something about now: its sentence, its dedupe state, and whether
+    that was not said yet (in this level and period)."""
+
+    __slots__ = ("level", "new", "piece", "state", "text", "window_id")
+
+    def __init__(self, piece: Piece, level: float, text: str, previous: dict[str, Any]) -> None:
+        self.piece = piece
+        self.window_id = str(piece.variables["id"])
+        self.level = level
+        self.text = text
+        self.state = {"level": level, "period": piece.facts.window.get("resets_at")}
+        self.new = not already_said(previous.get(self.window_id), self.state)
+
+
+def alert_level(facts: window.Facts, horizon_s: float) -> float:
+    """What a window is worth saying: its percent's level, FORECAST when it will fill within
+    ``horizon_s`` below the warning level, NORMAL (nothing) past its reset."""
+    if facts.past:
+        return NORMAL
+    to_full = facts.seconds_to_full
+    if facts.pct_level == NORMAL and to_full is not None and to_full <= horizon_s:
+        return FORECAST
+    return facts.pct_level
+
+
+def alerts(
+    ctx: Context, selectors: list[str], horizon_s: float, previous: dict[str, Any], money: Piece | None
+) -> list[Alert]:
+    """The selected windows worth a word now (the hook's rule; the desktop notifications' too)."""
+    found: list[Alert] = []
+    for w in select.windows(ctx.snap, selectors, ctx.family, ctx.warn_at, ctx.now):
+        piece = window.piece(ctx, w)
+        lvl = alert_level(piece.facts, horizon_s)
+        if lvl != NORMAL:
+            found.append(Alert(piece, lvl, _sentence(_window_sentence(lvl), piece, money), previous))
+    return found
 
 
 def _window_sentence(lvl: float) -> str:
@@ -103,7 +130,8 @@ def said_before(snap: Snapshot, session_id: str | None) -> dict[str, Any]:
     return windows if isinstance(windows, dict) else {}
 
 
-def _already_said(old: Any, state: dict[str, Any]) -> bool:
+def already_said(old: Any, state: dict[str, Any]) -> bool:
+    """``state`` (``{"level", "period"}``) was said before: same period, at that level or higher."""
     if not isinstance(old, dict):
         return False
     return _same_period(old.get("period"), state["period"]) and _level(old) >= float(state["level"])

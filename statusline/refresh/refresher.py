@@ -16,9 +16,10 @@ from typing import Any
 import filelock
 import httpx
 
-from statusline.core import config_fast, observe, paths, snapshot, spawn
+from statusline.core import config_fast, notify, observe, paths, select, snapshot, spawn, warn
 from statusline.core.config_defaults import refresh_interval
-from statusline.refresh import backoff
+from statusline.core.context import Context
+from statusline.refresh import backoff, prometheus
 from statusline.refresh.http import FetchError, make_client, run_budget, scrub, user_agent
 from statusline.refresh.sources import claude_ai, claude_json, oauth
 from statusline.refresh.usage_payload import UsageReading
@@ -238,8 +239,46 @@ def _store(
                 observe.clear_errors(snap, source)
         _update_refresh_state(snap, settings, outcome, now)
         observe.prune(snap, now=now)
+        pending = _notifications_due(snap, settings, now) if outcome.fetched else []
         snapshot.write_atomic(path, snap)
     _sweep_temp_files(os.path.dirname(path), now)
+    # After the lock is released: a slow notifier or a slow disk must not hold up status lines.
+    _send_notifications(pending)
+    _export(path, snap, settings, now, account)
+
+
+def _notifications_due(snap: snapshot.Snapshot, settings: config_fast.Settings, now: float) -> list[warn.Alert]:
+    """Decided under the snapshot lock, so two refreshers never say the same thing twice."""
+    if not settings.get("notify", "enabled"):
+        return []
+    ctx = Context(snap, settings, now, family=select.latest_family(snap))
+    alerts, state = notify.due(ctx)
+    notify.remember(snap, state, now)
+    return alerts
+
+
+def _send_notifications(alerts: list[warn.Alert]) -> None:
+    try:
+        from statusline.refresh import notify as notify_send
+
+        problems = notify_send.send(alerts)
+    except Exception as exc:  # a courtesy: never at the cost of the refresh
+        internal_error(exc)
+        return
+    if problems:
+        internal_error(RuntimeError("desktop notification not sent: " + "; ".join(problems)))
+
+
+def _export(
+    path: str, snap: snapshot.Snapshot, settings: config_fast.Settings, now: float, account: str | None
+) -> None:
+    target = prometheus.target_dir(settings)
+    if not target:
+        return
+    try:
+        prometheus.write(target, os.path.basename(path), prometheus.render(Context(snap, settings, now), account))
+    except Exception as exc:  # a metrics file must not cost the refresh
+        internal_error(exc)
 
 
 def _update_refresh_state(

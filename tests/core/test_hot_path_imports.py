@@ -52,6 +52,8 @@ HOT_COMMANDS = {
     ),
     "segment tmux": (["segment", "--format", "tmux"], lambda: "", "96%"),
     "segment json": (["segment", "--format", "json"], lambda: "", '"five_hour"'),
+    "segment waybar": (["segment", "--format", "waybar"], lambda: "", '"percentage":96'),
+    "segment swiftbar": (["segment", "--format", "swiftbar"], lambda: "", "5h 96%"),
 }
 
 

@@ -1,0 +1,23 @@
+"""The SwiftBar / xbar / Argos plugin script shipped in the package (``statusline/surfaces/``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+PLUGIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "surfaces", "quotaline.1m.sh")
+PLACEHOLDER = "@QUOTALINE_BIN@"
+
+
+def launcher() -> str:
+    """The launcher this process was started through (``~/.local/bin/quotaline``), when it was."""
+    argv0 = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return argv0 if os.path.basename(argv0) == "quotaline" and os.access(argv0, os.X_OK) else ""
+
+
+def text() -> str:
+    """The plugin, naming this install's launcher (the bars run plugins with a bare PATH)."""
+    with open(PLUGIN, encoding="utf-8") as handle:
+        script = handle.read()
+    found = launcher()
+    return script.replace(PLACEHOLDER, found) if found and '"' not in found and "$" not in found else script
