@@ -88,6 +88,9 @@ def home(tmp_path: Path) -> Home:
         "XDG_DATA_HOME": str(root / "data"),
         "PYTHONPATH": str(REPO),
         "QUOTALINE_NO_SPAWN": "1",
+        # The hook's mechanics (dedupe, parking, levels) are tested on every warning; what Claude
+        # Code says itself is left out by default (tests/core/test_warn_sentences.py, the e2e tests).
+        "QUOTALINE_ALL_WARNINGS": "1",
         "LANG": "C.UTF-8",
         "TZ": "UTC",
     }

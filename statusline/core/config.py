@@ -189,6 +189,10 @@ enabled = true
 windows = ["five_hour", "seven_day", "model", "alerts"]
 # "level": warn again only when a window climbs a level or its period changes; "every": every prompt.
 repeat = "level"
+# Claude Code itself says "You've used 93% of your 5-hour limit" (5-hour >= 90%, weekly >= 75%,
+# early in the window): quotaline then adds only what it does not say (pace, other windows, money,
+# advice). true: every warning, those too.
+all_warnings = false
 # Block prompts (the prompt goes back to the input box) at this percent; 0 = never.
 block_at = 0
 # Warn when a window will hit 100% within this many minutes at the current pace.

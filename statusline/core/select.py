@@ -15,6 +15,18 @@ def latest_family(snap: Snapshot) -> str | None:
     return model_family(best.get("model_id"), best.get("model_name")) if best else None
 
 
+def families_seen(snap: Snapshot) -> set[str]:
+    """The model families of the sessions in the snapshot."""
+    sessions = snap.get("sessions")
+    found: set[str] = set()
+    for session in sessions.values() if isinstance(sessions, dict) else ():
+        if isinstance(session, dict):
+            family = model_family(session.get("model_id"), session.get("model_name"))
+            if family:
+                found.add(family)
+    return found
+
+
 def windows(snap: Snapshot, selectors: list[str], family: str | None, warn: float, now: float) -> list[Window]:
     """The windows a surface shows, in selector order, each once; ``!id`` leaves a window out."""
     known: dict[str, Window] = snap["windows"]

@@ -15,18 +15,17 @@ Standard library only: the status line and the hook read it.
 
 from __future__ import annotations
 
-from statusline.core import levels
+from statusline.core import levels, select
 from statusline.core.snapshot import Snapshot
 from statusline.core.textsafe import clean
 from statusline.core.windows import (
-    CLAIM_IDS,
     MAX_ID_LEN,
     claim_window,
+    gates,
     human_name,
     is_number,
     label_for,
     length_s,
-    model_family,
     window_in_text,
 )
 
@@ -156,37 +155,12 @@ def _last_days(now: float, days: float = LIST_DAYS) -> float:
     return now - days * 86400.0
 
 
-# Model families with a weekly window of their own: a wall of one stops only its sessions.
-_PER_MODEL = frozenset(w.partition(":")[2] for w in CLAIM_IDS.values() if w.startswith("seven_day:"))
-
-
-def _gates(snap: Snapshot, window: str, family: str | None) -> bool:
-    """Whether a wall of ``window`` stops a session of model ``family``: an Opus wall does not stop
-    a Sonnet session; every other wall (5-hour, weekly, a surface's, money) stops every session,
-    and without a known family every wall counts."""
-    base, _, scope = window.partition(":")
-    if base != "seven_day" or not scope or family is None or scope == family:
-        return True
-    return not (scope in _PER_MODEL or scope in _session_families(snap))
-
-
-def _session_families(snap: Snapshot) -> set[str]:
-    sessions = snap.get("sessions")
-    found = set()
-    for session in sessions.values() if isinstance(sessions, dict) else ():
-        if isinstance(session, dict):
-            family = model_family(session.get("model_id"), session.get("model_name"))
-            if family:
-                found.add(family)
-    return found
-
-
 def current(snap: Snapshot, now: float, family: str | None) -> dict[str, Any] | None:
     """The newest wall still standing for a session of ``family``: its window has not reset yet
     (unknown reset: for ``UNKNOWN_RESET_SHOW_S``), and no newer reading shows it below 100%."""
     for wall in reversed(recent(snap, _last_days(now, 8))):
         window = str(wall.get("window"))
-        if not _gates(snap, window, family):
+        if not gates(window, family, select.families_seen(snap)):
             continue
         reset = wall.get("resets_at")
         if is_number(reset):

@@ -10,7 +10,7 @@ from statusline.core import levels, select, template
 from statusline.core.context import Context
 from statusline.core.levels import FULL, NORMAL, WARN
 from statusline.core.pieces import Piece, extra, window
-from statusline.core.windows import same_period
+from statusline.core.windows import PER_MODEL_FAMILIES, claude_code_warns, gates, same_period, weekly_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -56,10 +56,17 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
     warned: dict[str, Any] = {}
     lines: list[str] = []
     money = extra.piece(ctx)
+    every_warning = bool(settings.get("hook", "all_warnings"))
+    families = select.families_seen(ctx.snap)
     for alert in alerts(ctx, list(settings.get("hook", "windows")), horizon, previous, money):
+        if not gates(alert.window_id, ctx.family, families):
+            continue  # another model's week cannot stop this session: the status line still shows it
         warned[alert.window_id] = alert.state
-        if repeat_every or alert.new:
-            lines.append(alert.text)
+        if not (repeat_every or alert.new):
+            continue
+        if alert.plain and not every_warning and claude_code_warns(alert.piece.facts.window, ctx.now):
+            continue  # Claude Code showed this very number after its last reply (docs/claude-code-warnings.md)
+        lines.append(alert.text + _advice(ctx, alert))
     extra_line = _extra_message(money, ctx.warn_at)
     if extra_line:
         key = "extra_usage"
@@ -74,13 +81,14 @@ class Alert:
     """A window worth saying something about now: its sentence, its dedupe state, and whether
     that was not said yet (in this level and period)."""
 
-    __slots__ = ("level", "new", "piece", "state", "text", "window_id")
+    __slots__ = ("level", "new", "piece", "plain", "state", "text", "window_id")
 
-    def __init__(self, piece: Piece, level: float, text: str, previous: dict[str, Any]) -> None:
+    def __init__(self, piece: Piece, level: float, text: str, previous: dict[str, Any], *, plain: bool) -> None:
         self.piece = piece
         self.window_id = str(piece.variables["id"])
         self.level = level
         self.text = text
+        self.plain = plain  # a bare threshold ("at 93%"), no pace, not full: what Claude Code says too
         self.state = {"level": level, "period": piece.facts.window.get("resets_at")}
         self.new = not already_said(previous.get(self.window_id), self.state)
 
@@ -104,15 +112,41 @@ def alerts(
     for w in select.windows(ctx.snap, selectors, ctx.family, ctx.warn_at, ctx.now):
         piece = window.piece(ctx, w)
         lvl = alert_level(piece.facts, horizon_s)
-        if lvl != NORMAL:
-            found.append(Alert(piece, lvl, _sentence(_window_sentence(lvl), piece, money), previous))
+        if lvl == NORMAL:
+            continue
+        to_full = piece.facts.seconds_to_full
+        soon = to_full is not None and to_full <= horizon_s
+        sentence = _window_sentence(lvl, soon)
+        found.append(Alert(piece, lvl, _sentence(sentence, piece, money), previous, plain=sentence == AT_LEVEL))
     return found
 
 
-def _window_sentence(lvl: float) -> str:
+def _window_sentence(lvl: float, soon: bool) -> str:
     if lvl >= FULL:
         return USED_UP
-    return FILLS_SOON if lvl == FORECAST else AT_LEVEL
+    return FILLS_SOON if soon else AT_LEVEL  # the pace is what neither the bar nor Claude Code says
+
+
+# When this session's model week is high and another family's has room: the command that helps.
+ADVICE = " · $label weekly $percent: /model $family"
+
+
+def _advice(ctx: Context, alert: Alert) -> str:
+    if ctx.family is None or alert.window_id != weekly_id(ctx.family) or alert.level < WARN:
+        return ""
+    best: Piece | None = None
+    for family in sorted(PER_MODEL_FAMILIES - {ctx.family}):
+        other = ctx.snap["windows"].get(weekly_id(family))
+        if not isinstance(other, dict):
+            continue
+        piece = window.piece(ctx, other)
+        if piece.facts.past or piece.facts.pct >= ctx.warn_at:
+            continue
+        if best is None or piece.facts.pct < best.facts.pct:
+            best = piece
+    if best is None:
+        return ""
+    return template.render(ADVICE, dict(best.variables, family=str(best.variables["id"]).partition(":")[2]))
 
 
 def _sentence(text: str, piece: Piece, money: Piece | None) -> str:

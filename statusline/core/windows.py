@@ -333,3 +333,18 @@ def claude_code_warns(window: Window, now: float) -> bool:
         return False
     elapsed = min(1.0, max(0.0, (now - (reset - length)) / length))
     return pct >= rule[0] and elapsed <= rule[1]
+
+
+# Model families with a weekly window of their own (Claude Code's claims name them).
+PER_MODEL_FAMILIES = frozenset(w.partition(":")[2] for w in CLAIM_IDS.values() if w.startswith("seven_day:"))
+
+
+def gates(window_id: str, family: str | None, families_seen: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether ``window_id`` can stop a session of model ``family``: an Opus week does not stop a
+    Sonnet session; every other window (5-hour, weekly, a surface's, money) stops every session, and
+    without a known family every window counts. ``families_seen``: families of sessions seen, whose
+    weekly windows are per-model too."""
+    base, _, scope = window_id.partition(":")
+    if base != "seven_day" or not scope or family is None or scope == family:
+        return True
+    return not (scope in PER_MODEL_FAMILIES or scope in families_seen)

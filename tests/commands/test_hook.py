@@ -91,7 +91,7 @@ def test_model_window_of_the_session(home: Home) -> None:
     home.write_snapshot(snap)
     message = hook(home)["systemMessage"]
     assert message.startswith("Opus weekly window at 94%, resets ")
-    assert "5-hour" not in message and "Sonnet" not in message
+    assert "5-hour" not in message and message.endswith(" · Sonnet weekly 50%: /model sonnet")  # the way out
 
 
 def test_a_window_left_out_stays_out_even_as_an_alert(home: Home) -> None:

@@ -18,8 +18,46 @@ def clock(offset: float) -> str:
 
 
 def test_a_window_at_the_warning_level() -> None:
-    said = message(Scene().window("five_hour", 93, resets_in=7200))
-    assert said == f"5-hour window at 93%, resets {clock(7200)} (in 2h)"
+    said = message(Scene().window("five_hour", 93, resets_in=3600))  # 80% of the window gone
+    assert said == f"5-hour window at 93%, resets {clock(3600)} (in 1h)"
+
+
+def test_what_claude_code_says_itself_is_not_said_again() -> None:
+    early = Scene().window("five_hour", 93, resets_in=4 * 3600)  # 20% gone: Claude Code warns itself
+    assert message(early) is None
+    assert warn.decide(early.context(), session_id="s1").warned["five_hour"]["level"] == 1  # and it counts as said
+    assert message(early.config("hook", "all_warnings", value=True)) == (
+        f"5-hour window at 93%, resets {clock(4 * 3600)} (in 4h)"
+    )
+    weekly = Scene().window("seven_day", 80, resets_in=5 * 86400)  # 29% of the week gone
+    assert message(weekly) is None
+    assert message(Scene().window("seven_day", 70, resets_in=5 * 86400).config("levels", "warn", value=60.0))
+
+
+def test_the_pace_is_said_even_when_claude_code_warns() -> None:
+    scene = Scene().climbing("five_hour", 50, 20, hours=2, resets_in=4 * 3600).config(
+        "hook", "forecast_minutes", value=60.0)  # 90% now, +20%/h: full in 30m, long before the reset
+    said = f"5-hour window at 90% will hit 100% in about 30m at this pace, resets {clock(4 * 3600)} (in 4h)"
+    assert message(scene) == said
+
+
+def test_another_models_week_does_not_gate_this_session() -> None:
+    scene = Scene().window("seven_day:opus", 96, resets_in=86400).window("seven_day:sonnet", 20, resets_in=86400)
+    scene.family = "sonnet"
+    assert message(scene) is None  # the status line still shows Opus as an alert
+    assert "Opus" in scene.line()
+    scene.family = "opus"
+    assert message(scene) == (
+        f"Opus weekly window at 96%, resets {time.strftime('%a %H:%M', time.localtime(NOW + 86400))} (in 1d)"
+        " · Sonnet weekly 20%: /model sonnet"
+    )
+
+
+def test_no_advice_when_the_other_week_has_no_room() -> None:
+    scene = Scene().window("seven_day:opus", 92, resets_in=86400).window("seven_day:sonnet", 85, resets_in=86400)
+    scene.family = "opus"
+    said = message(scene)
+    assert said is not None and "/model" not in said
 
 
 def test_a_stale_number_says_how_old_it_is() -> None:

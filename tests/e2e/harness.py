@@ -265,11 +265,13 @@ class FakeAnthropic:
     ``GET /api/oauth/usage`` with the same numbers. ``set_utilization`` switches what the next
     replies say; every request is logged."""
 
-    def __init__(self, five_hour: float = 0.42, seven_day: float = 0.17) -> None:
+    def __init__(self, five_hour: float = 0.42, seven_day: float = 0.17, *, reset_5h_in_min: int = 75) -> None:
         self.started = time.time()
         now = int(self.started)
-        # Fixed reset times: every reply and the usage payload describe the same periods.
-        self.reset_5h = (now // 60 + 180) * 60
+        # Fixed reset times: every reply and the usage payload describe the same periods. 75 minutes:
+        # past 72% of the 5-hour window, where Claude Code no longer warns by itself at 90%+
+        # (docs/claude-code-warnings.md), so quotaline's own warning is the one on screen.
+        self.reset_5h = (now // 60 + reset_5h_in_min) * 60
         self.reset_7d = (now // 3600 + 4 * 24) * 3600
         self.five_hour = five_hour
         self.seven_day = seven_day
