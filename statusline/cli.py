@@ -23,10 +23,24 @@ For people and scripts:
 """
 
 
+HOT = ("statusline", "hook", "segment")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args else ""
-    rest = args[1:]
+    if command not in HOT or not (sys.flags.isolated and sys.flags.no_site):
+        return _command(command, args[1:])  # not started as the launcher starts it (a test, a tool)
+    from statusline.core import bundle  # the hot path's modules in one read
+
+    bundle.install()
+    try:
+        return _command(command, args[1:])
+    finally:
+        bundle.save()
+
+
+def _command(command: str, rest: list[str]) -> int:
     if command == "statusline":
         from statusline.commands import statusline as statusline_cmd
 

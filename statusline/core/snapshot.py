@@ -2,16 +2,15 @@
 
 Writers take an exclusive ``flock`` on ``<snapshot>.lock`` (the lock ``filelock.FileLock`` takes,
 so the refresher's FileLock and the status line exclude each other), re-read, change, and
-replace the file atomically. Readers never lock: ``os.replace`` means they see the old or the new
+replace the file atomically. Readers never lock: ``fastos.replace`` means they see the old or the new
 document, never a torn one. Anything unreadable counts as empty and is rewritten by the next writer.
 """
 
 from __future__ import annotations
 
-import os
 import time
 
-from statusline.core import fastjson, paths
+from statusline.core import fastjson, fastos, paths
 from statusline.core.config_defaults import MAX_REFRESH_INTERVAL_S
 from statusline.core.windows import EPOCH_FLOOR, FUTURE_SKEW_S, MAX_ID_LEN, is_number, money_problem, problem
 
@@ -51,10 +50,15 @@ _SECTIONS: dict[str, type] = {
     "account": dict,
 }
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no status-line writes, reads still work
-    fcntl = None  # type: ignore[assignment]
+
+def _fcntl() -> Any:
+    """``fcntl`` (None on Windows: no status-line writes, reads still work), loaded only to lock:
+    a shared library, and most runs write nothing."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        return None
+    return fcntl
 
 
 def empty() -> Snapshot:
@@ -188,17 +192,17 @@ def unreadable_reason(path: str) -> str | None:
 
 def _read_bytes(path: str) -> bytes:
     # Not through a link, not a FIFO (it would hang), not a file another user planted.
-    fd = paths.open_private(path, os.O_RDONLY)
+    fd = paths.open_private(path, fastos.O_RDONLY)
     try:
         raw = b""
         while len(raw) <= MAX_BYTES:
-            more = os.read(fd, MAX_BYTES + 1 - len(raw))
+            more = fastos.read(fd, MAX_BYTES + 1 - len(raw))
             if not more:
                 break
             raw += more
         return raw
     finally:
-        os.close(fd)
+        fastos.close(fd)
 
 
 def _parse(raw: bytes) -> Any:
@@ -217,9 +221,9 @@ def _keep_unreadable_copy(path: str) -> None:
     _unreadable.discard(path)
     copy = corrupt_copy_path(path)
     try:
-        if os.path.lexists(copy):
-            os.unlink(copy)
-        os.link(path, copy, follow_symlinks=False)
+        if fastos.lexists(copy):
+            fastos.unlink(copy)
+        fastos.link(path, copy, follow_symlinks=False)
     except OSError:
         pass
 
@@ -257,26 +261,26 @@ def write_atomic(path: str, snap: Snapshot) -> None:
     """Replace ``path`` with ``snap`` (0600) via a temp file in the same directory.
 
     The temp file is created with ``O_EXCL`` and no symlink followed (a link planted under the
-    next pid's name is removed, not written through); ``os.replace`` onto a symlink replaces the
+    next pid's name is removed, not written through); ``fastos.replace`` onto a symlink replaces the
     link itself."""
-    directory = os.path.dirname(path)
+    directory = fastos.dirname(path)
     paths.ensure_private_dir(directory)
     data = fastjson.dumps(_encoded(snap)).encode("utf-8")
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    tmp = f"{path}.{fastos.getpid()}.tmp"
+    fd = paths.open_private(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL)
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view) :]
+            view = view[fastos.write(fd, view) :]
     finally:
-        os.close(fd)
+        fastos.close(fd)
     _keep_unreadable_copy(path)
     try:
         paths.clear_way(path)
-        os.replace(tmp, path)
+        fastos.replace(tmp, path)
     except OSError:
         try:
-            os.unlink(tmp)
+            fastos.unlink(tmp)
         finally:
             raise
 
@@ -287,31 +291,33 @@ def lock_path(path: str) -> str:
 
 def try_lock(path: str) -> int | None:
     """A held exclusive lock's fd, or None when another process holds it (never waits)."""
+    fcntl = _fcntl()
     if fcntl is None:  # pragma: no cover
         return None
-    paths.ensure_private_dir(os.path.dirname(path))
-    fd = paths.open_private(path, os.O_RDWR | os.O_CREAT)  # a planted link or foreign file is replaced
+    paths.ensure_private_dir(fastos.dirname(path))
+    fd = paths.open_private(path, fastos.O_RDWR | fastos.O_CREAT)  # a planted link or foreign file is replaced
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        os.close(fd)
+        fastos.close(fd)
         return None
     return fd
 
 
 def unlock(fd: int) -> None:
     try:
+        fcntl = _fcntl()
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        os.close(fd)
+        fastos.close(fd)
 
 
 def is_locked(path: str) -> bool:
     """True when another process holds the lock at ``path`` right now."""
     fd = try_lock(path)
     if fd is None:
-        return os.path.exists(path)
+        return fastos.exists(path)
     unlock(fd)
     return False
 
