@@ -225,6 +225,15 @@ def add_point(
         # Inserted after existing points with the same time, so an exact duplicate collapses.
         parsed.append(new)
         parsed.sort(key=lambda p: p[0])
+    return _bound(parsed, now)
+
+
+def bounded(points: list[list[float | None]], *, now: float) -> list[list[float | None]]:
+    """The history as ``add_point`` leaves it, without adding a point: cleaned, sorted, bounded."""
+    return _bound(_sorted_points(points), now)
+
+
+def _bound(parsed: list[Point], now: float) -> list[list[float | None]]:
     lo, hi = now - MAX_AGE_S, now + FUTURE_SKEW_S
     kept = _collapse([p for p in parsed if lo <= p[0] <= hi])
     for level in THINNING_LEVELS:

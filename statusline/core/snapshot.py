@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from statusline.core import fastjson, fastos, paths
+from statusline.core import fastjson, fastos, pace, paths
 from statusline.core.config_defaults import MAX_REFRESH_INTERVAL_S
 from statusline.core.windows import EPOCH_FLOOR, FUTURE_SKEW_S, MAX_ID_LEN, is_number, money_problem, problem
 
@@ -65,6 +65,7 @@ def empty() -> Snapshot:
     snap: Snapshot = {"schema": SCHEMA, "extra_usage": None}
     for key, kind in _SECTIONS.items():
         snap[key] = kind()
+    snap["history"] = History()
     return snap
 
 
@@ -86,8 +87,11 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
     windows = {k: w for k, w in snap["windows"].items() if problem(w, now) is None and w["id"] == k}
     snap["windows"] = newest(windows, MAX_WINDOWS, lambda w: (w["id"] in _KEPT_FIRST, w["observed_at"]))
     history = snap["history"]
-    if any(k not in snap["windows"] for k in history):
-        snap["history"] = {k: v for k, v in history.items() if k in snap["windows"]}
+    if not isinstance(history, History):  # stored in the snapshot itself: the format before the history file
+        snap["history"] = History({k: v for k, v in history.items() if k in snap["windows"]}, legacy="history" in data)
+    elif any(k not in snap["windows"] for k in history):
+        for k in [k for k in history if k not in snap["windows"]]:
+            dict.__delitem__(history, k)
     if snap.get("extra_usage") is not None and money_problem(snap["extra_usage"], now) is not None:
         snap["extra_usage"] = None
     snap["refresh"] = _sane_times(snap["refresh"], now)
@@ -169,13 +173,20 @@ def read(path: str) -> Snapshot:
     try:
         raw = _read_bytes(path)
     except Exception:  # missing, or not a plain file of ours: nothing worth a copy
-        return empty()
+        return _from(path, empty())
     try:
         snap = normalise(_parse(raw))
     except Exception:  # any failure to parse means "unreadable": the next writer replaces it
         _unreadable.add(path)
-        return empty()
+        return _from(path, empty())
     _unreadable.discard(path)
+    return _from(path, snap)
+
+
+def _from(path: str, snap: Snapshot) -> Snapshot:
+    """``snap`` as read from ``path``: its history is the file beside it (unless the snapshot held
+    one itself, the older format, which the next write moves there)."""
+    snap["history"].path = history_path(path)
     return snap
 
 
@@ -228,53 +239,222 @@ def _keep_unreadable_copy(path: str) -> None:
         pass
 
 
-def points(snap: Snapshot, window_id: str) -> list[Any]:
+def points(snap: Snapshot, window_id: str, since: float | None = None) -> list[Any]:
     """A window's history points (``[[observed_at, used_pct, resets_at], ...]``, see ``pace``).
 
-    On disk each window's history is one JSON text (a string): a run parses only the histories it
-    uses (the status line: those of the windows it draws), 15 times faster than nested arrays.
-    Parsed here on first use and kept parsed in ``snap``; a history that does not parse is empty.
+    ``since``: the caller needs no point observed earlier (a forecast: the last hour), so only the
+    history file's tail is read. Points that do not parse are left out.
     """
     history = snap.get("history")
-    if not isinstance(history, dict):
-        return []
-    raw = history.get(window_id)
-    if isinstance(raw, str):
-        try:
-            raw = fastjson.loads(raw)
-        except ValueError:
-            raw = []
-        history[window_id] = raw
-    return raw if isinstance(raw, list) else []
+    if not isinstance(history, History):
+        history = snap["history"] = History(history if isinstance(history, dict) else {})
+    return history.points(window_id, since)
 
 
-def _encoded(snap: Snapshot) -> Snapshot:
-    """``snap`` as stored: parsed (or new) histories back to JSON text; the rest as it is."""
+def add_point(snap: Snapshot, window_id: str, t: float, pct: float, resets_at: float | None, *, now: float) -> None:
+    """Record a point of a window's history (written, appended, with the snapshot)."""
+    snap["history"].add(window_id, t, pct, resets_at, now=now)
+
+
+def needs_write(snap: Snapshot) -> bool:
+    """The snapshot must be written although nothing changed: it holds its history (the older format)."""
     history = snap.get("history")
-    if not isinstance(history, dict) or all(isinstance(v, str) for v in history.values()):
-        return snap
-    text = {k: v if isinstance(v, str) else fastjson.dumps(v) for k, v in history.items()}
-    return {**snap, "history": text}
+    return isinstance(history, History) and history.legacy
 
 
-def write_atomic(path: str, snap: Snapshot) -> None:
-    """Replace ``path`` with ``snap`` (0600) via a temp file in the same directory.
+# The history file: ``<snapshot>.history``, one line per point, ``["<window id>",t,pct,reset]``,
+# appended under the snapshot's lock by every write that adds points, so a write costs the same
+# whatever the history's size. An append that takes the file past HISTORY_MAX_BYTES (or a write
+# that drops a window) rewrites it bounded by ``pace``'s rules (``pace.bounded``), atomically.
+HISTORY_MAX_BYTES = 1 << 20
+# Lines are appended in about the order of their times (a reading is stamped when it is fetched,
+# seconds before it is stored): a reader of the points since t reads back to a line before t - this.
+HISTORY_ORDER_SLACK_S = 600.0
+_BLOCK = 1 << 15
+
+
+def history_path(path: str) -> str:
+    return path + ".history"
+
+
+class History(dict):  # type: ignore[type-arg]
+    """A snapshot's history: ``window id -> points`` (a list, or the JSON text of one) for the
+    points held in memory; ``path`` is the history file behind them.
+
+    Without ``path`` (a new snapshot, another account's), or ``legacy`` (read from a snapshot that
+    held its history), the dict is the whole history and a write replaces the file with it.
+    Otherwise the file is, and ``pending`` holds the points to append; ``pop``/``del`` of a window
+    drops its points from the file at the next write.
+    """
+
+    def __init__(self, items: dict[str, Any] | None = None, *, legacy: bool = False) -> None:
+        super().__init__(items or {})
+        self.path: str | None = None
+        self.legacy = legacy
+        self.pending: list[list[Any]] = []
+        self.dropped: set[str] = set()
+        self._lines: list[list[Any]] = []
+        self._since: float | None = None  # the file read back to this time (-inf: all of it)
+
+    @property
+    def from_file(self) -> bool:
+        return self.path is not None and not self.legacy
+
+    def points(self, wid: str, since: float | None = None) -> list[Any]:
+        if not self.from_file:
+            raw = self.get(wid)
+            if isinstance(raw, str):
+                try:
+                    raw = fastjson.loads(raw)
+                except ValueError:
+                    raw = []
+                dict.__setitem__(self, wid, raw)
+            return raw if isinstance(raw, list) else []
+        if wid in self.dropped:
+            return []
+        since = -_INF if since is None else since
+        self._load(since)
+        found = [line[1:] for line in self._lines if line[0] == wid and line[1] >= since]
+        return found + [line[1:] for line in self.pending if line[0] == wid]
+
+    def add(self, wid: str, t: float, pct: float, resets_at: float | None, *, now: float) -> None:
+        if not self.from_file:
+            dict.__setitem__(self, wid, pace.add_point(self.points(wid), t, pct, resets_at, now=now))
+            return
+        # pace's rules for one point (whole seconds; none from the far past or the future)
+        self.pending.extend([wid, *point] for point in pace.add_point([], t, pct, resets_at, now=now))
+
+    def pop(self, wid: str, *default: Any) -> Any:
+        self._drop(wid)
+        return super().pop(wid, *default)
+
+    def __delitem__(self, wid: str) -> None:
+        self._drop(wid)
+        super().__delitem__(wid)
+
+    def _drop(self, wid: str) -> None:
+        if self.from_file:
+            self.dropped.add(wid)
+            self.pending = [line for line in self.pending if line[0] != wid]
+
+    def _load(self, since: float) -> None:
+        if self._since is not None and self._since <= since:
+            return
+        assert self.path is not None
+        self._lines = _read_lines(self.path, since)
+        self._since = since
+
+    def write(self, path: str, windows: dict[str, Any], now: float) -> None:
+        """Store the history beside the snapshot at ``path`` (under its lock)."""
+        target = history_path(path)
+        if self.from_file and self.path == target and not self.dropped:
+            if self.pending:
+                size = _append_lines(target, self.pending)
+                self._lines += self.pending
+                self.pending = []
+                if size > HISTORY_MAX_BYTES:
+                    self._rewrite(target, windows, now)
+            return
+        self._rewrite(target, windows, now)
+
+    def _rewrite(self, target: str, windows: dict[str, Any], now: float) -> None:
+        lines: list[list[Any]] = []
+        for wid in windows:
+            lines += ([wid, *point] for point in pace.bounded(self.points(wid), now=now))
+        if lines or fastos.lexists(target):  # no empty file for a history never kept
+            _replace_file(target, "".join(fastjson.dumps(line) + "\n" for line in lines).encode("utf-8"))
+        dict.clear(self)
+        self.path, self.legacy = target, False
+        self.pending, self.dropped = [], set()
+        self._lines, self._since = lines, -_INF
+
+
+_INF = float("inf")
+
+
+def _read_lines(path: str, since: float) -> list[list[Any]]:
+    """The history file's lines observed since ``since`` (all of them for ``-inf``), reading back
+    from its end only to a line observed before ``since`` minus the slack. A line that does not
+    parse is left out. Never raises."""
+    try:
+        fd = paths.open_private(path, fastos.O_RDONLY)
+    except OSError:  # none yet, or debris that the next rewrite replaces
+        return []
+    try:
+        end = fastos.fstat(fd).st_size
+        floor = max(0, end - 2 * HISTORY_MAX_BYTES)  # more was not written by quotaline
+        start = floor if since == -_INF else end
+        text = fastos.pread(fd, end - start, start) if start < end else b""
+        while start > floor:
+            step = max(floor, start - _BLOCK)
+            text = fastos.pread(fd, start - step, step) + text
+            start = step
+            first = text.find(b"\n") + 1 if start else 0  # the first whole line
+            line = _parse_lines(text[first : text.find(b"\n", first) + 1])
+            if line and line[0][1] < since - HISTORY_ORDER_SLACK_S:
+                break
+    except OSError:
+        return []
+    finally:
+        fastos.close(fd)
+    lines = _parse_lines(text[text.find(b"\n") + 1 :] if start else text)
+    return lines if since == -_INF else [line for line in lines if line[1] >= since]
+
+
+def _parse_lines(text: bytes) -> list[list[Any]]:
+    body = text.strip().replace(b"\n", b",")
+    if not body:
+        return []
+    try:
+        lines = fastjson.loads(b"[" + body + b"]")
+    except ValueError:  # a torn or garbled line: the others still count
+        lines = []
+        for raw in text.split(b"\n"):
+            try:
+                lines.append(fastjson.loads(raw))
+            except ValueError:
+                continue
+    return [line for line in lines if _sane_line(line)]
+
+
+def _sane_line(line: Any) -> bool:
+    if type(line) is not list or len(line) != 4 or type(line[0]) is not str:
+        return False
+    return is_number(line[1]) and is_number(line[2]) and (line[3] is None or is_number(line[3]))
+
+
+def _append_lines(path: str, lines: list[list[Any]]) -> int:
+    """Append ``lines``; the file's size after. A last line left without its end (a crash) is ended first."""
+    data = "".join(fastjson.dumps(line) + "\n" for line in lines).encode("utf-8")
+    fd = paths.open_private(path, fastos.O_RDWR | fastos.O_CREAT | fastos.O_APPEND)
+    try:
+        size = fastos.fstat(fd).st_size
+        if size and fastos.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        _write_all(fd, data)
+        return size + len(data)
+    finally:
+        fastos.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[fastos.write(fd, view) :]
+
+
+def _replace_file(path: str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` (0600) via a temp file in the same directory.
 
     The temp file is created with ``O_EXCL`` and no symlink followed (a link planted under the
-    next pid's name is removed, not written through); ``fastos.replace`` onto a symlink replaces the
+    next pid's name is removed, not written through); ``os.replace`` onto a symlink replaces the
     link itself."""
-    directory = fastos.dirname(path)
-    paths.ensure_private_dir(directory)
-    data = fastjson.dumps(_encoded(snap)).encode("utf-8")
     tmp = f"{path}.{fastos.getpid()}.tmp"
     fd = paths.open_private(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[fastos.write(fd, view) :]
+        _write_all(fd, data)
     finally:
         fastos.close(fd)
-    _keep_unreadable_copy(path)
     try:
         paths.clear_way(path)
         fastos.replace(tmp, path)
@@ -283,6 +463,19 @@ def write_atomic(path: str, snap: Snapshot) -> None:
             fastos.unlink(tmp)
         finally:
             raise
+
+
+def write_atomic(path: str, snap: Snapshot) -> None:
+    """Replace ``path`` with ``snap`` (0600), after storing its history beside it (appended, or
+    the file replaced when the snapshot's history is not that file's: see ``History``)."""
+    paths.ensure_private_dir(fastos.dirname(path))
+    history = snap.get("history")
+    if not isinstance(history, History):
+        history = snap["history"] = History(history if isinstance(history, dict) else {})
+    history.write(path, snap.get("windows") or {}, time.time())
+    data = fastjson.dumps({k: v for k, v in snap.items() if k != "history"}).encode("utf-8")
+    _keep_unreadable_copy(path)
+    _replace_file(path, data)
 
 
 def lock_path(path: str) -> str:
@@ -335,7 +528,7 @@ def update(path: str, mutate: Callable[[Snapshot], bool]) -> bool:
         return False
     try:
         snap = read(path)
-        if not mutate(snap):
+        if not mutate(snap) and not needs_write(snap):
             return True
         write_atomic(path, snap)
         return True
