@@ -338,9 +338,8 @@ class History(dict):  # type: ignore[type-arg]
             self.pending = [line for line in self.pending if line[0] != wid]
 
     def _load(self, since: float) -> None:
-        if self._since is not None and self._since <= since:
+        if self.path is None or (self._since is not None and self._since <= since):
             return
-        assert self.path is not None
         self._lines = _read_lines(self.path, since)
         self._since = since
 
