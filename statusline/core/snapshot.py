@@ -397,10 +397,12 @@ def _read_lines(path: str, since: float) -> list[list[Any]]:
     finally:
         fastos.close(fd)
     lines = _parse_lines(text[text.find(b"\n") + 1 :] if start else text)
-    return lines if since == -_INF else [line for line in lines if line[1] >= since]
+    return lines if since == -_INF else [line for line in lines if line[1] >= since]  # False for NaN
 
 
 def _parse_lines(text: bytes) -> list[list[Any]]:
+    """The lines of ``text`` that are ``[window id, t, pct, reset]`` lists (their numbers are checked
+    where they are used, by ``pace``, as for a history of any origin)."""
     body = text.strip().replace(b"\n", b",")
     if not body:
         return []
@@ -413,13 +415,10 @@ def _parse_lines(text: bytes) -> list[list[Any]]:
                 lines.append(fastjson.loads(raw))
             except ValueError:
                 continue
-    return [line for line in lines if _sane_line(line)]
+    return [line for line in lines if type(line) is list and len(line) == 4 and type(line[1]) in _TIME]
 
 
-def _sane_line(line: Any) -> bool:
-    if type(line) is not list or len(line) != 4 or type(line[0]) is not str:
-        return False
-    return is_number(line[1]) and is_number(line[2]) and (line[3] is None or is_number(line[3]))
+_TIME = (int, float)
 
 
 def _append_lines(path: str, lines: list[list[Any]]) -> int:
