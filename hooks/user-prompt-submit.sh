@@ -6,7 +6,7 @@ root=${CLAUDE_PLUGIN_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 if [ -x "$HOME/.local/bin/quotaline" ]; then
   "$HOME/.local/bin/quotaline" hook user-prompt-submit
 elif command -v python3 >/dev/null 2>&1; then
-  python3 -I -S -c 'import sys; sys.path.insert(0, sys.argv.pop(1)); from statusline.cli import main; main()' \
+  python3 -I -S -c 'import sys; sys.path.insert(0, sys.argv.pop(1)); from statusline.cli import launch; launch()' \
     "$root" hook user-prompt-submit
 fi
 exit 0

@@ -54,6 +54,23 @@ For people and scripts:
 HOT = ("statusline", "hook", "segment")
 
 
+def launch() -> None:
+    """The launcher's entry point: ``main``, then, for a hot command, exit without the interpreter's
+    teardown (freeing every module and object one by one costs a sixth of its start). Nothing of
+    theirs needs it: their files are written through raw descriptors, closed as they go, no thread
+    or ``atexit`` handler is theirs; stdout and stderr are flushed here."""
+    args = sys.argv[1:]
+    code = main(args)
+    if posix is None or not args or args[0] not in HOT:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:  # noqa: SIM105 - contextlib is not imported on the hot path
+            stream.flush()
+        except Exception:  # a reader that went away: nothing more to tell it
+            pass
+    posix._exit(code & 0xFF if isinstance(code, int) else 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args else ""

@@ -54,8 +54,8 @@ def launcher_text(python: str, site_packages: str) -> str:
         "# time of the status line; the install's own site-packages is added by hand.\n"
         "import sys\n"
         f"sys.path.append({site_packages!r})\n"
-        "from statusline.cli import main\n"
-        "sys.exit(main())\n"
+        "from statusline.cli import launch\n"
+        "launch()\n"
     )
     shebang = f"#!{python} -SI"
     if len(shebang) <= MAX_SHEBANG and " " not in python:
