@@ -360,6 +360,7 @@ class History(dict):  # type: ignore[type-arg]
         lines: list[list[Any]] = []
         for wid in windows:
             lines += ([wid, *point] for point in pace.bounded(self.points(wid), now=now))
+        lines.sort(key=lambda line: line[1])  # in time order, as appends leave it: tails read back by time
         if lines or fastos.lexists(target):  # no empty file for a history never kept
             _replace_file(target, "".join(fastjson.dumps(line) + "\n" for line in lines).encode("utf-8"))
         dict.clear(self)

@@ -273,3 +273,18 @@ def test_a_forecast_reads_the_history_file_back_only_to_its_lookback(tmp_path: P
     for since in (now - 3600, now - 86400, now - 30, now + 10):
         wanted = [line[1:] for line in lines if line[0] == "five_hour" and line[1] >= since]
         assert snapshot.points(snapshot.read(path), "five_hour", since=since) == wanted
+
+
+def test_a_rewritten_history_is_in_time_order_so_a_forecast_finds_its_tail(tmp_path: Path) -> None:
+    path, now = str(tmp_path / "snap.json"), time.time()
+    snap = snapshot.empty()
+    for k, wid in enumerate(["five_hour", "seven_day"] + [f"seven_day:m{n}" for n in range(7)]):
+        snap["windows"][wid] = {**w(50.0, now + 7000, now), "id": wid}
+        snap["history"][wid] = [[now - 60 * (10000 - i) + k, i / 100, now + 7000] for i in range(10000)]
+    snapshot.write_atomic(path, snap)  # rewritten: bounded, all windows in one file
+    for wid in snap["windows"]:
+        full = snapshot.points(snapshot.read(path), wid)
+        assert len([p for p in full if p[0] >= now - 3600]) > 20
+        for since in (now - 3600, now - 600):
+            assert snapshot.points(snapshot.read(path), wid, since=since) == [p for p in full if p[0] >= since]
+
