@@ -293,8 +293,9 @@ class History(dict):  # type: ignore[type-arg]
         self.legacy = legacy
         self.pending: list[list[Any]] = []
         self.dropped: set[str] = set()
-        self._lines: list[list[Any]] = []
-        self._since: float | None = None  # the file read back to this time (-inf: all of it)
+        self._text = b""  # whole lines of the file, read back to ``_since`` (-inf: all of it)
+        self._since: float | None = None
+        self._parsed: dict[str, list[list[Any]]] = {}  # per window, its lines of ``_text``
 
     @property
     def from_file(self) -> bool:
@@ -314,7 +315,11 @@ class History(dict):  # type: ignore[type-arg]
             return []
         since = -_INF if since is None else since
         self._load(since)
-        found = [line[1:] for line in self._lines if line[0] == wid and line[1] >= since]
+        lines = self._parsed.get(wid)
+        if lines is None:  # only this window's lines are parsed: found by their start, as written
+            lines = _parse_lines(_lines_of(self._text, b"\n[" + fastjson.dumps(wid).encode("utf-8") + b","))
+            self._parsed[wid] = lines = [line for line in lines if line[0] == wid]
+        found = [line[1:] for line in lines if line[1] >= since]  # False for NaN
         return found + [line[1:] for line in self.pending if line[0] == wid]
 
     def add(self, wid: str, t: float, pct: float, resets_at: float | None, *, now: float) -> None:
@@ -340,8 +345,8 @@ class History(dict):  # type: ignore[type-arg]
     def _load(self, since: float) -> None:
         if self.path is None or (self._since is not None and self._since <= since):
             return
-        self._lines = _read_lines(self.path, since)
-        self._since = since
+        self._text = b"\n" + _read_tail(self.path, since)
+        self._since, self._parsed = since, {}
 
     def write(self, path: str, windows: dict[str, Any], now: float) -> None:
         """Store the history beside the snapshot at ``path`` (under its lock)."""
@@ -349,8 +354,7 @@ class History(dict):  # type: ignore[type-arg]
         if self.from_file and self.path == target and not self.dropped:
             if self.pending:
                 size = _append_lines(target, self.pending)
-                self._lines += self.pending
-                self.pending = []
+                self.pending, self._since = [], None  # read again when asked
                 if size > HISTORY_MAX_BYTES:
                     self._rewrite(target, windows, now)
             return
@@ -366,20 +370,19 @@ class History(dict):  # type: ignore[type-arg]
         dict.clear(self)
         self.path, self.legacy = target, False
         self.pending, self.dropped = [], set()
-        self._lines, self._since = lines, -_INF
+        self._since = None
 
 
 _INF = float("inf")
 
 
-def _read_lines(path: str, since: float) -> list[list[Any]]:
-    """The history file's lines observed since ``since`` (all of them for ``-inf``), reading back
-    from its end only to a line observed before ``since`` minus the slack. A line that does not
-    parse is left out. Never raises."""
+def _read_tail(path: str, since: float) -> bytes:
+    """The history file's whole lines from one observed before ``since`` minus the slack to its end
+    (all of them for ``-inf``). Never raises: nothing when it cannot be read."""
     try:
         fd = paths.open_private(path, fastos.O_RDONLY)
     except OSError:  # none yet, or debris that the next rewrite replaces
-        return []
+        return b""
     try:
         end = fastos.fstat(fd).st_size
         floor = max(0, end - 2 * HISTORY_MAX_BYTES)  # more was not written by quotaline
@@ -394,11 +397,22 @@ def _read_lines(path: str, since: float) -> list[list[Any]]:
             if line and line[0][1] < since - HISTORY_ORDER_SLACK_S:
                 break
     except OSError:
-        return []
+        return b""
     finally:
         fastos.close(fd)
-    lines = _parse_lines(text[text.find(b"\n") + 1 :] if start else text)
-    return lines if since == -_INF else [line for line in lines if line[1] >= since]  # False for NaN
+    return text[text.find(b"\n") + 1 :] if start else text
+
+
+def _lines_of(text: bytes, key: bytes) -> bytes:
+    """The lines of ``text`` (which starts with a newline) that start as ``key`` says after it."""
+    found: list[bytes] = []
+    at = text.find(key)
+    while at >= 0:
+        end = text.find(b"\n", at + 1)
+        end = len(text) if end < 0 else end
+        found.append(text[at + 1 : end])
+        at = text.find(key, end)
+    return b"\n".join(found)
 
 
 def _parse_lines(text: bytes) -> list[list[Any]]:
