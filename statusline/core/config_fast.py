@@ -36,7 +36,7 @@ def cache_path() -> str:
 def load() -> Settings:
     """Never raises."""
     data, problems = _from_file()
-    problems = problems + apply_env(data, fastos.environ())
+    problems = problems + apply_env(data, fastos.env)
     return Settings(data, problems)
 
 

@@ -108,6 +108,18 @@ def environ() -> Mapping[str, str]:
     return {_decode(k): _decode(v) for k, v in _environ_b.items()}
 
 
+class _Getter:
+    """``get`` of the environment, decoding one value at a time (``environ()`` decodes them all)."""
+
+    @staticmethod
+    def get(name: str, default: str | None = None) -> str | None:
+        value = _getenv(name)
+        return default if value is None else value
+
+
+env = _Getter()
+
+
 def getenv(name: str, default: str = "") -> str:
     value = _getenv(name)
     return default if value is None else value

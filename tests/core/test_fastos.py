@@ -61,16 +61,18 @@ def test_without_os_loaded_the_environment_is_decoded_as_os_does_it() -> None:
         "import sys; sys.path[:0] = [sys.argv[1]]; from statusline.core import fastos; "
         "assert 'os' not in sys.modules; "
         "print(repr(fastos.getenv('QL_T')), repr(fastos.getenv('QL_NONE', 'dflt')), "
-        "repr(fastos.environ()['QL_T']), repr(fastos.expanduser('~/x'))); "
+        "repr(fastos.environ()['QL_T']), repr(fastos.expanduser('~/x')), repr(fastos.env.get('QL_T')), "
+        "repr(fastos.env.get('QL_NONE'))); "
         "assert 'os' not in sys.modules"
     )
     env = {"QL_T": "caf\u00e9 \udcff", "HOME": "/h/me", "LANG": "C.UTF-8"}
     proc = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(REPO)], env=env, capture_output=True,
                           text=True, errors="surrogateescape", check=True)
-    want = f"{env['QL_T']!r} 'dflt' {env['QL_T']!r} '/h/me/x'"
+    want = f"{env['QL_T']!r} 'dflt' {env['QL_T']!r} '/h/me/x' {env['QL_T']!r} None"
     assert proc.stdout.strip() == want
 
 
 def test_with_os_loaded_the_environment_is_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QL_T2", "set by a caller")
     assert fastos.getenv("QL_T2") == "set by a caller" and fastos.environ()["QL_T2"] == "set by a caller"
+    assert fastos.env.get("QL_T2") == "set by a caller"
