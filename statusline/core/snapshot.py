@@ -362,8 +362,15 @@ class History(dict):  # type: ignore[type-arg]
 
     def _rewrite(self, target: str, windows: dict[str, Any], now: float) -> None:
         lines: list[list[Any]] = []
+        # A snapshot holding its history that was written after the history file (an older version
+        # ran meanwhile, its history begun afresh): the file's points are kept beside its.
+        kept = b"\n" + _read_tail(target, -_INF) if self.legacy else b""
         for wid in windows:
-            lines += ([wid, *point] for point in pace.bounded(self.points(wid), now=now))
+            points = self.points(wid)
+            if kept:
+                key = b"\n[" + fastjson.dumps(wid).encode("utf-8") + b","
+                points = [line[1:] for line in _parse_lines(_lines_of(kept, key)) if line[0] == wid] + points
+            lines += ([wid, *point] for point in pace.bounded(points, now=now))
         lines.sort(key=lambda line: line[1])  # in time order, as appends leave it: tails read back by time
         if lines or fastos.lexists(target):  # no empty file for a history never kept
             _replace_file(target, "".join(fastjson.dumps(line) + "\n" for line in lines).encode("utf-8"))

@@ -288,3 +288,19 @@ def test_a_rewritten_history_is_in_time_order_so_a_forecast_finds_its_tail(tmp_p
         for since in (now - 3600, now - 600):
             assert snapshot.points(snapshot.read(path), wid, since=since) == [p for p in full if p[0] >= since]
 
+
+def test_an_older_versions_snapshot_written_after_the_history_file_loses_neither(home: Home) -> None:
+    now = time.time()
+    old = {"id": "five_hour", "label": "5h", "used_pct": 40.0, "resets_at": now + 7000, "source": "oauth"}
+    snap = snapshot.empty()
+    snap["windows"]["five_hour"] = {**old, "observed_at": now - 900}
+    snap["history"]["five_hour"] = [[int(now - 1500), 39.0, int(now + 7000)], [int(now - 900), 40.0, int(now + 7000)]]
+    snapshot.write_atomic(str(home.snapshot_file()), snap)  # this version: the history file
+    # an older version read it (no history), saw 41%, and wrote its snapshot with a history of one point
+    legacy = json.loads(home.snapshot_file().read_text())
+    legacy["windows"]["five_hour"] = {**old, "used_pct": 41.0, "observed_at": now - 300}
+    legacy["history"] = {"five_hour": json.dumps([[int(now - 300), 41.0, int(now + 7000)]])}
+    home.snapshot_file().write_text(json.dumps(legacy))
+    assert home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17))).code == 0
+    assert [p[1] for p in home.history("five_hour")] == [39.0, 40.0, 41.0, 42.0]
+
