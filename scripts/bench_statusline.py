@@ -140,7 +140,8 @@ def main() -> int:
                 times[name].append((time.perf_counter() - t0) * 1000)
                 writes[name] += sum(f.stat().st_ino != ino for f, ino in before.items())  # replaced: written
         size = month_file.stat().st_size
-        history = Path(snapshot.history_path(str(month_file))).stat().st_size
+        history_file = Path(str(month_file) + ".history")  # older versions kept it in the snapshot
+        history = history_file.stat().st_size if history_file.exists() else 0
     base = times["python -I -S -c pass"]
     print(f"python {sys.version.split()[0]}, {args.n} interleaved rounds, month snapshot {size / 1024:.0f} KiB "
           f"+ history {history / 1024:.0f} KiB")
