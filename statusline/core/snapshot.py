@@ -92,6 +92,9 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
     elif any(k not in snap["windows"] for k in history):
         for k in [k for k in history if k not in snap["windows"]]:
             dict.__delitem__(history, k)
+    recent = data.get("recent")
+    if isinstance(recent, dict) and not snap["history"].legacy:
+        snap["history"].recent = {k: v for k, v in recent.items() if k in snap["windows"]}
     if snap.get("extra_usage") is not None and money_problem(snap["extra_usage"], now) is not None:
         snap["extra_usage"] = None
     snap["refresh"] = _sane_times(snap["refresh"], now)
@@ -271,6 +274,9 @@ HISTORY_MAX_BYTES = 1 << 20
 # seconds before it is stored): a reader of the points since t reads back to a line before t - this.
 HISTORY_ORDER_SLACK_S = 600.0
 _BLOCK = 1 << 15
+# The snapshot itself keeps each window's points of this long before its last write ("recent"): all a
+# forecast reads (the last hour, see pace), so the status line reads no history file.
+RECENT_S = pace.LOOKBACK_S + HISTORY_ORDER_SLACK_S
 
 
 def history_path(path: str) -> str:
@@ -284,7 +290,8 @@ class History(dict):  # type: ignore[type-arg]
     Without ``path`` (a new snapshot, another account's), or ``legacy`` (read from a snapshot that
     held its history), the dict is the whole history and a write replaces the file with it.
     Otherwise the file is, and ``pending`` holds the points to append; ``pop``/``del`` of a window
-    drops its points from the file at the next write.
+    drops its points from the file at the next write. ``recent``: the snapshot's own copy of each
+    window's last ``RECENT_S`` (JSON text or list), which serves the points asked for since then.
     """
 
     def __init__(self, items: dict[str, Any] | None = None, *, legacy: bool = False) -> None:
@@ -296,6 +303,7 @@ class History(dict):  # type: ignore[type-arg]
         self._text = b""  # whole lines of the file, read back to ``_since`` (-inf: all of it)
         self._since: float | None = None
         self._parsed: dict[str, list[list[Any]]] = {}  # per window, its lines of ``_text``
+        self.recent: dict[str, Any] | None = None  # None: the snapshot had none (the file's tail serves)
 
     @property
     def from_file(self) -> bool:
@@ -313,6 +321,10 @@ class History(dict):  # type: ignore[type-arg]
             return raw if isinstance(raw, list) else []
         if wid in self.dropped:
             return []
+        if since is not None and self.recent is not None:
+            found = self._recent(wid)
+            if found is not None:
+                return [p for p in found if p[0] >= since] + [line[1:] for line in self.pending if line[0] == wid]
         since = -_INF if since is None else since
         self._load(since)
         lines = self._parsed.get(wid)
@@ -321,6 +333,19 @@ class History(dict):  # type: ignore[type-arg]
             self._parsed[wid] = lines = [line for line in lines if line[0] == wid]
         found = [line[1:] for line in lines if line[1] >= since]  # False for NaN
         return found + [line[1:] for line in self.pending if line[0] == wid]
+
+    def _recent(self, wid: str) -> list[Any] | None:
+        """The snapshot's recent points of ``wid``, or None when they do not parse (the file serves)."""
+        assert self.recent is not None
+        raw = self.recent.get(wid, [])
+        if isinstance(raw, str):
+            try:
+                raw = self.recent[wid] = fastjson.loads(raw)
+            except ValueError:
+                return None
+        if not isinstance(raw, list) or not all(type(p) is list and p and type(p[0]) in _TIME for p in raw):
+            return None
+        return raw
 
     def add(self, wid: str, t: float, pct: float, resets_at: float | None, *, now: float) -> None:
         if not self.from_file:
@@ -349,18 +374,35 @@ class History(dict):  # type: ignore[type-arg]
         self._since, self._parsed = since, {}
 
     def write(self, path: str, windows: dict[str, Any], now: float) -> None:
-        """Store the history beside the snapshot at ``path`` (under its lock)."""
+        """Store the history beside the snapshot at ``path`` (under its lock), and keep the recent
+        points the snapshot itself holds (``recent_texts``)."""
+        since = now - RECENT_S
+        recent = {wid: self.points(wid, since) for wid in windows} if self.from_file else {}
+        rewritten = self._write(path, windows, now)
+        if rewritten is not None:  # the points as the file has them now: bounded, whole seconds
+            recent = {}
+            for line in rewritten:
+                recent.setdefault(line[0], []).append(line[1:])
+        recent = {wid: [p for p in points if p[0] >= since][-pace.MAX_POINTS :] for wid, points in recent.items()}
+        self.recent = {wid: points for wid, points in recent.items() if points}
+
+    def recent_texts(self) -> dict[str, str]:
+        """The ``recent`` section as stored: one JSON text per window (a reader parses the ones it draws)."""
+        return {k: v if isinstance(v, str) else fastjson.dumps(v) for k, v in (self.recent or {}).items()}
+
+    def _write(self, path: str, windows: dict[str, Any], now: float) -> list[list[Any]] | None:
+        """Append, or rewrite (then the lines written)."""
         target = history_path(path)
         if self.from_file and self.path == target and not self.dropped:
             if self.pending:
                 size = _append_lines(target, self.pending)
                 self.pending, self._since = [], None  # read again when asked
                 if size > HISTORY_MAX_BYTES:
-                    self._rewrite(target, windows, now)
-            return
-        self._rewrite(target, windows, now)
+                    return self._rewrite(target, windows, now)
+            return None
+        return self._rewrite(target, windows, now)
 
-    def _rewrite(self, target: str, windows: dict[str, Any], now: float) -> None:
+    def _rewrite(self, target: str, windows: dict[str, Any], now: float) -> list[list[Any]]:
         lines: list[list[Any]] = []
         # A snapshot holding its history that was written after the history file (an older version
         # ran meanwhile, its history begun afresh): the file's points are kept beside its.
@@ -378,6 +420,7 @@ class History(dict):  # type: ignore[type-arg]
         self.path, self.legacy = target, False
         self.pending, self.dropped = [], set()
         self._since = None
+        return lines
 
 
 _INF = float("inf")
@@ -493,7 +536,9 @@ def write_atomic(path: str, snap: Snapshot) -> None:
     if not isinstance(history, History):
         history = snap["history"] = History(history if isinstance(history, dict) else {})
     history.write(path, snap.get("windows") or {}, time.time())
-    data = fastjson.dumps({k: v for k, v in snap.items() if k != "history"}).encode("utf-8")
+    doc = {k: v for k, v in snap.items() if k != "history"}
+    doc["recent"] = history.recent_texts()
+    data = fastjson.dumps(doc).encode("utf-8")
     _keep_unreadable_copy(path)
     _replace_file(path, data)
 

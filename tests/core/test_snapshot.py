@@ -264,11 +264,14 @@ def test_the_history_is_rewritten_bounded_once_it_outgrows_its_cap(
     assert Path(snapshot.history_path(path)).read_bytes() == b""
 
 
-def test_a_forecast_reads_the_history_file_back_only_to_its_lookback(tmp_path: Path) -> None:
+def test_without_recent_points_in_the_snapshot_a_forecast_reads_the_history_files_tail(tmp_path: Path) -> None:
     path, now = str(tmp_path / "snap.json"), time.time()
     snap = snapshot.empty()
     lines = [["five_hour" if i % 3 else "seven_day", now - 8 * 86400 + 30 * i, i / 1000, None] for i in range(23000)]
     snapshot.write_atomic(path, snap)
+    stored = json.loads(Path(path).read_text())
+    del stored["recent"]  # no copy of the recent points in the snapshot: the file's tail serves
+    Path(path).write_text(json.dumps(stored))
     Path(snapshot.history_path(path)).write_text("".join(json.dumps(line) + "\n" for line in lines))
     for since in (now - 3600, now - 86400, now - 30, now + 10):
         wanted = [line[1:] for line in lines if line[0] == "five_hour" and line[1] >= since]
@@ -303,4 +306,21 @@ def test_an_older_versions_snapshot_written_after_the_history_file_loses_neither
     home.snapshot_file().write_text(json.dumps(legacy))
     assert home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17))).code == 0
     assert [p[1] for p in home.history("five_hour")] == [39.0, 40.0, 41.0, 42.0]
+
+
+def test_a_forecast_reads_the_snapshots_recent_points_and_no_history_file(tmp_path: Path) -> None:
+    path, now = str(tmp_path / "snap.json"), time.time()
+    snap = snapshot.empty()
+    snap["windows"]["five_hour"] = w(50.0, now + 7000, now)
+    snap["history"]["five_hour"] = [[now - 60 * (600 - i), i / 20, now + 7000] for i in range(600)]
+    snapshot.write_atomic(path, snap)
+    full = snapshot.points(snapshot.read(path), "five_hour")
+    history = Path(snapshot.history_path(path))
+    history.unlink()
+    history.mkdir()  # a history file that cannot be read changes nothing for a forecast
+    for since in (now - 3600, now - 600):
+        assert snapshot.points(snapshot.read(path), "five_hour", since=since) == [p for p in full if p[0] >= since]
+    recent = json.loads(json.loads(Path(path).read_text())["recent"]["five_hour"])
+    assert recent == [p for p in full if p[0] >= now - snapshot.RECENT_S - 5][-len(recent) :]
+    assert now - snapshot.RECENT_S - 60 <= recent[0][0]
 
