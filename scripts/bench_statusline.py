@@ -4,7 +4,8 @@
 Each command runs through the same launcher install.sh writes (`python -SI` + site-packages
 appended). The cases are interleaved (A B C ... A B C ...) so that a noisy neighbour slows them all
 alike, and each round's time is divided by the bare interpreter's time of the same round: the
-ratios are paired. Printed: p50 / p90 wall time, and the median ratio with its spread (p25-p75).
+ratios are paired. Printed: p50 / p90 wall time, the median ratio with its spread (p25-p75), and
+how many runs replaced a snapshot (a run that changes nothing visible writes nothing).
 
 Snapshots: ``fresh`` (one status-line run old) and ``month`` (a simulated month of heavy use: 20
 live sessions and hundreds of old ones, readings every 10 s of every window kind, full history,
@@ -121,14 +122,19 @@ def main() -> int:
         month_file = Path(month["XDG_STATE_HOME"]) / "quotaline" / "snapshot-default.json"
         snapshot.write_atomic(str(month_file), month_of_use(time.time()))
         hook_in = b'{"session_id":"live-03-4000-8000-bbbbbbbbbbbb","hook_event_name":"UserPromptSubmit"}'
-        sl = [str(launcher), "statusline"]
+        fresh_hook_in = b'{"session_id":"bench","hook_event_name":"UserPromptSubmit"}'
+        sl, hook, seg = [str(launcher), "statusline"], [str(launcher), "hook"], [
+            str(launcher), "segment", "--format", "tmux"]
         cases: dict[str, tuple[list[str], bytes, dict[str, str]]] = {
             "python -I -S -c pass": ([sys.executable, "-I", "-S", "-c", "pass"], b"", fresh),
             "statusline (fresh snapshot)": (sl, stdin_payload(), fresh),
             "statusline (month of use)": (sl, stdin_payload("live-03-4000-8000-bbbbbbbbbbbb"), month),
-            "hook user-prompt-submit (month)": ([str(launcher), "hook", "user-prompt-submit"], hook_in, month),
-            "segment --format tmux (month)": ([str(launcher), "segment", "--format", "tmux"], b"", month),
+            "hook (fresh)": (hook, fresh_hook_in, fresh),
+            "hook (month)": (hook, hook_in, month),
+            "segment --format tmux (fresh)": (seg, b"", fresh),
+            "segment --format tmux (month)": (seg, b"", month),
         }
+        snapshots = {Path(env["XDG_STATE_HOME"]) / "quotaline" / "snapshot-default.json": env for env in (fresh, month)}
         if args.surfaces:  # the desktop bars, beside segment --format tmux in the same rounds
             for fmt in ("waybar", "swiftbar"):
                 cases[f"segment --format {fmt} (month)"] = ([str(launcher), "segment", "--format", fmt], b"", month)
@@ -140,21 +146,27 @@ def main() -> int:
                 if argv[0] == str(launcher):
                     cases[f"{name} @other"] = ([str(other), *argv[1:]], data, env)
         times: dict[str, list[float]] = {name: [] for name in cases}
+        writes: dict[str, int] = dict.fromkeys(cases, 0)
         for _ in range(args.n):
             for name, (argv, data, env) in cases.items():
+                before = {f: f.stat().st_ino for f in snapshots}
                 t0 = time.perf_counter()
                 subprocess.run(argv, input=data, env=env, stdout=subprocess.DEVNULL, check=True)
                 times[name].append((time.perf_counter() - t0) * 1000)
+                writes[name] += sum(f.stat().st_ino != ino for f, ino in before.items())  # replaced: written
         size = month_file.stat().st_size
+        history_file = Path(str(month_file) + ".history")  # older versions kept it in the snapshot
+        history = history_file.stat().st_size if history_file.exists() else 0
     base = times["python -I -S -c pass"]
-    print(f"python {sys.version.split()[0]}, {args.n} interleaved rounds, month snapshot {size / 1024:.0f} KiB")
-    print(f"{'command':<34} {'p50 ms':>7} {'p90 ms':>7} {'ratio':>6} {'p25-p75':>11}")
+    print(f"python {sys.version.split()[0]}, {args.n} interleaved rounds, month snapshot {size / 1024:.0f} KiB "
+          f"+ history {history / 1024:.0f} KiB")
+    print(f"{'command':<34} {'p50 ms':>7} {'p90 ms':>7} {'ratio':>6} {'p25-p75':>11} {'writes':>7}")
     for name, series in times.items():
         ratios = sorted(t / b for t, b in zip(series, base, strict=True))
         q1, q3 = statistics.quantiles(ratios, n=4)[0], statistics.quantiles(ratios, n=4)[2]
         p90 = statistics.quantiles(series, n=10)[-1]
         print(f"{name:<34} {statistics.median(series):7.1f} {p90:7.1f} {statistics.median(ratios):6.2f} "
-              f"{q1:5.2f}-{q3:<5.2f}")
+              f"{q1:5.2f}-{q3:<5.2f} {writes[name]:>4}/{args.n}")
     month_vs_fresh = sorted(m / f for m, f in zip(times["statusline (month of use)"],
                                                   times["statusline (fresh snapshot)"], strict=True))
     print(f"status line, month of use / fresh (paired): {statistics.median(month_vs_fresh):.2f}")

@@ -52,9 +52,13 @@ class Home:
         return json.loads(self.snapshot_file().read_text())
 
     def history(self, wid: str) -> list[Any]:
-        """A window's history points as stored (each window's history is one JSON text)."""
-        raw = self.snapshot()["history"][wid]
-        return json.loads(raw) if isinstance(raw, str) else raw
+        """A window's history points as stored: the lines ``[wid, t, pct, reset]`` of the history
+        file beside the snapshot."""
+        lines = [json.loads(line) for line in self.history_file().read_text().splitlines() if line.strip()]
+        return [line[1:] for line in lines if line[0] == wid]
+
+    def history_file(self) -> Path:
+        return self.state / "snapshot-default.json.history"
 
     def write_snapshot(self, data: dict[str, Any]) -> None:
         self.state.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -186,35 +186,35 @@ def _park_name(sid: str) -> str:
 
 
 def _park(path: str, sid: str, entry: dict[str, Any]) -> None:
-    import os
+    from statusline.core import fastos
 
     directory = parked_dir(path)
     if not paths.own_subdir(directory, create=True):
         return  # nowhere safe to write: the next prompt warns again, the only loss left
     try:
-        target = os.path.join(directory, _park_name(sid))
-        tmp = f"{target}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        target = fastos.join(directory, _park_name(sid))
+        tmp = f"{target}.{fastos.getpid()}.tmp"
+        fd = fastos.open(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL | fastos.O_NOFOLLOW, 0o600)
         try:
-            os.write(fd, fastjson.dumps({"session": sid, **entry}).encode("utf-8"))
+            fastos.write(fd, fastjson.dumps({"session": sid, **entry}).encode("utf-8"))
         finally:
-            os.close(fd)
-        os.replace(tmp, target)
+            fastos.close(fd)
+        fastos.replace(tmp, target)
     except OSError:
         pass  # nowhere to write at all: the next prompt warns again, the only loss left
 
 
 def _read_parked(file: str) -> tuple[bytes, dict[str, Any]] | None:
-    import os
+    from statusline.core import fastos
 
     try:
-        fd = paths.open_private(file, os.O_RDONLY)  # not a link, a FIFO (it would hang) or a stranger's
+        fd = paths.open_private(file, fastos.O_RDONLY)  # not a link, a FIFO (it would hang) or a stranger's
     except OSError:
         return None
     try:
-        raw = os.read(fd, 1 << 16)
+        raw = fastos.read(fd, 1 << 16)
     finally:
-        os.close(fd)
+        fastos.close(fd)
     try:
         entry = fastjson.loads(raw)
     except Exception:
@@ -232,12 +232,12 @@ def _newer(entry: dict[str, Any], than: Any) -> bool:
 
 def _overlay_parked(snap: snapshot.Snapshot, path: str, sid: str) -> bool:
     """Let this session's parked entry stand in for the snapshot's when newer; True when one exists."""
-    import os
+    from statusline.core import fastos
 
     directory = parked_dir(path)
     if not paths.own_subdir(directory, create=False):
         return False
-    found = _read_parked(os.path.join(directory, _park_name(sid)))
+    found = _read_parked(fastos.join(directory, _park_name(sid)))
     if found is None:
         return False
     entry = found[1]
@@ -248,18 +248,18 @@ def _overlay_parked(snap: snapshot.Snapshot, path: str, sid: str) -> bool:
 
 def _merge_parked(target: snapshot.Snapshot, path: str) -> list[tuple[str, bytes]]:
     """Fold every parked entry into ``target`` (newer wins); the files read, to remove once written."""
-    import os
+    from statusline.core import fastos
 
     directory = parked_dir(path)
     if not paths.own_subdir(directory, create=False):
         return []  # a link planted here would have us read, then remove, another dir's files
     try:
-        names = [n for n in os.listdir(directory) if n.endswith(".json")]
+        names = [n for n in fastos.listdir(directory) if n.endswith(".json")]
     except OSError:
         return []
     read: list[tuple[str, bytes]] = []
     for name in names:
-        found = _read_parked(os.path.join(directory, name))
+        found = _read_parked(fastos.join(directory, name))
         if found is None:
             continue
         raw, entry = found
@@ -272,22 +272,23 @@ def _merge_parked(target: snapshot.Snapshot, path: str) -> list[tuple[str, bytes
 
 def _unpark(path: str, merged: list[tuple[str, bytes]]) -> None:
     """Remove parked files now in the snapshot, unless one was re-parked meanwhile (then it stays)."""
-    import os
     from contextlib import suppress  # only after a merge: not on the common path
+
+    from statusline.core import fastos
 
     directory = parked_dir(path)
     if not merged or not paths.own_subdir(directory, create=False):
         return
     for name, raw in merged:
-        file = os.path.join(directory, name)
-        claim = f"{file}.{os.getpid()}.done"
+        file = fastos.join(directory, name)
+        claim = f"{file}.{fastos.getpid()}.done"
         try:
-            os.rename(file, claim)  # atomic: a file parked after this point is a new one, untouched
+            fastos.rename(file, claim)  # atomic: a file parked after this point is a new one, untouched
         except OSError:
             continue
         again = _read_parked(claim)
         with suppress(OSError):
             if again is not None and again[0] != raw:
-                os.link(claim, file)  # changed since it was merged: put it back (unless newer exists)
+                fastos.link(claim, file)  # changed since it was merged: put it back (unless newer exists)
         with suppress(OSError):
-            os.unlink(claim)
+            fastos.unlink(claim)

@@ -145,8 +145,8 @@ def launcher_text(python: str, site_packages: str, extra: list[str] | None = Non
         f"if sys.argv[1:2] not in {[[c] for c in HOT_COMMANDS]!r}:\n"
         "    import site\n"
         "    site.main()\n"
-        "from statusline.cli import main\n"
-        "sys.exit(main())\n"
+        "from statusline.cli import launch\n"
+        "launch()\n"
     )
     shebang = f"#!{python} -SI"
     if len(shebang) <= MAX_SHEBANG and " " not in python:

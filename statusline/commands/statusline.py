@@ -51,7 +51,7 @@ def _with_snapshot(
             changed = observe.touch_session(target, inp.session_id, inp.session_info(), now=now) or changed
         return changed
 
-    if record(snap):
+    if record(snap) or snapshot.needs_write(snap):  # or an older file to migrate
         snapshot.update(path, record)  # never waits: a busy lock means a later run records it
     spawn.maybe_start(snap, settings, path, now)
     return _line(snap, settings, inp, now)

@@ -7,9 +7,7 @@ A broken config never breaks the status line: defaults stand and ``problems`` sa
 
 from __future__ import annotations
 
-import os
-
-from statusline.core import fastjson, paths
+from statusline.core import fastjson, fastos, paths
 from statusline.core.config_defaults import DEFAULTS, ENV_OVERRIDES, Settings, clone
 
 __all__ = ["Settings", "load"]
@@ -20,20 +18,20 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
 
 
 def cache_path() -> str:
-    return os.path.join(paths.state_dir(), "config-cache.json")
+    return fastos.join(paths.state_dir(), "config-cache.json")
 
 
 def load() -> Settings:
     """Never raises."""
     data, problems = _from_file()
-    problems = problems + apply_env(data, os.environ)
+    problems = problems + apply_env(data, fastos.env)
     return Settings(data, problems)
 
 
 def _from_file() -> tuple[dict[str, Any], list[str]]:
     try:
         source = paths.config_file()
-        st = os.stat(source)
+        st = fastos.stat(source)
     except FileNotFoundError:
         return clone(DEFAULTS), []
     except paths.DirError:  # no home and no override: there is no config to find
@@ -61,11 +59,11 @@ def _from_file() -> tuple[dict[str, Any], list[str]]:
     return data, problems
 
 
-def _check_config(source: str, st: os.stat_result) -> None:
-    paths.check_dir(os.path.dirname(source))
+def _check_config(source: str, st: fastos.stat_result) -> None:
+    paths.check_dir(fastos.dirname(source))
     if st.st_mode & 0o170000 != 0o100000:  # a FIFO would hang every status line on open
         raise paths.DirError(f"{source} is not a regular file: ignored; replace it with one")
-    uid = os.geteuid() if hasattr(os, "geteuid") else st.st_uid
+    uid = fastos.geteuid() if hasattr(fastos, "geteuid") else st.st_uid
     if st.st_uid != uid or st.st_mode & 0o022:
         raise paths.DirError(
             f"{source} is writable by others or not yours (uid {st.st_uid}, mode {st.st_mode & 0o777:o}): "
@@ -75,8 +73,8 @@ def _check_config(source: str, st: os.stat_result) -> None:
 
 def _read_cache() -> dict[str, Any] | None:
     try:
-        fd = paths.open_private(cache_path(), os.O_RDONLY)  # not through a link, nor from a stranger
-        with os.fdopen(fd, "rb") as handle:
+        fd = paths.open_private(cache_path(), fastos.O_RDONLY)  # not through a link, nor from a stranger
+        with open(fd, "rb") as handle:
             value = fastjson.loads(handle.read())
     except (OSError, ValueError):
         return None
@@ -86,11 +84,11 @@ def _read_cache() -> dict[str, Any] | None:
 def _write_cache(value: dict[str, Any]) -> None:
     try:
         path = cache_path()  # the checked state dir: raises DirError when it is not safe
-        tmp = f"{path}.{os.getpid()}.tmp"
-        fd = paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        tmp = f"{path}.{fastos.getpid()}.tmp"
+        fd = paths.open_private(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL)
+        with open(fd, "w", encoding="utf-8") as handle:
             handle.write(fastjson.dumps(value))
-        os.replace(tmp, path)
+        fastos.replace(tmp, path)
     except OSError:
         pass
 

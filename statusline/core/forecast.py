@@ -36,7 +36,7 @@ def _forecast(snap: Snapshot, wid: str, now: float) -> pace.Forecast | None:
     window = snap["windows"].get(wid)
     if not isinstance(window, dict):
         return None
-    points = snapshot.points(snap, wid)
+    points = snapshot.points(snap, wid, since=now - pace.LOOKBACK_S)  # all a forecast reads
     if len(points) < 2:
         return None
     try:

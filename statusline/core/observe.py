@@ -7,7 +7,7 @@ obeys the same rules and no other module edits these sections.
 
 from __future__ import annotations
 
-from statusline.core import pace, snapshot
+from statusline.core import snapshot
 from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
 from statusline.core.windows import Window, merge_window, money_problem, problem, same_period
 
@@ -75,9 +75,8 @@ def _make_room(snap: Snapshot) -> None:
 
 
 def _add_history(snap: Snapshot, window: Window, *, now: float) -> None:
-    wid = window["id"]
     observed, pct = float(window["observed_at"]), float(window["used_pct"])
-    snap["history"][wid] = pace.add_point(snapshot.points(snap, wid), observed, pct, window.get("resets_at"), now=now)
+    snapshot.add_point(snap, window["id"], observed, pct, window.get("resets_at"), now=now)
 
 
 def touch_session(snap: Snapshot, session_id: str, info: dict[str, Any], *, now: float) -> bool:

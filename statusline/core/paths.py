@@ -11,12 +11,13 @@ kept that is not a plain file of ours.
 
 from __future__ import annotations
 
-import os
 import sys
 
+from statusline.core import fastos
+
 APP = "quotaline"
-NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+NOFOLLOW = getattr(fastos, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(fastos, "O_NONBLOCK", 0)
 
 
 class DirError(OSError):
@@ -28,16 +29,16 @@ class DirError(OSError):
 
 def _home_or_none() -> str | None:
     """An absolute home directory, or None: never "~" or a path relative to the cwd."""
-    home = os.environ.get("HOME", "")
-    if os.path.isabs(home):
+    home = fastos.getenv("HOME", "")
+    if fastos.isabs(home):
         return home
     try:
         import pwd  # no usable HOME: the passwd entry, as expanduser would
 
-        home = pwd.getpwuid(os.getuid()).pw_dir
+        home = pwd.getpwuid(fastos.getuid()).pw_dir
     except (ImportError, KeyError, OSError):
         return None
-    return home if os.path.isabs(home) and os.path.isdir(home) else None
+    return home if fastos.isabs(home) and fastos.isdir(home) else None
 
 
 def _home(sub: str) -> str:
@@ -47,13 +48,13 @@ def _home(sub: str) -> str:
             f"no home directory (HOME is unset or relative, and uid {_uid()} has no passwd entry with an "
             "existing home): set HOME, or QUOTALINE_STATE_DIR and QUOTALINE_CONFIG_DIR to absolute paths"
         )
-    return os.path.join(home, sub)
+    return fastos.join(home, sub)
 
 
 def _absolute(var: str) -> str:
     """``$var`` when it is an absolute path (relative values are ignored, as the XDG spec says)."""
-    value = os.path.expanduser(os.environ.get(var, "").strip())
-    return value if os.path.isabs(value) else ""
+    value = fastos.expanduser(fastos.getenv(var, "").strip())
+    return value if fastos.isabs(value) else ""
 
 
 def _xdg(var: str, default: str) -> str:
@@ -65,10 +66,10 @@ def _user_dir(override: str, xdg_var: str, xdg_default: str) -> str:
     if value:
         return value
     if sys.platform == "darwin":  # platformdirs puts state, config and data together here
-        return os.path.join(_home("Library/Application Support"), APP)
+        return fastos.join(_home("Library/Application Support"), APP)
     if sys.platform == "win32":  # pragma: no cover
-        return os.path.join(os.environ.get("LOCALAPPDATA", _home("AppData/Local")), APP, APP)
-    return os.path.join(_xdg(xdg_var, xdg_default), APP)
+        return fastos.join(fastos.getenv("LOCALAPPDATA", _home("AppData/Local")), APP, APP)
+    return fastos.join(_xdg(xdg_var, xdg_default), APP)
 
 
 def user_state_dir() -> str:
@@ -85,25 +86,25 @@ def user_data_dir() -> str:
 
 def claude_config_dir() -> str:
     """Claude Code's config dir: ``$CLAUDE_CONFIG_DIR`` or ``~/.claude``."""
-    value = os.environ.get("CLAUDE_CONFIG_DIR", "").strip()
-    return os.path.abspath(os.path.expanduser(value)) if value else _home(".claude")
+    value = fastos.getenv("CLAUDE_CONFIG_DIR", "").strip()
+    return fastos.abspath(fastos.expanduser(value)) if value else _home(".claude")
 
 
 def credentials_file() -> str:
-    return os.path.join(claude_config_dir(), ".credentials.json")
+    return fastos.join(claude_config_dir(), ".credentials.json")
 
 
 def credentials_stamp() -> str:
     """Changes when Claude Code's credentials change; holds nothing secret (a CRC of the env token
     at most), so the status line can notice new credentials after a 401 without reading them.
     "none" (no token, no file) is a stamp too: logging in after installing is noticed at once."""
-    token = os.environ.get("CLAUDE_CODE_OAUTH_TOKEN", "")
+    token = fastos.getenv("CLAUDE_CODE_OAUTH_TOKEN", "")
     if token:
         import zlib  # a shared library to load: only for those who need it
 
         return f"env:{zlib.crc32(token.encode()):08x}"
     try:
-        st = os.stat(credentials_file())
+        st = fastos.stat(credentials_file())
         return f"file:{st.st_mtime_ns}:{st.st_size}"
     except OSError:
         return "none"
@@ -112,7 +113,7 @@ def credentials_stamp() -> str:
 def account_key(claude_dir: str) -> str:
     """Snapshot key: one snapshot per Claude config dir (one account at a time lives there)."""
     home = _home_or_none()
-    if home is None or claude_dir == os.path.join(home, ".claude"):
+    if home is None or claude_dir == fastos.join(home, ".claude"):
         return "default"
     import zlib  # a shared library (~0.3 ms to load): not for the default config dir
 
@@ -138,18 +139,18 @@ def snapshot_path(claude_dir: str | None = None) -> str:
         except DirError:  # no home: state and config overrides still name a usable place
             claude_dir = ""
     directory = state_dir()
-    return os.path.join(directory, f"snapshot-{account_key(claude_dir) if claude_dir else 'default'}.json")
+    return fastos.join(directory, f"snapshot-{account_key(claude_dir) if claude_dir else 'default'}.json")
 
 
 def config_file() -> str:
-    return os.path.join(user_config_dir(), "config.toml")
+    return fastos.join(user_config_dir(), "config.toml")
 
 
 def _uid() -> int:
-    return os.geteuid() if hasattr(os, "geteuid") else -1
+    return fastos.geteuid() if hasattr(fastos, "geteuid") else -1
 
 
-def check_dir(path: str, st: os.stat_result | None = None) -> None:
+def check_dir(path: str, st: fastos.stat_result | None = None) -> None:
     """Raise ``DirError`` unless ``path`` is a directory owned by us that no one else may write.
 
     A dir that was ever open to others may hold planted files (a snapshot that hides real use, an
@@ -158,7 +159,7 @@ def check_dir(path: str, st: os.stat_result | None = None) -> None:
     (a user may keep state on another disk); the dir it names is what gets checked."""
     if st is None:
         try:
-            st = os.stat(path)
+            st = fastos.stat(path)
         except OSError as exc:
             raise DirError(f"cannot use {path}: {exc.strerror}") from None
     uid = _uid()
@@ -185,12 +186,12 @@ def own_subdir(path: str, *, create: bool) -> bool:
     removed = False
     for _ in range(3):  # at most: remove what is there, make the directory, look at it
         try:
-            st = os.lstat(path)
+            st = fastos.lstat(path)
         except FileNotFoundError:
             if not create:
                 return False
             try:
-                os.mkdir(path, 0o700)
+                fastos.mkdir(path, 0o700)
             except FileExistsError:
                 pass  # another process made it just now: look again
             except OSError:
@@ -204,7 +205,7 @@ def own_subdir(path: str, *, create: bool) -> bool:
         if not create or removed:
             return False
         try:
-            os.unlink(path)
+            fastos.unlink(path)
         except OSError:
             return False
         removed = True
@@ -217,11 +218,11 @@ def ensure_private_dir(path: str) -> None:
     A dir of ours that others may only read (an older install's 0755) is tightened: nothing can
     have been planted in it."""
     try:
-        st = os.stat(path)
+        st = fastos.stat(path)
     except FileNotFoundError:
         try:
-            os.makedirs(path, mode=0o700, exist_ok=True)
-            st = os.stat(path)
+            fastos.makedirs(path, mode=0o700, exist_ok=True)
+            st = fastos.stat(path)
         except OSError as exc:
             raise DirError(f"cannot create {path}: {exc.strerror}") from None
     except OSError as exc:
@@ -229,12 +230,12 @@ def ensure_private_dir(path: str) -> None:
     check_dir(path, st)
     if st.st_mode & 0o077:
         try:
-            os.chmod(path, 0o700)
+            fastos.chmod(path, 0o700)
         except OSError:  # a courtesy: the dir is safe to use either way
             return
 
 
-def _is_ours(st: os.stat_result) -> bool:
+def _is_ours(st: fastos.stat_result) -> bool:
     uid = _uid()
     # a hard link (nlink > 1) would make an append or a touch land in another of the user's files
     return st.st_mode & 0o170000 == 0o100000 and st.st_nlink <= 1 and (uid < 0 or st.st_uid == uid)
@@ -244,18 +245,18 @@ def remove_entry(path: str) -> None:
     """Remove what sits at ``path`` in a dir of ours: a file or link is unlinked, a directory
     (debris, or planted where a file belongs) is moved aside, since it may hold anything."""
     try:
-        os.unlink(path)
+        fastos.unlink(path)
     except (IsADirectoryError, PermissionError):
-        if not os.path.isdir(path) or os.path.islink(path):
+        if not fastos.isdir(path) or fastos.islink(path):
             raise
-        os.rename(path, f"{path}.in-the-way-{os.getpid()}")
+        fastos.rename(path, f"{path}.in-the-way-{fastos.getpid()}")
 
 
 def clear_way(path: str) -> None:
-    """Before something else (``os.replace``, filelock) puts a file at ``path``: a directory there
+    """Before something else (``fastos.replace``, filelock) puts a file at ``path``: a directory there
     would fail it every time, so it is moved aside. One ``lstat`` when the way is clear."""
     try:
-        if os.lstat(path).st_mode & 0o170000 == 0o040000:
+        if fastos.lstat(path).st_mode & 0o170000 == 0o040000:
             remove_entry(path)
     except OSError:
         pass
@@ -270,19 +271,19 @@ def open_private(path: str, flags: int, mode: int = 0o600) -> int:
     flags |= NOFOLLOW | _NONBLOCK
     for attempt in (0, 1):
         try:
-            fd = os.open(path, flags, mode)
+            fd = fastos.open(path, flags, mode)
         except OSError:
-            if attempt or not os.path.lexists(path) or not flags & os.O_CREAT:
+            if attempt or not fastos.lexists(path) or not flags & fastos.O_CREAT:
                 raise
         else:
             try:
-                if _is_ours(os.fstat(fd)):
+                if _is_ours(fastos.fstat(fd)):
                     return fd
             except OSError:
                 pass
-            os.close(fd)
-            if not flags & os.O_CREAT or attempt:
+            fastos.close(fd)
+            if not flags & fastos.O_CREAT or attempt:
                 raise DirError(f"{path} is not a plain file of yours: remove it")
         remove_entry(path)  # the entry itself, never what a link points to
-        flags |= os.O_EXCL
+        flags |= fastos.O_EXCL
     raise AssertionError("unreachable")  # pragma: no cover

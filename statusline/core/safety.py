@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
-from statusline.core import paths
+from statusline.core import fastos, paths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # collections.abc imports collections (~3 ms)
@@ -39,17 +38,17 @@ def log_exception(exc: BaseException) -> None:
     the hot path never handles tokens. Nothing is logged when the state dir is not safe to use;
     a symlink at ``error.log`` is replaced, never written through."""
     try:
-        path = os.path.join(paths.state_dir(), "error.log")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        path = fastos.join(paths.state_dir(), "error.log")
+        flags = fastos.O_WRONLY | fastos.O_CREAT | fastos.O_APPEND
         fd = paths.open_private(path, flags)
-        if os.fstat(fd).st_size > MAX_LOG_BYTES:  # the file we hold, not whatever a name points to
-            os.close(fd)
-            os.replace(path, path + ".1")  # renames the entry itself: rename never follows links
+        if fastos.fstat(fd).st_size > MAX_LOG_BYTES:  # the file we hold, not whatever a name points to
+            fastos.close(fd)
+            fastos.replace(path, path + ".1")  # renames the entry itself: rename never follows links
             fd = paths.open_private(path, flags)
         import traceback  # only on the error path: it imports re
 
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        with open(fd, "a", encoding="utf-8") as handle:
             handle.write(time.strftime("%Y-%m-%dT%H:%M:%S ") + " ".join(sys.argv[1:]) + "\n" + text)
     except Exception:
         pass

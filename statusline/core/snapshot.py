@@ -2,16 +2,15 @@
 
 Writers take an exclusive ``flock`` on ``<snapshot>.lock`` (the lock ``filelock.FileLock`` takes,
 so the refresher's FileLock and the status line exclude each other), re-read, change, and
-replace the file atomically. Readers never lock: ``os.replace`` means they see the old or the new
+replace the file atomically. Readers never lock: ``fastos.replace`` means they see the old or the new
 document, never a torn one. Anything unreadable counts as empty and is rewritten by the next writer.
 """
 
 from __future__ import annotations
 
-import os
 import time
 
-from statusline.core import fastjson, paths
+from statusline.core import fastjson, fastos, pace, paths
 from statusline.core.config_defaults import MAX_REFRESH_INTERVAL_S
 from statusline.core.windows import EPOCH_FLOOR, FUTURE_SKEW_S, MAX_ID_LEN, is_number, money_problem, problem
 
@@ -55,16 +54,22 @@ _SECTIONS: dict[str, type] = {
     "walls": list,
 }
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no status-line writes, reads still work
-    fcntl = None  # type: ignore[assignment]
+
+def _fcntl() -> Any:
+    """``fcntl`` (None on Windows: no status-line writes, reads still work), loaded only to lock:
+    a shared library, and most runs write nothing."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        return None
+    return fcntl
 
 
 def empty() -> Snapshot:
     snap: Snapshot = {"schema": SCHEMA, "extra_usage": None}
     for key, kind in _SECTIONS.items():
         snap[key] = kind()
+    snap["history"] = History()
     return snap
 
 
@@ -86,8 +91,14 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
     windows = {k: w for k, w in snap["windows"].items() if problem(w, now) is None and w["id"] == k}
     snap["windows"] = newest(windows, MAX_WINDOWS, lambda w: (w["id"] in _KEPT_FIRST, w["observed_at"]))
     history = snap["history"]
-    if any(k not in snap["windows"] for k in history):
-        snap["history"] = {k: v for k, v in history.items() if k in snap["windows"]}
+    if not isinstance(history, History):  # stored in the snapshot itself: the format before the history file
+        snap["history"] = History({k: v for k, v in history.items() if k in snap["windows"]}, legacy="history" in data)
+    elif any(k not in snap["windows"] for k in history):
+        for k in [k for k in history if k not in snap["windows"]]:
+            dict.__delitem__(history, k)
+    recent = data.get("recent")
+    if isinstance(recent, dict) and not snap["history"].legacy:
+        snap["history"].recent = {k: v for k, v in recent.items() if k in snap["windows"]}
     if snap.get("extra_usage") is not None and money_problem(snap["extra_usage"], now) is not None:
         snap["extra_usage"] = None
     snap["refresh"] = _sane_times(snap["refresh"], now)
@@ -199,13 +210,20 @@ def read(path: str) -> Snapshot:
     try:
         raw = _read_bytes(path)
     except Exception:  # missing, or not a plain file of ours: nothing worth a copy
-        return empty()
+        return _from(path, empty())
     try:
         snap = normalise(_parse(raw))
     except Exception:  # any failure to parse means "unreadable": the next writer replaces it
         _unreadable.add(path)
-        return empty()
+        return _from(path, empty())
     _unreadable.discard(path)
+    return _from(path, snap)
+
+
+def _from(path: str, snap: Snapshot) -> Snapshot:
+    """``snap`` as read from ``path``: its history is the file beside it (unless the snapshot held
+    one itself, the older format, which the next write moves there)."""
+    snap["history"].path = history_path(path)
     return snap
 
 
@@ -222,17 +240,17 @@ def unreadable_reason(path: str) -> str | None:
 
 def _read_bytes(path: str) -> bytes:
     # Not through a link, not a FIFO (it would hang), not a file another user planted.
-    fd = paths.open_private(path, os.O_RDONLY)
+    fd = paths.open_private(path, fastos.O_RDONLY)
     try:
         raw = b""
         while len(raw) <= MAX_BYTES:
-            more = os.read(fd, MAX_BYTES + 1 - len(raw))
+            more = fastos.read(fd, MAX_BYTES + 1 - len(raw))
             if not more:
                 break
             raw += more
         return raw
     finally:
-        os.close(fd)
+        fastos.close(fd)
 
 
 def _parse(raw: bytes) -> Any:
@@ -251,68 +269,312 @@ def _keep_unreadable_copy(path: str) -> None:
     _unreadable.discard(path)
     copy = corrupt_copy_path(path)
     try:
-        if os.path.lexists(copy):
-            os.unlink(copy)
-        os.link(path, copy, follow_symlinks=False)
+        if fastos.lexists(copy):
+            fastos.unlink(copy)
+        fastos.link(path, copy, follow_symlinks=False)
     except OSError:
         pass
 
 
-def points(snap: Snapshot, window_id: str) -> list[Any]:
+def points(snap: Snapshot, window_id: str, since: float | None = None) -> list[Any]:
     """A window's history points (``[[observed_at, used_pct, resets_at], ...]``, see ``pace``).
 
-    On disk each window's history is one JSON text (a string): a run parses only the histories it
-    uses (the status line: those of the windows it draws), 15 times faster than nested arrays.
-    Parsed here on first use and kept parsed in ``snap``; a history that does not parse is empty.
+    ``since``: the caller needs no point observed earlier (a forecast: the last hour), so only the
+    history file's tail is read. Points that do not parse are left out.
     """
     history = snap.get("history")
-    if not isinstance(history, dict):
-        return []
-    raw = history.get(window_id)
-    if isinstance(raw, str):
-        try:
-            raw = fastjson.loads(raw)
-        except ValueError:
-            raw = []
-        history[window_id] = raw
-    return raw if isinstance(raw, list) else []
+    if not isinstance(history, History):
+        history = snap["history"] = History(history if isinstance(history, dict) else {})
+    return history.points(window_id, since)
 
 
-def _encoded(snap: Snapshot) -> Snapshot:
-    """``snap`` as stored: parsed (or new) histories back to JSON text; the rest as it is."""
+def add_point(snap: Snapshot, window_id: str, t: float, pct: float, resets_at: float | None, *, now: float) -> None:
+    """Record a point of a window's history (written, appended, with the snapshot)."""
+    snap["history"].add(window_id, t, pct, resets_at, now=now)
+
+
+def needs_write(snap: Snapshot) -> bool:
+    """The snapshot must be written although nothing changed: it holds its history (the older format)."""
     history = snap.get("history")
-    if not isinstance(history, dict) or all(isinstance(v, str) for v in history.values()):
-        return snap
-    text = {k: v if isinstance(v, str) else fastjson.dumps(v) for k, v in history.items()}
-    return {**snap, "history": text}
+    return isinstance(history, History) and history.legacy
 
 
-def write_atomic(path: str, snap: Snapshot) -> None:
-    """Replace ``path`` with ``snap`` (0600) via a temp file in the same directory.
+# The history file: ``<snapshot>.history``, one line per point, ``["<window id>",t,pct,reset]``,
+# appended under the snapshot's lock by every write that adds points, so a write costs the same
+# whatever the history's size. An append that takes the file past HISTORY_MAX_BYTES (or a write
+# that drops a window) rewrites it bounded by ``pace``'s rules (``pace.bounded``), atomically.
+HISTORY_MAX_BYTES = 1 << 20
+# Lines are appended in about the order of their times (a reading is stamped when it is fetched,
+# seconds before it is stored): a reader of the points since t reads back to a line before t - this.
+HISTORY_ORDER_SLACK_S = 600.0
+_BLOCK = 1 << 15
+# The snapshot itself keeps each window's points of this long before its last write ("recent"): all a
+# forecast reads (the last hour, see pace), so the status line reads no history file.
+RECENT_S = pace.LOOKBACK_S + HISTORY_ORDER_SLACK_S
+
+
+def history_path(path: str) -> str:
+    return path + ".history"
+
+
+class History(dict):  # type: ignore[type-arg]
+    """A snapshot's history: ``window id -> points`` (a list, or the JSON text of one) for the
+    points held in memory; ``path`` is the history file behind them.
+
+    Without ``path`` (a new snapshot, another account's), or ``legacy`` (read from a snapshot that
+    held its history), the dict is the whole history and a write replaces the file with it.
+    Otherwise the file is, and ``pending`` holds the points to append; ``pop``/``del`` of a window
+    drops its points from the file at the next write. ``recent``: the snapshot's own copy of each
+    window's last ``RECENT_S`` (JSON text or list), which serves the points asked for since then.
+    """
+
+    def __init__(self, items: dict[str, Any] | None = None, *, legacy: bool = False) -> None:
+        super().__init__(items or {})
+        self.path: str | None = None
+        self.legacy = legacy
+        self.pending: list[list[Any]] = []
+        self.dropped: set[str] = set()
+        self._text = b""  # whole lines of the file, read back to ``_since`` (-inf: all of it)
+        self._since: float | None = None
+        self._parsed: dict[str, list[list[Any]]] = {}  # per window, its lines of ``_text``
+        self.recent: dict[str, Any] | None = None  # None: the snapshot had none (the file's tail serves)
+
+    @property
+    def from_file(self) -> bool:
+        return self.path is not None and not self.legacy
+
+    def points(self, wid: str, since: float | None = None) -> list[Any]:
+        if not self.from_file:
+            raw = self.get(wid)
+            if isinstance(raw, str):
+                try:
+                    raw = fastjson.loads(raw)
+                except ValueError:
+                    raw = []
+                dict.__setitem__(self, wid, raw)
+            return raw if isinstance(raw, list) else []
+        if wid in self.dropped:
+            return []
+        if since is not None and self.recent is not None:
+            found = self._recent(wid)
+            if found is not None:
+                return [p for p in found if p[0] >= since] + [line[1:] for line in self.pending if line[0] == wid]
+        since = -_INF if since is None else since
+        self._load(since)
+        lines = self._parsed.get(wid)
+        if lines is None:  # only this window's lines are parsed: found by their start, as written
+            lines = _parse_lines(_lines_of(self._text, b"\n[" + fastjson.dumps(wid).encode("utf-8") + b","))
+            self._parsed[wid] = lines = [line for line in lines if line[0] == wid]
+        found = [line[1:] for line in lines if line[1] >= since]  # False for NaN
+        return found + [line[1:] for line in self.pending if line[0] == wid]
+
+    def _recent(self, wid: str) -> list[Any] | None:
+        """The snapshot's recent points of ``wid``, or None when they do not parse (the file serves)."""
+        assert self.recent is not None
+        raw = self.recent.get(wid, [])
+        if isinstance(raw, str):
+            try:
+                raw = self.recent[wid] = fastjson.loads(raw)
+            except ValueError:
+                return None
+        if not isinstance(raw, list) or not all(type(p) is list and p and type(p[0]) in _TIME for p in raw):
+            return None
+        return raw
+
+    def add(self, wid: str, t: float, pct: float, resets_at: float | None, *, now: float) -> None:
+        if not self.from_file:
+            dict.__setitem__(self, wid, pace.add_point(self.points(wid), t, pct, resets_at, now=now))
+            return
+        # pace's rules for one point (whole seconds; none from the far past or the future)
+        self.pending.extend([wid, *point] for point in pace.add_point([], t, pct, resets_at, now=now))
+
+    def pop(self, wid: str, *default: Any) -> Any:
+        self._drop(wid)
+        return super().pop(wid, *default)
+
+    def __delitem__(self, wid: str) -> None:
+        self._drop(wid)
+        super().__delitem__(wid)
+
+    def _drop(self, wid: str) -> None:
+        if self.from_file:
+            self.dropped.add(wid)
+            self.pending = [line for line in self.pending if line[0] != wid]
+
+    def _load(self, since: float) -> None:
+        if self.path is None or (self._since is not None and self._since <= since):
+            return
+        self._text = b"\n" + _read_tail(self.path, since)
+        self._since, self._parsed = since, {}
+
+    def write(self, path: str, windows: dict[str, Any], now: float) -> None:
+        """Store the history beside the snapshot at ``path`` (under its lock), and keep the recent
+        points the snapshot itself holds (``recent_texts``)."""
+        since = now - RECENT_S
+        recent = {wid: self.points(wid, since) for wid in windows} if self.from_file else {}
+        rewritten = self._write(path, windows, now)
+        if rewritten is not None:  # the points as the file has them now: bounded, whole seconds
+            recent = {}
+            for line in rewritten:
+                recent.setdefault(line[0], []).append(line[1:])
+        recent = {wid: [p for p in points if p[0] >= since][-pace.MAX_POINTS :] for wid, points in recent.items()}
+        self.recent = {wid: points for wid, points in recent.items() if points}
+
+    def recent_texts(self) -> dict[str, str]:
+        """The ``recent`` section as stored: one JSON text per window (a reader parses the ones it draws)."""
+        return {k: v if isinstance(v, str) else fastjson.dumps(v) for k, v in (self.recent or {}).items()}
+
+    def _write(self, path: str, windows: dict[str, Any], now: float) -> list[list[Any]] | None:
+        """Append, or rewrite (then the lines written)."""
+        target = history_path(path)
+        if self.from_file and self.path == target and not self.dropped:
+            if self.pending:
+                size = _append_lines(target, self.pending)
+                self.pending, self._since = [], None  # read again when asked
+                if size > HISTORY_MAX_BYTES:
+                    return self._rewrite(target, windows, now)
+            return None
+        return self._rewrite(target, windows, now)
+
+    def _rewrite(self, target: str, windows: dict[str, Any], now: float) -> list[list[Any]]:
+        lines: list[list[Any]] = []
+        # A snapshot holding its history that was written after the history file (an older version
+        # ran meanwhile, its history begun afresh): the file's points are kept beside its.
+        kept = b"\n" + _read_tail(target, -_INF) if self.legacy else b""
+        for wid in windows:
+            points = self.points(wid)
+            if kept:
+                key = b"\n[" + fastjson.dumps(wid).encode("utf-8") + b","
+                points = [line[1:] for line in _parse_lines(_lines_of(kept, key)) if line[0] == wid] + points
+            lines += ([wid, *point] for point in pace.bounded(points, now=now))
+        lines.sort(key=lambda line: line[1])  # in time order, as appends leave it: tails read back by time
+        if lines or fastos.lexists(target):  # no empty file for a history never kept
+            _replace_file(target, "".join(fastjson.dumps(line) + "\n" for line in lines).encode("utf-8"))
+        dict.clear(self)
+        self.path, self.legacy = target, False
+        self.pending, self.dropped = [], set()
+        self._since = None
+        return lines
+
+
+_INF = float("inf")
+
+
+def _read_tail(path: str, since: float) -> bytes:
+    """The history file's whole lines from one observed before ``since`` minus the slack to its end
+    (all of them for ``-inf``). Never raises: nothing when it cannot be read."""
+    try:
+        fd = paths.open_private(path, fastos.O_RDONLY)
+    except OSError:  # none yet, or debris that the next rewrite replaces
+        return b""
+    try:
+        end = fastos.fstat(fd).st_size
+        floor = max(0, end - 2 * HISTORY_MAX_BYTES)  # more was not written by quotaline
+        start = floor if since == -_INF else end
+        text = fastos.pread(fd, end - start, start) if start < end else b""
+        while start > floor:
+            step = max(floor, start - _BLOCK)
+            text = fastos.pread(fd, start - step, step) + text
+            start = step
+            first = text.find(b"\n") + 1 if start else 0  # the first whole line
+            line = _parse_lines(text[first : text.find(b"\n", first) + 1])
+            if line and line[0][1] < since - HISTORY_ORDER_SLACK_S:
+                break
+    except OSError:
+        return b""
+    finally:
+        fastos.close(fd)
+    return text[text.find(b"\n") + 1 :] if start else text
+
+
+def _lines_of(text: bytes, key: bytes) -> bytes:
+    """The lines of ``text`` (which starts with a newline) that start as ``key`` says after it."""
+    found: list[bytes] = []
+    at = text.find(key)
+    while at >= 0:
+        end = text.find(b"\n", at + 1)
+        end = len(text) if end < 0 else end
+        found.append(text[at + 1 : end])
+        at = text.find(key, end)
+    return b"\n".join(found)
+
+
+def _parse_lines(text: bytes) -> list[list[Any]]:
+    """The lines of ``text`` that are ``[window id, t, pct, reset]`` lists (their numbers are checked
+    where they are used, by ``pace``, as for a history of any origin)."""
+    body = text.strip().replace(b"\n", b",")
+    if not body:
+        return []
+    try:
+        lines = fastjson.loads(b"[" + body + b"]")
+    except ValueError:  # a torn or garbled line: the others still count
+        lines = []
+        for raw in text.split(b"\n"):
+            try:
+                lines.append(fastjson.loads(raw))
+            except ValueError:
+                continue
+    return [line for line in lines if type(line) is list and len(line) == 4 and type(line[1]) in _TIME]
+
+
+_TIME = (int, float)
+
+
+def _append_lines(path: str, lines: list[list[Any]]) -> int:
+    """Append ``lines``; the file's size after. A last line left without its end (a crash) is ended first."""
+    data = "".join(fastjson.dumps(line) + "\n" for line in lines).encode("utf-8")
+    fd = paths.open_private(path, fastos.O_RDWR | fastos.O_CREAT | fastos.O_APPEND)
+    try:
+        size = fastos.fstat(fd).st_size
+        if size and fastos.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        _write_all(fd, data)
+        return size + len(data)
+    finally:
+        fastos.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[fastos.write(fd, view) :]
+
+
+def _replace_file(path: str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` (0600) via a temp file in the same directory.
 
     The temp file is created with ``O_EXCL`` and no symlink followed (a link planted under the
     next pid's name is removed, not written through); ``os.replace`` onto a symlink replaces the
     link itself."""
-    directory = os.path.dirname(path)
-    paths.ensure_private_dir(directory)
-    data = fastjson.dumps(_encoded(snap)).encode("utf-8")
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    tmp = f"{path}.{fastos.getpid()}.tmp"
+    fd = paths.open_private(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
     finally:
-        os.close(fd)
-    _keep_unreadable_copy(path)
+        fastos.close(fd)
     try:
         paths.clear_way(path)
-        os.replace(tmp, path)
+        fastos.replace(tmp, path)
     except OSError:
         try:
-            os.unlink(tmp)
+            fastos.unlink(tmp)
         finally:
             raise
+
+
+def write_atomic(path: str, snap: Snapshot) -> None:
+    """Replace ``path`` with ``snap`` (0600), after storing its history beside it (appended, or
+    the file replaced when the snapshot's history is not that file's: see ``History``)."""
+    paths.ensure_private_dir(fastos.dirname(path))
+    history = snap.get("history")
+    if not isinstance(history, History):
+        history = snap["history"] = History(history if isinstance(history, dict) else {})
+    history.write(path, snap.get("windows") or {}, time.time())
+    doc = {k: v for k, v in snap.items() if k != "history"}
+    doc["recent"] = history.recent_texts()
+    data = fastjson.dumps(doc).encode("utf-8")
+    _keep_unreadable_copy(path)
+    _replace_file(path, data)
 
 
 def lock_path(path: str) -> str:
@@ -321,31 +583,33 @@ def lock_path(path: str) -> str:
 
 def try_lock(path: str) -> int | None:
     """A held exclusive lock's fd, or None when another process holds it (never waits)."""
+    fcntl = _fcntl()
     if fcntl is None:  # pragma: no cover
         return None
-    paths.ensure_private_dir(os.path.dirname(path))
-    fd = paths.open_private(path, os.O_RDWR | os.O_CREAT)  # a planted link or foreign file is replaced
+    paths.ensure_private_dir(fastos.dirname(path))
+    fd = paths.open_private(path, fastos.O_RDWR | fastos.O_CREAT)  # a planted link or foreign file is replaced
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        os.close(fd)
+        fastos.close(fd)
         return None
     return fd
 
 
 def unlock(fd: int) -> None:
     try:
+        fcntl = _fcntl()
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        os.close(fd)
+        fastos.close(fd)
 
 
 def is_locked(path: str) -> bool:
     """True when another process holds the lock at ``path`` right now."""
     fd = try_lock(path)
     if fd is None:
-        return os.path.exists(path)
+        return fastos.exists(path)
     unlock(fd)
     return False
 
@@ -363,7 +627,7 @@ def update(path: str, mutate: Callable[[Snapshot], bool]) -> bool:
         return False
     try:
         snap = read(path)
-        if not mutate(snap):
+        if not mutate(snap) and not needs_write(snap):
             return True
         write_atomic(path, snap)
         return True

@@ -7,10 +7,9 @@ re-checks the cadence under its lock, so a race here costs at most a process tha
 
 from __future__ import annotations
 
-import os
 import sys
 
-from statusline.core import paths, snapshot
+from statusline.core import fastos, paths, snapshot
 from statusline.core.config_fast import Settings
 from statusline.core.snapshot import Snapshot
 
@@ -42,22 +41,22 @@ def is_due(snap: Snapshot, now: float) -> bool:
 
 def maybe_start(snap: Snapshot, settings: Settings, snapshot_file: str, now: float) -> bool:
     """True when a refresher was started."""
-    if os.environ.get("QUOTALINE_NO_SPAWN") or not sources_enabled(settings) or not is_due(snap, now):
+    if fastos.getenv("QUOTALINE_NO_SPAWN") or not sources_enabled(settings) or not is_due(snap, now):
         return False
     marker = spawn_marker_path(snapshot_file)
     try:
-        if 0 <= now - os.lstat(marker).st_mtime < SPAWN_GRACE_S:  # one in the future: a clock jump
+        if 0 <= now - fastos.lstat(marker).st_mtime < SPAWN_GRACE_S:  # one in the future: a clock jump
             return False
     except OSError:
         pass
     try:
         if snapshot.is_locked(refresh_lock_path(snapshot_file)):
             return False
-        fd = paths.open_private(marker, os.O_WRONLY | os.O_CREAT)  # a planted link is replaced, never touched
+        fd = paths.open_private(marker, fastos.O_WRONLY | fastos.O_CREAT)  # a planted link is replaced, never touched
         try:
-            os.utime(fd, (now, now))
+            fastos.utime(fd, (now, now))
         finally:
-            os.close(fd)
+            fastos.close(fd)
     except OSError:
         return False
     return start_detached(refresher_argv())
@@ -74,22 +73,22 @@ def refresher_argv() -> list[str]:
     own would run instead. The child gets this process's absolute path entries, this package's
     first, and skips ``site`` (-S), as the launcher does.
     """
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # holds statusline/
-    path = [here] + [p for p in sys.path if p and os.path.isabs(p) and p != here]
+    here = fastos.dirname(fastos.dirname(fastos.dirname(fastos.abspath(__file__))))  # holds statusline/
+    path = [here] + [p for p in sys.path if p and fastos.isabs(p) and p != here]
     code = f"import sys; sys.path[:] = {path!r}; from statusline.cli import main; sys.exit(main({ARGS!r}))"
     return [sys.executable, "-I", "-S", "-c", code]
 
 
 def start_detached(argv: list[str]) -> bool:
     """Start ``argv`` in its own session with no inherited stdio; never waits for it."""
-    devnull = os.devnull
+    devnull = fastos.devnull
     actions = [
-        (os.POSIX_SPAWN_OPEN, 0, devnull, os.O_RDONLY, 0),
-        (os.POSIX_SPAWN_OPEN, 1, devnull, os.O_WRONLY, 0),
-        (os.POSIX_SPAWN_OPEN, 2, devnull, os.O_WRONLY, 0),
+        (fastos.POSIX_SPAWN_OPEN, 0, devnull, fastos.O_RDONLY, 0),
+        (fastos.POSIX_SPAWN_OPEN, 1, devnull, fastos.O_WRONLY, 0),
+        (fastos.POSIX_SPAWN_OPEN, 2, devnull, fastos.O_WRONLY, 0),
     ]
     try:
-        os.posix_spawn(argv[0], argv, dict(os.environ), file_actions=actions, setsid=True)
+        fastos.posix_spawn(argv[0], argv, dict(fastos.environ()), file_actions=actions, setsid=True)
     except (OSError, AttributeError, NotImplementedError, TypeError):
         return False
     return True

@@ -9,11 +9,10 @@ nothing that follows can be part of it, so there is no reason to wait a moment l
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
-from statusline.core import fastjson
+from statusline.core import fastjson, fastos
 
 # Claude Code's payload is a few KiB today and may grow (a hook's stdin carries the whole prompt,
 # which a user can paste megabytes into). 8 MiB reads in a few ms and parses in ~120 ms, so even
@@ -41,7 +40,7 @@ def read_all(budget: float = STATUSLINE_S) -> bytes:
     """
     try:
         fd = sys.stdin.fileno()
-        if os.isatty(fd):
+        if fastos.isatty(fd):
             return b""
     except (AttributeError, ValueError, OSError):
         return b""
@@ -50,21 +49,24 @@ def read_all(budget: float = STATUSLINE_S) -> bytes:
     tried_at = -1  # buffer size at the last failed parse attempt
     ends_in_brace = False
     deadline = time.monotonic() + budget
+    chunk = _read_now(fd)  # Claude Code has usually written everything by now: no select needed
     while size < MAX_BYTES:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        if not _ready(fd, left):
-            break
-        try:
-            chunk = os.read(fd, 1 << 16)
-        except OSError:
-            break
+        if chunk is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            if not _ready(fd, left):
+                break
+            try:
+                chunk = fastos.read(fd, 1 << 16)
+            except OSError:
+                break
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)
         tail = chunk.rstrip(_SPACE)
+        chunk = None
         if tail:
             ends_in_brace = tail[-1:] == b"}"
         if not ends_in_brace:
@@ -84,8 +86,24 @@ def read_all(budget: float = STATUSLINE_S) -> bytes:
     return b""
 
 
+def _read_now(fd: int) -> bytes | None:
+    """What stdin holds right now, without waiting: None when nothing has arrived yet (or a read
+    fails: the loop's select decides). The fd is non-blocking only for this one read."""
+    try:
+        blocking = fastos.get_blocking(fd)
+        if blocking:
+            fastos.set_blocking(fd, False)
+        try:
+            return fastos.read(fd, 1 << 16)
+        finally:
+            if blocking:
+                fastos.set_blocking(fd, True)
+    except OSError:  # BlockingIOError: nothing yet
+        return None
+
+
 def _ready(fd: int, timeout: float) -> bool:
-    import select  # only when stdin is a pipe or file
+    import select  # only when stdin had nothing at once: a shared library to load
 
     try:
         return bool(select.select([fd], [], [], timeout)[0])

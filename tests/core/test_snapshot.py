@@ -14,7 +14,7 @@ import platformdirs
 import pytest
 from conftest import REPO, Home, statusline_stdin
 
-from statusline.core import observe, paths, snapshot
+from statusline.core import observe, pace, paths, snapshot
 from statusline.core.windows import merge_window
 
 
@@ -189,21 +189,138 @@ def test_fastjson_agrees_with_json() -> None:
             fastjson.loads(bad)
 
 
-def test_history_is_stored_as_one_json_text_per_window_and_old_lists_are_migrated(home: Home) -> None:
+def test_history_lives_apart_and_an_older_snapshot_holding_it_is_migrated_on_first_read(home: Home) -> None:
     now = time.time()
-    old = snapshot.empty()
-    for wid, pct in (("five_hour", 42.0), ("seven_day:opus", 17.0)):
-        old["windows"][wid] = {"id": wid, "label": wid, "used_pct": pct, "resets_at": now + 7000,
-                               "source": "oauth", "observed_at": now - 120}
-        old["history"][wid] = [[int(now - 600), pct - 1, int(now + 7000)], [int(now - 120), pct, int(now + 7000)]]
-    home.state.mkdir(parents=True, mode=0o700)
-    home.snapshot_file().write_text(json.dumps(old))  # as an older version wrote it: nested lists
+    for encode in (lambda pts: pts, json.dumps):  # nested lists (oldest), then one JSON text per window
+        old = snapshot.empty()
+        for wid, pct in (("five_hour", 42.0), ("seven_day:opus", 17.0)):
+            old["windows"][wid] = {"id": wid, "label": wid, "used_pct": pct, "resets_at": now + 7000,
+                                   "source": "oauth", "observed_at": now - 120}
+            points = [[int(now - 600), pct - 1, int(now + 7000)], [int(now - 120), pct, int(now + 7000)]]
+            old["history"][wid] = encode(points)
+        home.state.mkdir(parents=True, mode=0o700, exist_ok=True)
+        home.snapshot_file().write_text(json.dumps(old))
+        # stdin changes nothing: the migration alone is reason to write
+        assert home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17))).code == 0
+        assert "history" not in home.snapshot()
+        assert home.history("seven_day:opus") == points  # untouched
+        assert [p[1] for p in home.history("five_hour")] == [41.0, 42.0, 42.0]  # stdin's 42%, two minutes on
     assert home.run("statusline", stdin=json.dumps(statusline_stdin(43, 17))).code == 0
-    stored = home.snapshot()["history"]
-    assert all(isinstance(text, str) for text in stored.values())
-    assert json.loads(stored["seven_day:opus"]) == old["history"]["seven_day:opus"]  # untouched, re-encoded
-    assert [p[1] for p in json.loads(stored["five_hour"])] == [41.0, 42.0, 43.0]
+    assert [p[1] for p in home.history("five_hour")] == [41.0, 42.0, 42.0, 43.0]  # appended
     snap = snapshot.read(str(home.snapshot_file()))
-    assert snapshot.points(snap, "five_hour") == json.loads(stored["five_hour"])
-    snap["history"]["five_hour"] = "[[1, 2"  # a history that does not parse is empty, nothing else is lost
-    assert snapshot.points(snap, "five_hour") == [] and snapshot.points(snap, "seven_day:opus")
+    assert [p[1] for p in snapshot.points(snap, "five_hour")] == [41.0, 42.0, 42.0, 43.0]
+    assert [p[1] for p in snapshot.points(snap, "five_hour", since=now - 300)] == [42.0, 42.0, 43.0]
+
+
+def test_a_write_appends_one_line_whatever_the_history_holds(tmp_path: Path) -> None:
+    path, now = str(tmp_path / "snap.json"), time.time()
+    snap = snapshot.empty()
+    snap["windows"]["five_hour"] = w(10.0, now + 7000, now)
+    snap["history"]["five_hour"] = [[now - 60 * i, 10.0 - i / 100, now + 7000] for i in range(299, 0, -1)]
+    snapshot.write_atomic(path, snap)
+    history, size = Path(snapshot.history_path(path)), os.path.getsize(path)
+    before = history.read_bytes()
+    for pct in (10.5, 11.0):
+        snapshot.update(path, lambda s, pct=pct: observe.apply_windows(s, [w(pct, now + 7000, now)], now=now))
+        grown = history.read_bytes()
+        assert grown.startswith(before) and grown.count(b"\n") == before.count(b"\n") + 1
+        before = grown
+    assert os.path.getsize(path) < size + 100  # the snapshot holds no history
+    assert [p[1] for p in snapshot.points(snapshot.read(path), "five_hour")][-3:] == [9.99, 10.5, 11.0]
+
+
+def test_a_torn_or_garbled_history_line_costs_only_itself(tmp_path: Path) -> None:
+    path, now = str(tmp_path / "snap.json"), time.time()
+    snap = snapshot.empty()
+    snap["windows"]["five_hour"] = w(10.0, now + 7000, now)
+    snapshot.write_atomic(path, snap)
+    history = Path(snapshot.history_path(path))
+    history.write_bytes(b'["five_hour",%d,9.0,%d]\n["five_hour",1,"x"]\n\x00\xff\n["five_h' % (now - 90, now + 7000))
+    snapshot.update(path, lambda s: observe.apply_windows(s, [w(11.0, now + 7000, now)], now=now))
+    assert [p[1] for p in snapshot.points(snapshot.read(path), "five_hour")] == [9.0, 11.0]
+    assert history.read_bytes().endswith(b'["five_h\n["five_hour",%d,11.0,%d]\n' % (now, now + 7000))
+
+
+def test_the_history_is_rewritten_bounded_once_it_outgrows_its_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot, "HISTORY_MAX_BYTES", 4096)
+    path, now = str(tmp_path / "snap.json"), time.time()
+    snapshot.write_atomic(path, snapshot.empty())
+    for i in range(400):  # a rising percent every 10 s, then the window is dropped for another
+        t = now - 4000 + 10 * i
+        snapshot.update(path, lambda s, t=t, i=i: observe.apply_windows(s, [w(i / 10, now + 7000, t)], now=t))
+        points = snapshot.points(snapshot.read(path), "five_hour")
+        # within the cap, or just rewritten as pace bounds it
+        assert os.path.getsize(snapshot.history_path(path)) <= 4096 + 100 or points == pace.bounded(points, now=t)
+    assert len(points) <= 300 and points[-1][1] == 39.9
+
+    def retire(s: snapshot.Snapshot) -> bool:
+        del s["windows"]["five_hour"]
+        s["history"].pop("five_hour", None)
+        return True
+
+    snapshot.update(path, retire)
+    assert Path(snapshot.history_path(path)).read_bytes() == b""
+
+
+def test_without_recent_points_in_the_snapshot_a_forecast_reads_the_history_files_tail(tmp_path: Path) -> None:
+    path, now = str(tmp_path / "snap.json"), time.time()
+    snap = snapshot.empty()
+    lines = [["five_hour" if i % 3 else "seven_day", now - 8 * 86400 + 30 * i, i / 1000, None] for i in range(23000)]
+    snapshot.write_atomic(path, snap)
+    stored = json.loads(Path(path).read_text())
+    del stored["recent"]  # no copy of the recent points in the snapshot: the file's tail serves
+    Path(path).write_text(json.dumps(stored))
+    Path(snapshot.history_path(path)).write_text("".join(json.dumps(line) + "\n" for line in lines))
+    for since in (now - 3600, now - 86400, now - 30, now + 10):
+        wanted = [line[1:] for line in lines if line[0] == "five_hour" and line[1] >= since]
+        assert snapshot.points(snapshot.read(path), "five_hour", since=since) == wanted
+
+
+def test_a_rewritten_history_is_in_time_order_so_a_forecast_finds_its_tail(tmp_path: Path) -> None:
+    path, now = str(tmp_path / "snap.json"), time.time()
+    snap = snapshot.empty()
+    for k, wid in enumerate(["five_hour", "seven_day"] + [f"seven_day:m{n}" for n in range(7)]):
+        snap["windows"][wid] = {**w(50.0, now + 7000, now), "id": wid}
+        snap["history"][wid] = [[now - 60 * (10000 - i) + k, i / 100, now + 7000] for i in range(10000)]
+    snapshot.write_atomic(path, snap)  # rewritten: bounded, all windows in one file
+    for wid in snap["windows"]:
+        full = snapshot.points(snapshot.read(path), wid)
+        assert len([p for p in full if p[0] >= now - 3600]) > 20
+        for since in (now - 3600, now - 600):
+            assert snapshot.points(snapshot.read(path), wid, since=since) == [p for p in full if p[0] >= since]
+
+
+def test_an_older_versions_snapshot_written_after_the_history_file_loses_neither(home: Home) -> None:
+    now = time.time()
+    old = {"id": "five_hour", "label": "5h", "used_pct": 40.0, "resets_at": now + 7000, "source": "oauth"}
+    snap = snapshot.empty()
+    snap["windows"]["five_hour"] = {**old, "observed_at": now - 900}
+    snap["history"]["five_hour"] = [[int(now - 1500), 39.0, int(now + 7000)], [int(now - 900), 40.0, int(now + 7000)]]
+    snapshot.write_atomic(str(home.snapshot_file()), snap)  # this version: the history file
+    # an older version read it (no history), saw 41%, and wrote its snapshot with a history of one point
+    legacy = json.loads(home.snapshot_file().read_text())
+    legacy["windows"]["five_hour"] = {**old, "used_pct": 41.0, "observed_at": now - 300}
+    legacy["history"] = {"five_hour": json.dumps([[int(now - 300), 41.0, int(now + 7000)]])}
+    home.snapshot_file().write_text(json.dumps(legacy))
+    assert home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17))).code == 0
+    assert [p[1] for p in home.history("five_hour")] == [39.0, 40.0, 41.0, 42.0]
+
+
+def test_a_forecast_reads_the_snapshots_recent_points_and_no_history_file(tmp_path: Path) -> None:
+    path, now = str(tmp_path / "snap.json"), time.time()
+    snap = snapshot.empty()
+    snap["windows"]["five_hour"] = w(50.0, now + 7000, now)
+    snap["history"]["five_hour"] = [[now - 60 * (600 - i), i / 20, now + 7000] for i in range(600)]
+    snapshot.write_atomic(path, snap)
+    full = snapshot.points(snapshot.read(path), "five_hour")
+    history = Path(snapshot.history_path(path))
+    history.unlink()
+    history.mkdir()  # a history file that cannot be read changes nothing for a forecast
+    for since in (now - 3600, now - 600):
+        assert snapshot.points(snapshot.read(path), "five_hour", since=since) == [p for p in full if p[0] >= since]
+    recent = json.loads(json.loads(Path(path).read_text())["recent"]["five_hour"])
+    assert recent == [p for p in full if p[0] >= now - snapshot.RECENT_S - 5][-len(recent) :]
+    assert now - snapshot.RECENT_S - 60 <= recent[0][0]
+

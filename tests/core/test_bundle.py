@@ -1,0 +1,88 @@
+"""Under the launcher's flags a hot command imports the hot path from one bundle file, and whatever
+that file holds (nothing, garbage, modules edited since) the command runs on its sources."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, Home, statusline_stdin
+
+PROBE = (
+    "import sys; sys.path[:0] = [sys.argv.pop(1)]; from statusline.cli import main; code = main(sys.argv[1:]); "
+    "sys.stderr.write('LOADERS ' + ' '.join(n + '=' + type(m.__spec__.loader).__name__ for n, m in "
+    "sorted(sys.modules.items()) if n.startswith('statusline.core.')) + '\\n'); sys.exit(code)"
+)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of the package, so that its bundle and edits touch nothing else."""
+    shutil.copytree(REPO / "statusline", tmp_path / "tree" / "statusline", ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path / "tree"
+
+
+def run(home: Home, tree: Path, *flags: str) -> dict[str, str]:
+    proc = subprocess.run(
+        [sys.executable, *flags, "-c", PROBE, str(tree), "statusline"],
+        input=json.dumps(statusline_stdin(42, 17)).encode(),
+        capture_output=True,
+        env=home.env,
+        timeout=30,
+    )
+    err = proc.stderr.decode()
+    assert proc.returncode == 0 and "5h 42%" in proc.stdout.decode(), err
+    return dict(item.split("=") for item in err.split("LOADERS ", 1)[1].split())
+
+
+def bundle_of(tree: Path) -> Path:
+    [found] = (tree / "statusline" / "__pycache__").glob("hot.*.bundle")
+    return found
+
+
+def test_the_second_run_imports_the_hot_path_from_the_bundle_the_first_wrote(home: Home, tree: Path) -> None:
+    first = run(home, tree, "-I", "-S")
+    assert first["statusline.core.snapshot"] == "SourceFileLoader"
+    second = run(home, tree, "-I", "-S")
+    assert {second[m] for m in second} == {"type"}  # the bundle's finder
+    assert len(second) == len(first)
+
+
+def test_a_module_edited_since_is_imported_from_its_source_and_the_bundle_written_again(home: Home, tree: Path) -> None:
+    run(home, tree, "-I", "-S")
+    source = tree / "statusline" / "core" / "levels.py"
+    source.write_text(source.read_text() + "\nEDITED = True\n")
+    bundle = bundle_of(tree)
+    before = bundle.stat().st_mtime_ns
+    loaders = run(home, tree, "-I", "-S")
+    assert loaders["statusline.core.levels"] == "SourceFileLoader" and loaders["statusline.core.snapshot"] == "type"
+    assert bundle.stat().st_mtime_ns != before
+    assert run(home, tree, "-I", "-S")["statusline.core.levels"] == "type"
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00garbage", b"\xe3" * 100])
+def test_a_bundle_that_does_not_load_is_ignored_and_replaced(home: Home, tree: Path, content: bytes) -> None:
+    run(home, tree, "-I", "-S")
+    bundle_of(tree).write_bytes(content)
+    assert run(home, tree, "-I", "-S")["statusline.core.snapshot"] == "SourceFileLoader"
+    assert run(home, tree, "-I", "-S")["statusline.core.snapshot"] == "type"
+
+
+def test_no_bundle_without_the_launchers_flags_or_where_python_writes_no_bytecode(home: Home, tree: Path) -> None:
+    run(home, tree, "-I")  # site processing on: not the launcher
+    run(home, tree, "-I", "-S", "-B")
+    assert not list((tree / "statusline" / "__pycache__").glob("hot.*"))
+
+
+def test_a_bundle_that_cannot_be_read_or_written_costs_only_the_usual_import(home: Home, tree: Path) -> None:
+    run(home, tree, "-I", "-S")
+    bundle = bundle_of(tree)
+    bundle.unlink()
+    bundle.mkdir()  # reading it fails, and so does replacing it
+    for _ in range(2):
+        assert run(home, tree, "-I", "-S")["statusline.core.snapshot"] == "SourceFileLoader"
+    assert bundle.is_dir() and not list(bundle.parent.glob("*.tmp"))
