@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -139,12 +140,22 @@ def main() -> int:
             for fmt in ("waybar", "swiftbar"):
                 cases[f"segment --format {fmt} (month)"] = ([str(launcher), "segment", "--format", fmt], b"", month)
         if args.against:
+            against = Path(args.against).resolve()
+            text = launcher_text(sys.executable, str(against))
+            if "def launch(" not in (against / "statusline" / "cli.py").read_text():  # an older checkout
+                text = text.replace("from statusline.cli import launch\nlaunch()\n",
+                                    "from statusline.cli import main\nsys.exit(main())\n")
             other = Path(tmp) / "quotaline-other"
-            other.write_text(launcher_text(sys.executable, str(Path(args.against).resolve())))
+            other.write_text(text)
             other.chmod(0o755)
+            copies: dict[str, dict[str, str]] = {}  # its own copy of each HOME: file formats may differ
             for name, (argv, data, env) in list(cases.items()):
                 if argv[0] == str(launcher):
-                    cases[f"{name} @other"] = ([str(other), *argv[1:]], data, env)
+                    if env["HOME"] not in copies:
+                        copy = env_for(Path(env["HOME"]).name + "-other")
+                        shutil.copytree(env["HOME"], copy["HOME"])
+                        copies[env["HOME"]] = copy
+                    cases[f"{name} @other"] = ([str(other), *argv[1:]], data, copies[env["HOME"]])
         times: dict[str, list[float]] = {name: [] for name in cases}
         writes: dict[str, int] = dict.fromkeys(cases, 0)
         for _ in range(args.n):

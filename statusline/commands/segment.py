@@ -5,11 +5,10 @@ Same rules as the status line: no network, no waiting; it may start the backgrou
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
-from statusline.core import bars, config_fast, fastjson, paths, render, select, snapshot, spawn, status_json, textsafe
+from statusline.core import config_fast, fastjson, fastos, paths, render, select, snapshot, spawn
 from statusline.core.context import Context
 from statusline.core.safety import guarded
 
@@ -79,13 +78,21 @@ def _run(options: dict[str, str]) -> int:
         spawn.maybe_start(snap, settings, path, now)
     style = FORMATS[options["format"]]
     ctx = Context(snap, settings, now, family=options.get("model") or select.latest_family(snap))
+    # Each format imports only what it draws with: tmux and Starship run as often as the status line.
     if style == "json":
+        from statusline.core import status_json, textsafe
+
         text = fastjson.dumps(textsafe.clean_tree(status_json.build(ctx)))
     elif style == "waybar":
+        from statusline.core import bars
+
         text = fastjson.dumps(bars.waybar(ctx))
     elif style == "swiftbar":  # the plugin script names the launcher it found, for the menu's actions
-        binary = os.environ.get("QUOTALINE_BIN") or "quotaline"
-        sys.stdout.write(bars.swiftbar(ctx, binary=binary, argos="ARGOS_VERSION" in os.environ) + "\n")
+        from statusline.core import bars
+
+        binary = fastos.getenv("QUOTALINE_BIN") or "quotaline"
+        argos = bool(fastos.getenv("ARGOS_VERSION"))
+        sys.stdout.write(bars.swiftbar(ctx, binary=binary, argos=argos) + "\n")
         return 0
     else:
         text = render.line(ctx, surface="segment", style=style)
