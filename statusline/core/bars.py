@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from statusline.core import render
 from statusline.core.context import Context
-from statusline.core.levels import NORMAL
-from statusline.core.pieces import Piece, extra, window
+from statusline.core.levels import FULL, NORMAL
+from statusline.core.pieces import Piece, extra, wall, window
 from statusline.core.textsafe import clean
 from statusline.core.windows import display_order
 
@@ -139,6 +139,13 @@ def swiftbar(ctx: Context, *, binary: str = "quotaline", argos: bool = False) ->
     money = extra.piece(ctx)
     if money is not None:
         out.append(menu_text(money.draw(EXTRA)) + _params(money.level, money.stale))
+    if ctx.snap["walls"]:  # the last limit that stopped a turn, worded as `quotaline status` words it
+        from statusline.core import walls
+
+        listed = walls.status_lines(ctx.snap, ctx.now)
+        if listed:
+            stopped = wall.piece(ctx)
+            out.append(menu_text("Last wall: " + listed[-1].strip()) + _params(FULL if stopped else NORMAL, False))
     out.append("---")
     out.append(_action("Open quotaline status", binary, ["status"], argos=argos, terminal=True, refresh=False))
     out.append(_action("Refresh now", binary, ["refresh"], argos=argos, terminal=False, refresh=True))

@@ -109,3 +109,15 @@ def test_the_bare_hook_command_serves_both_events(home: Home) -> None:
     stop_failure(home, {**STOP, "last_assistant_message": "You've hit your 5-hour limit"})
     assert [w["window"] for w in home.snapshot()["walls"]] == ["five_hour"]
     assert home.run("hook", stdin=json.dumps({"hook_event_name": "SessionStart"})).out == ""
+
+
+def test_the_menu_bar_and_waybar_show_the_wall(home: Home) -> None:
+    home.write_snapshot(snapshot_with(window("seven_day:opus", 100.0, resets_in=2 * 86400)))
+    stop_failure(home, STOP)
+    home.run("statusline", stdin=json.dumps(statusline_stdin(40, 20, session=SID)))  # the session is Opus
+    menu = home.run("segment", "--format", "swiftbar").out.splitlines()
+    assert menu[0].startswith("stopped: Opus weekly · resets ")  # the title, like the status line
+    last = [row for row in menu if row.startswith("Last wall: ")]
+    assert len(last) == 1 and "Opus weekly, resets " in last[0] and "color=" in last[0]
+    waybar = json.loads(home.run("segment", "--format", "waybar").out)
+    assert waybar["text"].startswith("stopped: Opus weekly") and "full" in waybar["class"]
