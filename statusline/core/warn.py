@@ -10,7 +10,7 @@ from statusline.core import levels, select, template
 from statusline.core.context import Context
 from statusline.core.levels import FULL, NORMAL, WARN
 from statusline.core.pieces import Piece, extra, window
-from statusline.core.windows import PER_MODEL_FAMILIES, claude_code_warns, gates, same_period, weekly_id
+from statusline.core.windows import PER_MODEL_FAMILIES, claude_code_shows, gates, same_period, weekly_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -58,13 +58,14 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
     money = extra.piece(ctx)
     every_warning = bool(settings.get("hook", "all_warnings"))
     families = select.families_seen(ctx.snap)
+    claude_code_said = None if every_warning else claude_code_shows(ctx.snap["windows"], ctx.now)
     for alert in alerts(ctx, list(settings.get("hook", "windows")), horizon, previous, money):
         if not gates(alert.window_id, ctx.family, families):
             continue  # another model's week cannot stop this session: the status line still shows it
         warned[alert.window_id] = alert.state
         if not (repeat_every or alert.new):
             continue
-        if alert.plain and not every_warning and claude_code_warns(alert.piece.facts.window, ctx.now):
+        if alert.plain and alert.window_id == claude_code_said:
             continue  # Claude Code showed this very number after its last reply (docs/claude-code-warnings.md)
         lines.append(alert.text + _advice(ctx, alert))
     extra_line = _extra_message(money, ctx.warn_at)

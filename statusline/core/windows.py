@@ -335,6 +335,16 @@ def claude_code_warns(window: Window, now: float) -> bool:
     return pct >= rule[0] and elapsed <= rule[1]
 
 
+def claude_code_shows(windows: dict[str, Window], now: float) -> str | None:
+    """The one window Claude Code's own warning is about now, if any: it shows one at a time, the
+    first of 5-hour and weekly that ``claude_code_warns`` (both high: only the 5-hour one)."""
+    for wid in CLAUDE_CODE_WARNS:
+        window = windows.get(wid)
+        if isinstance(window, dict) and claude_code_warns(window, now):
+            return wid
+    return None
+
+
 # Model families with a weekly window of their own (Claude Code's claims name them).
 PER_MODEL_FAMILIES = frozenset(w.partition(":")[2] for w in CLAIM_IDS.values() if w.startswith("seven_day:"))
 

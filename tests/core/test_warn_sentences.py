@@ -31,6 +31,9 @@ def test_what_claude_code_says_itself_is_not_said_again() -> None:
     )
     weekly = Scene().window("seven_day", 80, resets_in=5 * 86400)  # 29% of the week gone
     assert message(weekly) is None
+    both = weekly.window("five_hour", 93, resets_in=4 * 3600)  # Claude Code shows one: the 5-hour
+    week_reset = time.strftime("%a %H:%M", time.localtime(NOW + 5 * 86400))
+    assert message(both) == f"7-day window at 80%, resets {week_reset} (in 5d)"
     assert message(Scene().window("seven_day", 70, resets_in=5 * 86400).config("levels", "warn", value=60.0))
 
 
