@@ -136,9 +136,6 @@ def main() -> int:
             "segment --format tmux (month)": (seg, b"", month),
         }
         snapshots = {Path(env["XDG_STATE_HOME"]) / "quotaline" / "snapshot-default.json": env for env in (fresh, month)}
-        if args.surfaces:  # the desktop bars, beside segment --format tmux in the same rounds
-            for fmt in ("waybar", "swiftbar"):
-                cases[f"segment --format {fmt} (month)"] = ([str(launcher), "segment", "--format", fmt], b"", month)
         if args.against:
             against = Path(args.against).resolve()
             text = launcher_text(sys.executable, str(against))
@@ -156,6 +153,9 @@ def main() -> int:
                         shutil.copytree(env["HOME"], copy["HOME"])
                         copies[env["HOME"]] = copy
                     cases[f"{name} @other"] = ([str(other), *argv[1:]], data, copies[env["HOME"]])
+        if args.surfaces:  # the desktop bars, beside segment --format tmux in the same rounds (this tree only)
+            for fmt in ("waybar", "swiftbar"):
+                cases[f"segment --format {fmt} (month)"] = ([str(launcher), "segment", "--format", fmt], b"", month)
         times: dict[str, list[float]] = {name: [] for name in cases}
         writes: dict[str, int] = dict.fromkeys(cases, 0)
         for _ in range(args.n):
