@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from statusline.core import snapshot
 from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
-from statusline.core.windows import Window, merge_window, money_problem, problem, same_period
+from statusline.core.windows import Window, merge_window, money_moved, money_problem, problem, same_period
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -61,7 +61,10 @@ def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, pro
     old = snap.get("extra_usage")
     if isinstance(old, dict) and float(extra.get("observed_at") or 0) < float(old.get("observed_at") or 0):
         return False
-    snap["extra_usage"] = extra
+    moved = money_moved(old, extra, snap["windows"], now)
+    if moved is None and isinstance(old, dict) and "moved" in old and extra.get("enabled"):
+        moved = old["moved"]  # kept until a newer movement: the hook says each once
+    snap["extra_usage"] = extra if moved is None else dict(extra, moved=moved)
     return True
 
 

@@ -12,7 +12,15 @@ import time
 
 from statusline.core import fastjson, fastos, pace, paths
 from statusline.core.config_defaults import MAX_REFRESH_INTERVAL_S
-from statusline.core.windows import EPOCH_FLOOR, FUTURE_SKEW_S, MAX_ID_LEN, is_number, money_problem, problem
+from statusline.core.windows import (
+    EPOCH_FLOOR,
+    FUTURE_SKEW_S,
+    MAX_ID_LEN,
+    is_number,
+    money_problem,
+    moved_problem,
+    problem,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -101,6 +109,9 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
         snap["history"].recent = {k: v for k, v in recent.items() if k in snap["windows"]}
     if snap.get("extra_usage") is not None and money_problem(snap["extra_usage"], now) is not None:
         snap["extra_usage"] = None
+    extra = snap["extra_usage"]
+    if isinstance(extra, dict) and "moved" in extra and moved_problem(extra["moved"], now) is not None:
+        snap["extra_usage"] = {k: v for k, v in extra.items() if k != "moved"}  # the money itself stays
     snap["refresh"] = _sane_times(snap["refresh"], now)
     if "sources" in snap["refresh"]:
         sources = snap["refresh"]["sources"]

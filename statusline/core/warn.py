@@ -33,6 +33,9 @@ FILLS_SOON = "$name at $percent will hit 100% in about $to_full at this pace" + 
 AT_LEVEL = "$name at $percent" + WHEN + AS_OF
 OUT_OF_CREDITS = "Extra usage is out of credits \\($used used\\)"
 NEAR_LIMIT = "Extra usage at $pct of its limit \\($used of $limit\\)"
+# Money billed while the bars stand still (``windows.money_moved``), said once, within a day of it.
+MONEY_MOVED = "Extra usage rose by $rose to $used while no window is full \\($plan\\): it bills beyond the plan"
+MOVED_SAID_FOR_S = 86400.0
 BLOCKED = (
     "quotaline: $name at $percent \\(block_at = $block_at\\)" + WHEN
     + ". Raise hook.block_at or set it to 0 to continue."
@@ -68,6 +71,13 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
         if alert.plain and alert.window_id == claude_code_said:
             continue  # Claude Code showed this very number after its last reply (docs/claude-code-warnings.md)
         lines.append(alert.text + _advice(ctx, alert))
+    moved = money.facts.get("moved") if money is not None else None
+    if money is not None and isinstance(moved, dict) and ctx.now - float(moved["at"]) <= MOVED_SAID_FOR_S:
+        # A text period: compared exactly (reset times within minutes count as one period; rises do not).
+        said: dict[str, Any] = {"level": WARN, "period": f"moved at {float(moved['at'])}"}
+        warned["extra_moved"] = said
+        if repeat_every or not already_said(previous.get("extra_moved"), said):
+            lines.append(template.render(MONEY_MOVED, money.variables))
     extra_line = _extra_message(money, ctx.warn_at)
     if extra_line:
         key = "extra_usage"

@@ -358,3 +358,43 @@ def gates(window_id: str, family: str | None, families_seen: set[str] | frozense
     if base != "seven_day" or not scope or family is None or scope == family:
         return True
     return not (scope in PER_MODEL_FAMILIES or scope in families_seen)
+
+
+# Extra usage billed while no window is full: a routing change that charges the card while the bars
+# show 13%. Smaller rises are rounding of the server's amounts.
+MONEY_MOVED_MIN = 0.01
+PLAN_WINDOWS = ("five_hour", "seven_day")
+
+
+def money_moved(old: Any, new: dict[str, Any], windows: dict[str, Window], now: float) -> dict[str, Any] | None:
+    """``{"from", "to", "at", "windows": {id: pct}}`` when extra usage rose from ``old`` to ``new``
+    while every window still in its period is below 100%; None otherwise (a full window bills
+    extra usage by design, and a new month starts lower)."""
+    if not (isinstance(old, dict) and old.get("enabled") and new.get("enabled")):
+        return None
+    before, after = old.get("used"), new.get("used")
+    if not (is_number(before) and is_number(after) and after - before >= MONEY_MOVED_MIN):
+        return None
+    if (old.get("currency") or "USD") != (new.get("currency") or "USD"):
+        return None
+    current = [w for w in windows.values() if not (is_number(w.get("resets_at")) and w["resets_at"] <= now)]
+    if not any(w["id"] in PLAN_WINDOWS for w in current) or any(float(w["used_pct"]) >= 100 for w in current):
+        return None
+    shown = {w["id"]: float(w["used_pct"]) for w in current if w["id"] in PLAN_WINDOWS}
+    return {"from": float(before), "to": float(after), "at": float(now), "windows": shown}
+
+
+def moved_problem(moved: Any, now: float) -> str | None:
+    """Why a stored ``extra_usage.moved`` is not plausible, or None."""
+    if not isinstance(moved, dict) or set(moved) != {"from", "to", "at", "windows"}:
+        return "not a money movement"
+    if not all(is_number(moved[k]) and 0 <= moved[k] <= 1e9 for k in ("from", "to")):
+        return "amounts out of range"
+    if not (is_number(moved["at"]) and EPOCH_FLOOR <= moved["at"] <= now + FUTURE_SKEW_S):
+        return "not a time up to now"
+    shown = moved["windows"]
+    if not isinstance(shown, dict) or len(shown) > len(PLAN_WINDOWS):
+        return "windows are not the plan's"
+    if not all(k in PLAN_WINDOWS and is_number(v) and 0 <= v <= MAX_PCT for k, v in shown.items()):
+        return "windows are not the plan's"
+    return None
