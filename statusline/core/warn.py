@@ -129,7 +129,7 @@ def _window_sentence(lvl: float, soon: bool) -> str:
 
 
 # When this session's model week is high and another family's has room: the command that helps.
-ADVICE = " · $label weekly $percent: /model $family"
+ADVICE = " · $label weekly $percent" + AS_OF + ": /model $family"
 
 
 def _advice(ctx: Context, alert: Alert) -> str:

@@ -63,6 +63,15 @@ def test_no_advice_when_the_other_week_has_no_room() -> None:
     assert said is not None and "/model" not in said
 
 
+def test_the_advice_says_how_old_the_other_week_is() -> None:
+    # A Sonnet week read two days ago may have filled since: its number is not worded as fresh.
+    scene = Scene().window("seven_day:opus", 96, resets_in=86400)
+    scene = scene.window("seven_day:sonnet", 20, resets_in=86400, age=2 * 86400)
+    scene.family = "opus"
+    said = message(scene)
+    assert said is not None and said.endswith(" · Sonnet weekly 20% (as of 2d ago): /model sonnet")
+
+
 def test_a_stale_number_says_how_old_it_is() -> None:
     scene = Scene().window("seven_day:opus", 81, resets_in=7200, age=40 * 60)
     scene.family = "opus"
