@@ -202,7 +202,10 @@ def _block_reason(ctx: Context) -> str | None:
     block_at = float(ctx.settings.get("hook", "block_at"))
     if block_at <= 0:
         return None
+    families = select.families_seen(ctx.snap)
     for w in select.windows(ctx.snap, list(ctx.settings.get("hook", "windows")), ctx.family, 0.0, ctx.now):
+        if not gates(str(w["id"]), ctx.family, families):
+            continue  # another model's week cannot refuse this session's prompts
         piece = window.piece(ctx, w)
         if piece.facts.pct >= block_at and not piece.facts.past:
             return template.render(BLOCKED, dict(piece.variables, block_at=levels.format_pct(block_at)))

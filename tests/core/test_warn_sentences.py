@@ -110,3 +110,12 @@ def test_the_block_reason_names_the_window_and_the_setting() -> None:
         f"quotaline: 5-hour window at 96% (block_at = 95%), resets {clock(600)} (in 10m)."
         " Raise hook.block_at or set it to 0 to continue."
     )
+
+
+def test_another_models_full_week_does_not_block_this_session() -> None:
+    # block_at stops prompts a limit would refuse anyway: an Opus week cannot refuse a Sonnet turn.
+    scene = Scene().window("seven_day:opus", 97, resets_in=86400).config("hook", "block_at", value=95.0)
+    scene.family = "sonnet"
+    assert warn.decide(scene.context(), session_id="s1").block_reason is None
+    scene.family = "opus"
+    assert "Opus weekly window at 97%" in str(warn.decide(scene.context(), session_id="s1").block_reason)
