@@ -68,7 +68,7 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
         if alert.plain and alert.window_id == claude_code_said:
             continue  # Claude Code showed this very number after its last reply (docs/claude-code-warnings.md)
         lines.append(alert.text + _advice(ctx, alert))
-    extra_line = _extra_message(money, ctx.warn_at)
+    extra_line = _extra_message(money)
     if extra_line:
         key = "extra_usage"
         state = {"level": WARN, "period": extra_line}
@@ -186,14 +186,13 @@ def _level(old: dict[str, Any]) -> float:
     return float(level) if isinstance(level, (int, float)) else 0.0
 
 
-def _extra_message(money: Piece | None, warn_at: float) -> str | None:
+def _extra_message(money: Piece | None) -> str | None:
     if money is None:
         return None
     extra_usage: dict[str, Any] = money.facts
     if extra_usage.get("out_of_credits"):
         return template.render(OUT_OF_CREDITS, money.variables)
-    limit, used = extra_usage.get("limit"), extra_usage.get("used")
-    if isinstance(limit, (int, float)) and limit > 0 and 100 * float(used or 0) / limit >= warn_at:
+    if money.variables["pct"] and money.level >= WARN:  # the piece's percent: the server's when it gives one
         return template.render(NEAR_LIMIT, money.variables)
     return None
 
