@@ -47,7 +47,9 @@ def format_pct(pct: float) -> str:
     Cut, not rounded, at two decimals: 99.995 is ``99.99%``, never a ``100%`` the level disagrees
     with (a percent is never shown above what the server said).
     """
-    text = f"{pct + 0.0:.6f}"  # + 0.0: no "-0"
+    # Ten decimals clear a computed percent's float noise (0.29 * 100) without rounding a real
+    # 99.9999999 up to 100 (+ 0.0: no "-0").
+    text = f"{pct + 0.0:.10f}"
     whole, _, decimals = text.partition(".")
     text = (whole + "." + decimals[:2]).rstrip("0").rstrip(".")
     return f"{text}%"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _ESCAPABLE = frozenset("$()\\")
+_MAX_DEPTH = 32
 _parsed: dict[str, list[Node]] = {}  # one run draws the same template for every window
 
 
@@ -54,7 +55,7 @@ def _parse(text: str) -> list[Node]:
                 stack[-1].append(("$", name))
                 i = end
                 continue
-        elif char == "(":
+        elif char == "(" and len(stack) < _MAX_DEPTH:  # deeper: text (drawing recurses per level)
             flush()
             group: list[Node] = []
             stack[-1].append(group)

@@ -78,7 +78,7 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
         warned["extra_moved"] = said
         if repeat_every or not already_said(previous.get("extra_moved"), said):
             lines.append(template.render(MONEY_MOVED, money.variables))
-    extra_line = _extra_message(money, ctx.warn_at)
+    extra_line = _extra_message(money)
     if extra_line:
         key = "extra_usage"
         state = {"level": WARN, "period": extra_line}
@@ -139,7 +139,7 @@ def _window_sentence(lvl: float, soon: bool) -> str:
 
 
 # When this session's model week is high and another family's has room: the command that helps.
-ADVICE = " · $label weekly $percent: /model $family"
+ADVICE = " · $label weekly $percent" + AS_OF + ": /model $family"
 
 
 def _advice(ctx: Context, alert: Alert) -> str:
@@ -196,14 +196,13 @@ def _level(old: dict[str, Any]) -> float:
     return float(level) if isinstance(level, (int, float)) else 0.0
 
 
-def _extra_message(money: Piece | None, warn_at: float) -> str | None:
+def _extra_message(money: Piece | None) -> str | None:
     if money is None:
         return None
     extra_usage: dict[str, Any] = money.facts
     if extra_usage.get("out_of_credits"):
         return template.render(OUT_OF_CREDITS, money.variables)
-    limit, used = extra_usage.get("limit"), extra_usage.get("used")
-    if isinstance(limit, (int, float)) and limit > 0 and 100 * float(used or 0) / limit >= warn_at:
+    if money.variables["pct"] and money.level >= WARN:  # the piece's percent: the server's when it gives one
         return template.render(NEAR_LIMIT, money.variables)
     return None
 
@@ -212,7 +211,10 @@ def _block_reason(ctx: Context) -> str | None:
     block_at = float(ctx.settings.get("hook", "block_at"))
     if block_at <= 0:
         return None
+    families = select.families_seen(ctx.snap)
     for w in select.windows(ctx.snap, list(ctx.settings.get("hook", "windows")), ctx.family, 0.0, ctx.now):
+        if not gates(str(w["id"]), ctx.family, families):
+            continue  # another model's week cannot refuse this session's prompts
         piece = window.piece(ctx, w)
         if piece.facts.pct >= block_at and not piece.facts.past:
             return template.render(BLOCKED, dict(piece.variables, block_at=levels.format_pct(block_at)))

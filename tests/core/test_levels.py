@@ -21,6 +21,9 @@ from statusline.core.levels import CRITICAL, WARN, format_pct, level
         (99.999, "99.99%"),
         (79.999, "79.99%"),
         (-0.0, "0%"),
+        (99.9999999, "99.99%"),  # a hair below 100 is not 100 (the level says critical)
+        (79.99999999, "79.99%"),
+        (0.29 * 100, "29%"),  # float noise in a computed percent is not a digit of it
     ],
 )
 def test_a_percent_is_shown_as_given_and_never_above_it(pct: float, shown: str) -> None:

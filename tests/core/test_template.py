@@ -82,3 +82,12 @@ def test_config_names_unknown_variables_and_groups_that_never_show() -> None:
         "segment.extra_template: unknown $x",
     ]
     assert config.validate({})[1] == []  # the defaults are clean
+
+
+def test_deeply_nested_groups_render_without_raising() -> None:
+    # A template is user text (config, `segment --template`): its nesting must not reach the
+    # recursion limit of the drawing (a RecursionError is an "unavailable" status line).
+    text = "(" * 5000 + "$label" + ")" * 5000
+    assert "5h" in template.render(text, V)
+    assert template.names(text) == ["label"]
+    assert not template.has_empty_group(text)

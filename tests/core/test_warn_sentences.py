@@ -63,6 +63,15 @@ def test_no_advice_when_the_other_week_has_no_room() -> None:
     assert said is not None and "/model" not in said
 
 
+def test_the_advice_says_how_old_the_other_week_is() -> None:
+    # A Sonnet week read two days ago may have filled since: its number is not worded as fresh.
+    scene = Scene().window("seven_day:opus", 96, resets_in=86400)
+    scene = scene.window("seven_day:sonnet", 20, resets_in=86400, age=2 * 86400)
+    scene.family = "opus"
+    said = message(scene)
+    assert said is not None and said.endswith(" · Sonnet weekly 20% (as of 2d ago): /model sonnet")
+
+
 def test_a_stale_number_says_how_old_it_is() -> None:
     scene = Scene().window("seven_day:opus", 81, resets_in=7200, age=40 * 60)
     scene.family = "opus"
@@ -101,3 +110,12 @@ def test_the_block_reason_names_the_window_and_the_setting() -> None:
         f"quotaline: 5-hour window at 96% (block_at = 95%), resets {clock(600)} (in 10m)."
         " Raise hook.block_at or set it to 0 to continue."
     )
+
+
+def test_another_models_full_week_does_not_block_this_session() -> None:
+    # block_at stops prompts a limit would refuse anyway: an Opus week cannot refuse a Sonnet turn.
+    scene = Scene().window("seven_day:opus", 97, resets_in=86400).config("hook", "block_at", value=95.0)
+    scene.family = "sonnet"
+    assert warn.decide(scene.context(), session_id="s1").block_reason is None
+    scene.family = "opus"
+    assert "Opus weekly window at 97%" in str(warn.decide(scene.context(), session_id="s1").block_reason)

@@ -24,7 +24,8 @@ def piece(ctx: Context) -> Piece | None:
     amount = float(used) if is_number(used) else 0.0
     currency = str(extra.get("currency") or "USD")
     cap = float(limit) if is_number(limit) and limit > 0 else None
-    pct = None if cap is None else 100.0 * amount / cap
+    server_pct = extra.get("utilization")  # the server's own percent, when it gives one
+    pct = None if cap is None else float(server_pct) if is_number(server_pct) else 100.0 * amount / cap
     level = NORMAL if pct is None else levels.level(pct, ctx.warn_at, ctx.critical_at)
     out = bool(extra.get("out_of_credits"))
     if out:

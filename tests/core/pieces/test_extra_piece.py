@@ -41,3 +41,14 @@ def test_out_of_credits_is_full_and_said() -> None:
 def test_its_template_is_the_users() -> None:
     scene = Scene().extra(used=12.0, limit=100.0).config("statusline", "extra_template", value="extra $pct( of $limit)")
     assert scene.line() == "extra 12% of $100.00"
+
+
+def test_the_percent_is_the_servers_utilization_when_it_gives_one() -> None:
+    # The server's own percent (its rounding of minor units, its limit) is shown, not a quotient of ours.
+    scene = Scene().extra(used=79.0, limit=100.0, utilization=81.5)
+    piece = scene.extra_piece()
+    assert piece is not None and piece.variables["pct"] == "81.5%" and piece.level != NORMAL
+    from statusline.core import warn
+
+    said = warn.decide(scene.context(), session_id="s1").message
+    assert said == "Extra usage at 81.5% of its limit ($79.00 of $100.00)"
