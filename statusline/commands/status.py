@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from statusline.core import config_fast, levels, paths, snapshot, status_json, template, textsafe, walls
+from statusline.core.bars import text_bar
 from statusline.core.context import Context
 from statusline.core.pieces import extra, local, window
 
@@ -56,11 +57,6 @@ def _local_column(snap: snapshot.Snapshot, now: float) -> dict[str, Any] | None:
         return None
 
 
-def _bar(pct: float) -> str:
-    filled = max(0, min(BAR, round(pct / 100 * BAR)))
-    return "█" * filled + "░" * (BAR - filled)
-
-
 # Each line is a piece's variables through a template (``core/template.py``), as on the status line.
 WHEN = "(resets $resets_at \\(in $reset\\))"
 PACE = "pace: $rate(, hits 100% in $to_full — before it resets)"
@@ -79,7 +75,7 @@ def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
     for w in data["windows"]:
         piece = window.piece(ctx, snap["windows"][w["id"]])
         v = piece.variables
-        head = f"  {v['label']:<12} {_bar(piece.facts.pct)} {v['percent']:>7}"
+        head = f"  {v['label']:<12} {text_bar(piece.facts.pct, BAR)} {v['percent']:>7}"
         if colour:
             head = f"\033[{COLOURS[w['level']]}m{head}\033[0m"
         facts = piece.facts

@@ -171,3 +171,10 @@ def test_prometheus_text_for_every_fixture(home: Home, fixture: str) -> None:
         assert row.startswith("# HELP quotaline_") or row.startswith("# TYPE quotaline_") or line.match(row), row
     for wid in snap["windows"]:
         assert f'window="{wid}"' in text
+
+
+def test_a_bar_never_shows_more_than_was_used() -> None:
+    from statusline.core.bars import text_bar
+
+    assert text_bar(97.5, 20) == "█" * 19 + "░"  # rounding would fill it: it is not full
+    assert text_bar(100, 20) == "█" * 20 and text_bar(4.9, 20) == "░" * 20 and text_bar(250, 10) == "█" * 10
