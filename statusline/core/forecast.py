@@ -28,10 +28,6 @@ class Forecasts:
         return default if found is None else found
 
 
-def all_forecasts(snap: Snapshot, now: float) -> Forecasts:
-    return Forecasts(snap, now)
-
-
 def _forecast(snap: Snapshot, wid: str, now: float) -> pace.Forecast | None:
     window = snap["windows"].get(wid)
     if not isinstance(window, dict):

@@ -15,7 +15,8 @@ Standard library only: the status line and the hook read it.
 
 from __future__ import annotations
 
-from statusline.core import levels, select
+from statusline.core import levels, select, template
+from statusline.core.config_defaults import WALL_TEMPLATE
 from statusline.core.snapshot import Snapshot
 from statusline.core.textsafe import clean
 from statusline.core.windows import (
@@ -187,20 +188,19 @@ def _reads_free(window: dict[str, Any], wall: dict[str, Any]) -> bool:
 def stopped_vars(snap: Snapshot, now: float, family: str | None) -> dict[str, str] | None:
     """The status line's variables for the standing wall, or None: ``window`` (id), ``name``
     (``Opus weekly``), ``resets_at`` (``Sat 18:48``, empty when unknown), ``reset`` (``2d4h``)
-    and ``text``: ``stopped: Opus weekly · resets Sat 18:48``."""
+    and ``text``: ``stopped: Opus weekly · resets Sat 18:48`` (the default ``wall_template``)."""
     wall = current(snap, now, family)
     if wall is None:
         return None
     reset = wall.get("resets_at")
-    clock = levels.format_clock(float(reset), now) if is_number(reset) else ""
-    text = f"stopped: {name(wall)}" + (f" · resets {clock}" if clock else "")
-    return {
+    found = {
         "window": str(wall["window"]),
         "name": name(wall),
-        "resets_at": clock,
+        "resets_at": levels.format_clock(float(reset), now) if is_number(reset) else "",
         "reset": levels.format_duration(float(reset) - now) if is_number(reset) else "",
-        "text": text,
     }
+    found["text"] = template.render(WALL_TEMPLATE, found)  # one wording: the template's
+    return found
 
 
 def hook_notice(
