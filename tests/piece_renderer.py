@@ -46,6 +46,16 @@ class Scene:
         self.snap["extra_usage"] = {"enabled": True, "used": 0.0, "currency": "USD", **fields}
         return self
 
+    def billing(self, start: float, per_hour: float, *, minutes: float, limit: float | None = 500.0) -> Scene:
+        """Extra-usage readings every 5 minutes for ``minutes`` up to now, through the real merge."""
+        steps = int(minutes / 5)
+        for i in range(steps + 1):
+            t = self.now - (steps - i) * 300
+            reading = {"enabled": True, "used": round(start + per_hour * i / 12, 2), "limit": limit,
+                       "currency": "USD", "observed_at": t}
+            assert observe.apply_extra(self.snap, reading, now=t)
+        return self
+
     def config(self, *keys: str, value: Any) -> Scene:
         target = self.data
         for key in keys[:-1]:

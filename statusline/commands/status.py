@@ -63,6 +63,7 @@ PACE = "pace: $rate(, hits 100% in $to_full — before it resets)"
 PACE_AT_RESET = "pace: $rate(, about $at_reset at reset)"
 LOCAL = "this machine: $tokens tokens this period(; about $left tokens left before 100%)( \\($weak\\))"
 EXTRA_ON = "extra usage  $used( of $limit) this month"
+EXTRA_PACE = "pace: $rate( — its $limit limit in about $to_limit \\(at $limit_at\\))"
 
 
 def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
@@ -95,6 +96,8 @@ def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
     if money is not None:
         out = "  OUT OF CREDITS" if money.variables["state"] else ""
         lines.append("  " + template.render(EXTRA_ON, money.variables) + out)
+        if money.variables["rate"]:
+            lines.append(indent + template.render(EXTRA_PACE, money.variables))
     elif isinstance(snap.get("extra_usage"), dict):
         lines.append("  extra usage  off")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from statusline.core import snapshot
 from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
-from statusline.core.windows import Window, merge_window, money_moved, money_problem, problem, same_period
+from statusline.core.windows import Window, merge_window, money_moved, money_problem, money_track, problem, same_period
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -64,7 +64,13 @@ def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, pro
     moved = money_moved(old, extra, snap["windows"], now)
     if moved is None and isinstance(old, dict) and "moved" in old and extra.get("enabled"):
         moved = old["moved"]  # kept until a newer movement: the hook says each once
-    snap["extra_usage"] = extra if moved is None else dict(extra, moved=moved)
+    kept = {k: v for k, v in extra.items() if k not in ("moved", "track")}
+    track = money_track(old, kept)
+    if track is not None:
+        kept["track"] = track  # its pace: pace.money_rate
+    if moved is not None:
+        kept["moved"] = moved
+    snap["extra_usage"] = kept
     return True
 
 

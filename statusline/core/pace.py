@@ -332,6 +332,28 @@ def forecast(
 
 
 # ---------------------------------------------------------------------------------------------
+# Money
+
+
+def money_rate(track: object, *, now: float) -> float | None:
+    """Extra usage's pace in money per hour (>= 0) over its track's last hour (``windows.money_track``:
+    ``[[observed_at, used], ...]``), by the same estimator as a window's burn rate; None without
+    two points 5 minutes apart."""
+    if not isinstance(track, list):
+        return None
+    points = [[p[0], p[1], None] for p in track if isinstance(p, list) and len(p) == 2]
+    return burn_rate(points, now=now, resets_at=None)
+
+
+def seconds_to_limit(rate: float | None, used: float, limit: float | None) -> float | None:
+    """Seconds until ``used`` reaches ``limit`` at ``rate`` per hour; None without a pace or a limit."""
+    if rate is None or rate <= 0 or limit is None or used >= limit:
+        return None
+    seconds = (limit - used) / rate * HOUR
+    return seconds if seconds - seconds == 0.0 else None
+
+
+# ---------------------------------------------------------------------------------------------
 # Durations
 
 

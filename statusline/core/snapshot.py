@@ -20,6 +20,7 @@ from statusline.core.windows import (
     money_problem,
     moved_problem,
     problem,
+    track_problem,
 )
 
 TYPE_CHECKING = False
@@ -111,7 +112,9 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
         snap["extra_usage"] = None
     extra = snap["extra_usage"]
     if isinstance(extra, dict) and "moved" in extra and moved_problem(extra["moved"], now) is not None:
-        snap["extra_usage"] = {k: v for k, v in extra.items() if k != "moved"}  # the money itself stays
+        snap["extra_usage"] = extra = {k: v for k, v in extra.items() if k != "moved"}  # the money itself stays
+    if isinstance(extra, dict) and "track" in extra and track_problem(extra["track"], now) is not None:
+        snap["extra_usage"] = {k: v for k, v in extra.items() if k != "track"}  # the pace starts again
     snap["refresh"] = _sane_times(snap["refresh"], now)
     if "sources" in snap["refresh"]:
         sources = snap["refresh"]["sources"]

@@ -10,6 +10,7 @@ import time
 from statusline.core import levels, walls
 from statusline.core.config_fast import Settings
 from statusline.core.context import Context
+from statusline.core.pieces import extra as extra_piece
 from statusline.core.pieces import window
 from statusline.core.windows import display_order, label_for
 
@@ -65,6 +66,15 @@ def build(ctx: Context) -> dict[str, Any]:
         extra = {k: v for k, v in extra.items() if k != "observed_at"} | {"observed_at": iso(extra.get("observed_at"))}
         if isinstance(extra.get("moved"), dict):  # billed while no window was full (windows.money_moved)
             extra["moved"] = dict(extra["moved"], at=iso(extra["moved"].get("at")))
+        money = extra_piece.piece(ctx)
+        extra.pop("track", None)  # its pace, in the units a reader wants:
+        if money is not None and money.variables["rate"]:
+            to_limit = money.facts["seconds_to_limit"]
+            extra["pace"] = {
+                "per_hour": money.facts["rate_per_hour"],
+                "seconds_to_limit": to_limit,
+                "limit_at": None if to_limit is None else iso(ctx.now + to_limit),
+            }
     refresh = ctx.snap.get("refresh") or {}
     return {
         "schema": 1,

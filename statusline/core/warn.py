@@ -36,6 +36,10 @@ NEAR_LIMIT = "Extra usage at $pct of its limit \\($used of $limit\\)"
 # Money billed while the bars stand still (``windows.money_moved``), said once, within a day of it.
 MONEY_MOVED = "Extra usage rose by $rose to $used while no window is full \\($plan\\): it bills beyond the plan"
 MOVED_SAID_FOR_S = 86400.0
+# When a window that gates this session is full and extra usage bills: how fast, and when it stops.
+MONEY_PACE = (
+    "At this pace extra usage bills about $rate( and reaches its $limit limit in about $to_limit \\(at $limit_at\\))"
+)
 BLOCKED = (
     "quotaline: $name at $percent \\(block_at = $block_at\\)" + WHEN
     + ". Raise hook.block_at or set it to 0 to continue."
@@ -62,9 +66,12 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
     every_warning = bool(settings.get("hook", "all_warnings"))
     families = select.families_seen(ctx.snap)
     claude_code_said = None if every_warning else claude_code_shows(ctx.snap["windows"], ctx.now)
+    full: list[Alert] = []
     for alert in alerts(ctx, list(settings.get("hook", "windows")), horizon, previous, money):
         if not gates(alert.window_id, ctx.family, families):
             continue  # another model's week cannot stop this session: the status line still shows it
+        if alert.level >= FULL:
+            full.append(alert)
         warned[alert.window_id] = alert.state
         if not (repeat_every or alert.new):
             continue
@@ -78,6 +85,12 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
         warned["extra_moved"] = said
         if repeat_every or not already_said(previous.get("extra_moved"), said):
             lines.append(template.render(MONEY_MOVED, money.variables))
+    pace_line = _money_pace(money, full, horizon)
+    if pace_line is not None:
+        line, state = pace_line
+        warned["extra_pace"] = state
+        if repeat_every or not already_said(previous.get("extra_pace"), state):
+            lines.append(line)
     extra_line = _extra_message(money)
     if extra_line:
         key = "extra_usage"
@@ -194,6 +207,18 @@ def _same_period(old: Any, new: Any) -> bool:
 def _level(old: dict[str, Any]) -> float:
     level = old.get("level", 0)
     return float(level) if isinstance(level, (int, float)) else 0.0
+
+
+def _money_pace(money: Piece | None, full: list[Alert], horizon_s: float) -> tuple[str, dict[str, Any]] | None:
+    """The pace line and its dedupe state while a gating window is full and extra usage bills: said
+    once per full stretch, again when the limit comes within the forecast horizon."""
+    if money is None or not full or not money.variables["rate"]:
+        return None
+    to_limit = money.facts.get("seconds_to_limit")
+    level = FULL if to_limit is not None and to_limit <= horizon_s else WARN
+    # The stretch ends when the first full window resets (a number: reset times jitter by seconds).
+    period = min((a.state["period"] for a in full), key=lambda r: float("inf") if r is None else float(r))
+    return template.render(MONEY_PACE, money.variables), {"level": level, "period": period}
 
 
 def _extra_message(money: Piece | None) -> str | None:

@@ -384,6 +384,50 @@ def money_moved(old: Any, new: dict[str, Any], windows: dict[str, Window], now: 
     return {"from": float(before), "to": float(after), "at": float(now), "windows": shown}
 
 
+# Extra usage's recent amounts, for its pace (``pace.money_rate``): ``[[observed_at, used], ...]``,
+# oldest first, the last hour's (the lookback of a window's forecast) and at most this many.
+MONEY_TRACK_POINTS = 12
+MONEY_TRACK_S = HOUR
+
+
+def money_track(old: Any, new: dict[str, Any]) -> list[list[float]] | None:
+    """``new``'s track: ``old``'s points of the last hour, then ``new``'s amount; None when extra
+    usage is off or ``new`` has no amount or time. A lower amount or another currency is a new
+    month (or account): the track starts again from ``new``."""
+    used, at = new.get("used"), new.get("observed_at")
+    if not (new.get("enabled") and is_number(used) and is_number(at)):
+        return None
+    points: list[list[float]] = []
+    if isinstance(old, dict) and (old.get("currency") or "USD") == (new.get("currency") or "USD"):
+        stored = old.get("track")
+        points = [p for p in stored if p[0] >= at - MONEY_TRACK_S] if isinstance(stored, list) else []
+        if points and (points[-1][1] > used or points[-1][0] > at):
+            points = []
+    if points and at - points[-1][0] < MINUTE and points[-1][1] == used:
+        return points  # the same amount again within a minute: the older point says as much
+    points = [*points, [float(at), float(used)]]
+    if len(points) > MONEY_TRACK_POINTS:  # keep the oldest (the span) and the newest
+        points = [points[0], *points[len(points) - MONEY_TRACK_POINTS + 1 :]]
+    return points
+
+
+def track_problem(track: Any, now: float) -> str | None:
+    """Why a stored ``extra_usage.track`` is not plausible, or None."""
+    if not isinstance(track, list) or not 0 < len(track) <= MONEY_TRACK_POINTS:
+        return "not a money track"
+    last_t, last_used = 0.0, 0.0
+    for point in track:
+        if not (isinstance(point, list) and len(point) == 2 and all(is_number(v) for v in point)):
+            return "not a money track"
+        t, used = point
+        if not (EPOCH_FLOOR <= t <= now + FUTURE_SKEW_S and 0 <= used <= 1e9):
+            return "a point out of range"
+        if t < last_t or used < last_used:
+            return "points out of order"
+        last_t, last_used = t, used
+    return None
+
+
 def moved_problem(moved: Any, now: float) -> str | None:
     """Why a stored ``extra_usage.moved`` is not plausible, or None."""
     if not isinstance(moved, dict) or set(moved) != {"from", "to", "at", "windows"}:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from statusline.core import levels
+from statusline.core import levels, pace
 from statusline.core.context import Context
 from statusline.core.levels import FULL, NORMAL
 from statusline.core.pieces import Piece
@@ -12,7 +12,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
     from typing import Any
 
-VARIABLES = frozenset({"used", "limit", "pct", "currency", "state", "rose", "plan"})
+# A pace below a cent an hour is not billing worth a word.
+MIN_RATE = 0.01
+VARIABLES = frozenset({"used", "limit", "pct", "currency", "state", "rose", "plan", "rate", "to_limit", "limit_at"})
 
 
 def piece(ctx: Context) -> Piece | None:
@@ -30,15 +32,20 @@ def piece(ctx: Context) -> Piece | None:
     out = bool(extra.get("out_of_credits"))
     if out:
         level = FULL
+    rate = pace.money_rate(extra.get("track"), now=ctx.now)
+    to_limit = pace.seconds_to_limit(rate, amount, cap)
     variables = {
         "used": levels.format_money(amount, currency),
         "limit": "" if cap is None else levels.format_money(cap, currency),
         "pct": "" if pct is None else levels.format_pct(pct),
         "currency": currency.upper(),
         "state": "out of credits" if out else "",
+        "rate": "" if rate is None or rate < MIN_RATE else levels.format_money(rate, currency) + "/h",
+        "to_limit": "" if to_limit is None else levels.format_duration(to_limit),
+        "limit_at": "" if to_limit is None else levels.format_clock(ctx.now + to_limit, ctx.now),
         **_moved(extra.get("moved"), currency),
     }
-    return Piece(variables, level, False, extra)
+    return Piece(variables, level, False, dict(extra, rate_per_hour=rate, seconds_to_limit=to_limit))
 
 
 def _moved(moved: Any, currency: str) -> dict[str, str]:
