@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -492,3 +493,29 @@ def test_a_fifo_at_claude_json_does_not_hang_the_refresher(server_home: Home, ht
     result = server_home.run("refresh", timeout=30)
     assert result.code == 0 and result.seconds < 10, result.err
     assert server_home.snapshot()["windows"]["five_hour"]["used_pct"] == 15.0
+
+
+def test_extra_usage_pace_from_two_readings_of_the_server_reaches_the_hook(
+    server_home: Home, httpserver: HTTPServer
+) -> None:
+    data, _ = live_fixture("oauth_2026-07_usd_extra_compact.json")
+    data["five_hour"]["utilization"] = 100.0  # the plan window is full: extra usage bills
+    data["limits"][0]["percent"] = 100
+    data["extra_usage"]["monthly_limit"] = 50000.0  # $500.00 in minor units; $408.43 used
+    data["spend"]["limit"] = {"amount_minor": 50000, "currency": "USD", "exponent": 2}
+    serve_json(httpserver, data)
+    now = time.time()
+    earlier = {"enabled": True, "used": 406.43, "limit": 500.0, "currency": "USD", "observed_at": now - 600,
+               "track": [[now - 1200, 404.43], [now - 600, 406.43]]}  # $2 every 10 minutes: $12 an hour
+    server_home.write_snapshot({"schema": 1, "extra_usage": earlier})
+    assert server_home.run("refresh").code == 0
+    track = server_home.snapshot()["extra_usage"]["track"]
+    assert [p[1] for p in track] == [404.43, 406.43, 408.43]
+    prompt = (FIXTURES / "hooks" / "userpromptsubmit_stdin.json").read_text()
+    hook = server_home.run("hook", "user-prompt-submit", stdin=prompt)
+    assert hook.code == 0, hook.err
+    said = json.loads(hook.out)["systemMessage"]
+    pace = r"At this pace extra usage bills about \$1[12]\.\d\d/h and reaches its \$500\.00 limit in about 7h3\dm"
+    assert re.search(pace, said), said
+    status = json.loads(server_home.run("status", "--json").out)
+    assert 11.5 < status["extra_usage"]["pace"]["per_hour"] < 12.01 and "track" not in status["extra_usage"]
