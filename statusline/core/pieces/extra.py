@@ -12,7 +12,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
     from typing import Any
 
-# A pace below a cent an hour is not billing worth a word.
+# A pace below a cent an hour is not billing worth a word; a limit below a cent is none (a 1e-300
+# limit would make any spend a percent in the googols).
 MIN_RATE = 0.01
 VARIABLES = frozenset({"used", "limit", "pct", "currency", "state", "rose", "plan", "rate", "to_limit", "limit_at"})
 
@@ -25,7 +26,7 @@ def piece(ctx: Context) -> Piece | None:
     used, limit = extra.get("used"), extra.get("limit")
     amount = float(used) if is_number(used) else 0.0
     currency = str(extra.get("currency") or "USD")
-    cap = float(limit) if is_number(limit) and limit > 0 else None
+    cap = float(limit) if is_number(limit) and limit >= MIN_RATE else None  # below a cent: no limit to speak of
     server_pct = extra.get("utilization")  # the server's own percent, when it gives one
     pct = None if cap is None else float(server_pct) if is_number(server_pct) else 100.0 * amount / cap
     level = NORMAL if pct is None else levels.level(pct, ctx.warn_at, ctx.critical_at)

@@ -53,3 +53,8 @@ def test_the_percent_is_the_servers_utilization_when_it_gives_one() -> None:
 
     said = warn.decide(scene.context(), session_id="s1").message
     assert said == "Extra usage at 81.5% of its limit ($79.00 of $100.00)"
+
+
+def test_a_limit_below_a_cent_is_no_limit() -> None:
+    piece = Scene().extra(used=3.0, limit=1e-300).extra_piece()
+    assert piece is not None and piece.variables["pct"] == piece.variables["limit"] == "" and piece.level == NORMAL
