@@ -115,6 +115,9 @@ def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
                 "quotaline refresh --force to try now)"
             )
     due = refresh.get("next_due")
+    held = status_json.earliest_read(refresh, settings, now)  # every source backing off: no read before
+    if isinstance(due, (int, float)) and held is not None:
+        due = max(float(due), held)
     if isinstance(due, (int, float)):
         nxt = "now" if due <= now else f"in {levels.format_duration(due - now)}"
         lines.append(f"  next refresh {nxt} (when Claude Code or a segment asks)")

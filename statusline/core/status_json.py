@@ -12,7 +12,7 @@ from statusline.core.config_fast import Settings
 from statusline.core.context import Context
 from statusline.core.pieces import extra as extra_piece
 from statusline.core.pieces import window
-from statusline.core.windows import display_order, label_for
+from statusline.core.windows import display_order, is_number, label_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up
@@ -140,9 +140,12 @@ def _refresh_block(refresh: dict[str, Any], settings: Settings, now: float) -> d
             "last_ok": _iso(state.get("last_ok")),
             "backoff_until": _iso(backoff_until(state, now)),
         }
+    due, held = refresh.get("next_due"), earliest_read(refresh, settings, now)
+    if is_number(due) and held is not None:
+        due = max(float(due), held)  # every source backing off: the interval's end is not the next read
     return {
         "last_success": _iso(refresh.get("last_success")),
-        "next_due": _iso(refresh.get("next_due")),
+        "next_due": _iso(due),
         # Schema 1 had this key from the start, always null: now the real one.
         "backoff_until": _iso(earliest_read(refresh, settings, now)),
         "sources": sources,

@@ -270,6 +270,9 @@ def test_fault_matrix(fault_home: Home, server: RawServer, name: str) -> None:
     assert [(e["kind"], e["source"]) for e in status["errors"]] == [(case.kind, "oauth")]
     people = fault_home.run("status").out
     assert f"oauth: backing off after {case.kind}" in people
+    if case.wait > 600:  # the next read is the backoff's end, not the 5-minute interval's
+        assert status["refresh"]["next_due"] == iso(state["backoff_until"])
+        assert "next refresh in 5m" not in people and "next refresh in 4m" not in people, people
     # A second refresh during the backoff asks nothing.
     again = fault_home.run("refresh")
     assert again.code == 1 and "backing off" in again.err and len(server.requests) == case.requests
