@@ -12,6 +12,7 @@ import os
 import re
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +27,9 @@ TOTAL_TIMEOUT_S = 10.0
 # the refresh lock is never held much longer, and `quotaline refresh` waits 20 s for it.
 RUN_TIMEOUT_S = 15.0
 MAX_BODY = 2 << 20
+# The encodings a request asks for, and the zlib window bits that read them (47: gzip or zlib).
+ACCEPT_ENCODING = "gzip, deflate"
+_ZLIB_WBITS = {"gzip": 31, "x-gzip": 31, "deflate": 47}
 TRUSTED_HOSTS = ("anthropic.com", "claude.ai")
 
 
@@ -149,7 +153,8 @@ class _Exchange:
         try:
             left = max(0.01, self.deadline - time.monotonic())
             timeout = httpx.Timeout(left, connect=min(CONNECT_TIMEOUT_S, left))
-            with self.client.stream("GET", self.url, headers=self.headers, timeout=timeout) as response:
+            headers = {**self.headers, "Accept-Encoding": ACCEPT_ENCODING}  # what _read_body decodes
+            with self.client.stream("GET", self.url, headers=headers, timeout=timeout) as response:
                 self.response = response
                 self.body = self._read_body(response)
         except BaseException as exc:  # handed to the waiting thread; nothing may print from here
@@ -166,15 +171,27 @@ class _Exchange:
                 response.close()
 
     def _read_body(self, response: httpx.Response) -> bytes:
+        # Decoded here, not by httpx: its decoder expands a whole network chunk at once, and a few
+        # KB of gzip can be gigabytes of zeros. Ours stops one byte past MAX_BODY.
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding not in ("", "identity", *_ZLIB_WBITS):
+            raise httpx.DecodingError(f"unrequested content encoding {encoding[:20]!r}")
+        inflate = zlib.decompressobj(_ZLIB_WBITS[encoding]) if encoding in _ZLIB_WBITS else None
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes():
+        for raw in response.iter_raw():
+            try:
+                chunk = raw if inflate is None else inflate.decompress(raw, MAX_BODY + 1 - size)
+            except zlib.error as exc:
+                raise httpx.DecodingError(str(exc)) from None
             size += len(chunk)
-            if size > MAX_BODY:
+            if size > MAX_BODY or (inflate is not None and inflate.unconsumed_tail):
                 raise FetchError("bad_payload", "answer too large", status=response.status_code)
             chunks.append(chunk)
             if self._abandoned or time.monotonic() > self.deadline:
                 raise httpx.ReadTimeout("total deadline")
+        if inflate is not None and not inflate.eof and size == 0:
+            raise httpx.DecodingError("truncated compressed body")
         return b"".join(chunks)
 
 

@@ -5,11 +5,13 @@ good reply repairs everything."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import struct
 import threading
 import time
+import tracemalloc
 from calendar import timegm
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ class RawServer:
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.requests: list[bytes] = []
+        self.heads: list[bytes] = []  # whole request heads, for the headers sent
         self.behaviour: Behaviour = good
         self.stopped = threading.Event()
         self._lock = threading.Lock()
@@ -70,6 +73,7 @@ class RawServer:
                 head += data
             with self._lock:
                 self.requests.append(head.split(b"\r\n", 1)[0])
+                self.heads.append(head)
             conn.settimeout(30)
             self.behaviour(conn, self)
         except OSError:
@@ -211,7 +215,35 @@ CASES: dict[str, Case] = {
         60,
         "does not decode",
     ),
+    # 200 KB on the wire, 200 MB inflated: stopped one byte past the body limit, not read whole.
+    "a gzip bomb": Case(
+        replying(200, gzip.compress(b"0" * (200 << 20), 9), {"Content-Type": "application/json",
+                                                           "Content-Encoding": "gzip"}),
+        "bad_payload",
+        60,
+        "too large",
+    ),
+    "an encoding it did not ask for": Case(
+        replying(200, good_payload(), {"Content-Type": "application/json", "Content-Encoding": "br"}),
+        "bad_payload",
+        60,
+        "does not decode",
+    ),
 }
+
+
+def test_a_gzip_answer_is_read_and_the_request_asks_only_for_what_it_decodes(
+    fault_home: Home, server: RawServer
+) -> None:
+    def gzipped(conn: socket.socket, _: RawServer) -> None:
+        body = gzip.compress(good_payload())
+        conn.sendall(response(200, body, {"Content-Type": "application/json", "Content-Encoding": "gzip"}))
+
+    server.behaviour = gzipped
+    result = fault_home.run("refresh")
+    assert result.code == 0, result.err
+    assert fault_home.snapshot()["windows"]["five_hour"]["source"] == "oauth"
+    assert b"\r\naccept-encoding: gzip, deflate\r\n" in server.heads[0].lower()
 
 
 def status_json(home: Home) -> dict[str, Any]:
@@ -454,3 +486,16 @@ def test_two_dripping_sources_hold_the_refresh_lock_for_one_run_budget_only(
     assert sources["oauth"]["kind"] == sources["claude_ai"]["kind"] == "timeout"
     status = status_json(fault_home)
     assert status["refresh"]["backoff_until"] == iso(min(s["backoff_until"] for s in sources.values()))
+
+
+def test_a_gzip_bomb_is_stopped_before_it_is_inflated_in_memory(server: RawServer) -> None:
+    bomb = gzip.compress(b"0" * (200 << 20), 9)
+    server.behaviour = replying(200, bomb, {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    tracemalloc.start()
+    try:
+        with pytest.raises(http.FetchError, match="too large"), http.make_client() as client:
+            http.get_json(client, server.url + "/api/oauth/usage", {}, [])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * http.MAX_BODY, peak  # httpx's own decoder inflates a whole network chunk: 64 MB here
