@@ -25,12 +25,12 @@ from statusline.ledger.index import FileState, fingerprint
 from statusline.ledger.parse import (
     API_ERROR_MARKER,
     PROMPT_MARKER,
+    SYNTHETIC,
     USAGE_MARKER,
     Entry,
     NotUsage,
     Prompt,
     Rejected,
-    SYNTHETIC,
     parse_prompt_line,
     parse_usage_line,
     parse_wall_line,

@@ -57,10 +57,24 @@ class Tokens:
         self.responses += row[4]
         self.prompts += row[5]
 
+    def add(self, other: Tokens) -> None:
+        self.add_row(
+            [other.input, other.output, other.cache_creation, other.cache_read, other.responses, other.prompts]
+        )
+
+    def counts_only(self) -> Tokens:
+        """The responses and prompts without their tokens: a model of no known family (a gateway's,
+        another vendor's) whose tokens count in no window of Claude's."""
+        return Tokens(responses=self.responses, prompts=self.prompts)
+
     def as_dict(self) -> dict[str, int]:
         return {
-            "input": self.input, "output": self.output, "cache_creation": self.cache_creation,
-            "cache_read": self.cache_read, "total": self.total, "responses": self.responses,
+            "input": self.input,
+            "output": self.output,
+            "cache_creation": self.cache_creation,
+            "cache_read": self.cache_read,
+            "total": self.total,
+            "responses": self.responses,
             "prompts": self.prompts,
         }
 
