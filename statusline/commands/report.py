@@ -15,6 +15,7 @@ import argparse
 import json
 import re
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -288,7 +289,7 @@ def _branch_lines(report: dict[str, Any], windows: list[dict[str, Any]]) -> list
     if not branches:
         lines.append("No local tokens in this period.")
     if report.get("estimate"):
-        lines.append(report["estimate"])
+        lines.extend(textwrap.wrap(report["estimate"], 100))
     return lines
 
 
