@@ -606,8 +606,10 @@ def test_report_by_branch_counts_each_branch_of_a_real_session(on_a_branch: Scen
     written = sorted({str(obj.get("gitBranch")) for obj in lines if obj.get("type") == "assistant"})
     for name in ("feat/e2e-one", "feat/e2e-two"):
         if name not in rows or not rows[name]["tokens"]["total"] or rows[name]["path"] != str(s.installed.workdir):
-            s.fail(f"report --by branch should count {name!r} in {s.installed.workdir}: {rows!r}; "
-                   f"the transcripts' assistant lines name {written!r}")
+            s.fail(
+                f"report --by branch should count {name!r} in {s.installed.workdir}: {rows!r}; "
+                f"the transcripts' assistant lines name {written!r}"
+            )
     if abs(sum(b["share"] for b in rows.values()) - 1.0) > 0.01:
         s.fail(f"the shares should add up to 100%: {rows!r}")
     print(f"\nClaude Code {s.version}; timings: {s.timings}; assistant lines' gitBranch: {written}")
