@@ -51,7 +51,8 @@ For people and scripts:
   refresh [--force]          read the server now (foreground)
   doctor                     check credentials, endpoint, snapshot, settings, config, timing
   config path|init|show      the config file
-  report [--since 7d] [--json]  local tokens beside the server's percent
+  report [--by project|branch] [--since 7d] [--json]
+                             local tokens beside the server's percent
   version
 """
 

@@ -1,9 +1,12 @@
-"""``quotaline report [--since 7d] [--json] [--no-update]``: both ledgers side by side.
+"""``quotaline report [--by project|branch] [--since 7d] [--json] [--no-update]``: both ledgers side by side.
 
-Per project and per session: the tokens this machine sent (from Claude Code's transcripts, counted
-like ccusage) and the server percent attributed to them: each rise of a server window is split by
-each project's share of the local tokens sent meanwhile; what local tokens cannot explain is shown
-as "other machines / surfaces". Without a snapshot the report is local only and says so.
+Per project and per session (or, ``--by branch``, per git branch of each project): the tokens this
+machine sent (from Claude Code's transcripts, counted like ccusage) and the server percent
+attributed to them: each rise of a server window is split by each one's share of the local tokens
+sent meanwhile; what local tokens cannot explain is shown as "other machines / surfaces". Without
+a snapshot the report is local only and says so. ``--since`` defaults to 7 days, and for
+``--by branch`` to the current weekly period of the model windows ("what did this PR cost of my
+Opus week").
 """
 
 from __future__ import annotations
@@ -12,14 +15,17 @@ import argparse
 import json
 import re
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from statusline.core.snapshot import points as history_points
-from statusline.core.textsafe import clean, clean_tree
+from statusline.core.textsafe import clean, clean_tree, fit, pad, width
+from statusline.core.windows import is_number, label_for
 from statusline.ledger import update_ledger
+from statusline.ledger.branches import by_branch
 from statusline.ledger.calibrate import human_tokens
 from statusline.ledger.side import Ledger, attribute, open_ledger, wall_rows, window_kind
 from statusline.ledger.store import Tokens
@@ -28,6 +34,14 @@ SCHEMA = 1
 _UNITS = {"m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
 _WINDOW_ORDER = {"five_hour": 0, "seven_day": 1}
 OTHER = "other machines / surfaces"
+DEFAULT_SINCE = "7d"
+LABEL_COLUMNS = 48  # a branch name or path longer than this is cut (with "…") in the table
+BRANCH_ROWS = 30  # the table's rows; --json lists every branch
+ESTIMATE = (
+    "Server points per branch are an estimate: each rise of a window's percent is split over the branches "
+    "by this machine's tokens of that window's models sent during the rise (at most tokens / tokens per "
+    'percent when the calibration above is firm); what they cannot explain is "' + OTHER + '".'
+)
 
 
 FIRST_SCAN_NOTICE_BYTES = 64 << 20
@@ -80,7 +94,27 @@ def _server_windows(snapshot: dict[str, Any] | None, ledger: Ledger) -> list[tup
     return sorted(items, key=lambda kv: (_WINDOW_ORDER.get(kv[0], 2), kv[0]))
 
 
-def build(snapshot: dict[str, Any] | None, since: float, now: float, ledger: Ledger) -> dict[str, Any]:
+def weekly_period(snapshot: dict[str, Any] | None, now: float, ledger: Ledger) -> tuple[float, str] | None:
+    """(start, words) of the current weekly period of the model windows (``seven_day:opus``, ...;
+    ``seven_day`` when the server names none): the earliest start of those not past their reset."""
+    found: list[tuple[float, str, bool]] = []
+    for wid, w in _server_windows(snapshot, ledger):
+        kind = window_kind(wid, ledger.local_families)
+        reset = w.get("resets_at")
+        if not wid.startswith("seven_day") or kind.surface or kind.seconds is None:
+            continue
+        if is_number(reset) and reset > now:
+            found.append((float(reset) - kind.seconds, wid, kind.families is not None))
+    chosen = [f for f in found if f[2]] or found
+    if not chosen:
+        return None
+    names = ", ".join(label_for(wid) for _, wid, _ in sorted(chosen, key=lambda f: f[1]))
+    return min(start for start, _, _ in chosen), f"the current weekly period: {names}"
+
+
+def build(
+    snapshot: dict[str, Any] | None, since: float, now: float, ledger: Ledger, by: str = "project"
+) -> dict[str, Any]:
     until = now + 60
     named = ledger.named(None)
     rows = ledger.store.tokens(since, until, by=("project", "session", "family"), roots=ledger.roots)
@@ -90,27 +124,20 @@ def build(snapshot: dict[str, Any] | None, since: float, now: float, ledger: Led
     for (project, session, family), tok in rows.items():
         p = projects.setdefault(str(project), {"tokens": Tokens(), "by_family": {}, "sessions": {}})
         s = p["sessions"].setdefault(str(session), {"tokens": Tokens(), "by_family": {}})
-        counted = tok if family in named else Tokens(responses=tok.responses, prompts=tok.prompts)
+        counted = tok if family in named else tok.counts_only()
         for acc in (p["tokens"], s["tokens"], totals):
-            acc.add_row(
-                [
-                    counted.input,
-                    counted.output,
-                    counted.cache_creation,
-                    counted.cache_read,
-                    counted.responses,
-                    counted.prompts,
-                ]
-            )
+            acc.add(counted)
         if family in named and tok.total:
             for fams in (p["by_family"], s["by_family"], total_fam):
                 fams[str(family)] = fams.get(str(family), 0) + tok.total
 
     windows_out = []
     other_points: dict[str, float] = {}
+    histories: dict[str, Any] = {}  # the windows with a calibration, for the branch table
     for wid, w in _server_windows(snapshot, ledger):
         kind = window_kind(wid, ledger.local_families)
-        shares, other, cal = attribute(ledger, wid, history_points(snapshot, wid) if snapshot else [], since, until)
+        history = history_points(snapshot, wid) if snapshot else []
+        shares, other, cal = attribute(ledger, wid, history, since, until)
         resets = w.get("resets_at")
         entry: dict[str, Any] = {
             "id": wid,
@@ -126,6 +153,7 @@ def build(snapshot: dict[str, Any] | None, since: float, now: float, ledger: Led
         windows_out.append(entry)
         if cal is None:
             continue
+        histories[wid] = history
         other_points[wid] = round(other, 2)
         for (project, session), pts in shares.items():
             p = projects.setdefault(project, {"tokens": Tokens(), "by_family": {}, "sessions": {}})
@@ -151,14 +179,7 @@ def build(snapshot: dict[str, Any] | None, since: float, now: float, ledger: Led
         project_list.append(
             {
                 "project": name,
-                "path": next(
-                    (
-                        c
-                        for (r, pr), c in ledger.store.cwd.items()
-                        if pr == name and (ledger.roots is None or r in ledger.roots)
-                    ),
-                    None,
-                ),
+                "path": ledger.project_path(name),
                 "tokens": p["tokens"].as_dict(),
                 "by_family": dict(sorted(p["by_family"].items())),
                 "server_points": points(p),
@@ -166,8 +187,15 @@ def build(snapshot: dict[str, Any] | None, since: float, now: float, ledger: Led
             }
         )
     server = snapshot is not None
+    extra: dict[str, Any] = {}
+    if by == "branch":
+        # What no local token explains is the same whatever the grouping: ``other`` holds it.
+        branches, _ = by_branch(ledger, histories, since, until)
+        extra = {"branches": clean_tree(branches), "estimate": ESTIMATE if histories else None}
     return {
         "schema": SCHEMA,
+        "by": by,
+        **extra,
         "since": iso(since),
         "until": iso(now),
         "server_available": server,
@@ -189,6 +217,13 @@ def _fmt_points(v: float | None) -> str:
     return "-" if v is None else f"{v:.1f}"
 
 
+def _table(table: list[list[str]], right_from: int = 1) -> list[str]:
+    """Columns lined up by terminal width (wide characters count two); the first ``right_from``
+    columns to the left, numbers to the right. Cells come cleaned and fitted (``textsafe.fit``)."""
+    widths = [max(width(r[i]) for r in table) for i in range(len(table[0]))]
+    return ["  ".join(pad(c, widths[i], right=i >= right_from) for i, c in enumerate(r)).rstrip() for r in table]
+
+
 def render(report: dict[str, Any], since_label: str) -> str:
     since = datetime.fromisoformat(report["since"].replace("Z", "+00:00")).astimezone()
     lines = [f"quotaline report: since {since:%Y-%m-%d %H:%M} ({since_label})"]
@@ -201,6 +236,64 @@ def render(report: dict[str, Any], since_label: str) -> str:
         for w in windows:
             cal = w["calibration"]
             lines.append(f"  {w['id']}: {w['used_pct']}% now; {w['why']}" + (" (weak)" if cal["weak"] else ""))
+    if report.get("by") == "branch":
+        lines.extend(_branch_lines(report, windows))
+    else:
+        lines.extend(_project_lines(report, windows))
+    lines.extend(_wall_lines(report.get("walls") or []))
+    return "\n".join(lines) + "\n"
+
+
+def _branch_lines(report: dict[str, Any], windows: list[dict[str, Any]]) -> list[str]:
+    """One row per branch of each project: tokens, share, by family, server points per window."""
+    families = list(report["totals"]["by_family"])
+    head = [
+        "BRANCH",
+        "PROJECT",
+        "TOKENS",
+        "SHARE",
+        *[f.upper() for f in families],
+        *[f"{w['id']} PTS" for w in windows],
+    ]
+    table = [head]
+    branches = report["branches"]
+    for b in branches[:BRANCH_ROWS]:
+        fams, pts = b["by_family"], b["server_points"]
+        table.append(
+            [
+                fit(b["label"], LABEL_COLUMNS),
+                fit(b["path"] or b["project"], LABEL_COLUMNS),
+                human_tokens(b["tokens"]["total"]),
+                f"{b['share'] * 100:.1f}%",
+                *[human_tokens(fams[f]) if f in fams else "" for f in families],
+                *[_fmt_points(pts.get(w["id"], 0.0)) for w in windows],
+            ]
+        )
+    if len(branches) > BRANCH_ROWS:
+        table.append([f"… {len(branches) - BRANCH_ROWS} more branches (--json lists them)"] + [""] * (len(head) - 1))
+    if windows:
+        other = report["other"]["server_points"]
+        table.append([OTHER, "", "", "", *[""] * len(families), *[_fmt_points(other.get(w["id"])) for w in windows]])
+    totals = report["totals"]
+    table.append(
+        [
+            "TOTAL",
+            "",
+            human_tokens(totals["tokens"]["total"]),
+            "100.0%" if branches else "",
+            *[human_tokens(totals["by_family"][f]) for f in families],
+            *[""] * len(windows),
+        ]
+    )
+    lines = _table(table, right_from=2)
+    if not branches:
+        lines.append("No local tokens in this period.")
+    if report.get("estimate"):
+        lines.extend(textwrap.wrap(report["estimate"], 100))
+    return lines
+
+
+def _project_lines(report: dict[str, Any], windows: list[dict[str, Any]]) -> list[str]:
     families = list(report["totals"]["by_family"])
     head = ["PROJECT / SESSION", "TOKENS", *[f.upper() for f in families], *[f"{w['id']} PTS" for w in windows]]
     table: list[list[str]] = [head]
@@ -216,21 +309,18 @@ def render(report: dict[str, Any], since_label: str) -> str:
         ]
 
     for p in report["projects"]:
-        table.append(row(p["path"] or p["project"], p, p["server_points"]))
+        table.append(row(fit(p["path"] or p["project"], LABEL_COLUMNS), p, p["server_points"]))
         for s in p["sessions"][:10]:
-            table.append(row("  " + s["session"][:8], s, s["server_points"]))
+            table.append(row("  " + fit(s["session"][:8], 8), s, s["server_points"]))
         if len(p["sessions"]) > 10:
             table.append([f"  … {len(p['sessions']) - 10} more sessions"] + [""] * (len(head) - 1))
     if windows:
         table.append(row(OTHER, None, report["other"]["server_points"]))
     table.append(row("TOTAL", {"tokens": report["totals"]["tokens"], "by_family": report["totals"]["by_family"]}, {}))
-    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    for r in table:
-        lines.append("  ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)))
+    lines = _table(table)
     if not report["projects"]:
         lines.append("No local tokens in this period.")
-    lines.extend(_wall_lines(report.get("walls") or []))
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _wall_lines(walls: list[dict[str, Any]]) -> list[str]:
@@ -248,7 +338,16 @@ def _wall_lines(walls: list[dict[str, Any]]) -> list[str]:
 
 def run(argv: list[str], *, snapshot: dict[str, Any] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="quotaline report", description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--since", default="7d", help="7d, 12h, 30m, 2w or a date (default 7d)")
+    parser.add_argument(
+        "--since",
+        help="7d, 12h, 30m, 2w or a date (default 7d; for --by branch the current weekly period of the model windows)",
+    )
+    parser.add_argument(
+        "--by",
+        choices=("project", "branch"),
+        default="project",
+        help="rows per project and session (default), or per git branch of each project",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output (stable keys)")
     parser.add_argument("--no-update", action="store_true", help="do not read new transcript lines first")
     try:
@@ -257,7 +356,7 @@ def run(argv: list[str], *, snapshot: dict[str, Any] | None = None) -> int:
         return int(exc.code or 0)
     now = time.time()
     try:
-        since = parse_since(args.since, now)
+        since = parse_since(args.since or DEFAULT_SINCE, now)
     except ValueError as exc:
         sys.stderr.write(f"quotaline report: {exc}\n")
         return 2
@@ -275,10 +374,15 @@ def run(argv: list[str], *, snapshot: dict[str, Any] | None = None) -> int:
         except OSError as exc:
             sys.stderr.write(f"quotaline report: could not update the ledger ({exc}); showing what it has\n")
     ledger = open_ledger(snapshot, now)
-    report = build(snapshot, since, now, ledger)
+    since_label = args.since or DEFAULT_SINCE
+    if args.by == "branch" and args.since is None:
+        week = weekly_period(snapshot, now, ledger)
+        if week is not None:
+            since, since_label = week
+    report = build(snapshot, since, now, ledger, args.by)
     report["ledger"] = stats
     if args.json:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:
-        sys.stdout.write(render(report, args.since))
+        sys.stdout.write(render(report, since_label))
     return 0

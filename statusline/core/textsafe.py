@@ -54,3 +54,34 @@ def clean_tree(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [clean_tree(v) for v in value]
     return value
+
+
+def width(text: str) -> int:
+    """Terminal columns of cleaned ``text``: wide (East Asian) characters take two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    import unicodedata  # only for non-ASCII text, on people's commands
+
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fit(text: str, columns: int) -> str:
+    """``text`` cleaned and cut to at most ``columns`` terminal columns (``…`` marks a cut): a
+    table cell that cannot push the next column out of line."""
+    text = clean(text)
+    if width(text) <= columns:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = width(ch)
+        if used + w > columns - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def pad(text: str, columns: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to ``columns`` terminal columns (on the left when ``right``)."""
+    gap = " " * max(0, columns - width(text))
+    return gap + text if right else text + gap

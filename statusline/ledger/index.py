@@ -65,6 +65,7 @@ def still_prefix(fd: int, state: FileState) -> bool:
 class FileIndex:
     files: dict[str, FileState]
     counters: dict[str, int]
+    store_schema: int = 1  # the store's schema when these positions were written (1: before it was said)
 
     @classmethod
     def load(cls, directory: Path) -> FileIndex:
@@ -79,11 +80,14 @@ class FileIndex:
             raw = data.get("counters")
             if isinstance(raw, dict):
                 counters = {str(k): int(v) for k, v in raw.items() if type(v) is int}
+            store_schema = data.get("store_schema", 1)
+            return cls(files, counters, store_schema if type(store_schema) is int else 1)
         return cls(files, counters)
 
     def save(self, directory: Path) -> None:
         write_json_atomic(directory / INDEX_FILE, {
             "schema": SCHEMA,
+            "store_schema": self.store_schema,
             "files": {p: s.to_json() for p, s in self.files.items()},
             "counters": self.counters,
         })

@@ -13,6 +13,9 @@ runs the real binary), so the rules below copy its observed behaviour, quirks in
 * ``cache_creation`` (object) wins over ``cache_creation_input_tokens``; ``speed: "fast"`` appends
   ``-fast`` to the model; ``<synthetic>`` and missing models count in totals but under no model;
 * each ``advisor_message`` in ``message.usage.iterations`` is one more entry under its own model.
+
+Beyond ccusage, each entry carries the line's ``gitBranch`` (``branch_of``: "" when absent or odd),
+so the ledger can answer per branch.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ ADVISOR_MARKER = b'"advisor_message"'
 BOM = b"\xef\xbb\xbf"
 U64_MAX = 2**64 - 1
 SYNTHETIC = "<synthetic>"
+# A git ref name is short in practice; anything longer, or not one printable word, is no branch
+# (Claude Code leaves ``gitBranch`` out outside a repository; git refuses spaces and controls).
+MAX_BRANCH_LEN = 256
 
 _NULL_KEYS = (
     "id|cwd|model|speed|costUSD|version|sessionId|requestId|isApiErrorMessage"
@@ -105,10 +111,22 @@ class Entry(NamedTuple):
     cache_creation: int
     cache_read: int
     cwd: str | None
+    branch: str = ""  # ``branch_of`` the line's gitBranch
 
     @property
     def total(self) -> int:
         return self.input_tokens + self.output_tokens + self.cache_creation + self.cache_read
+
+
+def branch_of(value: Any) -> str:
+    """The line's ``gitBranch`` when it is a plausible branch name, else "" (the "(no branch)" bucket):
+    absent, not a string, empty, longer than ``MAX_BRANCH_LEN``, or holding a space, a control, a
+    bidi or format character or a lone surrogate (``str.isprintable`` is False for all of those)."""
+    if type(value) is not str or not 0 < len(value) <= MAX_BRANCH_LEN:
+        return ""
+    if not value.isprintable() or " " in value:
+        return ""
+    return value
 
 
 def _is_leap(year: int) -> bool:
@@ -365,18 +383,20 @@ def parse_usage_line(line: bytes) -> list[Entry]:
     cwd = obj.get("cwd")
     if type(cwd) is not str:
         cwd = None
+    branch = branch_of(obj.get("gitBranch"))
     name = model or ""
     if speed == "fast" and name and name != SYNTHETIC:
         name += "-fast"
     entries = [
-        Entry(ts_ms, name, message_id, request_id, session, side, speed is not None, inp, out, creation, read, cwd)
+        Entry(ts_ms, name, message_id, request_id, session, side, speed is not None, inp, out, creation, read, cwd,
+              branch)
     ]
     if "iterations" in usage and ADVISOR_MARKER in line:
         for index, (adv_model, (a_in, a_out, a_cc, a_cr, a_speed)) in enumerate(_advisors(obj)):
             adv_id = f"{message_id}:advisor:{index}" if message_id is not None else None
             entries.append(
                 Entry(ts_ms, adv_model, adv_id, request_id, session, side, a_speed is not None,
-                      a_in, a_out, a_cc, a_cr, cwd)
+                      a_in, a_out, a_cc, a_cr, cwd, branch)
             )
     return entries
 
@@ -388,6 +408,7 @@ class Prompt(NamedTuple):
     uuid: str | None
     session_id: str | None
     cwd: str | None
+    branch: str = ""  # ``branch_of`` the line's gitBranch
 
 
 def parse_prompt_line(line: bytes) -> Prompt | None:
@@ -420,6 +441,7 @@ def parse_prompt_line(line: bytes) -> Prompt | None:
         uuid if isinstance(uuid, str) else None,
         session if isinstance(session, str) and session else None,
         cwd if isinstance(cwd, str) else None,
+        branch_of(obj.get("gitBranch")),
     )
 
 

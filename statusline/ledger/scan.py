@@ -25,6 +25,7 @@ from statusline.ledger.index import FileState, fingerprint
 from statusline.ledger.parse import (
     API_ERROR_MARKER,
     PROMPT_MARKER,
+    SYNTHETIC,
     USAGE_MARKER,
     Entry,
     NotUsage,
@@ -65,6 +66,8 @@ class LedgerStats:
     malformed: int = 0
     partial_pending: int = 0
     walls: int = 0
+    synthetic: int = 0
+    rebuilt: bool = False
     workers: int = 0
     seconds: float = 0.0
     busy: bool = False
@@ -393,9 +396,14 @@ class Scanner:
             if e.message_id is None and ts <= skip_before_ms:
                 stats.duplicates += 1
                 continue
+            if e.model == SYNTHETIC and not e.total:
+                # Claude Code's own local message (an API error, "No response requested."): nothing
+                # was sent, so it is no response of any model, and no row (ccusage's totals agree).
+                stats.synthetic += 1
+                continue
             session = e.session_id or path_session
             minute = ts // 60000
-            key_idx = store.key(root, project, session, e.model)
+            key_idx = store.key(root, project, session, e.model, e.branch)
             old, add = dedup.offer(e, session, minute, key_idx)
             if old is not None:
                 store.add(old[0], old[1], old[2], -1)
@@ -417,7 +425,7 @@ class Scanner:
                 continue
             minute = p.ts_ms // 60000
             if dedup.offer_prompt(p.uuid, minute):
-                store.add_prompt(minute, store.key(root, project, p.session_id or path_session, ""))
+                store.add_prompt(minute, store.key(root, project, p.session_id or path_session, "", p.branch))
                 stats.prompts += 1
                 if p.cwd is not None:
                     store.note_cwd(root, project, p.cwd)

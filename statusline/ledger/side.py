@@ -73,6 +73,13 @@ class Ledger:
         """``families``, or every model family seen (tokens under no model were not sent anywhere known)."""
         return families if families is not None else self.local_families
 
+    def project_path(self, project: str) -> str | None:
+        """The working directory a project's transcripts named (its dir name is that path, mangled)."""
+        return next(
+            (c for (r, p), c in self.store.cwd.items() if p == project and (self.roots is None or r in self.roots)),
+            None,
+        )
+
     def by_family(self, t0: float, t1: float, families: frozenset[str] | None = None) -> dict[str, int]:
         rows = self.store.tokens(t0, t1, by=("family",), roots=self.roots, families=self.named(families))
         return {k[0]: v.total for k, v in rows.items() if k[0] is not None and v.total}
@@ -164,10 +171,11 @@ def local_column(
 
 
 def attribute(
-    ledger: Ledger, window_id: str, history: Any, t0: float, t1: float
-) -> tuple[dict[tuple[str, str], float], float, Calibration | None]:
-    """Split the window's rises between ``t0`` and ``t1`` over (project, session) by share of local
-    tokens; the part local tokens cannot explain goes to "other machines / surfaces".
+    ledger: Ledger, window_id: str, history: Any, t0: float, t1: float, by: tuple[str, ...] = ("project", "session")
+) -> tuple[dict[tuple[str, ...], float], float, Calibration | None]:
+    """Split the window's rises between ``t0`` and ``t1`` over groups ``by`` (store fields: project,
+    session, branch, ...) by share of the local tokens of the window's families sent during each
+    rise; the part local tokens cannot explain goes to "other machines / surfaces".
 
     With a calibration, an interval's local share is at most tokens / tokens-per-percent; without
     one, an interval with any local tokens is all local and one without is all other.
@@ -177,14 +185,13 @@ def attribute(
         return {}, 0.0, None
     cal = ledger.calibration(window_id, history, kind)
     k = cal.tokens_per_pct if not cal.weak else None
-    shares: dict[tuple[str, str], float] = {}
+    shares: dict[tuple[str, ...], float] = {}
     other = 0.0
     for seg in segments(history, kind.seconds):
         if seg.t1 <= t0 or seg.t1 > t1:
             continue
-        rows = ledger.store.tokens(seg.t0, seg.t1, by=("project", "session"), roots=ledger.roots,
-                                   families=ledger.named(kind.families))
-        local = {(str(p), str(s)): v.total for (p, s), v in rows.items() if v.total}
+        rows = ledger.store.tokens(seg.t0, seg.t1, by=by, roots=ledger.roots, families=ledger.named(kind.families))
+        local = {tuple(map(str, group)): v.total for group, v in rows.items() if v.total}
         total = sum(local.values())
         explained = 0.0 if total == 0 else (seg.moved if k is None else min(seg.moved, total / k))
         other += seg.moved - explained

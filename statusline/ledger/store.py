@@ -1,6 +1,7 @@
 """Aggregated token counts: what the ledger answers questions from.
 
-Rows are keyed by (time bucket, key) where a key is (root, project, session, model). Two tiers:
+Rows are keyed by (time bucket, key) where a key is (root, project, session, model, branch); the
+branch is the line's ``gitBranch`` (``parse.branch_of``), "" when it had none. Two tiers:
 
 * ``fine``: one-minute buckets for the last ``FINE_DAYS`` days, enough to line local tokens up with
   the server's history points (kept for 8 days by ``pace``);
@@ -8,6 +9,10 @@ Rows are keyed by (time bucket, key) where a key is (root, project, session, mod
 
 Each row holds [input, output, cache creation, cache read, responses, prompts]. Prompts (typed user
 turns) sit under model "". The size is bounded by the number of active minutes/hours, not by bytes.
+
+Schema 2 added the branch. A schema-1 file (keys of four) is read with every branch "" (so readers
+keep working) and marked ``migrated_from = 1``; the next ``update_ledger`` rebuilds it from the
+transcripts (see ``update``), keeping the old rows only for hours no transcript covers any more.
 """
 
 from __future__ import annotations
@@ -22,13 +27,13 @@ from typing import Any
 from statusline.ledger.parse import model_family
 from statusline.ledger.statefile import read_json, write_json_atomic
 
-SCHEMA = 1
+SCHEMA = 2
 FINE_DAYS = 8
 COARSE_DAYS = 400
 STORE_FILE = "store.json"
 
-Key = tuple[str, str, str, str]  # root, project, session, model
-GROUP_FIELDS = ("root", "project", "session", "model", "family")
+Key = tuple[str, str, str, str, str]  # root, project, session, model, branch ("" = none)
+GROUP_FIELDS = ("root", "project", "session", "model", "branch", "family")
 
 
 @dataclass
@@ -52,10 +57,24 @@ class Tokens:
         self.responses += row[4]
         self.prompts += row[5]
 
+    def add(self, other: Tokens) -> None:
+        self.add_row(
+            [other.input, other.output, other.cache_creation, other.cache_read, other.responses, other.prompts]
+        )
+
+    def counts_only(self) -> Tokens:
+        """The responses and prompts without their tokens: a model of no known family (a gateway's,
+        another vendor's) whose tokens count in no window of Claude's."""
+        return Tokens(responses=self.responses, prompts=self.prompts)
+
     def as_dict(self) -> dict[str, int]:
         return {
-            "input": self.input, "output": self.output, "cache_creation": self.cache_creation,
-            "cache_read": self.cache_read, "total": self.total, "responses": self.responses,
+            "input": self.input,
+            "output": self.output,
+            "cache_creation": self.cache_creation,
+            "cache_read": self.cache_read,
+            "total": self.total,
+            "responses": self.responses,
             "prompts": self.prompts,
         }
 
@@ -70,14 +89,15 @@ class Store:
     dedup_state: dict[str, Any] = field(default_factory=dict)
     archive_pending: dict[str, list[int]] = field(default_factory=dict)
     loaded: bool = False  # read from a well-formed file (False: missing or unreadable)
+    migrated_from: int | None = None  # the schema read, when older than SCHEMA
     _key_index: dict[Key, int] = field(default_factory=dict)
     _sorted: dict[str, tuple[list[int], list[tuple[int, int]]]] = field(default_factory=dict)
     _families: dict[int, str | None] = field(default_factory=dict)
 
     # -- building -------------------------------------------------------------------------------
 
-    def key(self, root: str, project: str, session: str, model: str) -> int:
-        k = (root, project, session, model)
+    def key(self, root: str, project: str, session: str, model: str, branch: str = "") -> int:
+        k = (root, project, session, model, branch)
         idx = self._key_index.get(k)
         if idx is None:
             idx = len(self.keys)
@@ -126,6 +146,38 @@ class Store:
         coarse_from = (now_minute - COARSE_DAYS * 1440) // 60
         self.coarse = {k: v for k, v in self.coarse.items() if k[0] >= coarse_from and any(v)}
 
+    def adopt_older(self, legacy: Store) -> None:
+        """Take ``legacy``'s rows for the hours before this store's first counted hour of each root.
+
+        After a rebuild from the transcripts, those hours hold counts of transcripts deleted since
+        (Claude Code removes old ones): kept, under their old keys. From a root's first rebuilt
+        hour on, the rebuild alone counts, so no response is counted twice.
+        """
+        first: dict[str, int] = {}
+        for (hour, k), row in self.coarse.items():
+            root = self.keys[k][0]
+            if any(row) and hour < first.get(root, hour + 1):
+                first[root] = hour
+        remap: dict[int, int] = {}
+
+        def take(table: dict[tuple[int, int], list[int]], bucket: int, k: int, row: list[int]) -> None:
+            idx = remap.get(k)
+            if idx is None:
+                idx = remap[k] = self.key(*legacy.keys[k])
+            mine = self._row(table, (bucket, idx))
+            for i, v in enumerate(row):
+                mine[i] += v
+
+        for (hour, k), row in legacy.coarse.items():
+            if hour < first.get(legacy.keys[k][0], hour + 1):
+                take(self.coarse, hour, k, row)
+        for (minute, k), row in legacy.fine.items():
+            if self.fine_from <= minute < first.get(legacy.keys[k][0], minute // 60 + 1) * 60:
+                take(self.fine, minute, k, row)
+        for where, cwd in legacy.cwd.items():
+            self.cwd.setdefault(where, cwd)
+        self._sorted.clear()
+
     # -- persistence ----------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
@@ -143,9 +195,16 @@ class Store:
     @classmethod
     def from_json(cls, data: Any) -> Store:
         store = cls()
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        schema = data.get("schema") if isinstance(data, dict) else None
+        if schema == 1:
+            # Before branches: the same keys under branch "" (indexes unchanged, so dedup's
+            # records still point at the right rows); ``update`` rebuilds it.
+            store.keys = [(str(a), str(b), str(c), str(d), "") for a, b, c, d in data.get("keys", [])]
+            store.migrated_from = 1
+        elif schema == SCHEMA:
+            store.keys = [(str(a), str(b), str(c), str(d), str(e)) for a, b, c, d, e in data.get("keys", [])]
+        else:
             return store
-        store.keys = [(str(a), str(b), str(c), str(d)) for a, b, c, d in data.get("keys", [])]
         store._key_index = {k: i for i, k in enumerate(store.keys)}
         store.fine_from = int(data.get("fine_from", 0))
         store.fine = {(int(r[0]), int(r[1])): [int(x) for x in r[2:8]] for r in data.get("fine", [])}
@@ -195,8 +254,8 @@ class Store:
         return self._families[key_idx]
 
     def group_key(self, key_idx: int, by: tuple[str, ...]) -> tuple[str | None, ...]:
-        root, project, session, model = self.keys[key_idx]
-        values = {"root": root, "project": project, "session": session, "model": model}
+        root, project, session, model, branch = self.keys[key_idx]
+        values = {"root": root, "project": project, "session": session, "model": model, "branch": branch}
         return tuple(self.family(key_idx) if f == "family" else values[f] for f in by)
 
     def tokens(
@@ -208,7 +267,7 @@ class Store:
         roots: Iterable[str] | None = None,
         families: Iterable[str] | None = None,
     ) -> dict[tuple[str | None, ...], Tokens]:
-        """Tokens sent in [t0, t1) grouped by any of root/project/session/model/family.
+        """Tokens sent in [t0, t1) grouped by any of root/project/session/model/branch/family.
 
         Rows whose model has no family (``<synthetic>``, missing) are still returned (family None);
         ``families`` keeps only the named ones. Prompts are reported under model "" (family None).

@@ -5,6 +5,12 @@ no change reads), ``store.json`` (aggregates + recent dedup records, one file so
 disagree), ``archive-YYYY-MM.bin`` (sorted 64-bit hashes of older response keys) and
 ``ledger.lock`` (``filelock``; one writer at a time, readers never lock).
 
+A store written before branches were recorded (schema 1, and an index without ``store_schema``)
+is rebuilt by the first run that sees it: positions and archive dropped, every transcript read
+again (a first scan), then the old store's rows for the hours before each root's first rebuilt
+hour adopted (``Store.adopt_older``: counts of transcripts Claude Code has deleted since, under
+branch ""). A crash midway leaves the schema-1 store in place, so the next run starts over.
+
 Write order: store, archive, index. A crash before the index is written makes the next run read the
 same bytes again, and the store already knows those responses, so nothing counts twice (the new
 archive hashes travel inside the store until they are merged into their month file).
@@ -26,7 +32,8 @@ from statusline.ledger.index import INDEX_FILE, FileIndex, still_prefix
 from statusline.ledger.roots import Transcript, default_roots, resolve_roots, walk
 from statusline.ledger.scan import PARALLEL_MIN_BYTES, Job, LedgerStats, Scanner, extract_all
 from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
-from statusline.ledger.store import COARSE_DAYS, STORE_FILE, load_store
+from statusline.ledger.store import COARSE_DAYS, STORE_FILE, Store, load_store
+from statusline.ledger.store import SCHEMA as STORE_SCHEMA
 from statusline.ledger.walls import Found, record_walls
 
 RECENT_DEDUP_DAYS = 2
@@ -60,6 +67,11 @@ def _merge_archive(directory: Path, pending: dict[str, list[int]]) -> None:
         merged = set(_read_archive(directory, month))
         merged.update(int(h) for h in hashes)
         write_bytes_atomic(_archive_path(directory, month), array.array("Q", sorted(merged)).tobytes())
+
+
+def _drop_archive(directory: Path) -> None:
+    for month in _archived_months(directory):
+        _archive_path(directory, month).unlink(missing_ok=True)
 
 
 def _prune_archive(directory: Path, now_minute: int) -> None:
@@ -169,15 +181,18 @@ def _update(
     """Count the new bytes; the walls (rate-limit error lines) found in them."""
     index = FileIndex.load(directory)
     found: list[Found] = []
-    if index.files and not (directory / STORE_FILE).exists():
+    store_exists = (directory / STORE_FILE).exists()
+    if index.files and not store_exists:
         index.files.clear()  # the counts are gone: read everything again
+    # Positions written beside an older store: maybe one to rebuild (decided once it is loaded).
+    older_store = store_exists and index.store_schema < STORE_SCHEMA
     transcripts = [t for root in root_paths for t in walk(root)]
     transcripts.sort(key=lambda t: t.path)  # ccusage's order, so ties resolve the same way
     stats.files_seen = len(transcripts)
     work = _plan(transcripts, index, stats)
     gone = _deleted(index, root_paths, {t.path for t in transcripts})
     stats.files_deleted = len(gone)
-    if not work and not gone:
+    if not work and not gone and not older_store:
         with contextlib.suppress(OSError):
             os.utime(directory / INDEX_FILE)  # the mtime says how fresh the ledger is
         return found
@@ -186,9 +201,19 @@ def _update(
         del index.files[path]
 
     now_minute = int(now // 60)
-    if work:
+    if work or older_store:
         store = load_store(directory)
-        if not store.loaded and index.files:
+        legacy: Store | None = None
+        if store.migrated_from is not None:
+            # Counted before branches were recorded: count again from the transcripts.
+            legacy, store = store, Store()
+            index.files.clear()
+            _drop_archive(directory)  # its hashes would make every response a duplicate
+            stats.files_new = stats.files_grown = stats.files_truncated = stats.files_replaced = 0
+            stats.files_unchanged = 0
+            stats.rebuilt = True
+            work = _plan(transcripts, index, stats)
+        elif not store.loaded and index.files:
             # Unreadable counts: read everything again (the archive keeps old copies out).
             index.files.clear()
             stats.files_new = stats.files_grown = stats.files_truncated = stats.files_replaced = 0
@@ -221,6 +246,8 @@ def _update(
             else:
                 index.files[job[0].path] = state
         found = scanner.walls
+        if legacy is not None:
+            store.adopt_older(legacy)
         store.dedup_state, evicted = dedup.export(now_minute - RECENT_DEDUP_DAYS * 1440)
         store.archive_pending = evicted
         store.save(directory)
@@ -228,5 +255,6 @@ def _update(
         _prune_archive(directory, now_minute)
     for name in ("malformed", "entries", "duplicates", "prompts", "bytes_read"):
         index.counters[name] = index.counters.get(name, 0) + int(getattr(stats, name))
+    index.store_schema = STORE_SCHEMA
     index.save(directory)
     return found

@@ -558,3 +558,59 @@ def test_a_429_at_the_opus_wall_is_recorded_shown_and_said_once_in_real_claude_c
     print(f"hook row:    {notice_row.strip()}")
     print("last screen:\n" + squeeze(s.claude.screen()))
     print(s.fake.log_text())
+
+
+BRANCH_POLL_S = 5.0
+
+
+def _git(workdir: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", *args],
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+        env=clean_env(workdir, GIT_CONFIG_NOSYSTEM="1"),
+    )
+
+
+@pytest.fixture
+def on_a_branch(tools: Tools, installed: Installed, fake_api: FakeAnthropic, tmp_path: Path) -> Iterator[Scenario]:
+    """A session in a git repository, on branch ``feat/e2e-one``."""
+    _git(installed.workdir, "init", "-q")
+    _git(installed.workdir, "checkout", "-q", "-b", "feat/e2e-one")
+    _git(installed.workdir, "commit", "-q", "--allow-empty", "-m", "start")
+    with _claude_running(tools, installed, fake_api, tmp_path) as running:
+        yield running
+
+
+def test_report_by_branch_counts_each_branch_of_a_real_session(on_a_branch: Scenario) -> None:
+    """Claude Code writes the branch on each transcript line, the branch of that moment: a switch
+    between two turns of one session gives two rows."""
+    s = on_a_branch
+    s.wait_for("Claude Code's prompt box", prompt_ready)
+    s.submit(1)
+    s.wait_for("the reply to turn 1", lambda screen: f"{REPLY_PREFIX}1" in screen)
+    s.mark("turn 1 replied")
+    _git(s.installed.workdir, "checkout", "-q", "-b", "feat/e2e-two")
+    # Claude Code caches the branch and polls .git/HEAD for changes: measured in 2.1.330, a turn
+    # sent 0.7 s after a checkout still names the old branch, one sent 5 s after names the new one.
+    time.sleep(BRANCH_POLL_S)
+    s.submit(2)
+    s.wait_for("the reply to turn 2", lambda screen: f"{REPLY_PREFIX}2" in screen)
+    s.mark("turn 2 replied")
+    reported = _status_json(s, "report", "--by", "branch", "--json", "--since", "1d")
+    s.mark("report --by branch")
+    rows = {b["branch"]: b for b in reported.get("branches") or []}
+    transcripts = sorted((s.installed.home / ".claude" / "projects").rglob("*.jsonl"))
+    lines = [json.loads(line) for t in transcripts for line in t.read_text().splitlines() if line.strip()]
+    written = sorted({str(obj.get("gitBranch")) for obj in lines if obj.get("type") == "assistant"})
+    for name in ("feat/e2e-one", "feat/e2e-two"):
+        if name not in rows or not rows[name]["tokens"]["total"] or rows[name]["path"] != str(s.installed.workdir):
+            s.fail(
+                f"report --by branch should count {name!r} in {s.installed.workdir}: {rows!r}; "
+                f"the transcripts' assistant lines name {written!r}"
+            )
+    if abs(sum(b["share"] for b in rows.values()) - 1.0) > 0.01:
+        s.fail(f"the shares should add up to 100%: {rows!r}")
+    print(f"\nClaude Code {s.version}; timings: {s.timings}; assistant lines' gitBranch: {written}")
+    print(json.dumps(reported["branches"], indent=1))

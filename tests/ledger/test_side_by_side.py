@@ -135,7 +135,7 @@ def test_report_json_without_snapshot_is_local_only(world_env: tuple[Path, dict[
     assert report.run(["--json", "--since", "1d"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["server_available"] is False and "unavailable" in data["note"]
-    assert set(data) == {"schema", "since", "until", "server_available", "note", "windows", "projects", "other",
+    assert set(data) == {"schema", "by", "since", "until", "server_available", "note", "windows", "projects", "other",
                          "totals", "ledger", "walls"}
     assert [p["project"] for p in data["projects"]] == ["-work-a", "-work-b"]
     assert data["projects"][0]["path"] == "/work/a"
