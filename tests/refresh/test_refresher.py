@@ -60,7 +60,7 @@ def test_every_usage_fixture(server_home: Home, httpserver: HTTPServer, fixture:
     request = usage_requests(httpserver)[0]
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert request.headers["anthropic-beta"] == "oauth-2025-04-20"
-    assert request.headers["User-Agent"].startswith("quotaline/")
+    assert request.headers["User-Agent"] == "claude-code (quotaline/0.1.0)"  # no session seen: no version
     windows = server_home.snapshot()["windows"]
     assert windows["five_hour"]["used_pct"] == data["five_hour"]["utilization"]
     assert windows["five_hour"]["source"] == "oauth"
@@ -83,11 +83,19 @@ def test_fable_window_and_money_reach_the_status_line(server_home: Home, httpser
     assert status["extra_usage"]["used"] == 408.43 and status["extra_usage"]["currency"] == "USD"
 
 
-def test_user_agent_names_claude_code_version(server_home: Home, httpserver: HTTPServer) -> None:
+def test_user_agent_is_claude_codes_token_naming_quotaline(server_home: Home, httpserver: HTTPServer) -> None:
     serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
     server_home.run("statusline", stdin=json.dumps(statusline_stdin(10, 10)))
     assert server_home.run("refresh").code == 0
-    assert usage_requests(httpserver)[0].headers["User-Agent"] == "quotaline/0.1.0 claude-code/2.1.330"
+    assert usage_requests(httpserver)[0].headers["User-Agent"] == "claude-code/2.1.330 (quotaline/0.1.0)"
+
+
+def test_configured_user_agent_is_sent_as_it_is(server_home: Home, httpserver: HTTPServer) -> None:
+    serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
+    server_home.run("statusline", stdin=json.dumps(statusline_stdin(10, 10)))
+    result = server_home.run("refresh", env={"QUOTALINE_USER_AGENT": "my-proxy-friendly-agent/1.0\n"})
+    assert result.code == 0, result.err
+    assert usage_requests(httpserver)[0].headers["User-Agent"] == "my-proxy-friendly-agent/1.0"
 
 
 @pytest.mark.parametrize(("retry_after", "expected_wait"), [("0", 300), ("3600", 3600), (None, 300)])
@@ -462,8 +470,14 @@ def test_background_ledger_update_runs_after_the_refresh_lock_is_released(
         "ledger.update_ledger = probe\n"
         "print(refresher.refresh(background=True).fetched)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
-                         env={**server_home.env, "QUOTALINE_NO_SPAWN": "1"}, timeout=30)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**server_home.env, "QUOTALINE_NO_SPAWN": "1"},
+        timeout=30,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["refresh lock free during the ledger update", "['oauth']"]
 

@@ -6,13 +6,15 @@ from statusline.core import levels
 from statusline.core.context import Context
 from statusline.core.levels import FULL, NORMAL
 from statusline.core.pieces import Piece
-from statusline.core.windows import display_order, is_number, label_for
+from statusline.core.windows import MEMBER, ORG, display_order, is_number, label_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
     from typing import Any
 
-VARIABLES = frozenset({"used", "limit", "pct", "currency", "state", "rose", "plan"})
+VARIABLES = frozenset({"used", "limit", "pct", "currency", "state", "rose", "plan", "scope", "whose"})
+# Whose money it is (``windows.money_scope``), short and in words; nothing when not known.
+SCOPE_WORDS = {ORG: ("org", "organisation's total"), MEMBER: ("yours", "yours")}
 
 
 def piece(ctx: Context) -> Piece | None:
@@ -28,6 +30,7 @@ def piece(ctx: Context) -> Piece | None:
     pct = None if cap is None else float(server_pct) if is_number(server_pct) else 100.0 * amount / cap
     level = NORMAL if pct is None else levels.level(pct, ctx.warn_at, ctx.critical_at)
     out = bool(extra.get("out_of_credits"))
+    scope = extra.get("scope")
     if out:
         level = FULL
     variables = {
@@ -36,6 +39,8 @@ def piece(ctx: Context) -> Piece | None:
         "pct": "" if pct is None else levels.format_pct(pct),
         "currency": currency.upper(),
         "state": "out of credits" if out else "",
+        "scope": SCOPE_WORDS[scope][0] if scope in SCOPE_WORDS else "",
+        "whose": SCOPE_WORDS[scope][1] if scope in SCOPE_WORDS else "",
         **_moved(extra.get("moved"), currency),
     }
     return Piece(variables, level, False, extra)
