@@ -572,7 +572,7 @@ def parse_member_spend(data: object) -> dict[str, object] | None:
         limit_exp = body.limit.exponent if body.limit and body.limit.exponent is not None else exp
         used = _major(body.used.amount_minor, exp)
         limit = _major(body.limit.amount_minor, limit_exp) if body.limit else None
-        currency = _currency_in(body.used) or _str_or_none(body.currency)
+        currency = _str_or_none(body.used.currency) or _str_or_none(body.currency)
     elif body.used_credits is not None:
         exp = body.decimal_places if body.decimal_places is not None else DEFAULT_EXPONENT
         used = _major(body.used_credits, exp)
