@@ -160,7 +160,9 @@ def test_org_and_member_money_are_said_so_and_unknown_says_nothing() -> None:
     mine = Scene().extra(used=45.0, limit=50.0, scope="member").extra_piece()
     assert mine is not None and mine.variables["whose"] == "yours"
     unknown = Scene().extra(used=45.0, limit=50.0)
-    assert warn.decide(unknown.context(), session_id="s").message == "Extra usage at 90% of its limit ($45.00 of $50.00)"
+    assert (
+        warn.decide(unknown.context(), session_id="s").message == "Extra usage at 90% of its limit ($45.00 of $50.00)"
+    )
     assert unknown.config("statusline", "extra_template", value="+$used( $scope)").line() == "+$45.00"
     assert org.config("statusline", "extra_template", value="+$used( $scope)").line() == "+$45.00 org"
 
