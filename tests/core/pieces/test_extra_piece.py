@@ -25,6 +25,8 @@ def test_used_against_the_limit_with_its_level() -> None:
         "state": "",
         "rose": "",
         "plan": "",
+        "scope": "",  # whose it is: not known here, so nothing is said
+        "whose": "",
     }
     assert piece.level == CRITICAL
     assert Scene().extra(used=475.5, limit=500.0).line() == "+$475.50/$500.00"
