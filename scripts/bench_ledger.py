@@ -35,37 +35,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-MODELS = ["claude-opus-4-6", "claude-opus-4-6", "claude-sonnet-4-5-20250929", "claude-haiku-4-5", "claude-fable-5-1"]
-WORDS = [
-    "the",
-    "file",
-    "function",
-    "return",
-    "value",
-    "test",
-    "import",
-    "class",
-    "def",
-    "self",
-    "error",
-    "config",
-    "data",
-    "when",
-    "then",
-    "with",
-    "from",
-    "into",
-    "about",
-    "because",
-    "should",
-    "would",
-    "could",
-    "module",
-    "parse",
-    "store",
-    "index",
-    "window",
-]
+MODELS = ["claude-opus-4-6", "claude-opus-4-6", "claude-sonnet-4-5-20250929", "claude-haiku-4-5",
+          "claude-fable-5-1"]
+WORDS = ["the", "file", "function", "return", "value", "test", "import", "class", "def", "self",
+         "error", "config", "data", "when", "then", "with", "from", "into", "about", "because",
+         "should", "would", "could", "module", "parse", "store", "index", "window"]
 
 
 def _iso(t: float) -> str:
@@ -88,10 +62,8 @@ class Generator:
     def session(self, path: Path, project: str, session: str, t: float, target: int, side: bool = False) -> int:
         rng = self.rng
         cwd = "/home/dev/" + project.rsplit("-", 1)[-1]
-        head = (
-            f'"isSidechain":{"true" if side else "false"},"userType":"external","cwd":"{cwd}",'
-            f'"sessionId":"{session}","version":"2.1.330","gitBranch":"main"'
-        )
+        head = (f'"isSidechain":{"true" if side else "false"},"userType":"external","cwd":"{cwd}",'
+                f'"sessionId":"{session}","version":"2.1.330","gitBranch":"main"')
         out: list[str] = []
         size = 0
         turn = 0
@@ -107,12 +79,10 @@ class Generator:
                 mid = f"msg_{session[:8]}{turn:04d}{req:02d}"
                 rid = f"req_{session[:8]}{turn:04d}{req:02d}"
                 cc = rng.randint(0, 6000)
-                usage = (
-                    f'{{"input_tokens":{rng.randint(1, 60)},"cache_creation_input_tokens":{cc},'
-                    f'"cache_read_input_tokens":{rng.randint(0, 150_000)},"cache_creation":'
-                    f'{{"ephemeral_5m_input_tokens":{cc},"ephemeral_1h_input_tokens":0}},'
-                    f'"output_tokens":{rng.randint(1, 3000)},"service_tier":"standard"}}'
-                )
+                usage = (f'{{"input_tokens":{rng.randint(1, 60)},"cache_creation_input_tokens":{cc},'
+                         f'"cache_read_input_tokens":{rng.randint(0, 150_000)},"cache_creation":'
+                         f'{{"ephemeral_5m_input_tokens":{cc},"ephemeral_1h_input_tokens":0}},'
+                         f'"output_tokens":{rng.randint(1, 3000)},"service_tier":"standard"}}')
                 model = rng.choice(MODELS)
                 blocks = [
                     f'{{"type":"thinking","thinking":"{self.words(rng.randint(100, 3000))}",'
@@ -190,9 +160,8 @@ def _ccusage(binary: str, root: Path, home: Path) -> tuple[float, float, dict[st
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "CLAUDE_CONFIG_DIR": str(root), "NO_COLOR": "1"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.run(
-        [binary, "claude", "daily", "--json", "--offline", "-z", "UTC"], capture_output=True, env=env, check=True
-    )
+    proc = subprocess.run([binary, "claude", "daily", "--json", "--offline", "-z", "UTC"],
+                          capture_output=True, env=env, check=True)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -207,9 +176,8 @@ def _ccusage_any(binary: str, root: Path, home: Path) -> tuple[float, float, dic
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "CLAUDE_CONFIG_DIR": str(root), "NO_COLOR": "1"}
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
-        proc = subprocess.run(
-            [binary, "daily", "--json", "--offline", "-z", "UTC"], capture_output=True, env=env, check=True
-        )
+        proc = subprocess.run([binary, "daily", "--json", "--offline", "-z", "UTC"], capture_output=True, env=env,
+                              check=True)
         wall = time.perf_counter() - t
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), json.loads(proc.stdout)
@@ -232,18 +200,10 @@ def main() -> int:
     ap.add_argument("--dir", type=Path, default=None, help="where to generate (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the generated tree")
     ap.add_argument("--workers", type=int, default=None, help="ledger parse workers (default: its own choice)")
-    ap.add_argument(
-        "--ccusage",
-        default=os.environ.get("QUOTALINE_CCUSAGE")
-        or str(Path.home() / ".cache/quotaline-e2e/ccusage/node_modules/.bin/ccusage"),
-    )
-    ap.add_argument(
-        "--also",
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="another ccusage build to time once on the same tree (e.g. the last JavaScript one)",
-    )
+    ap.add_argument("--ccusage", default=os.environ.get("QUOTALINE_CCUSAGE")
+                    or str(Path.home() / ".cache/quotaline-e2e/ccusage/node_modules/.bin/ccusage"))
+    ap.add_argument("--also", action="append", default=[], metavar="PATH",
+                    help="another ccusage build to time once on the same tree (e.g. the last JavaScript one)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
@@ -275,10 +235,8 @@ def main() -> int:
                 print(f"  ccusage    {i + 1}: {wall:.2f} s", flush=True)
         walls = [s["seconds"] for s in scans]
         results["first_scan"] = {
-            "seconds_min": round(min(walls), 3),
-            "seconds_median": round(statistics.median(walls), 3),
-            "mb_per_s_best": round(mb / min(walls)),
-            "mb_per_s_median": round(mb / statistics.median(walls)),
+            "seconds_min": round(min(walls), 3), "seconds_median": round(statistics.median(walls), 3),
+            "mb_per_s_best": round(mb / min(walls)), "mb_per_s_median": round(mb / statistics.median(walls)),
             "cpu_seconds_median": round(statistics.median(s["cpu_seconds"] for s in scans), 2),
             "peak_rss_mb_main": round(max(s["rss_mb"] for s in scans)),
             "peak_rss_mb_worker": round(max(s["children_rss_mb"] for s in scans)),
@@ -288,36 +246,25 @@ def main() -> int:
             cw = [w for w, _ in ccs]
             results["ccusage"] = {
                 "command": f"CLAUDE_CONFIG_DIR={root} {args.ccusage} claude daily --json --offline -z UTC",
-                "seconds_min": round(min(cw), 3),
-                "seconds_median": round(statistics.median(cw), 3),
-                "mb_per_s_best": round(mb / min(cw)),
-                "mb_per_s_median": round(mb / statistics.median(cw)),
+                "seconds_min": round(min(cw), 3), "seconds_median": round(statistics.median(cw), 3),
+                "mb_per_s_best": round(mb / min(cw)), "mb_per_s_median": round(mb / statistics.median(cw)),
                 "cpu_seconds_median": round(statistics.median(c for _, c in ccs), 2),
             }
 
         if cc_json is not None:  # before the append below changes state0
-            ours = {
-                m: [t.input, t.output, t.cache_creation, t.cache_read]
-                for m, t in load_store(base / "state0").all_time_by_model().items()
-                if m and m != "<synthetic>"
-            }
+            ours = {m: [t.input, t.output, t.cache_creation, t.cache_read]
+                    for m, t in load_store(base / "state0").all_time_by_model().items()
+                    if m and m != "<synthetic>"}
             results["same_totals_as_ccusage"] = ours == _ccusage_models(cc_json)
 
         for other in args.also:
             version = subprocess.run([other, "--version"], capture_output=True, text=True).stdout.strip()
             wall, cpu, other_json = _ccusage_any(other, root, home)
-            results.setdefault("also", []).append(
-                {
-                    "command": other,
-                    "version": version,
-                    "seconds": round(wall, 3),
-                    "mb_per_s": round(mb / wall),
-                    "cpu_seconds": round(cpu, 2),
-                    "same_totals": _ccusage_models(other_json) == _ccusage_models(cc_json)
-                    if cc_json is not None
-                    else None,
-                }
-            )
+            results.setdefault("also", []).append({
+                "command": other, "version": version, "seconds": round(wall, 3), "mb_per_s": round(mb / wall),
+                "cpu_seconds": round(cpu, 2), "same_totals": _ccusage_models(other_json) == _ccusage_models(cc_json)
+                if cc_json is not None else None,
+            })
             print(f"  {other} ({version}): {wall:.2f} s", flush=True)
 
         state = base / "state0"
@@ -328,16 +275,9 @@ def main() -> int:
             quiet.append(time.perf_counter() - t)
             assert s.bytes_read == 0, s
         t = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                f"import sys; sys.path.insert(0, {str(REPO)!r}); "
-                "from pathlib import Path; from statusline.ledger import update_ledger; "
-                f"update_ledger([Path({str(root)!r})], Path({str(state)!r}))",
-            ],
-            check=True,
-        )
+        subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r}); "
+                        "from pathlib import Path; from statusline.ledger import update_ledger; "
+                        f"update_ledger([Path({str(root)!r})], Path({str(state)!r}))"], check=True)
         process_wall = time.perf_counter() - t
         results["rescan_no_change"] = {
             "in_process_ms_median": round(statistics.median(quiet) * 1000, 1),
@@ -346,23 +286,11 @@ def main() -> int:
         }
         target = sorted(root.rglob("*.jsonl"))[0]
         with open(target, "a") as fh:
-            fh.write(
-                json.dumps(
-                    {
-                        "type": "assistant",
-                        "timestamp": _iso(time.time()),
-                        "sessionId": "x",
-                        "requestId": "req_bench_new",
-                        "message": {
-                            "id": "msg_bench_new",
-                            "model": "claude-opus-4-6",
-                            "usage": {"input_tokens": 1, "output_tokens": 2},
-                        },
-                    },
-                    separators=(",", ":"),
-                )
-                + "\n"
-            )
+            fh.write(json.dumps({"type": "assistant", "timestamp": _iso(time.time()), "sessionId": "x",
+                                 "requestId": "req_bench_new", "message": {
+                                     "id": "msg_bench_new", "model": "claude-opus-4-6",
+                                     "usage": {"input_tokens": 1, "output_tokens": 2}}},
+                                separators=(",", ":")) + "\n")
         t = time.perf_counter()
         s = update_ledger([root], state)
         results["rescan_one_append_ms"] = round((time.perf_counter() - t) * 1000, 1)

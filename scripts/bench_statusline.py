@@ -68,17 +68,8 @@ def month_of_use(now: float) -> dict[str, object]:
     for day in range(30):  # a new session every ~90 minutes, 20 of them alive at the end
         for k in range(16):
             t = now - (30 - day) * 86400 + k * 5400
-            observe.touch_session(
-                snap,
-                f"{day:02d}{k:02d}-0000-4000-8000-" + "a" * 12,
-                {
-                    "model_id": "claude-opus-5-5",
-                    "model_name": "Opus 5.5",
-                    "version": "2.1.330",
-                    "cwd": "/home/u/project",
-                },
-                now=t,
-            )
+            observe.touch_session(snap, f"{day:02d}{k:02d}-0000-4000-8000-" + "a" * 12, {"model_id": "claude-opus-5-5",
+                                 "model_name": "Opus 5.5", "version": "2.1.330", "cwd": "/home/u/project"}, now=t)
     for i in range(20):
         sid = f"live-{i:02d}-4000-8000-" + "b" * 12
         observe.touch_session(snap, sid, {"model_id": "claude-opus-5-5", "version": "2.1.330", "cwd": "/p"}, now=now)
@@ -92,36 +83,15 @@ def month_of_use(now: float) -> dict[str, object]:
             points.append([t, round(((t % length) / length) * 90, 1), reset])
             t += 10 if now - t < 7200 else 60
         snap["history"][wid] = pace.add_point(points, now, 42.0, now + 7980, now=now)
-        snap["windows"][wid] = {
-            "id": wid,
-            "label": label_for(wid),
-            "used_pct": 42.0,
-            "resets_at": now + 7980,
-            "source": "oauth",
-            "observed_at": now,
-            "session": None,
-            "severity": "normal",
-            "is_active": False,
-        }
-    snap["extra_usage"] = {
-        "enabled": True,
-        "used": 408.43,
-        "limit": 500.0,
-        "currency": "USD",
-        "out_of_credits": False,
-        "utilization": None,
-        "source": "oauth",
-        "observed_at": now,
-    }
+        snap["windows"][wid] = {"id": wid, "label": label_for(wid), "used_pct": 42.0, "resets_at": now + 7980,
+                                "source": "oauth", "observed_at": now, "session": None, "severity": "normal",
+                                "is_active": False}
+    snap["extra_usage"] = {"enabled": True, "used": 408.43, "limit": 500.0, "currency": "USD", "out_of_credits": False,
+                           "utilization": None, "source": "oauth", "observed_at": now}
     for source in ("oauth", "claude_ai", "statusline"):
         observe.add_error(snap, "rate_limited", "rate limited by api.anthropic.com (429)", source=source, now=now)
-    snap["refresh"] = {
-        "last_attempt": now,
-        "last_success": now,
-        "next_due": now + 3600,
-        "auth_stamp": None,
-        "sources": {"oauth": {"failures": 0, "last_ok": now, "last_status": 200}},
-    }
+    snap["refresh"] = {"last_attempt": now, "last_success": now, "next_due": now + 3600, "auth_stamp": None,
+                       "sources": {"oauth": {"failures": 0, "last_ok": now, "last_status": 200}}}
     return snap
 
 
@@ -148,18 +118,14 @@ def main() -> int:
         fresh, month = env_for("fresh"), env_for("month")
         for env in (fresh, month):
             os.makedirs(env["HOME"])
-            subprocess.run(
-                [str(launcher), "statusline"], input=stdin_payload(), env=env, check=True, stdout=subprocess.DEVNULL
-            )
+            subprocess.run([str(launcher), "statusline"], input=stdin_payload(), env=env, check=True,
+                           stdout=subprocess.DEVNULL)
         month_file = Path(month["XDG_STATE_HOME"]) / "quotaline" / "snapshot-default.json"
         snapshot.write_atomic(str(month_file), month_of_use(time.time()))
         hook_in = b'{"session_id":"live-03-4000-8000-bbbbbbbbbbbb","hook_event_name":"UserPromptSubmit"}'
         fresh_hook_in = b'{"session_id":"bench","hook_event_name":"UserPromptSubmit"}'
-        sl, hook, seg = (
-            [str(launcher), "statusline"],
-            [str(launcher), "hook"],
-            [str(launcher), "segment", "--format", "tmux"],
-        )
+        sl, hook, seg = [str(launcher), "statusline"], [str(launcher), "hook"], [
+            str(launcher), "segment", "--format", "tmux"]
         cases: dict[str, tuple[list[str], bytes, dict[str, str]]] = {
             "python -I -S -c pass": ([sys.executable, "-I", "-S", "-c", "pass"], b"", fresh),
             "statusline (fresh snapshot)": (sl, stdin_payload(), fresh),
@@ -174,10 +140,8 @@ def main() -> int:
             against = Path(args.against).resolve()
             text = launcher_text(sys.executable, str(against))
             if "def launch(" not in (against / "statusline" / "cli.py").read_text():  # an older checkout
-                text = text.replace(
-                    "from statusline.cli import launch\nlaunch()\n",
-                    "from statusline.cli import main\nsys.exit(main())\n",
-                )
+                text = text.replace("from statusline.cli import launch\nlaunch()\n",
+                                    "from statusline.cli import main\nsys.exit(main())\n")
             other = Path(tmp) / "quotaline-other"
             other.write_text(text)
             other.chmod(0o755)
@@ -205,22 +169,17 @@ def main() -> int:
         history_file = Path(str(month_file) + ".history")  # older versions kept it in the snapshot
         history = history_file.stat().st_size if history_file.exists() else 0
     base = times["python -I -S -c pass"]
-    print(
-        f"python {sys.version.split()[0]}, {args.n} interleaved rounds, month snapshot {size / 1024:.0f} KiB "
-        f"+ history {history / 1024:.0f} KiB"
-    )
+    print(f"python {sys.version.split()[0]}, {args.n} interleaved rounds, month snapshot {size / 1024:.0f} KiB "
+          f"+ history {history / 1024:.0f} KiB")
     print(f"{'command':<34} {'p50 ms':>7} {'p90 ms':>7} {'ratio':>6} {'p25-p75':>11} {'writes':>7}")
     for name, series in times.items():
         ratios = sorted(t / b for t, b in zip(series, base, strict=True))
         q1, q3 = statistics.quantiles(ratios, n=4)[0], statistics.quantiles(ratios, n=4)[2]
         p90 = statistics.quantiles(series, n=10)[-1]
-        print(
-            f"{name:<34} {statistics.median(series):7.1f} {p90:7.1f} {statistics.median(ratios):6.2f} "
-            f"{q1:5.2f}-{q3:<5.2f} {writes[name]:>4}/{args.n}"
-        )
-    month_vs_fresh = sorted(
-        m / f for m, f in zip(times["statusline (month of use)"], times["statusline (fresh snapshot)"], strict=True)
-    )
+        print(f"{name:<34} {statistics.median(series):7.1f} {p90:7.1f} {statistics.median(ratios):6.2f} "
+              f"{q1:5.2f}-{q3:<5.2f} {writes[name]:>4}/{args.n}")
+    month_vs_fresh = sorted(m / f for m, f in zip(times["statusline (month of use)"],
+                                                  times["statusline (fresh snapshot)"], strict=True))
     print(f"status line, month of use / fresh (paired): {statistics.median(month_vs_fresh):.2f}")
     for name in [n for n in times if n.endswith(" @other")]:
         mine = sorted(a / b for a, b in zip(times[name.removesuffix(" @other")], times[name], strict=True))

@@ -156,6 +156,7 @@ def _dispatch(command: str, rest: list[str]) -> int:
 # The bundle
 
 
+
 try:
     import posix
 except ImportError:  # pragma: no cover - Windows: the usual import

@@ -37,13 +37,8 @@ class Scene:
         steps = int(hours * 6)
         for i in range(steps + 1):
             t = self.now - (steps - i) * 600
-            reading = {
-                "id": wid,
-                "used_pct": start + per_hour * (i / 6),
-                "source": "oauth",
-                "observed_at": t,
-                "resets_at": self.now + resets_in,
-            }
+            reading = {"id": wid, "used_pct": start + per_hour * (i / 6), "source": "oauth",
+                       "observed_at": t, "resets_at": self.now + resets_in}
             observe.apply_windows(self.snap, [reading], now=t)
         return self
 

@@ -94,8 +94,6 @@ def refresh_interval(configured: float) -> float:
     if configured != configured:  # NaN
         return DEFAULTS["refresh"]["interval_seconds"]  # type: ignore[no-any-return]
     return min(max(configured, MIN_REFRESH_INTERVAL_S), MAX_REFRESH_INTERVAL_S)
-
-
 REPEAT_POLICIES = ("level", "every")
 
 # Environment variables that override a setting: name -> (section, key) or (key,).

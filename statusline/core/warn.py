@@ -40,8 +40,7 @@ MONEY_MOVED = (
 )
 MOVED_SAID_FOR_S = 86400.0
 BLOCKED = (
-    "quotaline: $name at $percent \\(block_at = $block_at\\)"
-    + WHEN
+    "quotaline: $name at $percent \\(block_at = $block_at\\)" + WHEN
     + ". Raise hook.block_at or set it to 0 to continue."
 )
 

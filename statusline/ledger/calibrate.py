@@ -165,15 +165,12 @@ def calibrate(pairs: Iterable[Pair]) -> Calibration:
     if moved < MIN_POINTS_MOVED:
         reasons.append(f"the server moved only {moved:.1f} points while this machine was busy")
     if idle > MAX_IDLE_SHARE * (idle + moved):
-        reasons.append(
-            f"the server moved {idle:.0f} points while this machine sent nothing (another machine or the browser)"
-        )
+        reasons.append(f"the server moved {idle:.0f} points while this machine sent nothing "
+                       "(another machine or the browser)")
     if k > 0 and (high - low) / k > MAX_SPREAD:
         reasons.append(f"tokens per percent vary a lot between intervals ({human_tokens(low)}-{human_tokens(high)})")
-    basis = (
-        f"{len(usable)} intervals, {moved:.0f} points: about {human_tokens(k)} tokens per percent "
-        f"({human_tokens(low)}-{human_tokens(high)})"
-    )
+    basis = (f"{len(usable)} intervals, {moved:.0f} points: about {human_tokens(k)} tokens per percent "
+             f"({human_tokens(low)}-{human_tokens(high)})")
     why = "; ".join([*reasons, basis]) if reasons else basis
     return Calibration(k, low, high, len(usable), moved, idle, bool(reasons), why)
 

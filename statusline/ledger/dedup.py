@@ -37,20 +37,8 @@ class Record:
     """What a kept response contributed, so a better copy can take its place."""
 
     __slots__ = (
-        "cache_creation",
-        "cache_read",
-        "exact_keys",
-        "has_speed",
-        "input_tokens",
-        "key_idx",
-        "message_id",
-        "minute",
-        "output_tokens",
-        "replay_keys",
-        "request_id",
-        "session",
-        "side",
-        "ts_ms",
+        "cache_creation", "cache_read", "exact_keys", "has_speed", "input_tokens", "key_idx", "message_id",
+        "minute", "output_tokens", "replay_keys", "request_id", "session", "side", "ts_ms",
     )
 
     def __init__(self, entry: Entry, session: str, minute: int, key_idx: int) -> None:
@@ -81,41 +69,16 @@ class Record:
 
     def to_json(self) -> list[Any]:
         return [
-            self.message_id,
-            self.request_id,
-            self.session,
-            self.ts_ms,
-            int(self.side),
-            int(self.has_speed),
-            self.minute,
-            self.key_idx,
-            self.input_tokens,
-            self.output_tokens,
-            self.cache_creation,
-            self.cache_read,
-            [list(k) for k in self.exact_keys],
-            [list(k) for k in self.replay_keys],
+            self.message_id, self.request_id, self.session, self.ts_ms, int(self.side), int(self.has_speed),
+            self.minute, self.key_idx, self.input_tokens, self.output_tokens, self.cache_creation,
+            self.cache_read, [list(k) for k in self.exact_keys], [list(k) for k in self.replay_keys],
         ]
 
     @classmethod
     def from_json(cls, row: list[Any]) -> Record:
         rec = cls.__new__(cls)
-        (
-            rec.message_id,
-            rec.request_id,
-            rec.session,
-            rec.ts_ms,
-            side,
-            speed,
-            rec.minute,
-            rec.key_idx,
-            rec.input_tokens,
-            rec.output_tokens,
-            rec.cache_creation,
-            rec.cache_read,
-            exact,
-            replay,
-        ) = row
+        (rec.message_id, rec.request_id, rec.session, rec.ts_ms, side, speed, rec.minute, rec.key_idx,
+         rec.input_tokens, rec.output_tokens, rec.cache_creation, rec.cache_read, exact, replay) = row
         rec.side = bool(side)
         rec.has_speed = bool(speed)
         rec.exact_keys = [tuple(k) for k in exact]
@@ -229,11 +192,8 @@ class Dedup:
 
     def _find(self, entry: Entry, message_id: str, session: str, key: ExactKey) -> Record | None:
         rec = self.exact.get(key)
-        if (
-            rec is not None
-            and rec.message_id == message_id
-            and rec.request_id == entry.request_id
-            and (entry.request_id is not None or (rec.session == session and rec.ts_ms == entry.ts_ms))
+        if rec is not None and rec.message_id == message_id and rec.request_id == entry.request_id and (
+            entry.request_id is not None or (rec.session == session and rec.ts_ms == entry.ts_ms)
         ):
             return rec
         for cand in self.replay.get((message_id, session), ()):
@@ -251,11 +211,8 @@ class Dedup:
         self, entry: Entry, session: str, minute: int, key_idx: int
     ) -> tuple[Contribution | None, Contribution | None]:
         """(contribution to remove, contribution to add); (None, None) for a duplicate."""
-        add: Contribution = (
-            minute,
-            key_idx,
-            (entry.input_tokens, entry.output_tokens, entry.cache_creation, entry.cache_read),
-        )
+        add: Contribution = (minute, key_idx, (entry.input_tokens, entry.output_tokens,
+                                               entry.cache_creation, entry.cache_read))
         message_id = entry.message_id
         if message_id is None:
             return None, add

@@ -35,7 +35,8 @@ class FileState:
     max_ts_ms: int
 
     def to_json(self) -> list[int]:
-        return [self.dev, self.ino, self.size, self.mtime_ns, self.offset, self.fp_len, self.fp_crc, self.max_ts_ms]
+        return [self.dev, self.ino, self.size, self.mtime_ns, self.offset, self.fp_len, self.fp_crc,
+                self.max_ts_ms]
 
     @classmethod
     def from_json(cls, row: Any) -> FileState | None:
@@ -81,11 +82,8 @@ class FileIndex:
         return cls(files, counters)
 
     def save(self, directory: Path) -> None:
-        write_json_atomic(
-            directory / INDEX_FILE,
-            {
-                "schema": SCHEMA,
-                "files": {p: s.to_json() for p, s in self.files.items()},
-                "counters": self.counters,
-            },
-        )
+        write_json_atomic(directory / INDEX_FILE, {
+            "schema": SCHEMA,
+            "files": {p: s.to_json() for p, s in self.files.items()},
+            "counters": self.counters,
+        })

@@ -187,24 +187,13 @@ def _usage_counts(usage: Any) -> tuple[int, int, int, int, str | None]:
     get = usage.get
     inp, out, read = get("input_tokens"), get("output_tokens"), get("cache_read_input_tokens", 0)
     creation, detail, speed = get("cache_creation_input_tokens", 0), get("cache_creation"), get("speed")
-    five, hour = (
-        (detail.get("ephemeral_5m_input_tokens", 0), detail.get("ephemeral_1h_input_tokens", 0))
-        if type(detail) is dict
-        else (0, 0)
-    )
+    five, hour = (detail.get("ephemeral_5m_input_tokens", 0), detail.get("ephemeral_1h_input_tokens", 0)) \
+        if type(detail) is dict else (0, 0)
     if (
-        type(inp) is int
-        and type(out) is int
-        and type(read) is int
-        and type(creation) is int
-        and type(five) is int
-        and type(hour) is int
-        and 0 <= inp <= U64_MAX
-        and 0 <= out <= U64_MAX
-        and 0 <= read <= U64_MAX
-        and 0 <= creation <= U64_MAX
-        and 0 <= five <= U64_MAX
-        and 0 <= hour <= U64_MAX
+        type(inp) is int and type(out) is int and type(read) is int and type(creation) is int
+        and type(five) is int and type(hour) is int
+        and 0 <= inp <= U64_MAX and 0 <= out <= U64_MAX and 0 <= read <= U64_MAX and 0 <= creation <= U64_MAX
+        and 0 <= five <= U64_MAX and 0 <= hour <= U64_MAX
         and (detail is None or type(detail) is dict)
         and (speed is None or speed == "standard" or speed == "fast")
     ):
@@ -386,20 +375,8 @@ def parse_usage_line(line: bytes) -> list[Entry]:
         for index, (adv_model, (a_in, a_out, a_cc, a_cr, a_speed)) in enumerate(_advisors(obj)):
             adv_id = f"{message_id}:advisor:{index}" if message_id is not None else None
             entries.append(
-                Entry(
-                    ts_ms,
-                    adv_model,
-                    adv_id,
-                    request_id,
-                    session,
-                    side,
-                    a_speed is not None,
-                    a_in,
-                    a_out,
-                    a_cc,
-                    a_cr,
-                    cwd,
-                )
+                Entry(ts_ms, adv_model, adv_id, request_id, session, side, a_speed is not None,
+                      a_in, a_out, a_cc, a_cr, cwd)
             )
     return entries
 

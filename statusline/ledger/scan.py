@@ -207,7 +207,11 @@ def _parse_block(block: bytes | bytearray, ex: Extract, accepted: set[bytes], lo
             pos = block.find(PROMPT_MARKER, start, head)
             if pos < 0 and block.find(ASSISTANT_TYPE, start, head) < 0:
                 pos = block.find(PROMPT_MARKER, head - len(PROMPT_MARKER) + 1, end)
-        if pos >= 0 and _prompt_candidate(block, pos + len(PROMPT_MARKER)) and block.find(USAGE_MARKER, start, end) < 0:
+        if (
+            pos >= 0
+            and _prompt_candidate(block, pos + len(PROMPT_MARKER))
+            and block.find(USAGE_MARKER, start, end) < 0
+        ):
             found = parse_prompt_line(bytes(view[start:end]))
             if found is not None:
                 ex.prompts.append(found)

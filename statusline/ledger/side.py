@@ -65,7 +65,9 @@ class Ledger:
         self.roots = roots
         self.fresh_at = fresh_at
         self.walls = walls  # the snapshot's walls: each a 100% anchor for calibration
-        self.local_families = frozenset(f for f in (store.family(i) for i in range(len(store.keys))) if f is not None)
+        self.local_families = frozenset(
+            f for f in (store.family(i) for i in range(len(store.keys))) if f is not None
+        )
 
     def named(self, families: frozenset[str] | None) -> frozenset[str]:
         """``families``, or every model family seen (tokens under no model were not sent anywhere known)."""
@@ -92,7 +94,9 @@ class Ledger:
         )
 
 
-def open_ledger(snapshot: dict[str, Any] | None, now: float, state_dir: Path | None = None) -> Ledger:
+def open_ledger(
+    snapshot: dict[str, Any] | None, now: float, state_dir: Path | None = None
+) -> Ledger:
     directory = ledger_dir(state_dir)
     store = load_store(directory)
     roots = account_roots(store, snapshot) if snapshot else None
@@ -106,16 +110,8 @@ NOT_BUILT = "the local ledger has not been built yet (the refresher or `quotalin
 
 def _column(ledger: Ledger, window_id: str, window: dict[str, Any], history: Any, now: float) -> dict[str, Any]:
     kind = window_kind(window_id, ledger.local_families)
-    out: dict[str, Any] = {
-        "tokens": 0,
-        "by_family": {},
-        "tokens_left_estimate": None,
-        "turns_left_estimate": None,
-        "tokens_per_pct": None,
-        "weak": True,
-        "why": "",
-        "period_start": None,
-    }
+    out: dict[str, Any] = {"tokens": 0, "by_family": {}, "tokens_left_estimate": None, "turns_left_estimate": None,
+                           "tokens_per_pct": None, "weak": True, "why": "", "period_start": None}
     resets_at = window.get("resets_at")
     if ledger.fresh_at == 0.0:
         # Not "0 tokens": nothing has been counted yet (the first scan may be running right now).
@@ -148,7 +144,9 @@ def _column(ledger: Ledger, window_id: str, window: dict[str, Any], history: Any
     return out
 
 
-def local_column(snapshot: dict[str, Any], now: float, *, state_dir: Path | None = None) -> dict[str, dict[str, Any]]:
+def local_column(
+    snapshot: dict[str, Any], now: float, *, state_dir: Path | None = None
+) -> dict[str, dict[str, Any]]:
     """Window id -> this machine's side: tokens in the window's period (``by_family`` too), the
     estimated tokens left before 100% (None when unknown), and whether that estimate is weak and why.
 
@@ -184,9 +182,8 @@ def attribute(
     for seg in segments(history, kind.seconds):
         if seg.t1 <= t0 or seg.t1 > t1:
             continue
-        rows = ledger.store.tokens(
-            seg.t0, seg.t1, by=("project", "session"), roots=ledger.roots, families=ledger.named(kind.families)
-        )
+        rows = ledger.store.tokens(seg.t0, seg.t1, by=("project", "session"), roots=ledger.roots,
+                                   families=ledger.named(kind.families))
         local = {(str(p), str(s)): v.total for (p, s), v in rows.items() if v.total}
         total = sum(local.values())
         explained = 0.0 if total == 0 else (seg.moved if k is None else min(seg.moved, total / k))

@@ -54,12 +54,8 @@ class Tokens:
 
     def as_dict(self) -> dict[str, int]:
         return {
-            "input": self.input,
-            "output": self.output,
-            "cache_creation": self.cache_creation,
-            "cache_read": self.cache_read,
-            "total": self.total,
-            "responses": self.responses,
+            "input": self.input, "output": self.output, "cache_creation": self.cache_creation,
+            "cache_read": self.cache_read, "total": self.total, "responses": self.responses,
             "prompts": self.prompts,
         }
 

@@ -54,6 +54,7 @@ class Outcome:
         return "; ".join(parts) or "no source enabled"
 
 
+
 def refresh(
     *,
     force: bool = False,

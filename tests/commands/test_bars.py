@@ -135,7 +135,7 @@ def test_plugin_script_runs_the_segment(home: Home, tmp_path: Path) -> None:
     plugin.chmod(0o755)
     shim = tmp_path / "bin" / "quotaline"
     shim.parent.mkdir()
-    shim.write_text(f'#!/bin/sh\nexec {sys.executable} -m statusline "$@"\n')
+    shim.write_text(f"#!/bin/sh\nexec {sys.executable} -m statusline \"$@\"\n")
     shim.chmod(0o755)
     env = {**home.env, "QUOTALINE_BIN": str(shim)}
     out = subprocess.run([str(plugin)], capture_output=True, env=env, timeout=30, cwd=home.root).stdout.decode()

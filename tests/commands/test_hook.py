@@ -96,12 +96,14 @@ def test_model_window_of_the_session(home: Home) -> None:
 
 def test_a_window_left_out_stays_out_even_as_an_alert(home: Home) -> None:
     # For users who keep Claude Code's own 5-hour warning: "!five_hour" beats "alerts".
-    home.write_snapshot(snapshot_with(window("five_hour", 93), window("seven_day", 50), window("seven_day:fable", 91)))
+    home.write_snapshot(snapshot_with(window("five_hour", 93), window("seven_day", 50),
+                                      window("seven_day:fable", 91)))
     assert "5-hour window at 93%" in hook(home)["systemMessage"]
     cfg = home.root / "config" / "quotaline"
     cfg.mkdir(parents=True)
     (cfg / "config.toml").write_text('[hook]\nwindows = ["!five_hour", "seven_day", "model", "alerts"]\n')
-    home.write_snapshot(snapshot_with(window("five_hour", 93), window("seven_day", 50), window("seven_day:fable", 91)))
+    home.write_snapshot(snapshot_with(window("five_hour", 93), window("seven_day", 50),
+                                      window("seven_day:fable", 91)))
     message = hook(home)["systemMessage"]
     assert "5-hour" not in message and "Fable weekly window at 91%" in message
     (cfg / "config.toml").write_text('[hook]\nwindows = ["!five_hour", "five_hour", "alerts"]\n')

@@ -219,7 +219,7 @@ def test_on_a_terminal_one_question_is_asked_and_no_changes_nothing(fresh_home: 
         return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
     code, out = at_terminal(b"n\n")
-    assert code == 1 and out.count("[Y/n]") == 1 and '+  "statusLine"' in out and "nothing was changed" in out
+    assert code == 1 and out.count("[Y/n]") == 1 and "+  \"statusLine\"" in out and "nothing was changed" in out
     assert not (fresh_home / ".claude").exists()
     code, out = at_terminal(b"", "--yes")
     assert code == 0 and "[Y/n]" not in out and settings(fresh_home)["statusLine"]

@@ -183,12 +183,8 @@ def test_doctor_on_broken_settings_and_missing_launcher(home: Home) -> None:
     assert "/nowhere/quotaline, which is missing" in out and "no UserPromptSubmit hook" in out
     assert "no StopFailure hook" in out
     (home.claude / "settings.json").write_text(
-        json.dumps(
-            {
-                "statusLine": {"type": "command", "command": "bash -c 'ccstatusline; quotaline statusline'"},
-                "hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": "echo quotaline"}]}]},
-            }
-        )
+        json.dumps({"statusLine": {"type": "command", "command": "bash -c 'ccstatusline; quotaline statusline'"},
+                    "hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": "echo quotaline"}]}]}})
     )
     out = home.run("doctor", "--no-timing").out
     assert "statusLine is not quotaline's" in out and "no UserPromptSubmit hook" in out  # wrapped: the user's

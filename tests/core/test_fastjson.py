@@ -130,7 +130,7 @@ def test_truncations_of_a_real_snapshot_only_raise_value_error_on_the_hot_path()
             "schema": 1,
             "windows": {"five_hour": {"id": "five_hour", "used_pct": 42.5, "resets_at": 1.8e9, "label": "5h"}},
             "history": {"five_hour": [[1.79e9, 1.0, None], [1.79e9, 2.5, 1.8e9]]},
-            "errors": [{"kind": "x", "message": 'caf\u00e9 \\ "'}],
+            "errors": [{"kind": "x", "message": "caf\u00e9 \\ \""}],
         }
     )
     code = (

@@ -44,11 +44,7 @@ def test_the_file_tests_are_os_paths(tmp_path: Path) -> None:
     for name in ("f", "link", "missing", ""):
         p = str(tmp_path / name)
         assert (fastos.exists(p), fastos.lexists(p), fastos.isdir(p), fastos.islink(p)) == (
-            os.path.exists(p),
-            os.path.lexists(p),
-            os.path.isdir(p),
-            os.path.islink(p),
-        )
+            os.path.exists(p), os.path.lexists(p), os.path.isdir(p), os.path.islink(p))
 
 
 def test_makedirs_makes_the_parents_and_takes_exist_ok(tmp_path: Path) -> None:
@@ -70,14 +66,8 @@ def test_without_os_loaded_the_environment_is_decoded_as_os_does_it() -> None:
         "assert 'os' not in sys.modules"
     )
     env = {"QL_T": "caf\u00e9 \udcff", "HOME": "/h/me", "LANG": "C.UTF-8"}
-    proc = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", code, str(REPO)],
-        env=env,
-        capture_output=True,
-        text=True,
-        errors="surrogateescape",
-        check=True,
-    )
+    proc = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(REPO)], env=env, capture_output=True,
+                          text=True, errors="surrogateescape", check=True)
     want = f"{env['QL_T']!r} 'dflt' {env['QL_T']!r} '/h/me/x' {env['QL_T']!r} None"
     assert proc.stdout.strip() == want
 

@@ -159,7 +159,7 @@ def test_no_module_of_the_package_is_part_of_an_import_circle() -> None:
         state[node] = 1
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                raise AssertionError(" -> ".join([*trail[trail.index(nxt) :], nxt]) if nxt in trail else nxt)
+                raise AssertionError(" -> ".join([*trail[trail.index(nxt):], nxt]) if nxt in trail else nxt)
             if not state.get(nxt):
                 visit(nxt, [*trail, nxt])
         state[node] = 2

@@ -32,10 +32,7 @@ def test_a_rise_while_no_window_is_full_is_said_once() -> None:
     observe.apply_extra(scene.snap, money(100.0, NOW - 300), now=NOW - 300)
     observe.apply_extra(scene.snap, money(112.4, NOW), now=NOW)
     assert scene.snap["extra_usage"]["moved"] == {
-        "from": 100.0,
-        "to": 112.4,
-        "at": NOW,
-        "windows": {"five_hour": 13.0, "seven_day": 20.0},
+        "from": 100.0, "to": 112.4, "at": NOW, "windows": {"five_hour": 13.0, "seven_day": 20.0}
     }
     assert told(scene).message == SAID
     assert told(scene).message is None  # the same movement: not again
@@ -69,22 +66,11 @@ def test_an_old_movement_is_not_said() -> None:
     assert told(scene).message is None
 
 
-@given(
-    st.one_of(
-        st.none(),
-        st.integers(),
-        st.text(max_size=5),
-        st.dictionaries(
-            st.sampled_from(["from", "to", "at", "windows", "x"]),
-            st.one_of(
-                st.floats(allow_nan=True),
-                st.integers(),
-                st.text(max_size=3),
-                st.dictionaries(st.sampled_from(["five_hour", "seven_day", "opus"]), st.floats(allow_nan=True)),
-            ),
-        ),
-    )
-)
+@given(st.one_of(st.none(), st.integers(), st.text(max_size=5), st.dictionaries(
+    st.sampled_from(["from", "to", "at", "windows", "x"]),
+    st.one_of(st.floats(allow_nan=True), st.integers(), st.text(max_size=3),
+              st.dictionaries(st.sampled_from(["five_hour", "seven_day", "opus"]), st.floats(allow_nan=True))),
+)))
 def test_a_stored_movement_of_any_shape_costs_only_itself(moved: Any) -> None:
     snap = snapshot.normalise({"schema": snapshot.SCHEMA, "extra_usage": money(10.0, NOW - 60, moved=moved)}, now=NOW)
     extra = snap["extra_usage"]

@@ -28,7 +28,9 @@ def steady(
     """Points every ``every`` seconds over the last ``minutes``, rising at ``rate_per_hour``."""
     count = int(minutes * 60 / every)
     start = end - count * every
-    return [[start + i * every, start_pct + rate_per_hour * i * every / 3600, resets_at] for i in range(count + 1)]
+    return [
+        [start + i * every, start_pct + rate_per_hour * i * every / 3600, resets_at] for i in range(count + 1)
+    ]
 
 
 def run_forecast(
@@ -36,7 +38,9 @@ def run_forecast(
 ) -> pace.Forecast | None:
     if current_pct is None:
         current_pct = max((p[1] for p in points if isinstance(p[1], float)), default=0.0)
-    return pace.forecast(points, now=now, resets_at=resets_at, current_pct=current_pct, window_seconds=FIVE_HOURS)
+    return pace.forecast(
+        points, now=now, resets_at=resets_at, current_pct=current_pct, window_seconds=FIVE_HOURS
+    )
 
 
 def checked(result: pace.Forecast | None) -> pace.Forecast:

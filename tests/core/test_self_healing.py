@@ -281,18 +281,9 @@ def test_the_refresher_it_starts_never_imports_a_statusline_package_from_the_pro
     # As the launcher runs it: no site, the package and its dependencies appended by hand.
     extra = [str(REPO), sysconfig.get_paths()["purelib"]]
     done = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            f"import sys; sys.path += {extra!r}; from statusline.cli import main; sys.exit(main(['statusline']))",
-        ],
-        input=json.dumps(statusline_stdin(42, 17)).encode(),
-        capture_output=True,
-        env=env,
-        cwd=project,
-        timeout=30,
+        [sys.executable, "-I", "-S", "-c", f"import sys; sys.path += {extra!r}; "
+         "from statusline.cli import main; sys.exit(main(['statusline']))"],
+        input=json.dumps(statusline_stdin(42, 17)).encode(), capture_output=True, env=env, cwd=project, timeout=30,
     )
     assert done.returncode == 0 and b"5h 42%" in done.stdout
     for _ in range(100):  # the refresher it started writes next_due when it is done
@@ -357,14 +348,8 @@ def test_a_snapshot_stuffed_within_its_size_cap_is_cut_to_its_bounds_when_read(h
     snap = snapshot.empty()
     for i in range(2000):
         wid = f"bucket_{i:04d}"
-        snap["windows"][wid] = {
-            "id": wid,
-            "label": wid,
-            "used_pct": 1.0,
-            "resets_at": now + 7000,
-            "source": "oauth",
-            "observed_at": now - i,
-        }
+        snap["windows"][wid] = {"id": wid, "label": wid, "used_pct": 1.0, "resets_at": now + 7000,
+                                "source": "oauth", "observed_at": now - i}
     snap["warned"] = {f"s{i}": {"at": now - i, "windows": {"five_hour": {"level": 1}}} for i in range(5000)}
     snap["refresh"] = {"sources": {f"src{i}": {"failures": 1} for i in range(5000)}}
     snap["sessions"] = {f"s{i}": {"last_seen": now - i} for i in range(5000)}

@@ -194,14 +194,8 @@ def test_history_lives_apart_and_an_older_snapshot_holding_it_is_migrated_on_fir
     for encode in (lambda pts: pts, json.dumps):  # nested lists (oldest), then one JSON text per window
         old = snapshot.empty()
         for wid, pct in (("five_hour", 42.0), ("seven_day:opus", 17.0)):
-            old["windows"][wid] = {
-                "id": wid,
-                "label": wid,
-                "used_pct": pct,
-                "resets_at": now + 7000,
-                "source": "oauth",
-                "observed_at": now - 120,
-            }
+            old["windows"][wid] = {"id": wid, "label": wid, "used_pct": pct, "resets_at": now + 7000,
+                                   "source": "oauth", "observed_at": now - 120}
             points = [[int(now - 600), pct - 1, int(now + 7000)], [int(now - 120), pct, int(now + 7000)]]
             old["history"][wid] = encode(points)
         home.state.mkdir(parents=True, mode=0o700, exist_ok=True)
@@ -329,3 +323,4 @@ def test_a_forecast_reads_the_snapshots_recent_points_and_no_history_file(tmp_pa
     recent = json.loads(json.loads(Path(path).read_text())["recent"]["five_hour"])
     assert recent == [p for p in full if p[0] >= now - snapshot.RECENT_S - 5][-len(recent) :]
     assert now - snapshot.RECENT_S - 60 <= recent[0][0]
+

@@ -38,11 +38,8 @@ def test_what_claude_code_says_itself_is_not_said_again() -> None:
 
 
 def test_the_pace_is_said_even_when_claude_code_warns() -> None:
-    scene = (
-        Scene()
-        .climbing("five_hour", 50, 20, hours=2, resets_in=4 * 3600)
-        .config("hook", "forecast_minutes", value=60.0)
-    )  # 90% now, +20%/h: full in 30m, long before the reset
+    scene = Scene().climbing("five_hour", 50, 20, hours=2, resets_in=4 * 3600).config(
+        "hook", "forecast_minutes", value=60.0)  # 90% now, +20%/h: full in 30m, long before the reset
     said = f"5-hour window at 90% will hit 100% in about 30m at this pace, resets {clock(4 * 3600)} (in 4h)"
     assert message(scene) == said
 
@@ -98,11 +95,8 @@ def test_a_full_window_without_a_reset_time_or_extra_usage() -> None:
 def test_a_forecast_warns_below_the_level() -> None:
     said = message(Scene().climbing("five_hour", 40, 20, hours=2, resets_in=3 * 3600))  # at the level: no forecast
     assert said == f"5-hour window at 80%, resets {clock(3 * 3600)} (in 3h)"
-    said = message(
-        Scene()
-        .climbing("five_hour", 30, 20, hours=2, resets_in=3 * 3600)
-        .config("hook", "forecast_minutes", value=120.0)
-    )
+    said = message(Scene().climbing("five_hour", 30, 20, hours=2, resets_in=3 * 3600).config(
+        "hook", "forecast_minutes", value=120.0))
     assert said == f"5-hour window at 70% will hit 100% in about 1h30m at this pace, resets {clock(3 * 3600)} (in 3h)"
 
 

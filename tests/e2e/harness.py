@@ -600,6 +600,7 @@ class _Handler(BaseHTTPRequestHandler):
         event("message_stop", {"type": "message_stop"})
         self.close_connection = True
 
+
     def _scripted_tool(self, body: dict[str, Any]) -> dict[str, Any] | None:
         """The Bash call for a trigger in the conversation, unless a tool result is there already
         (then it is recorded and the turn ends in text)."""

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 CCUSAGE_VERSION = "20.0.24"
-CCUSAGE_INSTALL = f"npm install --prefix $HOME/.cache/quotaline-e2e/ccusage ccusage@{CCUSAGE_VERSION}"
+CCUSAGE_INSTALL = (
+    f"npm install --prefix $HOME/.cache/quotaline-e2e/ccusage ccusage@{CCUSAGE_VERSION}"
+)
 
 
 def iso(t: float) -> str:
@@ -66,15 +68,8 @@ def asst(
 
 def prompt(text: str, *, ts: float, session: str = "s1", uuid: str, cwd: str = "/work/p1", **extra: Any) -> str:
     line: dict[str, Any] = {
-        "parentUuid": None,
-        "isSidechain": False,
-        "userType": "external",
-        "cwd": cwd,
-        "sessionId": session,
-        "version": "2.1.330",
-        "type": "user",
-        "message": {"role": "user", "content": text},
-        "uuid": uuid,
+        "parentUuid": None, "isSidechain": False, "userType": "external", "cwd": cwd, "sessionId": session,
+        "version": "2.1.330", "type": "user", "message": {"role": "user", "content": text}, "uuid": uuid,
         "timestamp": iso(ts),
     }
     line.update(extra)
@@ -83,20 +78,11 @@ def prompt(text: str, *, ts: float, session: str = "s1", uuid: str, cwd: str = "
 
 def tool_result(*, ts: float, session: str = "s1", size: int = 200) -> str:
     body = "x" * size
-    return json.dumps(
-        {
-            "type": "user",
-            "sessionId": session,
-            "timestamp": iso(ts),
-            "uuid": f"tr-{ts}",
-            "message": {
-                "role": "user",
-                "content": [{"tool_use_id": "toolu_1", "type": "tool_result", "content": body}],
-            },
-            "toolUseResult": {"stdout": body, "usage": {"input_tokens": 5}},
-        },
-        separators=(",", ":"),
-    )
+    return json.dumps({
+        "type": "user", "sessionId": session, "timestamp": iso(ts), "uuid": f"tr-{ts}",
+        "message": {"role": "user", "content": [{"tool_use_id": "toolu_1", "type": "tool_result", "content": body}]},
+        "toolUseResult": {"stdout": body, "usage": {"input_tokens": 5}},
+    }, separators=(",", ":"))
 
 
 def write(path: Path, lines: list[str | bytes], *, mode: str = "ab", newline: bool = True) -> None:

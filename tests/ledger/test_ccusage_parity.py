@@ -73,30 +73,12 @@ def build_tree(root: Path, base: float, seed: int = 7) -> tuple[Appends, Appends
     p0 = "-work-proj0/sess-0-0"
     # Subagents: their own responses, a progress copy in the parent, and a /btw-style sidechain replay.
     sub = f"{p0}/subagents/agent-a1.jsonl"
-    add(
-        stage1,
-        sub,
-        asst("msg_sub1", "req_sub1", ts=t, out=500, session="sess-0-0", side=True),
-        asst("msg_sub1", "req_sub1", ts=t + 1, out=900, session="sess-0-0", side=True),
-    )
-    progress = {
-        "type": "progress",
-        "sessionId": "sess-0-0",
-        "timestamp": iso(t + 2),
-        "data": {
-            "type": "agent_progress",
-            "message": {
-                "timestamp": iso(t + 1),
-                "requestId": "req_sub1",
-                "isSidechain": True,
-                "message": {
-                    "id": "msg_sub1",
-                    "model": "claude-haiku-4-5",
-                    "usage": {"input_tokens": 3, "output_tokens": 900},
-                },
-            },
-        },
-    }
+    add(stage1, sub, asst("msg_sub1", "req_sub1", ts=t, out=500, session="sess-0-0", side=True),
+        asst("msg_sub1", "req_sub1", ts=t + 1, out=900, session="sess-0-0", side=True))
+    progress = {"type": "progress", "sessionId": "sess-0-0", "timestamp": iso(t + 2), "data": {"type": "agent_progress",
+                "message": {"timestamp": iso(t + 1), "requestId": "req_sub1", "isSidechain": True,
+                            "message": {"id": "msg_sub1", "model": "claude-haiku-4-5",
+                                        "usage": {"input_tokens": 3, "output_tokens": 900}}}}}
     add(stage1, f"{p0}.jsonl", json.dumps(progress, separators=(",", ":")))
     parent = asst("msg_parent", "req_parent", ts=t + 3, out=77, session="sess-0-0")
     add(stage1, f"{p0}.jsonl", parent)
@@ -111,9 +93,7 @@ def build_tree(root: Path, base: float, seed: int = 7) -> tuple[Appends, Appends
     add(stage1, "-work-proj3/sess-3-9/chat.jsonl", asst("msg_n1", "req_n1", ts=t + 80, out=21, session="sess-3-9"))
     # The oddities ccusage decides about one way or the other.
     q = "-work-proj2/sess-2-0.jsonl"
-    add(
-        stage1,
-        q,
+    add(stage1, q,
         asst("msg_syn", None, ts=t + 90, model="<synthetic>", out=0, inp=0),
         asst(None, None, ts=t + 91, out=13),
         asst(None, None, ts=t + 91, out=13),
@@ -128,17 +108,15 @@ def build_tree(root: Path, base: float, seed: int = 7) -> tuple[Appends, Appends
         asst("msg_sp", "req_sp", ts=t + 99, out=22).replace('"usage":{', '"usage": {'),
         asst("msg_fast", "req_fast", ts=t + 100, out=23).replace('"service_tier"', '"speed":"fast","service_tier"'),
         (asst("msg_crlf", "req_crlf", ts=t + 101, out=24) + "\r").encode() + b"\n",
-        b'\x00\x9f\xff binary "usage":{ garbage\n',
+        b"\x00\x9f\xff binary \"usage\":{ garbage\n",
         asst("msg_cut", "req_cut", ts=t + 102, out=25)[:-40].encode() + b"\n",
         asst("msg_float", "req_float", ts=t + 103, out=26).replace('"output_tokens":26', '"output_tokens":26.0'),
         asst("msg_str", "req_str", ts=t + 104, out=27, isSidechain="no"),
-    )
+        )
     # Streaming repeats with byte-identical usage (skipped unparsed) and near-repeats that must not be.
     rep = "-work-proj3/sess-3-0.jsonl"
     same = dict(out=31, cr=5000, session="sess-3-0", cwd="/work/proj3")
-    add(
-        stage1,
-        rep,
+    add(stage1, rep,
         asst("msg_rep", "req_rep", ts=t + 120, content=[{"type": "thinking", "thinking": "a"}], **same),
         asst("msg_rep", "req_rep", ts=t + 121, content=[{"type": "text", "text": "b"}], **same),
         asst("msg_rep", "req_rep", ts=t + 122, content=[{"type": "tool_use", "id": "t", "input": {}}], **same),
@@ -146,7 +124,7 @@ def build_tree(root: Path, base: float, seed: int = 7) -> tuple[Appends, Appends
         asst("msg_rep2", "req_rep2", ts=t + 124, side=False, **same),  # parent beats sidechain
         asst("msg_rep3", "req_rep3", ts=t + 125, cwd=None, out=40, session="sess-3-0"),  # rejected (null)
         asst("msg_rep3", "req_rep3", ts=t + 126, out=40, session="sess-3-0", cwd="/work/proj3"),  # counts
-    )
+        )
     add(stage2, rep, asst("msg_rep", "req_rep", ts=t + 129, **same))  # a repeat in a later append
 
     def message_first(line: str) -> str:  # the other key order seen in transcripts
@@ -155,31 +133,19 @@ def build_tree(root: Path, base: float, seed: int = 7) -> tuple[Appends, Appends
 
     alt = "-work-proj3/sess-3-1.jsonl"
     same1 = dict(out=51, cr=7000, session="sess-3-1", cwd="/work/proj3")
-    add(
-        stage1,
-        alt,
-        *[
-            message_first(x)
-            for x in (
-                asst("msg_alt", "req_alt", ts=t + 130, content=[{"type": "thinking", "thinking": "a"}], **same1),
-                asst("msg_alt", "req_alt", ts=t + 131, content=[{"type": "text", "text": "b"}], **same1),
-                asst("msg_alt2", "req_alt2", ts=t + 132, side=True, **same1),
-                asst("msg_alt2", "req_alt2", ts=t + 133, **same1),
-                asst("msg_alt3", None, ts=t + 134, **same1),
-                asst("msg_alt3", None, ts=t + 135, **same1),  # no request id: another timestamp is another entry
-            )
-        ],
-    )
+    add(stage1, alt, *[message_first(x) for x in (
+        asst("msg_alt", "req_alt", ts=t + 130, content=[{"type": "thinking", "thinking": "a"}], **same1),
+        asst("msg_alt", "req_alt", ts=t + 131, content=[{"type": "text", "text": "b"}], **same1),
+        asst("msg_alt2", "req_alt2", ts=t + 132, side=True, **same1),
+        asst("msg_alt2", "req_alt2", ts=t + 133, **same1),
+        asst("msg_alt3", None, ts=t + 134, **same1),
+        asst("msg_alt3", None, ts=t + 135, **same1),  # no request id: another timestamp is another entry
+    )])
     advisor = json.loads(asst("msg_adv", "req_adv", ts=t + 105, out=28))
     advisor["message"]["usage"]["iterations"] = [
         {"type": "message", "model": None, "input_tokens": 1, "output_tokens": 28},
-        {
-            "type": "advisor_message",
-            "model": "claude-opus-4-6",
-            "input_tokens": 400,
-            "output_tokens": 60,
-            "cache_read_input_tokens": 1000,
-        },
+        {"type": "advisor_message", "model": "claude-opus-4-6", "input_tokens": 400, "output_tokens": 60,
+         "cache_read_input_tokens": 1000},
     ]
     add(stage2, q, json.dumps(advisor, separators=(",", ":")))
     # A file whose last line is still being written when ccusage and we read it.
@@ -195,20 +161,10 @@ def apply(appends: Appends) -> None:
 
 
 def run_ccusage(binary: str, root: Path, tmp: Path, *extra: str) -> dict[str, Any]:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp),
-        "CLAUDE_CONFIG_DIR": str(root),
-        "NO_COLOR": "1",
-        "TZ": "UTC",
-    }
-    proc = subprocess.run(
-        [binary, "claude", "daily", "--json", "--offline", "-z", "UTC", *extra],
-        capture_output=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp), "CLAUDE_CONFIG_DIR": str(root),
+           "NO_COLOR": "1", "TZ": "UTC"}
+    proc = subprocess.run([binary, "claude", "daily", "--json", "--offline", "-z", "UTC", *extra],
+                          capture_output=True, env=env, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr.decode()
     result: dict[str, Any] = json.loads(proc.stdout)
     return result
@@ -245,9 +201,8 @@ def ours(state: Path) -> tuple[dict[str, tuple[int, int, int, int]], int, dict[t
     return named, total, per_project
 
 
-def expected(
-    binary: str, root: Path, tmp: Path
-) -> tuple[dict[str, tuple[int, int, int, int]], int, dict[tuple[str, str], tuple[int, ...]]]:
+def expected(binary: str, root: Path, tmp: Path) -> tuple[dict[str, tuple[int, int, int, int]], int,
+                                                          dict[tuple[str, str], tuple[int, ...]]]:
     daily = run_ccusage(binary, root, tmp)
     per_project: dict[tuple[str, str], tuple[int, ...]] = {}
     for project, days in run_ccusage(binary, root, tmp, "-i")["projects"].items():

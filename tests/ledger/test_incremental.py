@@ -105,14 +105,8 @@ def test_rewritten_and_regrown_past_the_old_offset_is_noticed(tmp_path: Path) ->
     write(f, [asst("m1", "r1", ts=T, out=10)])
     update_ledger([root], state, now=NOW)
     ino = f.stat().st_ino
-    write(
-        f,
-        [
-            asst("m5", "r5", ts=T + 1, out=7, content=[{"type": "text", "text": "y" * 500}]),
-            asst("m6", "r6", ts=T + 2, out=9),
-        ],
-        mode="r+b",
-    )  # same inode, larger, other bytes
+    write(f, [asst("m5", "r5", ts=T + 1, out=7, content=[{"type": "text", "text": "y" * 500}]),
+              asst("m6", "r6", ts=T + 2, out=9)], mode="r+b")  # same inode, larger, other bytes
     assert f.stat().st_ino == ino
     second = update_ledger([root], state, now=NOW)
     assert second.files_truncated == 1
@@ -166,9 +160,8 @@ def test_old_responses_are_still_recognised_from_the_archive(tmp_path: Path) -> 
     write(f, [asst("m1", "r1", ts=old_t, out=10), asst("m2", None, ts=old_t, out=20)])
     update_ledger([root], state, now=NOW)
     assert list(state.glob("archive-*.bin")), "old records should have moved to the archive"
-    write(
-        f.with_name("s2.jsonl"), [asst("m1", "r1", ts=old_t, out=10, session="s2"), asst("m2", None, ts=old_t, out=20)]
-    )
+    write(f.with_name("s2.jsonl"), [asst("m1", "r1", ts=old_t, out=10, session="s2"),
+                                    asst("m2", None, ts=old_t, out=20)])
     second = update_ledger([root], state, now=NOW)
     assert (second.entries, second.duplicates) == (0, 2)
     assert output(state) == 30
@@ -200,18 +193,15 @@ def test_sidechain_replay_across_runs(tmp_path: Path) -> None:
 
 def test_malformed_and_binary_lines_are_counted_not_fatal(tmp_path: Path) -> None:
     root, state, f = setup(tmp_path)
-    write(
-        f,
-        [
-            b"\x00\x01\xff\xfe garbage",
-            b'{"type":"assistant","message":{"usage":{"input_tokens":',
-            b"\xef\xbb\xbf" + asst("m0", "r0", ts=T, out=99).encode(),
-            asst("m1", "r1", ts=T, out=10),
-            b"",
-            b"   ",
-            os.urandom(3000).replace(b"\n", b""),
-        ],
-    )
+    write(f, [
+        b"\x00\x01\xff\xfe garbage",
+        b'{"type":"assistant","message":{"usage":{"input_tokens":',
+        b"\xef\xbb\xbf" + asst("m0", "r0", ts=T, out=99).encode(),
+        asst("m1", "r1", ts=T, out=10),
+        b"",
+        b"   ",
+        os.urandom(3000).replace(b"\n", b""),
+    ])
     stats = update_ledger([root], state, now=NOW)
     assert stats.entries == 1
     assert stats.malformed >= 4
@@ -220,15 +210,8 @@ def test_malformed_and_binary_lines_are_counted_not_fatal(tmp_path: Path) -> Non
 
 def test_prompts_count_turns_once(tmp_path: Path) -> None:
     root, state, f = setup(tmp_path)
-    write(
-        f,
-        [
-            prompt("fix it", ts=T, uuid="p1"),
-            prompt("<command-name>/clear</command-name>", ts=T, uuid="p2"),
-            prompt("meta", ts=T, uuid="p3", isMeta=True),
-            asst("m1", "r1", ts=T + 1, out=10),
-        ],
-    )
+    write(f, [prompt("fix it", ts=T, uuid="p1"), prompt("<command-name>/clear</command-name>", ts=T, uuid="p2"),
+              prompt("meta", ts=T, uuid="p3", isMeta=True), asst("m1", "r1", ts=T + 1, out=10)])
     write(f.with_name("s2.jsonl"), [prompt("fix it", ts=T, uuid="p1", session="s2")])
     stats = update_ledger([root], state, now=NOW)
     assert stats.prompts == 1
@@ -239,15 +222,12 @@ def test_prompts_found_past_the_head_of_a_long_line(tmp_path: Path) -> None:
     root, state, f = setup(tmp_path)
     deep = "/work/" + "d" * (PROMPT_HEAD + 500)
     long_text = "word " * 2000
-    write(
-        f,
-        [
-            prompt("typed after a long cwd", ts=T, uuid="p1", cwd=deep),
-            prompt(long_text, ts=T + 1, uuid="p2"),
-            tool_result(ts=T + 2, size=PROMPT_HEAD * 3),
-            asst("m1", "r1", ts=T + 3, out=10, cwd=deep),
-        ],
-    )
+    write(f, [
+        prompt("typed after a long cwd", ts=T, uuid="p1", cwd=deep),
+        prompt(long_text, ts=T + 1, uuid="p2"),
+        tool_result(ts=T + 2, size=PROMPT_HEAD * 3),
+        asst("m1", "r1", ts=T + 3, out=10, cwd=deep),
+    ])
     stats = update_ledger([root], state, now=NOW)
     assert stats.prompts == 2
     assert output(state) == 10
@@ -282,17 +262,13 @@ def test_roots_from_claude_config_dir_list(tmp_path: Path, monkeypatch: object) 
 def test_queries_by_time_family_and_project(tmp_path: Path) -> None:
     root, state, f = setup(tmp_path)
     write(f, [asst("m1", "r1", ts=T, out=10), asst("m2", "r2", ts=T + 600, model="claude-sonnet-4-5", out=20)])
-    write(
-        root / "projects" / "-work-p2" / "s9.jsonl",
-        [asst("m3", "r3", ts=T + 1200, out=40, session="s9", cwd="/work/p2")],
-    )
+    write(root / "projects" / "-work-p2" / "s9.jsonl",
+          [asst("m3", "r3", ts=T + 1200, out=40, session="s9", cwd="/work/p2")])
     update_ledger([root], state, now=NOW)
     store = load_store(state)
     by = store.tokens(T - 60, T + 3600, by=("family", "project"))
     assert {k: v.output for k, v in by.items()} == {
-        ("opus", "-work-p1"): 10,
-        ("sonnet", "-work-p1"): 20,
-        ("opus", "-work-p2"): 40,
+        ("opus", "-work-p1"): 10, ("sonnet", "-work-p1"): 20, ("opus", "-work-p2"): 40,
     }
     early = store.tokens(T - 60, T + 300, by=("family",))
     assert {k: v.output for k, v in early.items()} == {("opus",): 10}

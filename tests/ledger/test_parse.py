@@ -9,21 +9,8 @@ import pytest
 from statusline.ledger import parse
 
 LINES = [
-    '{"a":1}',
-    '{"a":1}  \n',
-    ' {"a":1}',
-    '{"a":1}{"b":2}',
-    '{"a":1} x',
-    '{"a":',
-    '{"a":NaN}',
-    '{"a":"\x01"}',
-    '{"a":[1,2,{"b":null}]}\r\n',
-    "[1]",
-    "",
-    "{",
-    '{"a":1}\t',
-    '{"a":"\\ud800"}',
-    '{"a":1e400}',
+    '{"a":1}', '{"a":1}  \n', ' {"a":1}', '{"a":1}{"b":2}', '{"a":1} x', '{"a":', '{"a":NaN}', '{"a":"\x01"}',
+    '{"a":[1,2,{"b":null}]}\r\n', "[1]", "", "{", '{"a":1}\t', '{"a":"\\ud800"}', '{"a":1e400}',
 ]
 
 
@@ -48,22 +35,14 @@ BIG = 2**64
 USAGES: list[dict[str, Any]] = [
     {"input_tokens": 1, "output_tokens": 2},
     {"input_tokens": 1, "output_tokens": 2, "cache_creation_input_tokens": 3, "cache_read_input_tokens": 4},
-    {
-        "input_tokens": 1,
-        "output_tokens": 2,
-        "cache_creation_input_tokens": 3,
-        "cache_creation": {"ephemeral_5m_input_tokens": 5, "ephemeral_1h_input_tokens": 6},
-    },
+    {"input_tokens": 1, "output_tokens": 2, "cache_creation_input_tokens": 3,
+     "cache_creation": {"ephemeral_5m_input_tokens": 5, "ephemeral_1h_input_tokens": 6}},
     {"input_tokens": 1, "output_tokens": 2, "cache_creation": {}},
     {"input_tokens": 1, "output_tokens": 2, "cache_creation": None, "cache_creation_input_tokens": 7},
     {"input_tokens": 1, "output_tokens": 2, "cache_creation": []},
     {"input_tokens": 1, "output_tokens": 2, "cache_creation": {"ephemeral_5m_input_tokens": -1}},
-    {
-        "input_tokens": 1,
-        "output_tokens": 2,
-        "cache_creation_input_tokens": BIG,
-        "cache_creation": {"ephemeral_5m_input_tokens": 1},
-    },
+    {"input_tokens": 1, "output_tokens": 2, "cache_creation_input_tokens": BIG,
+     "cache_creation": {"ephemeral_5m_input_tokens": 1}},
     {"input_tokens": 1, "output_tokens": 2, "cache_creation_input_tokens": None},
     {"input_tokens": 1, "output_tokens": 2, "cache_read_input_tokens": 1.0},
     {"input_tokens": True, "output_tokens": 2},

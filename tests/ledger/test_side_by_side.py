@@ -59,13 +59,9 @@ def build_world(tmp_path: Path, *, idle_rise: float = 0.0) -> tuple[Path, Path, 
         project, session = ("-work-a", "sa") if big else ("-work-b", "sb")
         tokens = 150_000 if big else 50_000
         f = root / "projects" / project / f"{session}.jsonl"
-        write(
-            f,
-            [
-                prompt(f"p{i}", ts=t - 5, session=session, uuid=f"p{i}", cwd=f"/work/{project[-1]}"),
-                asst(f"m{i}", f"r{i}", ts=t, out=1000, cr=tokens - 1001, session=session, cwd=f"/work/{project[-1]}"),
-            ],
-        )
+        write(f, [prompt(f"p{i}", ts=t - 5, session=session, uuid=f"p{i}", cwd=f"/work/{project[-1]}"),
+                  asst(f"m{i}", f"r{i}", ts=t, out=1000, cr=tokens - 1001, session=session,
+                       cwd=f"/work/{project[-1]}")])
         pct += tokens / K
         if i == 10:
             pct += idle_rise
@@ -134,25 +130,13 @@ def world_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, di
     return root, snap
 
 
-def test_report_json_without_snapshot_is_local_only(
-    world_env: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_report_json_without_snapshot_is_local_only(world_env: tuple[Path, dict[str, Any]],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert report.run(["--json", "--since", "1d"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["server_available"] is False and "unavailable" in data["note"]
-    assert set(data) == {
-        "schema",
-        "since",
-        "until",
-        "server_available",
-        "note",
-        "windows",
-        "projects",
-        "other",
-        "totals",
-        "ledger",
-        "walls",
-    }
+    assert set(data) == {"schema", "since", "until", "server_available", "note", "windows", "projects", "other",
+                         "totals", "ledger", "walls"}
     assert [p["project"] for p in data["projects"]] == ["-work-a", "-work-b"]
     assert data["projects"][0]["path"] == "/work/a"
     assert data["projects"][0]["tokens"]["total"] == 1_500_000
@@ -161,9 +145,8 @@ def test_report_json_without_snapshot_is_local_only(
     assert data["ledger"]["entries"] == 20
 
 
-def test_report_splits_server_points_by_local_share(
-    world_env: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_report_splits_server_points_by_local_share(world_env: tuple[Path, dict[str, Any]],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     _, snap = world_env
     hist = snap["history"]["five_hour"]
     last_t, last_pct, reset = hist[-1]
@@ -176,7 +159,8 @@ def test_report_splits_server_points_by_local_share(
     assert b["server_points"]["five_hour"] == pytest.approx(10.0, abs=0.6)
     assert data["other"]["server_points"]["five_hour"] == pytest.approx(4.0, abs=0.6)
     assert five["attributed_points"] + five["other_points"] == pytest.approx(44.0, abs=0.2)
-    assert sum(s["server_points"]["five_hour"] for s in a["sessions"]) == pytest.approx(a["server_points"]["five_hour"])
+    assert sum(s["server_points"]["five_hour"] for s in a["sessions"]) == pytest.approx(
+        a["server_points"]["five_hour"])
     assert report.run(["--since", "1d", "--no-update"], snapshot=snap) == 0
     text = capsys.readouterr().out
     assert "/work/a" in text and "other machines / surfaces" in text and "five_hour PTS" in text
@@ -211,19 +195,14 @@ def test_report_shows_first_scan_progress_only_on_a_terminal(monkeypatch: pytest
     show(1, report.FIRST_SCAN_NOTICE_BYTES - 1)  # a small catch-up says nothing
     for done in (0, big // 2, big // 2, big):
         show(done, big)
-    assert term.getvalue() == "\r".join(
-        [
-            "",
-            f"reading {big / 1e6:,.0f} MB of transcripts, once: 0%",
-            f"reading {big / 1e6:,.0f} MB of transcripts, once: 50%",
-            f"reading {big / 1e6:,.0f} MB of transcripts, once: 100%\n",
-        ]
-    )
+    assert term.getvalue() == "\r".join(["", f"reading {big / 1e6:,.0f} MB of transcripts, once: 0%",
+                                          f"reading {big / 1e6:,.0f} MB of transcripts, once: 50%",
+                                          f"reading {big / 1e6:,.0f} MB of transcripts, once: 100%\n"])
 
 
-def test_report_waits_for_a_busy_ledger_and_says_so(
-    world_env: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_report_waits_for_a_busy_ledger_and_says_so(world_env: tuple[Path, dict[str, Any]],
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
     import threading
 
     import filelock

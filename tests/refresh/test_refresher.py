@@ -529,14 +529,8 @@ def test_background_ledger_update_runs_after_the_refresh_lock_is_released(
         "ledger.update_ledger = probe\n"
         "print(refresher.refresh(background=True).fetched)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**server_home.env, "QUOTALINE_NO_SPAWN": "1"},
-        timeout=30,
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                         env={**server_home.env, "QUOTALINE_NO_SPAWN": "1"}, timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["refresh lock free during the ledger update", "['oauth']"]
 

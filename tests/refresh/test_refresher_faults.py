@@ -170,7 +170,9 @@ CASES: dict[str, Case] = {
     "body dripped a byte a second": Case(drip_body, "timeout", 60, "no answer", slow=True),
     "a body that never ends": Case(endless_body, "timeout", 60, "no answer", slow=True),
     "deeply nested JSON": Case(replying(200, "[" * 100_000), "bad_payload", 60, "nested too deeply"),
-    "deeply nested 403 body": Case(replying(403, '{"error": ' * 50_000), "forbidden", 900, "refused access (403)"),
+    "deeply nested 403 body": Case(
+        replying(403, '{"error": ' * 50_000), "forbidden", 900, "refused access (403)"
+    ),
     "huge body": Case(replying(200, b" " * (http.MAX_BODY + 10)), "bad_payload", 60, "too large"),
     "not JSON": Case(replying(200, "five hours: 4%"), "bad_payload", 60, "not JSON"),
     "200 with a JSON array": Case(replying(200, "[1, 2]"), "bad_payload", 60, "not an object"),

@@ -155,7 +155,9 @@ def test_fixture_windows_exact(name: str) -> None:
     assert summary(reading) == EXPECTED_WINDOWS[name]
 
 
-@pytest.mark.parametrize("name", sorted(set(EXPECTED_WINDOWS) - {n for n in EXPECTED_WINDOWS if "error" in n}))
+@pytest.mark.parametrize(
+    "name", sorted(set(EXPECTED_WINDOWS) - {n for n in EXPECTED_WINDOWS if "error" in n})
+)
 def test_fixture_payloads_raise_no_problems(name: str) -> None:
     assert parse(load(name)).problems == []
 
@@ -227,7 +229,9 @@ def test_fixture_eur_money_via_extra_usage_alone() -> None:
     assert (money["used"], money["currency"]) == (0.35, "EUR")
 
 
-@pytest.mark.parametrize("name", ["oauth_2026-02_legacy_opus_sonnet.json", "oauth_2026-10_max_codename_bucket.json"])
+@pytest.mark.parametrize(
+    "name", ["oauth_2026-02_legacy_opus_sonnet.json", "oauth_2026-10_max_codename_bucket.json"]
+)
 def test_fixture_disabled_extra_usage_is_a_dict_not_none(name: str) -> None:
     money = parse(load(name)).extra_usage
     assert money is not None
@@ -312,7 +316,9 @@ def test_merge_same_period_keeps_higher_percent_even_from_flat_key() -> None:
             "seven_day_opus": win(44.0, "2026-01-05T00:00:00+00:00"),
             # 4 minutes apart: the same period.
             "limits": [
-                limit("weekly_scoped", 40, "2026-01-05T00:04:00+00:00", model_scope("Opus"), severity="warning")
+                limit(
+                    "weekly_scoped", 40, "2026-01-05T00:04:00+00:00", model_scope("Opus"), severity="warning"
+                )
             ],
         }
     )
@@ -370,7 +376,9 @@ def test_flat_surface_and_limit_surface_are_one_window() -> None:
     reading = parse(
         {
             "seven_day_cowork": win(11.0, reset),
-            "limits": [limit("weekly_scoped", 12, reset, surface_scope({"key": "cowork", "display_name": "Cowork"}))],
+            "limits": [
+                limit("weekly_scoped", 12, reset, surface_scope({"key": "cowork", "display_name": "Cowork"}))
+            ],
         }
     )
     assert summary(reading) == {"seven_day:cowork": ("Cowork", 12.0, epoch(reset), None, None)}
@@ -414,7 +422,9 @@ def test_percent_above_100_is_kept() -> None:
     assert reading.windows["seven_day"]["used_pct"] == 150.0
 
 
-@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, -1.0, -0.01, "45", "45%", True, False, [], {}])
+@pytest.mark.parametrize(
+    "bad", [math.nan, math.inf, -math.inf, -1.0, -0.01, "45", "45%", True, False, [], {}]
+)
 def test_bad_utilization_skips_only_that_window(bad: object) -> None:
     reading = parse(
         {
@@ -828,6 +838,8 @@ def test_overage_spend_limit_disabled_and_out_of_credits() -> None:
     assert (money["out_of_credits"], money["disabled_reason"]) == (True, "limit_reached")
 
 
-@pytest.mark.parametrize("body", [None, [], "x", {}, {"is_enabled": 1}, {"is_enabled": True, "used_credits": "9"}])
+@pytest.mark.parametrize(
+    "body", [None, [], "x", {}, {"is_enabled": 1}, {"is_enabled": True, "used_credits": "9"}]
+)
 def test_overage_spend_limit_malformed_is_none(body: object) -> None:
     assert parse_overage_spend_limit(body, source="claude_ai", observed_at=7.0) is None

@@ -18,15 +18,8 @@ def test_used_against_the_limit_with_its_level() -> None:
     piece = Scene().extra(used=475.5, limit=500.0).extra_piece()
     assert piece is not None
     assert piece.variables == {
-        "used": "$475.50",
-        "limit": "$500.00",
-        "pct": "95.1%",
-        "currency": "USD",
-        "state": "",
-        "rose": "",
-        "plan": "",
-        "scope": "",  # whose it is: not known here, so nothing is said
-        "whose": "",
+        "used": "$475.50", "limit": "$500.00", "pct": "95.1%", "currency": "USD", "state": "", "rose": "", "plan": "",
+        "scope": "", "whose": "",  # whose it is: not known here, so nothing is said
     }
     assert piece.level == CRITICAL
     assert Scene().extra(used=475.5, limit=500.0).line() == "+$475.50/$500.00"

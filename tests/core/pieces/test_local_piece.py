@@ -16,10 +16,7 @@ def piece(column: object) -> dict[str, str] | None:
 
 def test_tokens_and_what_is_left() -> None:
     assert piece({"tokens": 1234567, "tokens_left_estimate": 2500.7, "weak": False}) == {
-        "tokens": "1,234,567",
-        "left": "2,500",
-        "weak": "",
-        "why": "",
+        "tokens": "1,234,567", "left": "2,500", "weak": "", "why": ""
     }
 
 
