@@ -62,8 +62,9 @@ WHEN = "(resets $resets_at \\(in $reset\\))"
 PACE = "pace: $rate(, hits 100% in $to_full — before it resets)"
 PACE_AT_RESET = "pace: $rate(, about $at_reset at reset)"
 LOCAL = "this machine: $tokens tokens this period(; about $left tokens left before 100%)( \\($weak\\))"
-EXTRA_ON = "extra usage  $used( of $limit) this month"
+EXTRA_ON = "extra usage  $used( of $limit) this month( \\($whose\\))"
 EXTRA_PACE = "pace: $rate( — its $limit limit in about $to_limit \\(at $limit_at\\))"
+MONEY = "money: $money"
 
 
 def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
@@ -83,6 +84,8 @@ def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
         when = "reset passed" if facts.past else (template.render(WHEN, v) or "no reset time")
         stale = "  STALE" if facts.stale else ""
         lines.append(f"{head}  {when}  · {v['source']}, {v['age']} ago{stale}")
+        if v["money"]:
+            lines.append(indent + template.render(MONEY, v))
         if v["rate"]:
             lines.append(indent + template.render(PACE if v["to_full"] else PACE_AT_RESET, v))
         mine = local.piece(ctx, w["id"])

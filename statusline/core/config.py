@@ -221,7 +221,7 @@ oauth = true             # GET https://api.anthropic.com/api/oauth/usage with Cl
 claude_ai = false        # GET https://claude.ai/api/organizations/{org}/usage (needs a sessionKey)
 claude_ai_org = ""       # organization uuid; found automatically when empty
 # claude_ai_session_key = "sk-ant-sid01-..."   # or QUOTALINE_CLAUDE_AI_SESSION_KEY
-user_agent = ""          # default: quotaline/<version> (claude-code/<version last seen>)
+user_agent = ""          # default: claude-code/<version last seen> (quotaline/<version>)
 """
 
 

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from statusline.core import snapshot
 from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
-from statusline.core.windows import Window, merge_window, money_moved, money_problem, money_track, problem, same_period
+from statusline.core.windows import (
+    MEMBER,
+    ORG,
+    Window,
+    merge_window,
+    money_moved,
+    money_problem,
+    money_track,
+    problem,
+    same_period,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -22,6 +32,9 @@ PRUNE_AFTER_RESET_S = 86400.0
 # The hook and a transcript line telling of one wall are seconds apart (both are written when the
 # 429 ends the turn); a later stop by the same window in the same period is the same wall.
 SAME_WALL_S = 120.0
+# A member's own money (claude.ai's /usage/spend) is what they asked about: an organisation total
+# from another source does not replace it until it is this old.
+MEMBER_MONEY_KEPT_S = 3600.0
 
 
 def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problems: list[str] | None = None) -> bool:
@@ -61,6 +74,8 @@ def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, pro
     old = snap.get("extra_usage")
     if isinstance(old, dict) and float(extra.get("observed_at") or 0) < float(old.get("observed_at") or 0):
         return False
+    if _member_money_stands(old, extra):
+        return False
     moved = money_moved(old, extra, snap["windows"], now)
     if moved is None and isinstance(old, dict) and "moved" in old and extra.get("enabled"):
         moved = old["moved"]  # kept until a newer movement: the hook says each once
@@ -72,6 +87,13 @@ def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, pro
         kept["moved"] = moved
     snap["extra_usage"] = kept
     return True
+
+
+def _member_money_stands(old: Any, new: dict[str, Any]) -> bool:
+    """A member's own money stays over an organisation total read within ``MEMBER_MONEY_KEPT_S``."""
+    if not (isinstance(old, dict) and old.get("scope") == MEMBER and new.get("scope") == ORG):
+        return False
+    return float(new.get("observed_at") or 0) - float(old.get("observed_at") or 0) < MEMBER_MONEY_KEPT_S
 
 
 def _make_room(snap: Snapshot) -> None:

@@ -59,6 +59,8 @@ def build(ctx: Context) -> dict[str, Any]:
                 "severity": w.get("severity"),
                 "is_active": w.get("is_active"),
                 "forecast": _forecast(facts.forecast),
+                "server_name": w.get("server_name"),  # the server's display name of its scope
+                "money": w.get("money"),  # its own money (a spend limit, an Enterprise seat's dollars)
             }
         )
     extra = ctx.snap.get("extra_usage")

@@ -107,8 +107,8 @@ def _full_window(snap: Snapshot, at: float) -> str | None:
     best: tuple[float, str] | None = None
     for wid, window in snap["windows"].items():
         pct, reset, length = window.get("used_pct"), window.get("resets_at"), length_s(wid)
-        if not is_number(pct) or pct < 100:
-            continue
+        if not is_number(pct) or pct < 100 or not gates(wid, None):
+            continue  # not full, or a Cowork/chats window: it stops no Claude Code session
         if is_number(reset) and (reset <= at or (length is not None and reset - length > at)):
             continue
         if best is None or pct > best[0]:

@@ -27,14 +27,17 @@ WHEN = "(, resets $resets_at \\(in $reset\\))"
 AS_OF = "( \\($as_of\\))"
 USED_UP = (
     "$name is used up \\($percent\\): Claude will refuse prompts until it resets( at $resets_at \\(in $reset\\))"
-    "(; extra usage is billing \\($extra_used so far this month\\))" + AS_OF
+    "(; extra usage is billing \\($extra_used so far this month( · $extra_whose)\\))" + AS_OF
 )
 FILLS_SOON = "$name at $percent will hit 100% in about $to_full at this pace" + WHEN + AS_OF
 AT_LEVEL = "$name at $percent" + WHEN + AS_OF
-OUT_OF_CREDITS = "Extra usage is out of credits \\($used used\\)"
-NEAR_LIMIT = "Extra usage at $pct of its limit \\($used of $limit\\)"
+# ``$whose``: "organisation's total" on Team and Enterprise plans, "yours" for a member's own, else empty.
+OUT_OF_CREDITS = "Extra usage( \\($whose\\)) is out of credits \\($used used\\)"
+NEAR_LIMIT = "Extra usage( \\($whose\\)) at $pct of its limit \\($used of $limit\\)"
 # Money billed while the bars stand still (``windows.money_moved``), said once, within a day of it.
-MONEY_MOVED = "Extra usage rose by $rose to $used while no window is full \\($plan\\): it bills beyond the plan"
+MONEY_MOVED = (
+    "Extra usage( \\($whose\\)) rose by $rose to $used while no window is full \\($plan\\): it bills beyond the plan"
+)
 MOVED_SAID_FOR_S = 86400.0
 # When a window that gates this session is full and extra usage bills: how fast, and when it stops.
 MONEY_PACE = (

@@ -58,7 +58,17 @@ SERVER_SOURCES = frozenset({"oauth", "claude_ai", "claude_json"})
 ROUNDING_PTS = 1.0
 
 BASE_LABELS = {"five_hour": "5h", "seven_day": "7d"}
-SCOPE_LABELS = {"oauth_apps": "OAuth apps", "claude_code": "Claude Code"}
+# Scopes quotaline has its own short name for: the server's display name ("Claude Opus 4.5",
+# a localised one) does not replace these; any other scope is labelled by the server's name.
+SCOPE_LABELS = {
+    "opus": "Opus", "sonnet": "Sonnet", "haiku": "Haiku", "oauth_apps": "OAuth apps",
+    "claude_code": "Claude Code", "cowork": "Cowork", "chat": "Chats", "chats": "Chats",
+}  # fmt: skip
+# A label drawn from the server's display name is cut to this many characters: it shares one line.
+MAX_LABEL_LEN = 24
+# Surfaces whose limits count only use outside Claude Code (claude.ai's chats, Cowork): a window
+# scoped to one never stops a Claude Code session. Claude Code's own and unknown surfaces do.
+OTHER_SURFACES = frozenset({"cowork", "chat", "chats"})
 # A "Claude gateway" budget (stdin's ``rate_limits.spend_limit``): a window with money, whose
 # percent may exceed 100 and whose period (daily, weekly, monthly) the budget sets.
 SPEND_LIMIT = "spend_limit"
@@ -96,7 +106,7 @@ def problem(window: Any, now: float) -> str | None:
     wid = window.get("id")
     if not isinstance(wid, str) or not wid or len(wid) > MAX_ID_LEN:
         return "no usable window id"
-    for key in ("label", "source", "session", "severity"):
+    for key in ("label", "source", "session", "severity", "server_name"):
         text = window.get(key)
         if text is not None and (not isinstance(text, str) or len(text) > MAX_TEXT_LEN):
             return f"{key} is not a short string"
@@ -135,6 +145,23 @@ def _window_money_problem(money: Any) -> str | None:
     return None
 
 
+# Whose extra usage it is (``extra_usage.scope``): on Team and Enterprise plans the usage payload's
+# money is the organisation's total; claude.ai's ``/usage/spend`` is the member's own; None: not
+# known (an individual plan has no one else's to tell apart), and nothing is said.
+ORG = "organization"
+MEMBER = "member"
+MONEY_SCOPES = (ORG, MEMBER, None)
+ORG_PLANS = frozenset({"team", "enterprise"})
+
+
+def money_scope(plan: Any, single_seat: Any = None) -> str | None:
+    """The scope of the usage payload's money on plan ``plan`` (the credentials' subscriptionType):
+    the organisation's on Team and Enterprise plans (a team of one seat: that member's), else None."""
+    if not isinstance(plan, str) or plan.strip().lower() not in ORG_PLANS:
+        return None
+    return MEMBER if single_seat is True else ORG
+
+
 def money_problem(extra: Any, now: float) -> str | None:
     """Why an extra-usage dict (major units) is not plausible, or None."""
     if not isinstance(extra, dict):
@@ -148,6 +175,8 @@ def money_problem(extra: Any, now: float) -> str | None:
     currency = extra.get("currency")
     if currency is not None and (not isinstance(currency, str) or not 0 < len(currency) <= 8):
         return "currency is not a short code"
+    if extra.get("scope") not in MONEY_SCOPES:
+        return "scope is not organization, member or unknown"
     observed = extra.get("observed_at")
     if observed is not None and (not is_number(observed) or not EPOCH_FLOOR <= observed <= now + FUTURE_SKEW_S):
         return f"observation time {observed!r} is not a time up to now"
@@ -236,16 +265,44 @@ def model_family(model_id: str | None, display_name: str | None = None) -> str |
     return _family_in(model_id) or _family_in(display_name)
 
 
-def label_for(window_id: str) -> str:
-    """``5h``, ``7d``, ``Opus``, ``OAuth apps``, ``5h Claude Code``; a code-named bucket keeps its key."""
+def clean_name(text: Any, limit: int = MAX_LABEL_LEN) -> str | None:
+    """A display name from the server as a label: one line of printable text, at most ``limit``
+    characters (cut with "…"), or None when nothing printable is left. Never raises."""
+    if not isinstance(text, str) or not text:
+        return None
+    from statusline.core.textsafe import clean
+
+    name: str = text[: limit * 8]  # a hostile name costs nothing to clean
+    if not name.isprintable():
+        # Format characters (zero-width joiners, bidi marks) and unassigned or private code points
+        # draw nothing or something else in each terminal: they go, like control characters.
+        import unicodedata
+
+        kept = {"Z": " ", "C": ""}
+        name = "".join(kept.get(unicodedata.category(ch)[0], ch) for ch in clean(name))
+    name = " ".join(name.split())
+    if not name:
+        return None
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def label_for(window_id: str, names: dict[str, str] | None = None) -> str:
+    """``5h``, ``7d``, ``Opus``, ``OAuth apps``, ``5h Claude Code``, ``Fable · Claude Code``; a
+    code-named bucket keeps its key. ``names``: the server's display names of the id's scope parts
+    (``{"fable": "Fable", "claude_code": "Claude Code"}``), used for every part quotaline has no
+    short name of its own for (``SCOPE_LABELS``)."""
     if window_id in BASE_LABELS:
         return BASE_LABELS[window_id]
     if window_id in OTHER_LABELS:
         return OTHER_LABELS[window_id]
     base, sep, scope = window_id.partition(":")
     if not sep or base not in BASE_LABELS:
-        return window_id
-    scope_label = SCOPE_LABELS.get(scope) or scope.replace("_", " ").capitalize()
+        return clean_name((names or {}).get(window_id)) or window_id
+    parts = [
+        SCOPE_LABELS.get(part) or clean_name((names or {}).get(part)) or part.replace("_", " ").capitalize()
+        for part in scope.split(":")
+    ]
+    scope_label = clean_name(" · ".join(parts), 2 * MAX_LABEL_LEN) or scope
     return scope_label if base == "seven_day" else f"{BASE_LABELS[base]} {scope_label}"
 
 
@@ -350,14 +407,18 @@ PER_MODEL_FAMILIES = frozenset(w.partition(":")[2] for w in CLAIM_IDS.values() i
 
 
 def gates(window_id: str, family: str | None, families_seen: set[str] | frozenset[str] = frozenset()) -> bool:
-    """Whether ``window_id`` can stop a session of model ``family``: an Opus week does not stop a
-    Sonnet session; every other window (5-hour, weekly, a surface's, money) stops every session, and
-    without a known family every window counts. ``families_seen``: families of sessions seen, whose
-    weekly windows are per-model too."""
+    """Whether ``window_id`` can stop a Claude Code session of model ``family``: a window scoped to
+    a surface other than Claude Code (``OTHER_SURFACES``: Cowork, chats) stops none; an Opus week
+    does not stop a Sonnet session; every other window (5-hour, weekly, Claude Code's or an unknown
+    surface's, money) stops every session, and without a known family every such window counts.
+    ``families_seen``: families of sessions seen, whose weekly windows are per-model too."""
     base, _, scope = window_id.partition(":")
-    if base != "seven_day" or not scope or family is None or scope == family:
+    parts = scope.split(":") if scope and base in BASE_LABELS else []
+    if any(part in OTHER_SURFACES for part in parts):
+        return False
+    if base != "seven_day" or not parts or family is None or parts[0] == family:
         return True
-    return not (scope in PER_MODEL_FAMILIES or scope in families_seen)
+    return not (parts[0] in PER_MODEL_FAMILIES or parts[0] in families_seen)
 
 
 # Extra usage billed while no window is full: a routing change that charges the card while the bars
@@ -375,8 +436,8 @@ def money_moved(old: Any, new: dict[str, Any], windows: dict[str, Window], now: 
     before, after = old.get("used"), new.get("used")
     if not (is_number(before) and is_number(after) and after - before >= MONEY_MOVED_MIN):
         return None
-    if (old.get("currency") or "USD") != (new.get("currency") or "USD"):
-        return None
+    if (old.get("currency") or "USD") != (new.get("currency") or "USD") or old.get("scope") != new.get("scope"):
+        return None  # another currency, or the organisation's total beside a member's own: no rise
     current = [w for w in windows.values() if not (is_number(w.get("resets_at")) and w["resets_at"] <= now)]
     if not any(w["id"] in PLAN_WINDOWS for w in current) or any(float(w["used_pct"]) >= 100 for w in current):
         return None
@@ -392,13 +453,15 @@ MONEY_TRACK_S = HOUR
 
 def money_track(old: Any, new: dict[str, Any]) -> list[list[float]] | None:
     """``new``'s track: ``old``'s points of the last hour, then ``new``'s amount; None when extra
-    usage is off or ``new`` has no amount or time. A lower amount or another currency is a new
-    month (or account): the track starts again from ``new``."""
+    usage is off or ``new`` has no amount or time. A lower amount, another currency or another
+    scope (the organisation's total, a member's own) is a new month or another figure: the track
+    starts again from ``new``."""
     used, at = new.get("used"), new.get("observed_at")
     if not (new.get("enabled") and is_number(used) and is_number(at)):
         return None
     points: list[list[float]] = []
-    if isinstance(old, dict) and (old.get("currency") or "USD") == (new.get("currency") or "USD"):
+    same = isinstance(old, dict) and old.get("scope") == new.get("scope")
+    if same and (old.get("currency") or "USD") == (new.get("currency") or "USD"):
         stored = old.get("track")
         points = [p for p in stored if p[0] >= at - MONEY_TRACK_S] if isinstance(stored, list) else []
         if points and (points[-1][1] > used or points[-1][0] > at):

@@ -64,6 +64,13 @@ def load() -> tuple[Credential | None, str]:
     return None, f"no Claude Code credentials ({path} missing): run claude and log in"
 
 
+def file_plan() -> str | None:
+    """The plan (``subscriptionType``: pro, max, team, enterprise) from the credentials file only:
+    for a source that needs no token (Claude Code's cached payload), without a Keychain prompt."""
+    found, _ = _from_file(paths.credentials_file())
+    return found.subscription if found is not None else None
+
+
 def _from_file(path: str) -> tuple[Credential | None, str]:
     import json
 

@@ -68,11 +68,22 @@ def base_url(env_var: str, default: str) -> str:
     return value
 
 
+# Claude Code 2.1.330, measured (README, "User-Agent"): ``claude-code/<version>`` on its OAuth API
+# calls (``/api/oauth/profile``; its gateway usage read), ``claude-cli/<version> (external, cli)``
+# on ``/v1/messages``. The usage endpoint throttles clients without a Claude Code product token
+# harder, so quotaline leads with that of the Claude Code it serves and names itself in the comment.
+_VERSION = re.compile(r"[0-9A-Za-z.+_-]{1,32}")
+
+
 def user_agent(configured: str, claude_version: str | None) -> str:
-    if configured:
-        return configured
-    cc = f" claude-code/{claude_version}" if claude_version else ""
-    return f"quotaline/{__version__}{cc}"
+    """``claude-code/2.1.330 (quotaline/0.1.0)``: Claude Code's product token (its version as its
+    status line last said, none when no session was seen), quotaline named in the comment;
+    ``configured`` (``refresh.user_agent``, ``QUOTALINE_USER_AGENT``) replaces it whole."""
+    if configured.strip():
+        return " ".join(configured.split())  # one header line, whatever the config file holds
+    version = claude_version.split()[0] if claude_version and claude_version.split() else ""
+    product = f"claude-code/{version}" if _VERSION.fullmatch(version) else "claude-code"
+    return f"{product} (quotaline/{__version__})"
 
 
 def make_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:

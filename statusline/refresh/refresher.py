@@ -19,7 +19,7 @@ import httpx
 from statusline.core import config_fast, notify, observe, paths, select, snapshot, spawn, warn
 from statusline.core.config_defaults import refresh_interval
 from statusline.core.context import Context
-from statusline.refresh import backoff, prometheus
+from statusline.refresh import backoff, credentials, prometheus
 from statusline.refresh.http import FetchError, make_client, run_budget, scrub, user_agent
 from statusline.refresh.sources import claude_ai, claude_json, oauth
 from statusline.refresh.usage_payload import UsageReading
@@ -105,7 +105,7 @@ def _refresh_locked(path: str, *, force: bool, background: bool, transport: http
         outcome.skipped["claude_json"] = held_local
     elif settings.get("refresh", "claude_json"):
         try:
-            cached = claude_json.reading(local, account)
+            cached = claude_json.reading(local, account, credentials.file_plan())
         except Exception as exc:  # a local file must not stop the network sources
             outcome.failed["claude_json"] = internal_error(exc)
             cached = None
@@ -124,7 +124,7 @@ def _refresh_locked(path: str, *, force: bool, background: bool, transport: http
                 outcome.skipped[source] = held
                 continue
             try:
-                readings[source] = _fetch(source, client, agent, settings)
+                readings[source] = _fetch(source, client, agent, settings, local)
                 outcome.fetched.append(source)
             except FetchError as exc:
                 outcome.failed[source] = exc
@@ -176,11 +176,15 @@ def drift_summary(problems: list[str]) -> str:
     return head + (shown if len(shown) <= room else shown[: room - 1] + "…") + tail
 
 
-def _fetch(source: str, client: httpx.Client, agent: str, settings: config_fast.Settings) -> UsageReading:
+def _fetch(
+    source: str, client: httpx.Client, agent: str, settings: config_fast.Settings, local: dict[str, Any] | None
+) -> UsageReading:
+    single_seat = claude_json.single_seat_team(local)
     if source == "oauth":
-        return oauth.fetch(client, agent)
+        return oauth.fetch(client, agent, single_seat)
     key = claude_ai.session_key(_secret_session_key())
-    return claude_ai.fetch(client, agent, key, str(settings.get("refresh", "claude_ai_org")))
+    org = str(settings.get("refresh", "claude_ai_org"))
+    return claude_ai.fetch(client, agent, key, org, credentials.file_plan(), single_seat)
 
 
 def _secret_session_key() -> str:

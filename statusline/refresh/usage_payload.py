@@ -16,9 +16,16 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
-from statusline.core.windows import label_for, model_family, same_period
+from statusline.core.windows import MAX_LABEL_LEN, MEMBER, clean_name, label_for, model_family, money_scope, same_period
 
-__all__ = ["PayloadError", "UsageReading", "parse_overage_spend_limit", "parse_usage"]
+__all__ = [
+    "PayloadError",
+    "UsageReading",
+    "member_dashboard",
+    "parse_member_spend",
+    "parse_overage_spend_limit",
+    "parse_usage",
+]
 
 DEFAULT_CURRENCY = "USD"
 DEFAULT_EXPONENT = 2
@@ -75,6 +82,10 @@ class _FlatWindow(_Loose):
     resets_at: object = None
     severity: object = None
     is_active: object = None
+    # Enterprise usage-billed seats: the window's own money, in dollars.
+    limit_dollars: MinorAmount | None = None
+    used_dollars: MinorAmount | None = None
+    remaining_dollars: MinorAmount | None = None
 
 
 class _Limit(_Loose):
@@ -130,6 +141,8 @@ class _Reading:
     resets_at: float | None
     severity: str | None
     is_active: bool | None
+    names: dict[str, str] | None = None  # the server's display name of each scope part of the id
+    money: dict[str, object] | None = None  # the window's own dollars (Enterprise usage-billed seats)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,7 +209,26 @@ def _flat_reading(key: str, window_id: str, raw: object, problems: list[str]) ->
         resets_at=_parse_reset(window.resets_at, key, problems),
         severity=_str_or_none(window.severity),
         is_active=_bool_or_none(window.is_active),
+        money=_window_money(window),
     )
+
+
+def _window_money(window: _FlatWindow) -> dict[str, object] | None:
+    """``limit_dollars``/``used_dollars``/``remaining_dollars`` as the window's money (dollars), or
+    None when the server sent none (every other plan sends them as null)."""
+    limit, used, left = window.limit_dollars, window.used_dollars, window.remaining_dollars
+    if limit is None and used is None and left is None:
+        return None
+    if used is None and limit is not None and left is not None and left <= limit:
+        used = limit - left
+    if limit is None and used is not None and left is not None:
+        limit = used + left
+    return {
+        "used": None if used is None else round(float(used), 2),
+        "limit": None if limit is None else round(float(limit), 2),
+        "currency": "USD",
+        "period": None,
+    }
 
 
 def _flat_readings(data: Mapping[str, object], problems: list[str]) -> list[_Reading]:
@@ -247,6 +279,27 @@ def _scope_key(scope: object) -> str | None:
     return ":".join(parts) or None
 
 
+def _display_name(value: object) -> str | None:
+    if isinstance(value, str):
+        return clean_name(value)
+    if not isinstance(value, Mapping):
+        return None
+    return next((n for n in map(clean_name, (value.get("display_name"), value.get("name"))) if n), None)
+
+
+def _scope_names(scope: object) -> dict[str, str] | None:
+    """The server's display name of each part of ``_scope_key`` (``{"fable": "Fable"}``), cleaned."""
+    if not isinstance(scope, Mapping):
+        return None
+    names: dict[str, str] = {}
+    for part, raw in ((_model_family(scope.get("model")), scope.get("model")),
+                      (_surface_key(scope.get("surface")), scope.get("surface"))):  # fmt: skip
+        name = _display_name(raw)
+        if part and name:
+            names[part] = name
+    return names or None
+
+
 def _limit_id(limit: _Limit, where: str, problems: list[str]) -> str:
     kind = _key(limit.kind) or "limit"
     scope = _scope_key(limit.scope)
@@ -274,6 +327,7 @@ def _limit_reading(index: int, raw: object, problems: list[str]) -> _Reading | N
         resets_at=_parse_reset(limit.resets_at, where, problems),
         severity=_str_or_none(limit.severity),
         is_active=_bool_or_none(limit.is_active),
+        names=_scope_names(limit.scope),
     )
 
 
@@ -306,13 +360,15 @@ def _prefer(old: _Reading, new: _Reading) -> _Reading:
         winner,
         severity=winner.severity if winner.severity is not None else loser.severity,
         is_active=winner.is_active if winner.is_active is not None else loser.is_active,
+        names=winner.names or loser.names,
+        money=winner.money or loser.money,
     )
 
 
 def _window_dict(reading: _Reading, source: str, observed_at: float) -> dict[str, object]:
-    return {
+    window: dict[str, object] = {
         "id": reading.window_id,
-        "label": label_for(reading.window_id),
+        "label": label_for(reading.window_id, reading.names),
         "used_pct": reading.used_pct,
         "resets_at": reading.resets_at,
         "source": source,
@@ -321,6 +377,11 @@ def _window_dict(reading: _Reading, source: str, observed_at: float) -> dict[str
         "severity": reading.severity,
         "is_active": reading.is_active,
     }
+    if reading.names:  # what the server calls it, for JSON readers (the label may be quotaline's own)
+        window["server_name"] = clean_name(" · ".join(reading.names.values()), 2 * MAX_LABEL_LEN)
+    if reading.money is not None:
+        window["money"] = reading.money
+    return window
 
 
 def _merge(readings: list[_Reading]) -> dict[str, _Reading]:
@@ -370,8 +431,10 @@ def _money(
     disabled_reason: object,
     source: str,
     observed_at: float,
+    scope: str | None = None,
 ) -> dict[str, object]:
     return {
+        "scope": scope,
         "enabled": enabled,
         "used": used,
         "limit": limit,
@@ -454,8 +517,13 @@ def _extra_usage(
 # Public API
 
 
-def parse_usage(data: object, *, source: str, observed_at: float) -> UsageReading:
-    """Windows and extra usage from one usage payload; raises PayloadError only for a non-object."""
+def parse_usage(
+    data: object, *, source: str, observed_at: float, plan: str | None = None, single_seat: object = None
+) -> UsageReading:
+    """Windows and extra usage from one usage payload; raises PayloadError only for a non-object.
+
+    ``plan`` (the credentials' subscriptionType) and ``single_seat`` (``oauthAccount.singleSeatTeam``)
+    say whose the money is (``windows.money_scope``); without them it is not said."""
     if not isinstance(data, Mapping):
         raise PayloadError(f"usage payload is {type(data).__name__}, not a JSON object")
     problems: list[str] = []
@@ -465,11 +533,61 @@ def parse_usage(data: object, *, source: str, observed_at: float) -> UsageReadin
     observed = float(observed_at)
     merged = _merge(_flat_readings(data, problems) + _limit_readings(data, problems))
     windows = {window_id: _window_dict(r, source, observed) for window_id, r in merged.items()}
-    return UsageReading(
-        windows=windows,
-        extra_usage=_extra_usage(data, source, observed, problems),
-        problems=problems,
-    )
+    extra = _extra_usage(data, source, observed, problems)
+    if extra is not None:
+        extra["scope"] = money_scope(plan, single_seat)
+    return UsageReading(windows=windows, extra_usage=extra, problems=problems)
+
+
+def member_dashboard(data: object) -> bool:
+    """The payload says the organisation has a per-member view (Team and Enterprise)."""
+    return isinstance(data, Mapping) and data.get("member_dashboard_available") is True
+
+
+class _MemberSpend(_Loose):
+    """claude.ai's ``/usage/spend`` (a member's own month): undocumented, so any of the money shapes
+    the usage endpoints use is read (``spend``'s amounts, ``extra_usage``'s minor units)."""
+
+    used: _Amount | None = None
+    limit: _Amount | None = None
+    percent: Percent | None = None
+    used_credits: MinorAmount | None = None
+    monthly_limit: MinorAmount | None = None
+    monthly_credit_limit: MinorAmount | None = None
+    currency: object = None
+    decimal_places: Exponent | None = None
+
+
+def parse_member_spend(data: object) -> dict[str, object] | None:
+    """``{"used", "limit", "currency", "utilization", "scope": "member"}`` (major units) from a
+    ``/usage/spend`` body, or None when it holds no amount quotaline can read."""
+    if isinstance(data, Mapping) and isinstance(data.get("spend"), Mapping):
+        data = data["spend"]
+    try:
+        body = _MemberSpend.model_validate(data)
+    except ValidationError:
+        return None
+    if body.used is not None:
+        exp = body.used.exponent if body.used.exponent is not None else DEFAULT_EXPONENT
+        limit_exp = body.limit.exponent if body.limit and body.limit.exponent is not None else exp
+        used = _major(body.used.amount_minor, exp)
+        limit = _major(body.limit.amount_minor, limit_exp) if body.limit else None
+        currency = _str_or_none(body.used.currency) or _str_or_none(body.currency)
+    elif body.used_credits is not None:
+        exp = body.decimal_places if body.decimal_places is not None else DEFAULT_EXPONENT
+        used = _major(body.used_credits, exp)
+        cap = body.monthly_limit if body.monthly_limit is not None else body.monthly_credit_limit
+        limit = _major(cap, exp)
+        currency = _str_or_none(body.currency)
+    else:
+        return None
+    return {
+        "used": used,
+        "limit": limit,
+        "currency": currency or DEFAULT_CURRENCY,
+        "utilization": float(body.percent) if limit and body.percent is not None else None,
+        "scope": MEMBER,
+    }
 
 
 def parse_overage_spend_limit(data: object, *, source: str, observed_at: float) -> dict[str, object] | None:

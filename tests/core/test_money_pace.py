@@ -132,3 +132,12 @@ def test_any_stored_track_is_kept_only_if_plausible_and_never_costs_the_line(tra
     money = scene.extra_piece()
     assert money is not None and money.variables["used"] == "$5.00"
     warn.decide(scene.context(), session_id="s1")
+
+
+def test_another_figure_starts_the_track_again() -> None:
+    member = {"enabled": True, "used": 40.0, "currency": "USD", "observed_at": NOW, "scope": "member"}
+    org = {"enabled": True, "used": 900.0, "currency": "USD", "observed_at": NOW + 600, "scope": "organization"}
+    track = money_track(None, member)
+    assert money_track(dict(member, track=track), org) == [[NOW + 600, 900.0]]  # not a $860 rise in 10 minutes
+    euros = dict(member, currency="EUR", used=50.0, observed_at=NOW + 600)
+    assert money_track(dict(member, track=track), euros) == [[NOW + 600, 50.0]]

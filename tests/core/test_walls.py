@@ -238,12 +238,15 @@ def test_a_per_model_wall_stops_only_its_family_and_others_stop_everyone() -> No
     now = time.time()
     snap = snapshot.empty()
     snap["sessions"]["s"] = {"model_id": "claude-haiku-5", "last_seen": now}
-    for wid in ("seven_day:haiku", "seven_day:cowork", "five_hour"):
+    expected = {
+        "seven_day:haiku": {"haiku": True, "sonnet": False},
+        "seven_day:claude_code": {"haiku": True, "sonnet": True},
+        "five_hour": {"haiku": True, "sonnet": True},
+        "seven_day:cowork": {"haiku": False, "sonnet": False},  # Cowork's limit stops no Claude Code session
+    }
+    for wid, stops in expected.items():
         snap["walls"] = [_wall(at=now - 60, window_id=wid, resets_at=now + 3600)]
-        shown = {f: walls.stopped_vars(snap, now, f) is not None for f in ("haiku", "sonnet")}
-        assert shown == (
-            {"haiku": True, "sonnet": False} if wid == "seven_day:haiku" else {"haiku": True, "sonnet": True}
-        )
+        assert {f: walls.stopped_vars(snap, now, f) is not None for f in ("haiku", "sonnet")} == stops, wid
 
 
 def test_status_lists_past_resets_with_their_day() -> None:

@@ -61,7 +61,7 @@ def test_every_usage_fixture(server_home: Home, httpserver: HTTPServer, fixture:
     request = usage_requests(httpserver)[0]
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert request.headers["anthropic-beta"] == "oauth-2025-04-20"
-    assert request.headers["User-Agent"].startswith("quotaline/")
+    assert request.headers["User-Agent"] == "claude-code (quotaline/0.1.0)"  # no session seen: no version
     windows = server_home.snapshot()["windows"]
     assert windows["five_hour"]["used_pct"] == data["five_hour"]["utilization"]
     assert windows["five_hour"]["source"] == "oauth"
@@ -84,11 +84,19 @@ def test_fable_window_and_money_reach_the_status_line(server_home: Home, httpser
     assert status["extra_usage"]["used"] == 408.43 and status["extra_usage"]["currency"] == "USD"
 
 
-def test_user_agent_names_claude_code_version(server_home: Home, httpserver: HTTPServer) -> None:
+def test_user_agent_is_claude_codes_token_naming_quotaline(server_home: Home, httpserver: HTTPServer) -> None:
     serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
     server_home.run("statusline", stdin=json.dumps(statusline_stdin(10, 10)))
     assert server_home.run("refresh").code == 0
-    assert usage_requests(httpserver)[0].headers["User-Agent"] == "quotaline/0.1.0 claude-code/2.1.330"
+    assert usage_requests(httpserver)[0].headers["User-Agent"] == "claude-code/2.1.330 (quotaline/0.1.0)"
+
+
+def test_configured_user_agent_is_sent_as_it_is(server_home: Home, httpserver: HTTPServer) -> None:
+    serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
+    server_home.run("statusline", stdin=json.dumps(statusline_stdin(10, 10)))
+    result = server_home.run("refresh", env={"QUOTALINE_USER_AGENT": "my-proxy-friendly-agent/1.0\n"})
+    assert result.code == 0, result.err
+    assert usage_requests(httpserver)[0].headers["User-Agent"] == "my-proxy-friendly-agent/1.0"
 
 
 @pytest.mark.parametrize(("retry_after", "expected_wait"), [("0", 300), ("3600", 3600), (None, 300)])
@@ -321,6 +329,65 @@ def test_claude_ai_source(server_home: Home, httpserver: HTTPServer) -> None:
     assert line.startswith("5h 24% ") and line.endswith("+€0.35")
     snap = json.dumps(server_home.snapshot())
     assert SESSION_KEY not in snap
+
+
+def team_credentials(home: Home, plan: str = "team") -> dict[str, str]:
+    """A Team member's credentials file (the plan says the usage payload's money is the org's)."""
+    shape = json.loads((FIXTURES / "credentials" / "credentials_json_shape.redacted.json").read_text())
+    shape["claudeAiOauth"].update(accessToken=TOKEN, expiresAt=int((time.time() + 3600) * 1000), subscriptionType=plan)
+    home.claude.mkdir(exist_ok=True)
+    (home.claude / ".credentials.json").write_text(json.dumps(shape))
+    return {"CLAUDE_CODE_OAUTH_TOKEN": ""}
+
+
+def test_team_extra_usage_is_said_to_be_the_organisations_total(server_home: Home, httpserver: HTTPServer) -> None:
+    env = team_credentials(server_home)
+    serve_json(httpserver, live_fixture("oauth_2026-07_usd_extra_compact.json")[0])
+    assert server_home.run("refresh", env=env).code == 0
+    assert server_home.snapshot()["extra_usage"]["scope"] == "organization"
+    assert "extra usage  $408.43 this month (organisation's total)" in server_home.run("status", env=env).out
+    assert json.loads(server_home.run("status", "--json", env=env).out)["extra_usage"]["scope"] == "organization"
+
+
+def test_an_individual_plans_money_says_nothing_of_whose(server_home: Home, httpserver: HTTPServer) -> None:
+    env = team_credentials(server_home, plan="max")
+    serve_json(httpserver, live_fixture("oauth_2026-07_usd_extra_compact.json")[0])
+    assert server_home.run("refresh", env=env).code == 0
+    assert server_home.snapshot()["extra_usage"]["scope"] is None
+    out = server_home.run("status", env=env).out
+    assert "extra usage  $408.43 this month\n" in out and "organisation" not in out and "yours" not in out
+
+
+def claude_ai_team(server: HTTPServer, spend: Any = None, status: int = 200) -> dict[str, str]:
+    data, _ = live_fixture("oauth_2026-07_usd_extra_compact.json")
+    data["member_dashboard_available"] = True
+    server.expect_request("/api/organizations").respond_with_json([{"uuid": "org-9", "name": "team"}])
+    server.expect_request("/api/organizations/org-9/usage").respond_with_json(data)
+    server.expect_request("/api/organizations/org-9/usage/spend").respond_with_json(spend, status=status)
+    return {"QUOTALINE_OAUTH": "0", "QUOTALINE_CLAUDE_AI": "1", "QUOTALINE_CLAUDE_AI_SESSION_KEY": SESSION_KEY}
+
+
+def test_claude_ai_fetches_the_members_own_spend(server_home: Home, httpserver: HTTPServer) -> None:
+    env = claude_ai_team(httpserver, {"spend": {"used": {"amount_minor": 1250, "currency": "USD", "exponent": 2}}})
+    assert server_home.run("refresh", env=env).code == 0
+    spend = next(r for r, _ in httpserver.log if r.path.endswith("/usage/spend"))
+    assert spend.headers["Cookie"] == f"sessionKey={SESSION_KEY}"
+    assert spend.headers["User-Agent"] == "claude-code (quotaline/0.1.0)"
+    extra = server_home.snapshot()["extra_usage"]
+    assert (extra["used"], extra["scope"], extra["enabled"]) == (12.5, "member", True)  # the org's switch stays
+    assert "extra usage  $12.50 this month (yours)" in server_home.run("status", env=env).out
+
+
+def test_claude_ai_member_spend_missing_or_drifted_keeps_the_total(server_home: Home, httpserver: HTTPServer) -> None:
+    env = claude_ai_team(httpserver, {"error": {"type": "not_found_error"}}, status=404)
+    result = server_home.run("refresh", env=env)
+    assert result.code == 0 and "claude_ai: ok" in result.out + result.err
+    extra = server_home.snapshot()["extra_usage"]
+    assert extra["used"] == 408.43 and extra["scope"] is None  # the total, and nothing said of whose
+    httpserver.clear()
+    env = claude_ai_team(httpserver, {"spent": "a lot", "cents": [1]})
+    assert server_home.run("refresh", "--force", env=env).code == 0
+    assert server_home.snapshot()["extra_usage"]["used"] == 408.43
 
 
 def test_claude_ai_cloudflare_is_not_an_auth_error(server_home: Home, httpserver: HTTPServer) -> None:

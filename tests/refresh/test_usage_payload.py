@@ -30,7 +30,9 @@ WINDOW_KEYS = {
     "severity",
     "is_active",
 }
+OPTIONAL_WINDOW_KEYS = {"server_name", "money"}
 MONEY_KEYS = {
+    "scope",
     "enabled",
     "used",
     "limit",
@@ -135,7 +137,7 @@ def test_fixture_directory_is_found() -> None:
 def test_every_fixture_parses_into_well_formed_windows(name: str) -> None:
     reading = parse(load(name), source="claude_ai")
     for wid, window in reading.windows.items():
-        assert set(window) == WINDOW_KEYS
+        assert WINDOW_KEYS <= set(window) <= WINDOW_KEYS | OPTIONAL_WINDOW_KEYS
         assert window["id"] == wid
         assert type(window["used_pct"]) is float
         assert window["resets_at"] is None or type(window["resets_at"]) is float
@@ -188,6 +190,7 @@ def test_fixture_null_codenamed_buckets_make_no_windows() -> None:
 def test_fixture_eur_money() -> None:
     money = parse(load("claude_ai_2026-07_eur_extra_usage.json"), source="claude_ai").extra_usage
     assert money == {
+        "scope": None,  # an individual plan: nobody else's money to tell apart
         "enabled": True,
         "used": 0.35,
         "limit": None,
@@ -806,6 +809,7 @@ def test_overage_spend_limit_body() -> None:
         observed_at=7.0,
     )
     assert money == {
+        "scope": None,
         "enabled": True,
         "used": 0.35,
         "limit": 50.0,

@@ -6,7 +6,7 @@ from statusline.core import levels, pace
 from statusline.core.context import Context
 from statusline.core.levels import FULL, NORMAL
 from statusline.core.pieces import Piece
-from statusline.core.windows import display_order, is_number, label_for
+from statusline.core.windows import MEMBER, ORG, display_order, is_number, label_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -15,7 +15,10 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
 # A pace below a cent an hour is not billing worth a word; a limit below a cent is none (a 1e-300
 # limit would make any spend a percent in the googols).
 MIN_RATE = 0.01
-VARIABLES = frozenset({"used", "limit", "pct", "currency", "state", "rose", "plan", "rate", "to_limit", "limit_at"})
+VARIABLES = frozenset({"used", "limit", "pct", "currency", "state", "rose", "plan", "rate", "to_limit", "limit_at",
+                       "scope", "whose"})
+# Whose money it is (``windows.money_scope``), short and in words; nothing when not known.
+SCOPE_WORDS = {ORG: ("org", "organisation's total"), MEMBER: ("yours", "yours")}
 
 
 def piece(ctx: Context) -> Piece | None:
@@ -31,6 +34,7 @@ def piece(ctx: Context) -> Piece | None:
     pct = None if cap is None else float(server_pct) if is_number(server_pct) else 100.0 * amount / cap
     level = NORMAL if pct is None else levels.level(pct, ctx.warn_at, ctx.critical_at)
     out = bool(extra.get("out_of_credits"))
+    scope = extra.get("scope")
     if out:
         level = FULL
     rate = pace.money_rate(extra.get("track"), now=ctx.now)
@@ -44,6 +48,8 @@ def piece(ctx: Context) -> Piece | None:
         "rate": "" if rate is None or rate < MIN_RATE else levels.format_money(rate, currency) + "/h",
         "to_limit": "" if to_limit is None else levels.format_duration(to_limit),
         "limit_at": "" if to_limit is None else levels.format_clock(ctx.now + to_limit, ctx.now),
+        "scope": SCOPE_WORDS[scope][0] if scope in SCOPE_WORDS else "",
+        "whose": SCOPE_WORDS[scope][1] if scope in SCOPE_WORDS else "",
         **_moved(extra.get("moved"), currency),
     }
     return Piece(variables, level, False, dict(extra, rate_per_hour=rate, seconds_to_limit=to_limit))

@@ -7,8 +7,16 @@ import time
 
 import httpx
 
+from statusline.core.windows import ORG_PLANS
 from statusline.refresh.http import FetchError, base_url, get_json
-from statusline.refresh.usage_payload import PayloadError, UsageReading, parse_overage_spend_limit, parse_usage
+from statusline.refresh.usage_payload import (
+    PayloadError,
+    UsageReading,
+    member_dashboard,
+    parse_member_spend,
+    parse_overage_spend_limit,
+    parse_usage,
+)
 
 DEFAULT_BASE = "https://claude.ai"
 SESSION_KEY_ENV = "QUOTALINE_CLAUDE_AI_SESSION_KEY"
@@ -18,7 +26,9 @@ def session_key(configured: str) -> str:
     return os.environ.get(SESSION_KEY_ENV, "").strip() or configured.strip()
 
 
-def fetch(client: httpx.Client, user_agent: str, key: str, org: str) -> UsageReading:
+def fetch(
+    client: httpx.Client, user_agent: str, key: str, org: str, plan: str | None = None, single_seat: bool | None = None
+) -> UsageReading:
     if not key:
         raise FetchError("no_credentials", f"claude.ai source enabled but no sessionKey ({SESSION_KEY_ENV})")
     base = base_url("QUOTALINE_CLAUDE_AI_BASE", DEFAULT_BASE)
@@ -28,9 +38,11 @@ def fetch(client: httpx.Client, user_agent: str, key: str, org: str) -> UsageRea
     now = time.time()
     data = get_json(client, f"{base}/api/organizations/{org}/usage", headers, secrets)
     try:
-        reading = parse_usage(data, source="claude_ai", observed_at=now)
+        reading = parse_usage(data, source="claude_ai", observed_at=now, plan=plan, single_seat=single_seat)
     except PayloadError as exc:
         raise FetchError("bad_payload", f"usage answer is not an object: {exc}") from None
+    if reading.extra_usage is not None and (member_dashboard(data) or (plan or "").lower() in ORG_PLANS):
+        return _with_member_spend(client, f"{base}/api/organizations/{org}/usage/spend", headers, secrets, reading)
     if reading.extra_usage is None:
         try:
             spend = get_json(client, f"{base}/api/organizations/{org}/overage_spend_limit", headers, secrets)
@@ -40,6 +52,21 @@ def fetch(client: httpx.Client, user_agent: str, key: str, org: str) -> UsageRea
         if extra is not None:
             return UsageReading(reading.windows, extra, reading.problems)
     return reading
+
+
+def _with_member_spend(
+    client: httpx.Client, url: str, headers: dict[str, str], secrets: list[str], reading: UsageReading
+) -> UsageReading:
+    """On an organisation's plan the payload's money is the organisation's total: the member's own
+    month (``/usage/spend``) replaces it when the server gives one quotaline can read; otherwise
+    (404, an error, another shape) the total stays, said as whatever ``parse_usage`` knew."""
+    try:
+        mine = parse_member_spend(get_json(client, url, headers, secrets))
+    except FetchError:
+        mine = None
+    if mine is None or reading.extra_usage is None:
+        return reading
+    return UsageReading(reading.windows, {**reading.extra_usage, **mine}, reading.problems)
 
 
 def _first_org(client: httpx.Client, base: str, headers: dict[str, str], secrets: list[str]) -> str:

@@ -36,8 +36,17 @@ def account_uuid(data: dict[str, Any] | None) -> str | None:
     return uuid if isinstance(uuid, str) and uuid else None
 
 
-def reading(data: dict[str, Any] | None, current_account: str | None) -> UsageReading | None:
-    """The cached payload, when present and of the current account."""
+def single_seat_team(data: dict[str, Any] | None) -> bool | None:
+    """``oauthAccount.singleSeatTeam`` (Claude Code copies it from the profile's organization): a
+    team of one, whose organisation total is that member's own."""
+    account = data.get("oauthAccount") if data else None
+    value = account.get("singleSeatTeam") if isinstance(account, dict) else None
+    return value if isinstance(value, bool) else None
+
+
+def reading(data: dict[str, Any] | None, current_account: str | None, plan: str | None = None) -> UsageReading | None:
+    """The cached payload, when present and of the current account (``plan``: whose money, see
+    ``usage_payload.parse_usage``)."""
     cached = data.get("cachedUsageUtilization") if data else None
     if not isinstance(cached, dict):
         return None
@@ -50,4 +59,6 @@ def reading(data: dict[str, Any] | None, current_account: str | None) -> UsageRe
     payload = cached.get("utilization")
     if not isinstance(payload, dict):
         return None
-    return parse_usage(payload, source="claude_json", observed_at=float(fetched) / 1000)
+    return parse_usage(
+        payload, source="claude_json", observed_at=float(fetched) / 1000, plan=plan, single_seat=single_seat_team(data)
+    )

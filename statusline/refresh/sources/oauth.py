@@ -14,7 +14,7 @@ DEFAULT_BASE = "https://api.anthropic.com"
 PATH = "/api/oauth/usage"
 
 
-def fetch(client: httpx.Client, user_agent: str) -> UsageReading:
+def fetch(client: httpx.Client, user_agent: str, single_seat: bool | None = None) -> UsageReading:
     cred, why = credentials.load()
     if cred is None:
         raise FetchError("no_credentials", why)
@@ -29,6 +29,8 @@ def fetch(client: httpx.Client, user_agent: str) -> UsageReading:
     }
     data = get_json(client, url, headers, [cred.token])
     try:
-        return parse_usage(data, source="oauth", observed_at=time.time())
+        return parse_usage(
+            data, source="oauth", observed_at=time.time(), plan=cred.subscription, single_seat=single_seat
+        )
     except PayloadError as exc:
         raise FetchError("bad_payload", f"usage answer is not an object: {exc}") from None

@@ -20,6 +20,7 @@ def test_used_against_the_limit_with_its_level() -> None:
     assert piece.variables == {
         "used": "$475.50", "limit": "$500.00", "pct": "95.1%", "currency": "USD", "state": "", "rose": "", "plan": "",
         "rate": "", "to_limit": "", "limit_at": "",  # no track of amounts yet: no pace
+        "scope": "", "whose": "",  # whose it is: not known here, so nothing is said
     }
     assert piece.level == CRITICAL
     assert Scene().extra(used=475.5, limit=500.0).line() == "+$475.50/$500.00"
