@@ -23,6 +23,7 @@ that history. Needs tmux and Claude Code, like ``test_real_claude.py``.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import time
@@ -36,7 +37,7 @@ import pytest
 from statusline.commands.install import STATUSLINE_REFRESH_S
 
 from .harness import REPLY_PREFIX, FakeAnthropic, prompt_ready, status_area
-from .test_real_claude import TIMEOUT, Installed, Scenario, Tools, _claude_running, _status_rows
+from .test_real_claude import TIMEOUT, Installed, Scenario, Tools, _claude_running, _snapshot_file, _status_rows
 from .test_real_claude import installed as installed  # the fixture: ./install.sh into a throwaway HOME
 from .test_real_claude import tools as tools  # the fixture: Claude Code and tmux, or a failure saying how
 
@@ -134,6 +135,7 @@ class ScreenLog:
 class Watched:
     scenario: Scenario
     log: ScreenLog = field(default_factory=ScreenLog)
+    replied: dict[int, float] = field(default_factory=dict)  # turn -> when its reply was on screen (log time)
 
     def fail(self, message: str) -> NoReturn:
         self.scenario.fail(f"{message}\n{self.log.history()}")
@@ -172,7 +174,16 @@ class Watched:
     def turn(self, n: int) -> None:
         self.scenario.submit(n)
         self.wait_for(f"the reply to turn {n}", lambda screen: f"{REPLY_PREFIX}{n}" in screen)
+        self.replied[n] = time.monotonic() - self.log.t0
         self.scenario.mark(f"turn {n} replied")
+
+    def seen_after_reply(self, text: str, turn: int) -> str:
+        """When rows holding ``text`` were on screen, in seconds after reply ``turn``."""
+        spans = [(a, b) for row, (a, b) in self.log.rows.items() if text in row]
+        if not spans or turn not in self.replied:
+            return "never"
+        first, last = min(a for a, _ in spans), max(b for _, b in spans)
+        return f"{first - self.replied[turn]:+.1f} s to {last - self.replied[turn]:+.1f} s"
 
 
 @contextlib.contextmanager
@@ -233,6 +244,7 @@ def test_each_fact_is_on_screen_once_with_claude_codes_own_warning(
         print(f"\nClaude Code {s.version}; timings: {s.timings}")
         print(f"status line: {status_row.strip()}")
         print("said: " + "; ".join(f"{x.who}: {x.text!r} x{n}" for x, n in w.log.said.items()))
+        print(f"Claude Code's warning on screen {w.seen_after_reply(expected_cc, 1)} after reply 1")
         print(f"{w.log.polls} screens polled, {len(w.log.rows)} distinct rows")
 
 
@@ -274,6 +286,15 @@ def test_a_sonnet_session_hears_no_opus_warning_and_an_opus_session_does(
             s.claude.send_key("Enter")  # 1. Yes, switch
         w.wait_for(f"Claude Code's confirmation of /model {OPUS}", lambda sc: "Set model to" in sc)
         s.mark("/model opus")
+        # The hook's stdin names no model: it takes the session's from the status line's last run,
+        # which Claude Code redraws on the switch. Wait for it rather than race it.
+        deadline = time.monotonic() + STATUSLINE_REFRESH_S + TIMEOUT
+        while _session_models(installed.home) != {OPUS}:
+            if time.monotonic() > deadline:
+                w.fail(f"the status line never stored the switch to {OPUS}: {_session_models(installed.home)!r}")
+            w.poll()
+            time.sleep(POLL_S)
+        s.mark("status line saw opus")
         w.turn(2)
         w.watch(3)  # the hook row is there before the reply; a late second copy would be by now
         opus = w.log.times_said("opus week")
@@ -284,3 +305,12 @@ def test_a_sonnet_session_hears_no_opus_warning_and_an_opus_session_does(
         print(f"\nClaude Code {s.version}; timings: {s.timings}")
         print(f"status line (Sonnet): {status_row.strip()}")
         print("said: " + "; ".join(f"{x.who}: {x.text!r} x{n}" for x, n in w.log.said.items()))
+
+
+def _session_models(home: Path) -> set[str]:
+    """The models of the sessions in quotaline's snapshot (what its status line stored)."""
+    try:
+        sessions = json.loads(_snapshot_file(home).read_text(encoding="utf-8")).get("sessions") or {}
+    except (OSError, ValueError):
+        return set()
+    return {str(v.get("model_id")) for v in sessions.values() if isinstance(v, dict)}
