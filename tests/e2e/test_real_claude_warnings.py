@@ -6,7 +6,7 @@ rule "never say what Claude Code says" is the one tested):
 
 1. **Each fact once.** 5-hour at 93% (reset in 3 h: 40% of the window elapsed) and weekly at 95%
    (reset in 4 d), in the replies' rate-limit headers and on the usage endpoint. Claude Code shows
-   its own transient ``You've used 93% of your 5-hour limit`` a few seconds after the first reply
+   its own transient ``You've used 93% of your 5-hour limit`` after the first reply
    (one window at a time: never the weekly one, docs/claude-code-warnings.md); quotaline's hook says
    the weekly window, which Claude Code leaves unsaid, and not the 5-hour one. Over two prompts
    every fact is on screen once.
@@ -15,9 +15,10 @@ rule "never say what Claude Code says" is the one tested):
    warning from anyone while quotaline's status line shows the Opus window; after ``/model`` to
    Opus, in the same Claude Code, the hook says it.
 
-The screen is polled every 0.25 s for ~25 s after each reply (Claude Code's notification comes
-5-10 s after a reply and is gone ~10 s later); every distinct row seen is kept, and a failure prints
-that history. Needs tmux and Claude Code, like ``test_real_claude.py``.
+The screen is polled every 0.25 s for ~25 s after each reply, and after the first one until Claude
+Code's notification has come and gone (here it shows with the reply and is gone ~8 s later; 5-10 s
+after the reply in the runs of docs/claude-code-warnings.md); every distinct row seen is kept, and a
+failure prints that history. Needs tmux and Claude Code, like ``test_real_claude.py``.
 """
 
 from __future__ import annotations
