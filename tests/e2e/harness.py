@@ -275,7 +275,9 @@ class FakeAnthropic:
         self.reset_7d = (now // 3600 + 4 * 24) * 3600
         self.five_hour = five_hour
         self.seven_day = seven_day
-        self.opus: float | None = None  # the usage endpoint's seven_day_opus (0-1), when set
+        # The usage endpoint's Opus week (0-1), when set: seven_day_opus and a weekly_scoped limits[]
+        # row. No header carries it: Claude Code's replies have no per-model windows.
+        self.opus: float | None = None
         self.reject: dict[int, str] = {}  # turn -> the claim of a 429 that answers it (a wall)
         self.usage_status = 200
         self.requests: list[dict[str, Any]] = []
@@ -359,6 +361,8 @@ class FakeAnthropic:
             five, seven = round(self.five_hour * 100), round(self.seven_day * 100)
             opus = None if self.opus is None else round(self.opus * 100)
         window = {"limit_dollars": None, "used_dollars": None, "remaining_dollars": None}
+        # The Opus week as the newer payloads carry it too: a weekly_scoped row scoped to the model.
+        scoped = [] if opus is None else [self._opus_limit(opus)]
         return {
             "five_hour": {"utilization": float(five), "resets_at": _iso(self.reset_5h), **window},
             "seven_day": {"utilization": float(seven), "resets_at": _iso(self.reset_7d), **window},
@@ -392,7 +396,19 @@ class FakeAnthropic:
                     "scope": None,
                     "is_active": False,
                 },
+                *scoped,
             ],
+        }
+
+    def _opus_limit(self, percent: int) -> dict[str, Any]:
+        return {
+            "kind": "weekly_scoped",
+            "group": "weekly",
+            "percent": percent,
+            "severity": "warning" if percent >= 80 else "normal",
+            "resets_at": _iso(self.reset_7d),
+            "scope": {"model": {"id": "claude-opus", "display_name": "Opus"}, "surface": None},
+            "is_active": False,
         }
 
     def log_text(self, limit: int = 80) -> str:
@@ -599,7 +615,6 @@ class _Handler(BaseHTTPRequestHandler):
         event("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": 12}})
         event("message_stop", {"type": "message_stop"})
         self.close_connection = True
-
 
     def _scripted_tool(self, body: dict[str, Any]) -> dict[str, Any] | None:
         """The Bash call for a trigger in the conversation, unless a tool result is there already
