@@ -30,6 +30,8 @@ USED_UP = (
     "(; extra usage is billing \\($extra_used so far this month( · $extra_whose)\\))" + AS_OF
 )
 FILLS_SOON = "$name at $percent will hit 100% in about $to_full at this pace" + WHEN + AS_OF
+# The same, after Claude Code showed this window's percent itself: only what it did not say.
+FILLS_SOON_PACE_ONLY = "At this pace the $name will hit 100% in about $to_full" + WHEN + AS_OF
 AT_LEVEL = "$name at $percent" + WHEN + AS_OF
 # ``$whose``: "organisation's total" on Team and Enterprise plans, "yours" for a member's own, else empty.
 OUT_OF_CREDITS = "Extra usage( \\($whose\\)) is out of credits \\($used used\\)"
@@ -78,9 +80,13 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
         warned[alert.window_id] = alert.state
         if not (repeat_every or alert.new):
             continue
-        if alert.plain and alert.window_id == claude_code_said:
-            continue  # Claude Code showed this very number after its last reply (docs/claude-code-warnings.md)
-        lines.append(alert.text + _advice(ctx, alert))
+        text = alert.text
+        if alert.window_id == claude_code_said:  # Claude Code showed this very number after its last reply
+            if alert.plain:
+                continue  # (docs/claude-code-warnings.md)
+            if alert.level < FULL:
+                text = _sentence(FILLS_SOON_PACE_ONLY, alert.piece, money)
+        lines.append(text + _advice(ctx, alert))
     moved = money.facts.get("moved") if money is not None else None
     if money is not None and isinstance(moved, dict) and ctx.now - float(moved["at"]) <= MOVED_SAID_FOR_S:
         # A text period: compared exactly (reset times within minutes count as one period; rises do not).

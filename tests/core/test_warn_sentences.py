@@ -40,8 +40,11 @@ def test_what_claude_code_says_itself_is_not_said_again() -> None:
 def test_the_pace_is_said_even_when_claude_code_warns() -> None:
     scene = Scene().climbing("five_hour", 50, 20, hours=2, resets_in=4 * 3600).config(
         "hook", "forecast_minutes", value=60.0)  # 90% now, +20%/h: full in 30m, long before the reset
+    # Claude Code shows "You've used 90% of your 5-hour limit": quotaline adds only the pace.
+    pace_only = f"At this pace the 5-hour window will hit 100% in about 30m, resets {clock(4 * 3600)} (in 4h)"
+    assert message(scene) == pace_only
     said = f"5-hour window at 90% will hit 100% in about 30m at this pace, resets {clock(4 * 3600)} (in 4h)"
-    assert message(scene) == said
+    assert message(scene.config("hook", "all_warnings", value=True)) == said
 
 
 def test_another_models_week_does_not_gate_this_session() -> None:
