@@ -353,13 +353,13 @@ def test_an_old_store_is_rebuilt_with_branches_and_keeps_what_transcripts_lost(t
     (state / f"archive-{month_of_minute(int(t // 60))}.bin").write_bytes(array.array("Q", hashes).tobytes())
 
     before = load_store(state)  # readers keep working before the rebuild: every branch ""
-    assert before.migrated_from == 1 and before.tokens(0, NOW + 60, by=("branch",))[("",)].total == 30_500
+    assert before.migrated_from == 1 and before.tokens(0, NOW + 7200, by=("branch",))[("",)].total == 30_500
 
     stats = update_ledger([root], state, now=NOW)
     assert stats.rebuilt and stats.entries == 2
     store = load_store(state)
     assert store.migrated_from is None and json.loads((state / STORE_FILE).read_text())["schema"] == 2
-    by = {k: v.total for k, v in store.tokens(0, NOW + 60, by=("session", "branch")).items()}
+    by = {k: v.total for k, v in store.tokens(0, NOW + 7200, by=("session", "branch")).items()}
     assert by == {("s1", "main"): 10_000, ("s1", "feat/x"): 20_000, ("gone", ""): 500}
 
     again = update_ledger([root], state, now=NOW)
@@ -368,7 +368,7 @@ def test_an_old_store_is_rebuilt_with_branches_and_keeps_what_transcripts_lost(t
     write(f, [line("m3", ts=t + 120, tokens=1_000, branch="feat/x", cwd=APP)])
     later = update_ledger([root], state, now=NOW)
     assert (later.rebuilt, later.entries, later.duplicates) == (False, 1, 1)
-    by = {k: v.total for k, v in load_store(state).tokens(0, NOW + 60, by=("branch",)).items()}
+    by = {k: v.total for k, v in load_store(state).tokens(0, NOW + 7200, by=("branch",)).items()}
     assert by == {("main",): 10_000, ("feat/x",): 21_000, ("",): 500}
 
 
@@ -386,7 +386,7 @@ def test_an_old_store_without_new_transcript_bytes_is_rebuilt_too(tmp_path: Path
     (state / "index.json").write_text(json.dumps(index))
     stats = update_ledger([root], state, now=NOW)  # nothing appended: still rebuilt
     assert stats.rebuilt and stats.entries == 1
-    assert load_store(state).tokens(0, NOW + 60, by=("branch",))[("main",)].total == 10_000
+    assert load_store(state).tokens(0, NOW + 7200, by=("branch",))[("main",)].total == 10_000
 
 
 # -- open-ended branch values ---------------------------------------------------------------------
