@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline.core import claude_input, config_fast, fastjson, observe, paths, snapshot, spawn, stdin, warn
+from statusline.core import claude_input, config_fast, fastjson, paths, snapshot, spawn, stdin, warn
 from statusline.core.context import Context
 from statusline.core.safety import guarded
 from statusline.core.textsafe import clean
@@ -55,7 +55,7 @@ def _stop_failure(inp: claude_input.ClaudeInput, now: float) -> int:
     except paths.DirError:
         return 0
 
-    from statusline.core import walls
+    from statusline.core import observe, walls
 
     def mutate(target: snapshot.Snapshot) -> bool:
         # Built from the locked copy: its windows at 100% and reset times are the latest.
@@ -136,6 +136,7 @@ def parked_dir(path: str) -> str:
 
 def remember(path: str, sid: str, entry: dict[str, Any], now: float) -> None:
     """Store this session's dedupe ``entry``: in the snapshot, or parked beside it. Never drops it."""
+    from statusline.core import observe  # only to write: most prompts change nothing
 
     merged: list[tuple[str, bytes]] = []
 
@@ -166,6 +167,8 @@ def _busy(path: str) -> bool:
 
 
 def _merge_now(path: str, now: float) -> None:
+    from statusline.core import observe
+
     merged: list[tuple[str, bytes]] = []
 
     def mutate(target: snapshot.Snapshot) -> bool:

@@ -112,7 +112,7 @@ def _refresh_locked(path: str, *, force: bool, background: bool, transport: http
         if cached is not None:
             readings["claude_json"] = cached
             outcome.fetched.append("claude_json")
-    latest = observe.latest_session(snap, having="version")
+    latest = select.latest_session(snap, having="version")
     version = latest["version"] if latest else None
     agent = user_agent(str(settings.get("refresh", "user_agent")), version)
     with make_client(transport) as client, run_budget():
