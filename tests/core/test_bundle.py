@@ -135,3 +135,19 @@ def test_a_bundle_whose_import_lists_are_garbage_still_serves_every_module(home:
     bundle.write_bytes(len(head).to_bytes(4, "little") + head + raw[end:])
     loaders = run(home, tree, "-I", "-S")
     assert set(loaders.values()) == {"type"}, loaders
+
+
+@pytest.mark.parametrize(("flags", "collects"), [(("-I", "-S"), False), (("-I",), True)])
+def test_a_hot_command_under_the_launchers_flags_runs_without_the_cyclic_collector(
+    home: Home, tree: Path, flags: tuple[str, ...], collects: bool
+) -> None:
+    probe = "import gc, sys; sys.path[:0] = [sys.argv.pop(1)]; from statusline.cli import main; main(sys.argv[1:]); "
+    probe += "sys.stderr.write(f'GC {gc.isenabled()}\\n')"
+    proc = subprocess.run(
+        [sys.executable, *flags, "-c", probe, str(tree), "statusline"],
+        input=json.dumps(statusline_stdin(42, 17)).encode(),
+        capture_output=True,
+        env=home.env,
+        timeout=30,
+    )
+    assert "5h 42%" in proc.stdout.decode() and f"GC {collects}" in proc.stderr.decode(), proc.stderr.decode()
