@@ -141,7 +141,10 @@ def _dispatch(command: str, rest: list[str]) -> int:
     if command == "refresh":
         from statusline.commands import refresh as refresh_cmd
 
-        return refresh_cmd.run(rest)
+        try:
+            return refresh_cmd.run(rest)
+        finally:
+            _sweep_bundle_dir()  # the background refresher runs every few minutes: no hot run pays
     if command == "doctor":
         from statusline.commands import doctor as doctor_cmd
 
@@ -374,6 +377,15 @@ def _imports(code: "Any") -> "tuple[str, ...]":
     return tuple(dict.fromkeys(name for name in names if _is_served(name)))
 
 
+def _sweep_bundle_dir() -> None:
+    """Temp files of runs killed while writing the bundle (``paths.sweep_leftovers``)."""
+    import time
+
+    from statusline.core import paths
+
+    paths.sweep_leftovers(bundle_path().rpartition("/")[0], time.time())
+
+
 def _write(found: "dict[str, tuple[Entry, bytes]]") -> None:
     index: dict[str, Entry] = {}
     offset = 0
@@ -397,3 +409,4 @@ def _write(found: "dict[str, tuple[Entry, bytes]]") -> None:
     except OSError:
         posix.unlink(tmp)
         raise
+    _sweep_bundle_dir()  # another run killed while writing it

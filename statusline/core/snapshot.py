@@ -606,21 +606,28 @@ def _replace_file(path: str, data: bytes) -> None:
 def write_atomic(path: str, snap: Snapshot) -> None:
     """Replace ``path`` with ``snap`` (0600), after storing its history beside it (appended, or
     the file replaced when the snapshot's history is not that file's: see ``History``)."""
-    paths.ensure_private_dir(fastos.dirname(path))
+    directory, now = fastos.dirname(path), time.time()
+    paths.ensure_private_dir(directory)
     history = snap.get("history")
     if not isinstance(history, History):
         history = snap["history"] = History(history if isinstance(history, dict) else {})
-    history.write(path, snap.get("windows") or {}, time.time())
+    history.write(path, snap.get("windows") or {}, now)
     doc = {k: v for k, v in snap.items() if k != "history"}
     doc["recent"] = history.recent_texts()
     doc["rates"] = history.rates
     data = fastjson.dumps(doc).encode("utf-8")
     _keep_unreadable_copy(path)
     _replace_file(path, data)
+    paths.sweep_leftovers(directory, now)  # temp files of writers killed before their replace
 
 
 def lock_path(path: str) -> str:
     return path + ".lock"
+
+
+def parked_dir(path: str) -> str:
+    """Where the hook parks dedupe entries it could not write for want of the lock."""
+    return path + ".warned.d"
 
 
 def try_lock(path: str) -> int | None:

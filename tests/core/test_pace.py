@@ -480,7 +480,9 @@ _times = st.one_of(
 )
 _points = st.lists(
     st.one_of(
-        st.tuples(_times, st.floats(min_value=0, max_value=120), st.sampled_from([RESET, RESET + 60, _OTHER_PERIOD, None])).map(list),
+        st.tuples(
+            _times, st.floats(min_value=0, max_value=120), st.sampled_from([RESET, RESET + 60, _OTHER_PERIOD, None])
+        ).map(list),
         st.sampled_from([[], "x", [NOW, "5"], [True, 4.0, None], [math.nan, 1.0, RESET]]),
     ),
     max_size=60,
@@ -504,7 +506,9 @@ def test_a_memo_that_applies_gives_the_forecast_the_points_give(
     assert pace.memo_applies(memo, now=written, resets_at=reset, window_seconds=window)
     times = [p[0] for p in points if type(p) is list and p and type(p[0]) in (int, float)]
     # read at an arbitrary time, or right on a bound where a point enters or leaves the hour
-    now = float(times[int(abs(later)) % len(times)]) + (3600.0 if later > 0 else -60.0) if edge and times else written + later
+    now = written + later
+    if edge and times:
+        now = float(times[int(abs(later)) % len(times)]) + (3600.0 if later > 0 else -60.0)
     expected = pace.forecast(points, now=now, resets_at=reset, current_pct=pct, window_seconds=window)
     if pace.memo_applies(memo, now=now, resets_at=reset, window_seconds=window):
         assert pace.forecast_from_memo(memo, now=now, current_pct=pct) == expected
