@@ -258,8 +258,11 @@ def _read_bytes(path: str) -> bytes:
     fd = paths.open_private(path, fastos.O_RDONLY)
     try:
         raw = b""
+        # Its size and a byte more first: a read of MAX_BYTES would allocate (and map) 4 MiB for a
+        # file of a few KB. More only if it has more (a file of another writer's, growing).
+        want = min(fastos.fstat(fd).st_size, MAX_BYTES) + 1
         while len(raw) <= MAX_BYTES:
-            more = fastos.read(fd, MAX_BYTES + 1 - len(raw))
+            more = fastos.read(fd, (want if len(raw) < want else MAX_BYTES + 1) - len(raw))
             if not more:
                 break
             raw += more
