@@ -9,7 +9,10 @@ how many runs replaced a snapshot (a run that changes nothing visible writes not
 
 Snapshots: ``fresh`` (one status-line run old) and ``month`` (a simulated month of heavy use: 20
 live sessions and hundreds of old ones, readings every 10 s of every window kind, full history,
-errors, warnings): the status line must be about as fast on both.
+errors, warnings): the status line must be about as fast on both. ``month, no memo`` is the same
+month without the writer's burn rates (``pace.memo``: they hold until the oldest point of the hour
+leaves it, here within 10 s of the last write): every forecast is worked out from the points, the
+slowest a read of that month gets.
 
 ``--against DIR`` adds the same commands run from another checkout (say, ``git worktree add
 /tmp/before HEAD~1``), interleaved with these, and prints this tree's time over that one's, paired.
@@ -115,13 +118,20 @@ def main() -> int:
                 "QUOTALINE_NO_SPAWN": "1",
             }
 
-        fresh, month = env_for("fresh"), env_for("month")
-        for env in (fresh, month):
+        fresh, month, idle = env_for("fresh"), env_for("month"), env_for("idle")
+        for env in (fresh, month, idle):
             os.makedirs(env["HOME"])
             subprocess.run([str(launcher), "statusline"], input=stdin_payload(), env=env, check=True,
                            stdout=subprocess.DEVNULL)
         month_file = Path(month["XDG_STATE_HOME"]) / "quotaline" / "snapshot-default.json"
         snapshot.write_atomic(str(month_file), month_of_use(time.time()))
+        idle_file = Path(idle["XDG_STATE_HOME"]) / "quotaline" / "snapshot-default.json"
+        snapshot.write_atomic(str(idle_file), month_of_use(time.time()))
+        live = stdin_payload("live-03-4000-8000-bbbbbbbbbbbb")
+        subprocess.run([str(launcher), "statusline"], input=live, env=idle, check=True, stdout=subprocess.DEVNULL)
+        stored = json.loads(idle_file.read_text())  # what the session's first run wrote, less the memos
+        stored.pop("rates", None)
+        idle_file.write_text(json.dumps(stored))
         hook_in = b'{"session_id":"live-03-4000-8000-bbbbbbbbbbbb","hook_event_name":"UserPromptSubmit"}'
         fresh_hook_in = b'{"session_id":"bench","hook_event_name":"UserPromptSubmit"}'
         sl, hook, seg = [str(launcher), "statusline"], [str(launcher), "hook"], [
@@ -130,12 +140,15 @@ def main() -> int:
             "python -I -S -c pass": ([sys.executable, "-I", "-S", "-c", "pass"], b"", fresh),
             "statusline (fresh snapshot)": (sl, stdin_payload(), fresh),
             "statusline (month of use)": (sl, stdin_payload("live-03-4000-8000-bbbbbbbbbbbb"), month),
+            "statusline (month, no memo)": (sl, stdin_payload("live-03-4000-8000-bbbbbbbbbbbb"), idle),
             "hook (fresh)": (hook, fresh_hook_in, fresh),
             "hook (month)": (hook, hook_in, month),
             "segment --format tmux (fresh)": (seg, b"", fresh),
             "segment --format tmux (month)": (seg, b"", month),
         }
-        snapshots = {Path(env["XDG_STATE_HOME"]) / "quotaline" / "snapshot-default.json": env for env in (fresh, month)}
+        snapshots = {
+            Path(env["XDG_STATE_HOME"]) / "quotaline" / "snapshot-default.json": env for env in (fresh, month, idle)
+        }
         if args.against:
             against = Path(args.against).resolve()
             text = launcher_text(sys.executable, str(against))
@@ -181,6 +194,9 @@ def main() -> int:
     month_vs_fresh = sorted(m / f for m, f in zip(times["statusline (month of use)"],
                                                   times["statusline (fresh snapshot)"], strict=True))
     print(f"status line, month of use / fresh (paired): {statistics.median(month_vs_fresh):.2f}")
+    idle_vs_fresh = sorted(m / f for m, f in zip(times["statusline (month, no memo)"],
+                                                 times["statusline (fresh snapshot)"], strict=True))
+    print(f"status line, month without memo / fresh (paired): {statistics.median(idle_vs_fresh):.2f}")
     for name in [n for n in times if n.endswith(" @other")]:
         mine = sorted(a / b for a, b in zip(times[name.removesuffix(" @other")], times[name], strict=True))
         print(f"this tree / {args.against}: {name.removesuffix(' @other'):<34} {statistics.median(mine):.2f}")

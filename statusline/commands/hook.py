@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline.core import claude_input, config_fast, fastjson, observe, paths, snapshot, spawn, stdin, warn
+from statusline.core import claude_input, config_fast, fastjson, paths, snapshot, spawn, stdin, warn
 from statusline.core.context import Context
 from statusline.core.safety import guarded
 from statusline.core.textsafe import clean
@@ -55,7 +55,7 @@ def _stop_failure(inp: claude_input.ClaudeInput, now: float) -> int:
     except paths.DirError:
         return 0
 
-    from statusline.core import walls
+    from statusline.core import observe, walls
 
     def mutate(target: snapshot.Snapshot) -> bool:
         # Built from the locked copy: its windows at 100% and reset times are the latest.
@@ -130,12 +130,9 @@ def _session_family(snap: snapshot.Snapshot, session_id: str | None) -> str | No
 LOCK_WAIT_S = 0.15
 
 
-def parked_dir(path: str) -> str:
-    return path + ".warned.d"
-
-
 def remember(path: str, sid: str, entry: dict[str, Any], now: float) -> None:
     """Store this session's dedupe ``entry``: in the snapshot, or parked beside it. Never drops it."""
+    from statusline.core import observe  # only to write: most prompts change nothing
 
     merged: list[tuple[str, bytes]] = []
 
@@ -166,6 +163,8 @@ def _busy(path: str) -> bool:
 
 
 def _merge_now(path: str, now: float) -> None:
+    from statusline.core import observe
+
     merged: list[tuple[str, bytes]] = []
 
     def mutate(target: snapshot.Snapshot) -> bool:
@@ -188,7 +187,7 @@ def _park_name(sid: str) -> str:
 def _park(path: str, sid: str, entry: dict[str, Any]) -> None:
     from statusline.core import fastos
 
-    directory = parked_dir(path)
+    directory = snapshot.parked_dir(path)
     if not paths.own_subdir(directory, create=True):
         return  # nowhere safe to write: the next prompt warns again, the only loss left
     try:
@@ -234,7 +233,7 @@ def _overlay_parked(snap: snapshot.Snapshot, path: str, sid: str) -> bool:
     """Let this session's parked entry stand in for the snapshot's when newer; True when one exists."""
     from statusline.core import fastos
 
-    directory = parked_dir(path)
+    directory = snapshot.parked_dir(path)
     if not paths.own_subdir(directory, create=False):
         return False
     found = _read_parked(fastos.join(directory, _park_name(sid)))
@@ -250,13 +249,14 @@ def _merge_parked(target: snapshot.Snapshot, path: str) -> list[tuple[str, bytes
     """Fold every parked entry into ``target`` (newer wins); the files read, to remove once written."""
     from statusline.core import fastos
 
-    directory = parked_dir(path)
+    directory = snapshot.parked_dir(path)
     if not paths.own_subdir(directory, create=False):
         return []  # a link planted here would have us read, then remove, another dir's files
     try:
         names = [n for n in fastos.listdir(directory) if n.endswith(".json")]
     except OSError:
         return []
+    paths.sweep_leftovers(directory, time.time())  # a hook killed while parking or unparking
     read: list[tuple[str, bytes]] = []
     for name in names:
         found = _read_parked(fastos.join(directory, name))
@@ -276,7 +276,7 @@ def _unpark(path: str, merged: list[tuple[str, bytes]]) -> None:
 
     from statusline.core import fastos
 
-    directory = parked_dir(path)
+    directory = snapshot.parked_dir(path)
     if not merged or not paths.own_subdir(directory, create=False):
         return
     for name, raw in merged:

@@ -32,16 +32,16 @@ def _forecast(snap: Snapshot, wid: str, now: float) -> pace.Forecast | None:
     window = snap["windows"].get(wid)
     if not isinstance(window, dict):
         return None
-    points = snapshot.points(snap, wid, since=now - pace.LOOKBACK_S)  # all a forecast reads
-    if len(points) < 2:
-        return None
+    resets_at, seconds = window.get("resets_at"), length_s(wid) or 0.0
     try:
+        memo = snapshot.rate_memo(snap, wid)  # the writer's rate: no point to parse, while it holds
+        if memo is not None and pace.memo_applies(memo, now=now, resets_at=resets_at, window_seconds=seconds):
+            return pace.forecast_from_memo(memo, now=now, current_pct=float(window["used_pct"]))
+        points = snapshot.points(snap, wid, since=now - pace.LOOKBACK_S)  # all a forecast reads
+        if len(points) < 2:
+            return None
         return pace.forecast(
-            points,
-            now=now,
-            resets_at=window.get("resets_at"),
-            current_pct=float(window["used_pct"]),
-            window_seconds=length_s(wid) or 0.0,
+            points, now=now, resets_at=resets_at, current_pct=float(window["used_pct"]), window_seconds=seconds
         )
     except (TypeError, ValueError, ZeroDivisionError):
         return None  # a malformed history must not cost the line

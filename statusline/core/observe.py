@@ -8,6 +8,7 @@ obeys the same rules and no other module edits these sections.
 from __future__ import annotations
 
 from statusline.core import snapshot
+from statusline.core.select import seen_at
 from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
 from statusline.core.windows import (
     MEMBER,
@@ -137,26 +138,8 @@ def _forget_old_sessions(snap: Snapshot, *, now: float) -> None:
 def _expired(table: dict[str, Any], key: str, now: float) -> list[str]:
     """Entries older than the TTL, and beyond MAX_SESSIONS the least recent ones."""
     recent = {s: v for s, v in table.items() if _recent_at(v, key, now)}
-    kept = snapshot.newest(recent, MAX_SESSIONS, lambda v: _stamp(v, key))
+    kept = snapshot.newest(recent, MAX_SESSIONS, lambda v: seen_at(v, key))
     return [s for s in table if s not in kept]
-
-
-def _stamp(entry: Any, key: str) -> float:
-    stamp = entry.get(key) if isinstance(entry, dict) else None
-    return float(stamp) if isinstance(stamp, (int, float)) else 0.0
-
-
-def latest_session(snap: Snapshot, *, having: str | None = None) -> dict[str, Any] | None:
-    """The most recently seen session (that has a string ``having`` field, when given)."""
-    best: dict[str, Any] | None = None
-    best_seen = -1.0
-    for session in snap["sessions"].values():
-        if not isinstance(session, dict) or (having and not isinstance(session.get(having), str)):
-            continue
-        seen = _stamp(session, "last_seen")
-        if seen > best_seen:
-            best, best_seen = session, seen
-    return best
 
 
 def forget_old_warnings(snap: Snapshot, *, now: float) -> None:

@@ -145,15 +145,13 @@ def _parse(raw: object) -> Point | None:
     """A clean ``(t, pct, resets_at)`` from one stored point, or None when it is malformed."""
     if not isinstance(raw, (list, tuple)) or len(raw) < 2:
         return None
-    t = _finite(raw[0])
-    pct = _finite(raw[1])
-    if t is None or pct is None:
+    t, pct = raw[0], raw[1]
+    if not (is_number(t) and is_number(pct)):  # not _finite: a call less per point, on every forecast
         return None
-    resets_at = raw[2] if len(raw) > 2 else None
-    if resets_at is None:
-        return (t, pct, None)
-    reset = _finite(resets_at)
-    return None if reset is None else (t, pct, reset)
+    reset = raw[2] if len(raw) > 2 else None
+    if reset is None:
+        return (float(t), float(pct), None)
+    return (float(t), float(pct), float(reset)) if is_number(reset) else None
 
 
 def _sorted_points(points: object) -> list[Point]:
@@ -293,7 +291,11 @@ def burn_rate(
     window_seconds: float | None = None,
 ) -> float | None:
     """Percent points per hour (>= 0) over the last hour of the current period, or None."""
-    recent = _current_points(points, now, resets_at, window_seconds)
+    return _rate(_current_points(points, now, resets_at, window_seconds))
+
+
+def _rate(recent: list[Point]) -> float | None:
+    """``burn_rate`` of the points it takes (in time order)."""
     if len(recent) < 2 or recent[-1][0] - recent[0][0] < MIN_SPAN_S:
         return None
     rate = _theil_sen_per_hour(_spread(recent, MAX_RATE_POINTS))
@@ -319,10 +321,79 @@ def forecast(
     now_f, pct = _finite(now), _finite(current_pct)
     if now_f is None or pct is None:
         return None
-    reset = _finite(resets_at)
+    reset, window = _reset_and_window(resets_at, window_seconds)
+    return _leads(burn_rate(points, now=now_f, resets_at=reset, window_seconds=window), now_f, pct, reset)
+
+
+def _reset_and_window(resets_at: float | None, window_seconds: float | None) -> tuple[float | None, float | None]:
     window = _finite(window_seconds)
-    window = window if window is not None and window > 0 else None
-    rate = burn_rate(points, now=now_f, resets_at=reset, window_seconds=window)
+    return _finite(resets_at), window if window is not None and window > 0 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The rate, worked out by the writer (see ``memo``)
+
+
+def memo(
+    points: list[list[float | None]], *, now: float, resets_at: float | None, window_seconds: float
+) -> list[float | None] | None:
+    """``burn_rate`` of ``points`` at ``now`` with the read times it holds for, so that a reader
+    of the same points need not parse them: ``[rate, first, last, before, after, reset, window]``.
+
+    The rate depends on ``now`` only through the points it takes: those of the current period
+    (``reset``, ``window``) observed within ``[now - LOOKBACK_S, now + FUTURE_SKEW_S]``, a run of
+    them in time order, from ``first`` to ``last``. At another time ``t`` it takes the same run,
+    hence gives the same rate, exactly when ``first`` and ``last`` are still in the range and the
+    points either side of the run (``before``, ``after``) still out of it (``memo_applies``).
+    Times are None when there is no such point. None for a ``now`` that is not finite."""
+    now_f = _finite(now)
+    if now_f is None:
+        return None
+    reset, window = _reset_and_window(resets_at, window_seconds)
+    period = _period_points(points, reset, window)  # in time order
+    lo, hi = now_f - LOOKBACK_S, now_f + FUTURE_SKEW_S
+    taken = [p for p in period if lo <= p[0] <= hi]  # what _current_points takes at now
+    first, last = (taken[0][0], taken[-1][0]) if taken else (None, None)
+    before = max((p[0] for p in period if p[0] < (lo if first is None else first)), default=None)
+    after = min((p[0] for p in period if p[0] > (hi if last is None else last)), default=None)
+    return [_rate(taken), first, last, before, after, reset, window]
+
+
+def memo_applies(entry: object, *, now: float, resets_at: float | None, window_seconds: float) -> bool:
+    """Whether ``burn_rate`` at ``now`` of the points ``entry`` was worked out from is its rate."""
+    if type(entry) is not list or len(entry) != 7 or not all(v is None or type(v) in _NUMBER for v in entry):
+        return False
+    _, first, last, before, after, reset, window = entry
+    if (reset, window) != _reset_and_window(resets_at, window_seconds) or not is_number(now):
+        return False
+    lo, hi = now - LOOKBACK_S, now + FUTURE_SKEW_S  # as _current_points has them
+    return (
+        (first is None or lo <= first)
+        and (last is None or last <= hi)
+        and (before is None or before < lo)
+        and (after is None or hi < after)
+    )
+
+
+def forecast_from_memo(entry: list[float | None], *, now: float, current_pct: float) -> Forecast | None:
+    """``forecast`` from a memo that applies (``memo_applies``): its rate, where it leads now."""
+    now_f, pct = _finite(now), _finite(current_pct)
+    if now_f is None or pct is None:
+        return None
+    rate = entry[0]
+    return _leads(None if rate is None else float(rate), now_f, pct, entry[5])
+
+
+def _period_points(points: object, reset: float | None, window: float | None) -> list[Point]:
+    """The points ``_current_points`` may take at any time: of the period, not before it began."""
+    if not isinstance(points, list):
+        return []
+    lo = reset - window - SAME_PERIOD_S if reset is not None and window is not None else -_INF
+    usable = [raw for raw in points if type(raw) is list and raw and type(raw[0]) in _NUMBER]
+    return [p for p in _sorted_points(usable) if lo <= p[0] and same_period(p[2], reset)]
+
+
+def _leads(rate: float | None, now_f: float, pct: float, reset: float | None) -> Forecast | None:
     if rate is None:
         return None
     projected = pct + rate * (reset - now_f) / HOUR if reset is not None and reset > now_f else None

@@ -287,3 +287,46 @@ def open_private(path: str, flags: int, mode: int = 0o600) -> int:
         remove_entry(path)  # the entry itself, never what a link points to
         flags |= fastos.O_EXCL
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# Temp files (``<file>.<pid>.tmp``, the hook's ``<file>.<pid>.done`` claims) are renamed into place
+# or removed by the writer that made them; one killed mid-write leaves its own behind.
+LEFTOVER_SUFFIXES = (".tmp", ".done")
+LEFTOVER_MAX_AGE_S = 3600.0  # a live pid that old is another process now (pids are reused)
+UNNAMED_MAX_AGE_S = 60.0  # a temp file without a pid in its name: no writer takes that long
+
+
+def sweep_leftovers(directory: str, now: float) -> None:
+    """Remove the temp files writers killed mid-write left in ``directory``: those whose pid is gone
+    (at once), or that are older than ``LEFTOVER_MAX_AGE_S``. One ``listdir``, and a ``stat`` for each
+    temp file only: cheap enough for every write. Never raises."""
+    try:
+        names = fastos.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if not name.endswith(LEFTOVER_SUFFIXES):
+            continue
+        path = fastos.join(directory, name)
+        pid = name.rpartition(".")[0].rpartition(".")[2]
+        try:
+            age = now - fastos.lstat(path).st_mtime
+            if pid.isdigit() and pid.isascii() and 0 < int(pid) < 1 << 22:
+                if age < LEFTOVER_MAX_AGE_S and _alive(int(pid)):
+                    continue
+            elif age < UNNAMED_MAX_AGE_S:
+                continue
+            fastos.unlink(path)
+        except OSError:
+            continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        fastos.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's: alive
+        return True
+    return True
+

@@ -3,16 +3,40 @@
 
 from __future__ import annotations
 
-from statusline.core import levels, observe
+from statusline.core import levels
 from statusline.core.snapshot import Snapshot
 from statusline.core.windows import Window, model_family, weekly_id
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+    from typing import Any
 
 
 def latest_family(snap: Snapshot) -> str | None:
     """The model family of the most recently seen session: what ``model`` selects when no session
     is asking (segments, the refresher's notifications)."""
-    best = observe.latest_session(snap)
+    best = latest_session(snap)
     return model_family(best.get("model_id"), best.get("model_name")) if best else None
+
+
+def latest_session(snap: Snapshot, *, having: str | None = None) -> dict[str, Any] | None:
+    """The most recently seen session (that has a string ``having`` field, when given). Here, not
+    in ``observe`` (which changes sessions): segments read it on every run and change nothing."""
+    best: dict[str, Any] | None = None
+    best_seen = -1.0
+    for session in snap["sessions"].values():
+        if not isinstance(session, dict) or (having and not isinstance(session.get(having), str)):
+            continue
+        seen = seen_at(session, "last_seen")
+        if seen > best_seen:
+            best, best_seen = session, seen
+    return best
+
+
+def seen_at(entry: Any, key: str) -> float:
+    """An entry's time stamp ``key`` (0 when it has none): what ranks sessions and dedupe entries."""
+    stamp = entry.get(key) if isinstance(entry, dict) else None
+    return float(stamp) if isinstance(stamp, (int, float)) else 0.0
 
 
 def families_seen(snap: Snapshot) -> set[str]:

@@ -17,6 +17,7 @@ from statusline.core.windows import (
     FUTURE_SKEW_S,
     MAX_ID_LEN,
     is_number,
+    length_s,
     money_problem,
     moved_problem,
     problem,
@@ -108,6 +109,9 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
     recent = data.get("recent")
     if isinstance(recent, dict) and not snap["history"].legacy:
         snap["history"].recent = {k: v for k, v in recent.items() if k in snap["windows"]}
+        rates = data.get("rates")  # checked where used (pace.memo_applies)
+        if isinstance(rates, dict):
+            snap["history"].rates = {k: v for k, v in rates.items() if k in snap["windows"]}
     if snap.get("extra_usage") is not None and money_problem(snap["extra_usage"], now) is not None:
         snap["extra_usage"] = None
     extra = snap["extra_usage"]
@@ -171,13 +175,19 @@ def _sane_entry(key: Any, entry: Any, stamp: str, now: float) -> bool:
         return False
     if not _sane_time(entry.get(stamp), now, FUTURE_SKEW_S):
         return False
-    return all(len(v) <= 4096 for v in entry.values() if isinstance(v, str))
+    for value in entry.values():  # noqa: SIM110 - a loop, not all() over a generator: 64 sessions a read
+        if isinstance(value, str) and len(value) > 4096:
+            return False
+    return True
 
 
 def _sane_warned(key: Any, entry: Any, now: float) -> bool:
     if not _sane_entry(key, entry, "at", now) or not isinstance(entry.get("windows"), dict):
         return False
-    return all(isinstance(v, dict) and is_number(v.get("level")) for v in entry["windows"].values())
+    for value in entry["windows"].values():
+        if not isinstance(value, dict) or not is_number(value.get("level")):
+            return False
+    return True
 
 
 def _sane_error(error: Any, now: float) -> bool:
@@ -257,8 +267,11 @@ def _read_bytes(path: str) -> bytes:
     fd = paths.open_private(path, fastos.O_RDONLY)
     try:
         raw = b""
+        # Its size and a byte more first: a read of MAX_BYTES would allocate (and map) 4 MiB for a
+        # file of a few KB. More only if it has more (a file of another writer's, growing).
+        want = min(fastos.fstat(fd).st_size, MAX_BYTES) + 1
         while len(raw) <= MAX_BYTES:
-            more = fastos.read(fd, MAX_BYTES + 1 - len(raw))
+            more = fastos.read(fd, (want if len(raw) < want else MAX_BYTES + 1) - len(raw))
             if not more:
                 break
             raw += more
@@ -307,6 +320,17 @@ def add_point(snap: Snapshot, window_id: str, t: float, pct: float, resets_at: f
     snap["history"].add(window_id, t, pct, resets_at, now=now)
 
 
+def rate_memo(snap: Snapshot, window_id: str) -> Any:
+    """The writer's memo of a window's burn rate over its recent points (``pace.memo``), or None:
+    none stored, or this run has points of the window that the memo did not see."""
+    history = snap.get("history")
+    if not isinstance(history, History) or not history.from_file or history.recent is None:
+        return None
+    if window_id in history.dropped or any(line[0] == window_id for line in history.pending):
+        return None
+    return history.rates.get(window_id)
+
+
 def needs_write(snap: Snapshot) -> bool:
     """The snapshot must be written although nothing changed: it holds its history (the older format)."""
     history = snap.get("history")
@@ -352,6 +376,7 @@ class History(dict):  # type: ignore[type-arg]
         self._since: float | None = None
         self._parsed: dict[str, list[list[Any]]] = {}  # per window, its lines of ``_text``
         self.recent: dict[str, Any] | None = None  # None: the snapshot had none (the file's tail serves)
+        self.rates: dict[str, Any] = {}  # per window, pace.memo of its recent points
 
     @property
     def from_file(self) -> bool:
@@ -426,13 +451,27 @@ class History(dict):  # type: ignore[type-arg]
         points the snapshot itself holds (``recent_texts``)."""
         since = now - RECENT_S
         recent = {wid: self.points(wid, since) for wid in windows} if self.from_file else {}
+        # A window's memo read with the snapshot stands while it applies, if the window has no new
+        # point: its recent points are the ones it was worked out from, less older ones.
+        added = {line[0] for line in self.pending}
+        kept = {wid: memo for wid, memo in self.rates.items() if wid not in added and self._recent(wid) is not None}
         rewritten = self._write(path, windows, now)
         if rewritten is not None:  # the points as the file has them now: bounded, whole seconds
-            recent = {}
+            recent, kept = {}, {}
             for line in rewritten:
                 recent.setdefault(line[0], []).append(line[1:])
         recent = {wid: [p for p in points if p[0] >= since][-pace.MAX_POINTS :] for wid, points in recent.items()}
         self.recent = {wid: points for wid, points in recent.items() if points}
+        # The burn rate each reader would work out from them, for as long as it would (pace.memo).
+        self.rates = {}
+        for wid, points in self.recent.items():
+            window = windows.get(wid)
+            if isinstance(window, dict):
+                reset, seconds = window.get("resets_at"), length_s(wid) or 0.0
+                memo = kept.get(wid)
+                if not pace.memo_applies(memo, now=now, resets_at=reset, window_seconds=seconds):
+                    memo = pace.memo(points, now=now, resets_at=reset, window_seconds=seconds)
+                self.rates[wid] = memo
 
     def recent_texts(self) -> dict[str, str]:
         """The ``recent`` section as stored: one JSON text per window (a reader parses the ones it draws)."""
@@ -579,20 +618,28 @@ def _replace_file(path: str, data: bytes) -> None:
 def write_atomic(path: str, snap: Snapshot) -> None:
     """Replace ``path`` with ``snap`` (0600), after storing its history beside it (appended, or
     the file replaced when the snapshot's history is not that file's: see ``History``)."""
-    paths.ensure_private_dir(fastos.dirname(path))
+    directory, now = fastos.dirname(path), time.time()
+    paths.ensure_private_dir(directory)
     history = snap.get("history")
     if not isinstance(history, History):
         history = snap["history"] = History(history if isinstance(history, dict) else {})
-    history.write(path, snap.get("windows") or {}, time.time())
+    history.write(path, snap.get("windows") or {}, now)
     doc = {k: v for k, v in snap.items() if k != "history"}
     doc["recent"] = history.recent_texts()
+    doc["rates"] = history.rates
     data = fastjson.dumps(doc).encode("utf-8")
     _keep_unreadable_copy(path)
     _replace_file(path, data)
+    paths.sweep_leftovers(directory, now)  # temp files of writers killed before their replace
 
 
 def lock_path(path: str) -> str:
     return path + ".lock"
+
+
+def parked_dir(path: str) -> str:
+    """Where the hook parks dedupe entries it could not write for want of the lock."""
+    return path + ".warned.d"
 
 
 def try_lock(path: str) -> int | None:

@@ -112,7 +112,7 @@ def _refresh_locked(path: str, *, force: bool, background: bool, transport: http
         if cached is not None:
             readings["claude_json"] = cached
             outcome.fetched.append("claude_json")
-    latest = observe.latest_session(snap, having="version")
+    latest = select.latest_session(snap, having="version")
     version = latest["version"] if latest else None
     agent = user_agent(str(settings.get("refresh", "user_agent")), version)
     with make_client(transport) as client, run_budget():
@@ -245,7 +245,7 @@ def _store(
         observe.prune(snap, now=now)
         pending = _notifications_due(snap, settings, now) if outcome.fetched else []
         snapshot.write_atomic(path, snap)
-    _sweep_temp_files(os.path.dirname(path), now)
+    _sweep_temp_files(path, now)
     # After the lock is released: a slow notifier or a slow disk must not hold up status lines.
     _send_notifications(pending)
     _export(path, snap, settings, now, account)
@@ -326,17 +326,8 @@ def _update_refresh_state(
     refresh["auth_stamp"] = auth[0] if auth else None
 
 
-def _sweep_temp_files(directory: str, now: float) -> None:
-    """Temp files of writers killed mid-write."""
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return
-    for name in names:
-        if name.endswith(".tmp"):
-            full = os.path.join(directory, name)
-            try:
-                if now - os.stat(full).st_mtime > 60:
-                    os.unlink(full)
-            except OSError:
-                pass
+def _sweep_temp_files(path: str, now: float) -> None:
+    """Temp files of writers killed mid-write (``paths.sweep_leftovers``) beside the snapshot at
+    ``path`` (each write sweeps there too) and among the hook's parked entries."""
+    for place in (os.path.dirname(path), snapshot.parked_dir(path)):
+        paths.sweep_leftovers(place, now)

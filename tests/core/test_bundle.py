@@ -86,3 +86,68 @@ def test_a_bundle_that_cannot_be_read_or_written_costs_only_the_usual_import(hom
     for _ in range(2):
         assert run(home, tree, "-I", "-S")["statusline.core.snapshot"] == "SourceFileLoader"
     assert bundle.is_dir() and not list(bundle.parent.glob("*.tmp"))
+
+
+COUNTING_PROBE = (
+    "import sys; sys.path[:0] = [sys.argv.pop(1)]; from statusline import cli; asked = []; "
+    "find = cli._Finder.find_spec; "
+    "cli._Finder.find_spec = staticmethod(lambda name, *a: asked.append(name) or find(name, *a)); "
+    "code = cli.main(sys.argv[1:]); "
+    "served = [n for n, m in sys.modules.items() if getattr(m.__spec__, 'loader', None) is cli._Finder]; "
+    "sys.stderr.write('ASKED ' + ' '.join(n for n in asked if n in served) + '\\nSERVED ' + ' '.join(served) + '\\n'); "
+    "sys.exit(code)"
+)
+
+
+def test_a_served_modules_imports_are_loaded_before_it_without_importlibs_machinery(home: Home, tree: Path) -> None:
+    def counted() -> tuple[list[str], list[str]]:
+        proc = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", COUNTING_PROBE, str(tree), "statusline"],
+            input=json.dumps(statusline_stdin(42, 17)).encode(),
+            capture_output=True,
+            env=home.env,
+            timeout=30,
+        )
+        assert proc.returncode == 0 and "5h 42%" in proc.stdout.decode(), proc.stderr.decode()
+        err = proc.stderr.decode()
+        asked = err.split("ASKED ", 1)[1].split("\n", 1)[0].split()
+        return asked, err.split("SERVED ", 1)[1].split()
+
+    counted()  # writes the bundle
+    asked, served = counted()
+    assert len(served) > 20
+    # Only the command's module (and its package) go through the meta path: the rest are preloaded.
+    assert set(asked) == {"statusline.commands", "statusline.commands.statusline"}, asked
+
+
+def test_a_bundle_whose_import_lists_are_garbage_still_serves_every_module(home: Home, tree: Path) -> None:
+    import marshal
+
+    run(home, tree, "-I", "-S")
+    bundle = bundle_of(tree)
+    raw = bundle.read_bytes()
+    end = 4 + int.from_bytes(raw[:4], "little")
+    key, entries = marshal.loads(raw[4:end])
+    garbage = [("statusline.core.no_such_module", 7, None), ("sys",), ("statusline.core.levels",) * 3, ()]
+    for i, name in enumerate(entries):
+        entries[name] = (*entries[name][:6], garbage[i % len(garbage)])
+    head = marshal.dumps((key, entries))
+    bundle.write_bytes(len(head).to_bytes(4, "little") + head + raw[end:])
+    loaders = run(home, tree, "-I", "-S")
+    assert set(loaders.values()) == {"type"}, loaders
+
+
+@pytest.mark.parametrize(("flags", "collects"), [(("-I", "-S"), False), (("-I",), True)])
+def test_a_hot_command_under_the_launchers_flags_runs_without_the_cyclic_collector(
+    home: Home, tree: Path, flags: tuple[str, ...], collects: bool
+) -> None:
+    probe = "import gc, sys; sys.path[:0] = [sys.argv.pop(1)]; from statusline.cli import main; main(sys.argv[1:]); "
+    probe += "sys.stderr.write(f'GC {gc.isenabled()}\\n')"
+    proc = subprocess.run(
+        [sys.executable, *flags, "-c", probe, str(tree), "statusline"],
+        input=json.dumps(statusline_stdin(42, 17)).encode(),
+        capture_output=True,
+        env=home.env,
+        timeout=30,
+    )
+    assert "5h 42%" in proc.stdout.decode() and f"GC {collects}" in proc.stderr.decode(), proc.stderr.decode()

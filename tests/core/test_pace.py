@@ -463,3 +463,72 @@ def test_add_point_drops_future_and_malformed_points_and_bad_new_point() -> None
 )
 def test_format_duration(seconds: float, expected: str) -> None:
     assert pace.format_duration(seconds) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# The writer's memo of the rate: whenever it applies, exactly the rate a reader works out
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from statusline.core import fastjson  # noqa: E402
+
+_OTHER_PERIOD = RESET + 3600.0
+_times = st.one_of(
+    st.integers(min_value=int(NOW) - 6000, max_value=int(NOW) + 200),
+    st.floats(min_value=NOW - 6000, max_value=NOW + 200),
+)
+_points = st.lists(
+    st.one_of(
+        st.tuples(
+            _times, st.floats(min_value=0, max_value=120), st.sampled_from([RESET, RESET + 60, _OTHER_PERIOD, None])
+        ).map(list),
+        st.sampled_from([[], "x", [NOW, "5"], [True, 4.0, None], [math.nan, 1.0, RESET]]),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    points=_points,
+    written=st.floats(min_value=NOW - 600, max_value=NOW + 600),
+    later=st.one_of(st.floats(min_value=-4000, max_value=4000), st.sampled_from([0.0, 60.0, -60.0, 3600.0, -3600.0])),
+    edge=st.booleans(),
+    reset=st.sampled_from([RESET, None]),
+    window=st.sampled_from([FIVE_HOURS, 0.0]),
+    pct=st.floats(min_value=0, max_value=120),
+)
+def test_a_memo_that_applies_gives_the_forecast_the_points_give(
+    points: History, written: float, later: float, edge: bool, reset: float | None, window: float, pct: float
+) -> None:
+    memo = fastjson.loads(fastjson.dumps(pace.memo(points, now=written, resets_at=reset, window_seconds=window)))
+    assert pace.memo_applies(memo, now=written, resets_at=reset, window_seconds=window)
+    times = [p[0] for p in points if type(p) is list and p and type(p[0]) in (int, float)]
+    # read at an arbitrary time, or right on a bound where a point enters or leaves the hour
+    now = written + later
+    if edge and times:
+        now = float(times[int(abs(later)) % len(times)]) + (3600.0 if later > 0 else -60.0)
+    expected = pace.forecast(points, now=now, resets_at=reset, current_pct=pct, window_seconds=window)
+    if pace.memo_applies(memo, now=now, resets_at=reset, window_seconds=window):
+        assert pace.forecast_from_memo(memo, now=now, current_pct=pct) == expected
+    assert not pace.memo_applies(memo, now=now, resets_at=None if reset else RESET, window_seconds=window)
+
+
+def test_a_memo_holds_until_the_oldest_point_of_the_hour_leaves_it() -> None:
+    points = steady(12.0, minutes=90, every=60.0, end=NOW - 30)  # the hour's oldest at NOW - 3570
+    memo = pace.memo(points, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
+    assert memo is not None and memo[0] == pytest.approx(12.0)
+    assert pace.memo_applies(memo, now=NOW + 29, resets_at=RESET, window_seconds=FIVE_HOURS)
+    assert not pace.memo_applies(memo, now=NOW + 31, resets_at=RESET, window_seconds=FIVE_HOURS)  # a point left
+    assert not pace.memo_applies(memo, now=NOW - 31, resets_at=RESET, window_seconds=FIVE_HOURS)  # one came in
+    for bad in (None, [], [1.0] * 6, ["x", *memo[1:]], [*memo[:6], True]):
+        assert not pace.memo_applies(bad, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
+
+
+def test_a_memo_stops_the_moment_a_point_observed_ahead_enters_the_hour() -> None:
+    points = [*steady(12.0, minutes=30, every=60.0), [NOW + 120.0, 90.0, RESET]]  # a clock ahead by two minutes
+    memo = pace.memo(points, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
+    assert memo is not None and memo[0] == pytest.approx(12.0)
+    assert pace.memo_applies(memo, now=NOW + 59.5, resets_at=RESET, window_seconds=FIVE_HOURS)
+    assert not pace.memo_applies(memo, now=NOW + 60, resets_at=RESET, window_seconds=FIVE_HOURS)  # it is in

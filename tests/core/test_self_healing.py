@@ -21,7 +21,7 @@ from conftest import REPO, Home, statusline_stdin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statusline.core import config_defaults, config_fast, observe, render, snapshot, spawn, status_json, warn
+from statusline.core import config_defaults, config_fast, render, select, snapshot, spawn, status_json, warn
 from statusline.core.context import Context
 
 
@@ -181,7 +181,7 @@ def test_hostile_sections_never_stop_a_reader_or_the_refresher(
     target.write_text(json.dumps(data))
     every_reader_copes(str(target))
     snap = snapshot.read(str(target))
-    observe.latest_session(snap)
+    select.latest_session(snap)
     assert spawn.is_due(snap, now + snapshot.MAX_DUE_S + 1)  # no planted time stops refreshes for good
     for state in snap["refresh"].get("sources", {}).values():
         until = state.get("backoff_until")

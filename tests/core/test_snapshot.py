@@ -324,3 +324,30 @@ def test_a_forecast_reads_the_snapshots_recent_points_and_no_history_file(tmp_pa
     assert recent == [p for p in full if p[0] >= now - snapshot.RECENT_S - 5][-len(recent) :]
     assert now - snapshot.RECENT_S - 60 <= recent[0][0]
 
+
+
+def test_a_write_stores_each_windows_rate_and_readers_take_it_while_it_holds(tmp_path: Path) -> None:
+    from statusline.core import forecast
+
+    path, now = str(tmp_path / "snap.json"), time.time()
+    snap = snapshot.empty()
+    snap["windows"]["five_hour"] = w(50.0, now + 7000, now)
+    snap["history"]["five_hour"] = [[now - 15 - 30 * (200 - i), 40 + i / 20, now + 7000] for i in range(201)]
+    snapshot.write_atomic(path, snap)
+    stored = json.loads(Path(path).read_text())
+    memo = stored["rates"]["five_hour"]
+    fresh = forecast.Forecasts(snapshot.read(path), now).get("five_hour")
+    assert fresh is not None and fresh.rate_per_hour == pytest.approx(6.0) and memo[0] == fresh.rate_per_hour
+    del stored["rates"]
+    Path(path + ".plain").write_text(json.dumps(stored))
+    assert forecast.Forecasts(snapshot.read(path + ".plain"), now).get("five_hour") == fresh  # the same without
+    # A reader takes the stored rate without parsing a point while it holds ...
+    stored["rates"] = {"five_hour": [99.0, *memo[1:]]}
+    Path(path).write_text(json.dumps(stored))
+    assert forecast.Forecasts(snapshot.read(path), now).get("five_hour").rate_per_hour == 99.0  # type: ignore[union-attr]
+    # ... not once the hour has moved on past its oldest point, nor when this run added a point
+    later = now + 31
+    assert forecast.Forecasts(snapshot.read(path), later).get("five_hour").rate_per_hour == pytest.approx(6.0)  # type: ignore[union-attr]
+    added = snapshot.read(path)
+    observe.apply_windows(added, [w(51.0, now + 7000, now)], now=now)
+    assert forecast.Forecasts(added, now).get("five_hour").rate_per_hour != 99.0  # type: ignore[union-attr]

@@ -436,14 +436,14 @@ def test_a_crash_outside_any_fetch_is_recorded_and_the_cadence_holds(
 ) -> None:
     for key, value in fault_home.env.items():
         monkeypatch.setenv(key, value)
-    from statusline.core import observe, snapshot, spawn
+    from statusline.core import select, snapshot, spawn
     from statusline.refresh import refresher
 
     def bug(*_: object, **__: object) -> None:
         raise KeyError("a bug in the refresher")
 
-    real = observe.latest_session
-    monkeypatch.setattr(observe, "latest_session", bug)
+    real = select.latest_session
+    monkeypatch.setattr(select, "latest_session", bug)
     t0 = time.time()
     outcome = refresher.refresh(background=True)
     assert outcome.failed["refresher"].kind == "internal" and len(server.requests) == 0
@@ -451,7 +451,7 @@ def test_a_crash_outside_any_fetch_is_recorded_and_the_cadence_holds(
     assert [(e["kind"], e["source"]) for e in snap["errors"]] == [("internal", "refresher")]
     assert snap["refresh"]["next_due"] >= t0 + 299  # the status line does not respawn it every 30 s
     assert not spawn.is_due(snapshot.read(str(fault_home.snapshot_file())), time.time())
-    monkeypatch.setattr(observe, "latest_session", real)
+    monkeypatch.setattr(select, "latest_session", real)
     assert refresher.refresh(force=True).ok and len(server.requests) == 1
     assert fault_home.snapshot()["errors"] == [] and "refresher" not in fault_home.snapshot()["refresh"]["sources"]
 
