@@ -14,10 +14,10 @@ from statusline.core.safety import guarded
 
 FORMATS = {
     "tmux": "tmux", "starship": "ansi", "plain": "plain", "ansi": "ansi", "json": "json",
-    "waybar": "waybar", "swiftbar": "swiftbar",
+    "waybar": "waybar", "swiftbar": "swiftbar", "zsh": "zsh",
 }  # fmt: skip
 USAGE = (
-    "usage: quotaline segment --format tmux|starship|plain|ansi|json|waybar|swiftbar "
+    "usage: quotaline segment --format tmux|starship|plain|ansi|zsh|json|waybar|swiftbar "
     "[--windows five_hour,seven_day:opus,model,alerts,extra] [--template '$label $pct'] [--model opus]\n"
     "       quotaline segment --print-swiftbar-plugin   (the SwiftBar / xbar / Argos plugin script)"
 )

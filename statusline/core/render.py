@@ -16,6 +16,7 @@ from statusline.core.textsafe import for_style
 
 ANSI = {NORMAL: "32", WARN: "33", CRITICAL: "31", FULL: "1;31", "stale": "2"}
 TMUX = {NORMAL: "green", WARN: "yellow", CRITICAL: "red", FULL: "red,bold", "stale": "colour244"}
+ZSH = {NORMAL: "green", WARN: "yellow", CRITICAL: "red", FULL: "red", "stale": "244"}  # %F{...}: zsh knows their width
 NO_DATA = "quotaline: waiting for first reply"
 
 
@@ -44,6 +45,9 @@ def paint(text: str, piece: Piece, style: str, colors: bool) -> str:
     if style == "tmux":
         colour = TMUX["stale"] if piece.stale else TMUX[piece.level]
         return f"#[fg={colour}]{text}#[default]"
+    if style == "zsh":
+        colour = ZSH["stale"] if piece.stale else ZSH[piece.level]
+        return f"%B%F{{{colour}}}{text}%f%b" if piece.level == FULL and not piece.stale else f"%F{{{colour}}}{text}%f"
     code = ANSI["stale"] + ";" + ANSI[piece.level] if piece.stale else ANSI[piece.level]
     return f"\033[{code}m{text}\033[0m"
 

@@ -41,8 +41,12 @@ def for_tmux(text: str) -> str:
 
 
 def for_style(text: str, style: str) -> str:
-    """Untrusted text ready for a render style (``ansi``, ``plain``, ``tmux``)."""
-    return for_tmux(text) if style == "tmux" else clean(text)
+    """Untrusted text ready for a render style (``ansi``, ``plain``, ``tmux``, ``zsh``)."""
+    if style == "tmux":
+        return for_tmux(text)
+    if style == "zsh":  # a zsh prompt expands % sequences in what a command substitution printed
+        return clean(text).replace("%", "%%")
+    return clean(text)
 
 
 def clean_tree(value: Any) -> Any:
