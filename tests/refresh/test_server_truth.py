@@ -205,3 +205,18 @@ def test_member_spend_shapes() -> None:
     }
     for drift in (None, [], "x", {}, {"used": "lots"}, {"spend": {"used": {"amount_minor": -1}}}):
         assert parse_member_spend(drift) is None
+
+
+def test_implausible_seat_dollars_do_not_cost_the_windows_percent() -> None:
+    # An "unlimited" seat sent as a huge limit, or dollars sent in cents: the money goes, the
+    # server's percent stays (windows.problem drops a whole window whose money is implausible).
+    got = parse_usage(
+        {"seven_day": {"utilization": 42.0, "resets_at": RESET, "limit_dollars": 5e9, "used_dollars": 12.5}},
+        source="oauth",
+        observed_at=OBSERVED,
+    ).windows
+    scene = Scene()
+    problems: list[str] = []
+    observe.apply_windows(scene.snap, [dict(got["seven_day"], observed_at=NOW)], now=NOW, problems=problems)
+    assert problems == [] and scene.snap["windows"]["seven_day"]["used_pct"] == 42.0
+    assert problem(scene.snap["windows"]["seven_day"], NOW) is None
