@@ -375,7 +375,9 @@ def test_an_old_store_is_rebuilt_with_branches_and_keeps_what_transcripts_lost(t
 def test_an_old_store_without_new_transcript_bytes_is_rebuilt_too(tmp_path: Path) -> None:
     root, state = tmp_path / "claude", tmp_path / "state"
     f = root / "projects" / "-work-app" / "s1.jsonl"
-    write(f, response("m1", ts=NOW - 600, tokens=10_000, branch="main", cwd=APP))
+    # Two hours back: ``tokens(0, ...)`` reads hour buckets, each counted by its midpoint, so ten
+    # minutes ago would be missing whenever the test ran in the first half of an hour.
+    write(f, response("m1", ts=NOW - 2 * 3600, tokens=10_000, branch="main", cwd=APP))
     update_ledger([root], state, now=NOW)
     data = json.loads((state / STORE_FILE).read_text())
     data["schema"] = 1
