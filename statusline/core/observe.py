@@ -12,7 +12,6 @@ from statusline.core.select import seen_at
 from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
 from statusline.core.windows import (
     MEMBER,
-    ORG,
     Window,
     merge_window,
     money_moved,
@@ -91,8 +90,9 @@ def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, pro
 
 
 def _member_money_stands(old: Any, new: dict[str, Any]) -> bool:
-    """A member's own money stays over an organisation total read within ``MEMBER_MONEY_KEPT_S``."""
-    if not (isinstance(old, dict) and old.get("scope") == MEMBER and new.get("scope") == ORG):
+    """A member's own money stays over an organisation total read within ``MEMBER_MONEY_KEPT_S``
+    (a total of unknown scope too: a source that cannot tell, Claude Code's cache on a Mac)."""
+    if not (isinstance(old, dict) and old.get("scope") == MEMBER and new.get("scope") != MEMBER):
         return False
     return float(new.get("observed_at") or 0) - float(old.get("observed_at") or 0) < MEMBER_MONEY_KEPT_S
 

@@ -117,7 +117,7 @@ def problem(window: Any, now: float) -> str | None:
     if not is_number(observed) or not EPOCH_FLOOR <= observed <= now + FUTURE_SKEW_S:
         return f"observation time {observed!r} is not a time up to now"
     if window.get("money") is not None:
-        why = _window_money_problem(window["money"])
+        why = window_money_problem(window["money"])
         if why:
             return why
     reset = window.get("resets_at")
@@ -130,7 +130,7 @@ def problem(window: Any, now: float) -> str | None:
     return None
 
 
-def _window_money_problem(money: Any) -> str | None:
+def window_money_problem(money: Any) -> str | None:
     """A window's own money (``spend_limit``: ``{"used", "limit", "currency", "period"}``, major units)."""
     if not isinstance(money, dict):
         return "money is not an object"

@@ -151,13 +151,17 @@ class Store:
 
         After a rebuild from the transcripts, those hours hold counts of transcripts deleted since
         (Claude Code removes old ones): kept, under their old keys. From a root's first rebuilt
-        hour on, the rebuild alone counts, so no response is counted twice.
+        hour on, the rebuild alone counts, so no response is counted twice. A session the rebuild
+        never saw is a deleted transcript too (Claude Code deletes by age of the last write: a
+        resumed old session outlives newer ones): all its rows are taken.
         """
         first: dict[str, int] = {}
         for (hour, k), row in self.coarse.items():
             root = self.keys[k][0]
             if any(row) and hour < first.get(root, hour + 1):
                 first[root] = hour
+        seen = {k[:3] for k in self.keys}  # (root, project, session) the transcripts still hold
+        gone = {k for k, key in enumerate(legacy.keys) if key[:3] not in seen}
         remap: dict[int, int] = {}
 
         def take(table: dict[tuple[int, int], list[int]], bucket: int, k: int, row: list[int]) -> None:
@@ -169,10 +173,10 @@ class Store:
                 mine[i] += v
 
         for (hour, k), row in legacy.coarse.items():
-            if hour < first.get(legacy.keys[k][0], hour + 1):
+            if k in gone or hour < first.get(legacy.keys[k][0], hour + 1):
                 take(self.coarse, hour, k, row)
         for (minute, k), row in legacy.fine.items():
-            if self.fine_from <= minute < first.get(legacy.keys[k][0], minute // 60 + 1) * 60:
+            if self.fine_from <= minute and (k in gone or minute < first.get(legacy.keys[k][0], minute // 60 + 1) * 60):
                 take(self.fine, minute, k, row)
         for where, cwd in legacy.cwd.items():
             self.cwd.setdefault(where, cwd)

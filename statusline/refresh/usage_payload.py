@@ -16,7 +16,16 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
-from statusline.core.windows import MAX_LABEL_LEN, MEMBER, clean_name, label_for, model_family, money_scope, same_period
+from statusline.core.windows import (
+    MAX_LABEL_LEN,
+    MEMBER,
+    clean_name,
+    label_for,
+    model_family,
+    money_scope,
+    same_period,
+    window_money_problem,
+)
 
 __all__ = [
     "PayloadError",
@@ -209,8 +218,17 @@ def _flat_reading(key: str, window_id: str, raw: object, problems: list[str]) ->
         resets_at=_parse_reset(window.resets_at, key, problems),
         severity=_str_or_none(window.severity),
         is_active=_bool_or_none(window.is_active),
-        money=_window_money(window),
+        money=_plausible_money(_window_money(window), key, problems),
     )
+
+
+def _plausible_money(money: dict[str, object] | None, key: str, problems: list[str]) -> dict[str, object] | None:
+    """``money`` when ``windows`` would store it: an implausible amount must not cost the percent."""
+    why = None if money is None else window_money_problem(money)
+    if why is None:
+        return money
+    problems.append(f"{key} money skipped: {why}")
+    return None
 
 
 def _window_money(window: _FlatWindow) -> dict[str, object] | None:

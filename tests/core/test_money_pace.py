@@ -141,3 +141,19 @@ def test_another_figure_starts_the_track_again() -> None:
     assert money_track(dict(member, track=track), org) == [[NOW + 600, 900.0]]  # not a $860 rise in 10 minutes
     euros = dict(member, currency="EUR", used=50.0, observed_at=NOW + 600)
     assert money_track(dict(member, track=track), euros) == [[NOW + 600, 50.0]]
+
+
+def test_a_crawling_pace_toward_a_huge_limit_never_costs_the_line() -> None:
+    # A stored track whose amounts barely move (a tenth of a millionth of a dollar an hour) beside
+    # a billion-dollar limit: the limit lies past any clock time.ctime can say.
+    data = {"schema": snapshot.SCHEMA, "extra_usage": {"enabled": True, "used": 1.0000001, "limit": 1e9,
+                                                       "currency": "USD", "observed_at": NOW,
+                                                       "track": [[NOW - 3000, 1.0], [NOW, 1.0000001]]}}
+    scene = full_five_hour()
+    scene.snap["extra_usage"] = snapshot.normalise(data, now=NOW)["extra_usage"]
+    assert "track" in scene.snap["extra_usage"]
+    money = scene.extra_piece()
+    assert money is not None and money.variables["used"] == "$1.00" and money.variables["rate"] == ""
+    assert "100%" in scene.line()
+    warn.decide(scene.context(), session_id="s1")
+    status_json.build(scene.context())

@@ -375,7 +375,9 @@ def test_an_old_store_is_rebuilt_with_branches_and_keeps_what_transcripts_lost(t
 def test_an_old_store_without_new_transcript_bytes_is_rebuilt_too(tmp_path: Path) -> None:
     root, state = tmp_path / "claude", tmp_path / "state"
     f = root / "projects" / "-work-app" / "s1.jsonl"
-    write(f, response("m1", ts=NOW - 600, tokens=10_000, branch="main", cwd=APP))
+    # Two hours back: ``tokens(0, ...)`` reads hour buckets, each counted by its midpoint, so ten
+    # minutes ago would be missing whenever the test ran in the first half of an hour.
+    write(f, response("m1", ts=NOW - 2 * 3600, tokens=10_000, branch="main", cwd=APP))
     update_ledger([root], state, now=NOW)
     data = json.loads((state / STORE_FILE).read_text())
     data["schema"] = 1
@@ -388,6 +390,29 @@ def test_an_old_store_without_new_transcript_bytes_is_rebuilt_too(tmp_path: Path
     assert stats.rebuilt and stats.entries == 1
     assert load_store(state).tokens(0, NOW + 7200, by=("branch",))[("main",)].total == 10_000
 
+
+
+def test_the_rebuild_keeps_a_deleted_session_newer_than_a_kept_one(tmp_path: Path) -> None:
+    # Claude Code deletes transcripts by age of their last write: a session begun 20 days ago and
+    # resumed today stays, one of 10 days ago that nobody resumed is gone. The gone one's counts
+    # lie after the root's first rebuilt hour and must still survive the rebuild.
+    root, state = tmp_path / "claude", tmp_path / "state"
+    f = root / "projects" / "-work-app" / "s1.jsonl"
+    first, resumed = NOW - 20 * 86400, NOW - 3600
+    write(f, [*response("m1", ts=first, tokens=10_000, branch="main", cwd=APP),
+              *response("m2", ts=resumed, tokens=20_000, branch="main", cwd=APP)])  # fmt: skip
+    update_ledger([root], state, now=NOW)
+    data = json.loads((state / STORE_FILE).read_text())
+    data["schema"] = 1
+    data["keys"] = [k[:4] for k in data["keys"]] + [[str(root), "-work-app", "gone", OPUS]]
+    data["coarse"].append([int((NOW - 10 * 86400) // 3600), len(data["keys"]) - 1, 1, 499, 0, 0, 1, 0])
+    (state / STORE_FILE).write_text(json.dumps(data))
+    index = json.loads((state / "index.json").read_text())
+    del index["store_schema"]
+    (state / "index.json").write_text(json.dumps(index))
+    assert update_ledger([root], state, now=NOW).rebuilt
+    by = {k: v.total for k, v in load_store(state).tokens(0, NOW + 60, by=("session", "branch")).items()}
+    assert by == {("s1", "main"): 30_000, ("gone", ""): 500}
 
 # -- open-ended branch values ---------------------------------------------------------------------
 

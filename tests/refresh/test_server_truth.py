@@ -186,6 +186,18 @@ def test_the_members_own_money_stands_over_a_fresh_organisation_total() -> None:
     assert observe.apply_extra(snap, {**member, "scope": "someone"}, now=NOW + 3600) is False  # not a scope
 
 
+
+def test_the_members_own_money_stands_over_a_total_of_unknown_scope() -> None:
+    # Claude Code's cached payload on a Mac (the plan sits in the Keychain, which the claude_json
+    # source does not read) or an oauth token from CLAUDE_CODE_OAUTH_TOKEN: the same organisation
+    # total, its scope not known. It must not pass for the member's own month.
+    snap = snapshot.empty()
+    member = {"enabled": True, "used": 10.0, "currency": "USD", "scope": "member", "observed_at": NOW - 600}
+    assert observe.apply_extra(snap, member, now=NOW)
+    total = {"enabled": True, "used": 400.0, "currency": "USD", "scope": None, "observed_at": NOW}
+    assert not observe.apply_extra(snap, total, now=NOW) and snap["extra_usage"]["used"] == 10.0
+    assert observe.apply_extra(snap, dict(total, observed_at=NOW + 3600), now=NOW + 3600)
+
 def test_member_spend_shapes() -> None:
     spend = {"spend": {"used": {"amount_minor": 1234, "currency": "EUR", "exponent": 2}, "limit": None}}
     assert parse_member_spend(spend) == {
@@ -205,3 +217,18 @@ def test_member_spend_shapes() -> None:
     }
     for drift in (None, [], "x", {}, {"used": "lots"}, {"spend": {"used": {"amount_minor": -1}}}):
         assert parse_member_spend(drift) is None
+
+
+def test_implausible_seat_dollars_do_not_cost_the_windows_percent() -> None:
+    # An "unlimited" seat sent as a huge limit, or dollars sent in cents: the money goes, the
+    # server's percent stays (windows.problem drops a whole window whose money is implausible).
+    got = parse_usage(
+        {"seven_day": {"utilization": 42.0, "resets_at": RESET, "limit_dollars": 5e9, "used_dollars": 12.5}},
+        source="oauth",
+        observed_at=OBSERVED,
+    ).windows
+    scene = Scene()
+    problems: list[str] = []
+    observe.apply_windows(scene.snap, [dict(got["seven_day"], observed_at=NOW)], now=NOW, problems=problems)
+    assert problems == [] and scene.snap["windows"]["seven_day"]["used_pct"] == 42.0
+    assert problem(scene.snap["windows"]["seven_day"], NOW) is None

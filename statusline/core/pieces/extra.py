@@ -38,7 +38,8 @@ def piece(ctx: Context) -> Piece | None:
     if out:
         level = FULL
     rate = pace.money_rate(extra.get("track"), now=ctx.now)
-    to_limit = pace.seconds_to_limit(rate, amount, cap)
+    # No pace worth a word, no time to the limit: a crawl toward a large limit is past any clock.
+    to_limit = pace.seconds_to_limit(rate, amount, cap) if rate is not None and rate >= MIN_RATE else None
     variables = {
         "used": levels.format_money(amount, currency),
         "limit": "" if cap is None else levels.format_money(cap, currency),
