@@ -427,6 +427,15 @@ MONEY_MOVED_MIN = 0.01
 PLAN_WINDOWS = ("five_hour", "seven_day")
 
 
+def same_figure(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Two extra-usage readings count the same money: one currency, and both a member's own or
+    both a total (a total of unknown scope is a total: the claude_json source on a Mac cannot read
+    the plan from the Keychain, and the oauth source can)."""
+    if (old.get("currency") or "USD") != (new.get("currency") or "USD"):
+        return False
+    return (old.get("scope") == MEMBER) == (new.get("scope") == MEMBER)
+
+
 def money_moved(old: Any, new: dict[str, Any], windows: dict[str, Window], now: float) -> dict[str, Any] | None:
     """``{"from", "to", "at", "windows": {id: pct}}`` when extra usage rose from ``old`` to ``new``
     while every window still in its period is below 100%; None otherwise (a full window bills
@@ -436,7 +445,7 @@ def money_moved(old: Any, new: dict[str, Any], windows: dict[str, Window], now: 
     before, after = old.get("used"), new.get("used")
     if not (is_number(before) and is_number(after) and after - before >= MONEY_MOVED_MIN):
         return None
-    if (old.get("currency") or "USD") != (new.get("currency") or "USD") or old.get("scope") != new.get("scope"):
+    if not same_figure(old, new):
         return None  # another currency, or the organisation's total beside a member's own: no rise
     current = [w for w in windows.values() if not (is_number(w.get("resets_at")) and w["resets_at"] <= now)]
     if not any(w["id"] in PLAN_WINDOWS for w in current) or any(float(w["used_pct"]) >= 100 for w in current):
@@ -460,8 +469,7 @@ def money_track(old: Any, new: dict[str, Any]) -> list[list[float]] | None:
     if not (new.get("enabled") and is_number(used) and is_number(at)):
         return None
     points: list[list[float]] = []
-    same = isinstance(old, dict) and old.get("scope") == new.get("scope")
-    if same and (old.get("currency") or "USD") == (new.get("currency") or "USD"):
+    if isinstance(old, dict) and same_figure(old, new):
         stored = old.get("track")
         points = [p for p in stored if p[0] >= at - MONEY_TRACK_S] if isinstance(stored, list) else []
         if points and (points[-1][1] > used or points[-1][0] > at):

@@ -157,3 +157,12 @@ def test_a_crawling_pace_toward_a_huge_limit_never_costs_the_line() -> None:
     assert "100%" in scene.line()
     warn.decide(scene.context(), session_id="s1")
     status_json.build(scene.context())
+
+
+def test_a_total_of_unknown_scope_is_the_same_figure_as_the_organisations() -> None:
+    # On a Mac the oauth source knows the plan (organisation) and claude_json does not (None): the
+    # alternation must not restart the pace every read.
+    org = {"enabled": True, "used": 100.0, "currency": "USD", "observed_at": NOW, "scope": "organization"}
+    unknown = {"enabled": True, "used": 102.0, "currency": "USD", "observed_at": NOW + 600, "scope": None}
+    track = money_track(None, org)
+    assert money_track(dict(org, track=track), unknown) == [[NOW, 100.0], [NOW + 600, 102.0]]
