@@ -154,3 +154,15 @@ def snapshot_with(*windows: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 Maker = Callable[..., dict[str, Any]]
+
+
+def run_in_tree(home: Home, tree: Path, probe: str, *flags: str) -> subprocess.CompletedProcess[bytes]:
+    """``probe`` (Python, given ``tree`` and ``statusline`` as arguments) run as a status line with a
+    42%/17% stdin, in ``home``: the launcher's own code paths (bundle, collector) in a copied tree."""
+    return subprocess.run(
+        [sys.executable, *flags, "-c", probe, str(tree), "statusline"],
+        input=json.dumps(statusline_stdin(42, 17)).encode(),
+        capture_output=True,
+        env=home.env,
+        timeout=30,
+    )

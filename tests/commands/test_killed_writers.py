@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import REPO, Home, statusline_stdin
+from conftest import REPO, Home, run_in_tree, statusline_stdin
 
 from statusline.core import paths, snapshot
 
@@ -134,13 +134,7 @@ def test_a_bundle_left_half_written_is_swept_when_the_bundle_is_next_written(hom
     probe += "sys.exit(main(sys.argv[1:]))"
 
     def run() -> None:
-        proc = subprocess.run(
-            [sys.executable, "-I", "-S", "-c", probe, str(tree), "statusline"],
-            input=json.dumps(statusline_stdin(42, 17)).encode(),
-            capture_output=True,
-            env=home.env,
-            timeout=30,
-        )
+        proc = run_in_tree(home, tree, probe, "-I", "-S")
         assert proc.returncode == 0 and "5h 42%" in proc.stdout.decode(), proc.stderr.decode()
 
     run()

@@ -3,14 +3,11 @@ that file holds (nothing, garbage, modules edited since) the command runs on its
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Home, statusline_stdin
+from conftest import REPO, Home, run_in_tree
 
 PROBE = (
     "import sys; sys.path[:0] = [sys.argv.pop(1)]; from statusline.cli import main; code = main(sys.argv[1:]); "
@@ -27,13 +24,7 @@ def tree(tmp_path: Path) -> Path:
 
 
 def run(home: Home, tree: Path, *flags: str) -> dict[str, str]:
-    proc = subprocess.run(
-        [sys.executable, *flags, "-c", PROBE, str(tree), "statusline"],
-        input=json.dumps(statusline_stdin(42, 17)).encode(),
-        capture_output=True,
-        env=home.env,
-        timeout=30,
-    )
+    proc = run_in_tree(home, tree, PROBE, *flags)
     err = proc.stderr.decode()
     assert proc.returncode == 0 and "5h 42%" in proc.stdout.decode(), err
     return dict(item.split("=") for item in err.split("LOADERS ", 1)[1].split())
@@ -101,13 +92,7 @@ COUNTING_PROBE = (
 
 def test_a_served_modules_imports_are_loaded_before_it_without_importlibs_machinery(home: Home, tree: Path) -> None:
     def counted() -> tuple[list[str], list[str]]:
-        proc = subprocess.run(
-            [sys.executable, "-I", "-S", "-c", COUNTING_PROBE, str(tree), "statusline"],
-            input=json.dumps(statusline_stdin(42, 17)).encode(),
-            capture_output=True,
-            env=home.env,
-            timeout=30,
-        )
+        proc = run_in_tree(home, tree, COUNTING_PROBE, "-I", "-S")
         assert proc.returncode == 0 and "5h 42%" in proc.stdout.decode(), proc.stderr.decode()
         err = proc.stderr.decode()
         asked = err.split("ASKED ", 1)[1].split("\n", 1)[0].split()
@@ -143,11 +128,5 @@ def test_a_hot_command_under_the_launchers_flags_runs_without_the_cyclic_collect
 ) -> None:
     probe = "import gc, sys; sys.path[:0] = [sys.argv.pop(1)]; from statusline.cli import main; main(sys.argv[1:]); "
     probe += "sys.stderr.write(f'GC {gc.isenabled()}\\n')"
-    proc = subprocess.run(
-        [sys.executable, *flags, "-c", probe, str(tree), "statusline"],
-        input=json.dumps(statusline_stdin(42, 17)).encode(),
-        capture_output=True,
-        env=home.env,
-        timeout=30,
-    )
+    proc = run_in_tree(home, tree, probe, *flags)
     assert "5h 42%" in proc.stdout.decode() and f"GC {collects}" in proc.stderr.decode(), proc.stderr.decode()
