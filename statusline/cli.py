@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _command(command: str, rest: list[str]) -> int:
+    from statusline.core import system
+
+    system.utf8_output()  # Claude Code reads UTF-8 whatever the console's code page (Windows)
     if command == "statusline":
         from statusline.commands import statusline as statusline_cmd
 

@@ -195,7 +195,7 @@ def check_notify() -> list[Finding]:
     enabled = bool(config_fast.load().get("notify", "enabled"))
     found = notify.sender()
     if found is None:
-        why = "neither notify-send (Debian/Ubuntu: libnotify-bin) nor osascript found"
+        why = notify.NOT_FOUND_HINT
         return [(WARN, "notify", f"{why}: no desktop notifications")] if enabled else [(OK, "notify", f"off; {why}")]
     state = "on" if enabled else "off ([notify] enabled = true turns them on)"
     return [(OK, "notify", f"{state}; sent through {found[1]}")]

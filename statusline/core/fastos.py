@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import sys
 
-if sys.platform == "win32":  # pragma: no cover - the hot path's writes are POSIX-only anyway
+if sys.platform == "win32":  # pragma: no cover - Windows: tests/windows runs it on the Windows CPython
+    # No ``posix`` there: ``os`` itself (its start-up cost is part of every Windows interpreter's),
+    # with the few POSIX names the hot path uses filled in (``statusline.core.system._windows``).
     from os import *  # noqa: F403
-    from os import environ as _environ_b
+    from os import environ as _environ_b  # noqa: F401 - str keys on Windows; _getenv reads os.environ
+
+    from statusline.core.system._nt_os import *  # noqa: F403
 else:
     from posix import (
         O_APPEND,
@@ -260,3 +264,10 @@ def makedirs(path: str, mode: int = 0o777, exist_ok: bool = False) -> None:
     except OSError:
         if not exist_ok or not isdir(path):
             raise
+
+
+if sys.platform == "win32":  # pragma: no cover - ntpath's rules: drive letters, both separators
+    from ntpath import abspath, dirname, expanduser, isabs, join, normpath  # noqa: F811
+    from os import makedirs  # noqa: F811
+
+    devnull = "nul"

@@ -11,9 +11,7 @@ kept that is not a plain file of ours.
 
 from __future__ import annotations
 
-import sys
-
-from statusline.core import fastos
+from statusline.core import fastos, system
 
 APP = "quotaline"
 NOFOLLOW = getattr(fastos, "O_NOFOLLOW", 0)
@@ -29,25 +27,20 @@ class DirError(OSError):
 
 def _home_or_none() -> str | None:
     """An absolute home directory, or None: never "~" or a path relative to the cwd."""
-    home = fastos.getenv("HOME", "")
-    if fastos.isabs(home):
-        return home
-    try:
-        import pwd  # no usable HOME: the passwd entry, as expanduser would
+    return system.home()
 
-        home = pwd.getpwuid(fastos.getuid()).pw_dir
-    except (ImportError, KeyError, OSError):
-        return None
-    return home if fastos.isabs(home) and fastos.isdir(home) else None
+
+def _no_home() -> DirError:
+    return DirError(
+        f"no home directory ({system.HOME_HINT.format(uid=_uid())}, "
+        "or QUOTALINE_STATE_DIR and QUOTALINE_CONFIG_DIR to absolute paths)"
+    )
 
 
 def _home(sub: str) -> str:
     home = _home_or_none()
     if home is None:
-        raise DirError(
-            f"no home directory (HOME is unset or relative, and uid {_uid()} has no passwd entry with an "
-            "existing home): set HOME, or QUOTALINE_STATE_DIR and QUOTALINE_CONFIG_DIR to absolute paths"
-        )
+        raise _no_home()
     return fastos.join(home, sub)
 
 
@@ -57,31 +50,27 @@ def _absolute(var: str) -> str:
     return value if fastos.isabs(value) else ""
 
 
-def _xdg(var: str, default: str) -> str:
-    return _absolute(var) or _home(default)
-
-
-def _user_dir(override: str, xdg_var: str, xdg_default: str) -> str:
+def _user_dir(override: str, kind: str) -> str:
+    """``$override`` when absolute, else platformdirs' answer for this platform (``system.user_dir``)."""
     value = _absolute(override) if override else ""
     if value:
         return value
-    if sys.platform == "darwin":  # platformdirs puts state, config and data together here
-        return fastos.join(_home("Library/Application Support"), APP)
-    if sys.platform == "win32":  # pragma: no cover
-        return fastos.join(fastos.getenv("LOCALAPPDATA", _home("AppData/Local")), APP, APP)
-    return fastos.join(_xdg(xdg_var, xdg_default), APP)
+    try:
+        return system.user_dir(kind)
+    except system.NoHome:
+        raise _no_home() from None
 
 
 def user_state_dir() -> str:
-    return _user_dir("QUOTALINE_STATE_DIR", "XDG_STATE_HOME", ".local/state")
+    return _user_dir("QUOTALINE_STATE_DIR", "state")
 
 
 def user_config_dir() -> str:
-    return _user_dir("QUOTALINE_CONFIG_DIR", "XDG_CONFIG_HOME", ".config")
+    return _user_dir("QUOTALINE_CONFIG_DIR", "config")
 
 
 def user_data_dir() -> str:
-    return _user_dir("", "XDG_DATA_HOME", ".local/share")
+    return _user_dir("", "data")
 
 
 def claude_config_dir() -> str:
@@ -322,11 +311,5 @@ def sweep_leftovers(directory: str, now: float) -> None:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        fastos.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's: alive
-        return True
-    return True
+    return system.alive(pid)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from statusline.core import fastjson, fastos, pace, paths
+from statusline.core import fastjson, fastos, pace, paths, system
 from statusline.core.config_defaults import MAX_REFRESH_INTERVAL_S
 from statusline.core.windows import (
     EPOCH_FLOOR,
@@ -64,15 +64,6 @@ _SECTIONS: dict[str, type] = {
     "walls": list,
 }
 
-
-def _fcntl() -> Any:
-    """``fcntl`` (None on Windows: no status-line writes, reads still work), loaded only to lock:
-    a shared library, and most runs write nothing."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover
-        return None
-    return fcntl
 
 
 def empty() -> Snapshot:
@@ -644,14 +635,9 @@ def parked_dir(path: str) -> str:
 
 def try_lock(path: str) -> int | None:
     """A held exclusive lock's fd, or None when another process holds it (never waits)."""
-    fcntl = _fcntl()
-    if fcntl is None:  # pragma: no cover
-        return None
     paths.ensure_private_dir(fastos.dirname(path))
     fd = paths.open_private(path, fastos.O_RDWR | fastos.O_CREAT)  # a planted link or foreign file is replaced
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    if not system.lock(fd, wait=False):  # flock / msvcrt: the lock filelock takes on each platform
         fastos.close(fd)
         return None
     return fd
@@ -659,9 +645,7 @@ def try_lock(path: str) -> int | None:
 
 def unlock(fd: int) -> None:
     try:
-        fcntl = _fcntl()
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        system.unlock(fd)
     finally:
         fastos.close(fd)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from statusline.core import fastos, paths, snapshot
+from statusline.core import fastos, paths, snapshot, system
 from statusline.core.config_fast import Settings
 from statusline.core.snapshot import Snapshot
 
@@ -80,15 +80,9 @@ def refresher_argv() -> list[str]:
 
 
 def start_detached(argv: list[str]) -> bool:
-    """Start ``argv`` in its own session with no inherited stdio; never waits for it."""
-    devnull = fastos.devnull
-    actions = [
-        (fastos.POSIX_SPAWN_OPEN, 0, devnull, fastos.O_RDONLY, 0),
-        (fastos.POSIX_SPAWN_OPEN, 1, devnull, fastos.O_WRONLY, 0),
-        (fastos.POSIX_SPAWN_OPEN, 2, devnull, fastos.O_WRONLY, 0),
-    ]
+    """Start ``argv`` detached (its own session, no inherited stdio; no console on Windows); never
+    waits for it, never raises."""
     try:
-        fastos.posix_spawn(argv[0], argv, dict(fastos.environ()), file_actions=actions, setsid=True)
-    except (OSError, AttributeError, NotImplementedError, TypeError):
+        return system.start_detached(argv)
+    except Exception:  # a spawn that fails for any reason costs one refresh, never the status line
         return False
-    return True

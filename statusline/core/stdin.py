@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline.core import fastjson, fastos
+from statusline.core import fastjson, fastos, system
 
 # Claude Code's payload is a few KiB today and may grow (a hook's stdin carries the whole prompt,
 # which a user can paste megabytes into). 8 MiB reads in a few ms and parses in ~120 ms, so even
@@ -86,29 +86,9 @@ def read_all(budget: float = STATUSLINE_S) -> bytes:
     return b""
 
 
-def _read_now(fd: int) -> bytes | None:
-    """What stdin holds right now, without waiting: None when nothing has arrived yet (or a read
-    fails: the loop's select decides). The fd is non-blocking only for this one read."""
-    try:
-        blocking = fastos.get_blocking(fd)
-        if blocking:
-            fastos.set_blocking(fd, False)
-        try:
-            return fastos.read(fd, 1 << 16)
-        finally:
-            if blocking:
-                fastos.set_blocking(fd, True)
-    except OSError:  # BlockingIOError: nothing yet
-        return None
-
-
-def _ready(fd: int, timeout: float) -> bool:
-    import select  # only when stdin had nothing at once: a shared library to load
-
-    try:
-        return bool(select.select([fd], [], [], timeout)[0])
-    except (OSError, ValueError):
-        return False
+# Waiting on a pipe is the platform's (select on POSIX; Windows' select takes only sockets).
+_read_now = system.read_now
+_ready = system.ready
 
 
 def _is_object(data: bytes) -> bool:

@@ -9,9 +9,8 @@ line calls it) notices new credentials after a 401 without reading them.
 from __future__ import annotations
 
 import os
-import sys
 
-from statusline.core import paths
+from statusline.core import paths, system
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -59,7 +58,7 @@ def load() -> tuple[Credential | None, str]:
     found, why = _from_file(path)
     if found is not None or os.path.exists(path):
         return found, why
-    if sys.platform == "darwin":
+    if system.IS_MACOS:
         return _from_keychain()
     return None, f"no Claude Code credentials ({path} missing): run claude and log in"
 

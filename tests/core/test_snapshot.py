@@ -64,17 +64,6 @@ def test_paths_follow_platformdirs(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert paths.user_config_dir() == platformdirs.user_config_dir("quotaline")
 
 
-def test_paths_follow_platformdirs_on_macos(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from platformdirs.macos import MacOS
-
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setattr(sys, "platform", "darwin")
-    mac = MacOS("quotaline")
-    assert paths.user_state_dir() == mac.user_state_dir
-    assert paths.user_config_dir() == mac.user_config_dir
-    assert paths.user_data_dir() == mac.user_data_dir
-
-
 def test_snapshot_per_claude_config_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)

@@ -1,0 +1,50 @@
+"""The POSIX names ``fastos`` offers, on Windows: what ``os`` lacks there or does differently.
+
+Imported by ``fastos`` on Windows only (``from os import *`` first, then this). Every file the hot
+path opens is binary (no ``\\n`` to ``\\r\\n``) and not inherited by the refresher it may start;
+``replace`` waits out a reader that has the target open (Windows refuses to replace a file some
+process holds without ``FILE_SHARE_DELETE``, which is how every C runtime opens files).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+O_NOFOLLOW = 0  # no symlink to follow without the privilege to make one; the lstat checks remain
+O_NONBLOCK = 0
+_ALWAYS = os.O_BINARY | os.O_NOINHERIT  # type: ignore[attr-defined, unused-ignore]
+# A reader holds a snapshot open for well under a millisecond; an antivirus scan for longer.
+REPLACE_PATIENCE_S = 0.5
+
+__all__ = ["O_NOFOLLOW", "O_NONBLOCK", "REPLACE_PATIENCE_S", "link", "open", "pread", "replace"]
+
+
+def open(path: str, flags: int, mode: int = 0o777) -> int:  # noqa: A001 - os.open's name, on purpose
+    return os.open(path, flags | _ALWAYS, mode)
+
+
+def pread(fd: int, n: int, offset: int) -> bytes:
+    """``os.pread`` (POSIX only): the callers hold the fd alone, so moving its offset is harmless."""
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, n)
+
+
+def replace(src: str, dst: str) -> None:
+    """``os.replace``, retried while another process holds ``dst`` (PermissionError on Windows)."""
+    deadline = time.monotonic() + REPLACE_PATIENCE_S
+    delay = 0.001
+    while True:
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+
+def link(src: str, dst: str, *, follow_symlinks: bool = True) -> None:
+    """``os.link``; CreateHardLink links the entry itself, so ``follow_symlinks`` changes nothing."""
+    os.link(src, dst)
