@@ -101,21 +101,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _command(command: str, rest: list[str]) -> int:
-    from statusline.core import system
-
-    system.utf8_output()  # Claude Code reads UTF-8 whatever the console's code page (Windows)
     if command == "statusline":
         from statusline.commands import statusline as statusline_cmd
 
+        _utf8_output()
         return statusline_cmd.run()
     if command == "hook":
         from statusline.commands import hook as hook_cmd
 
         # stdin's hook_event_name decides; an unknown event from a newer hooks.json exits 0 silently.
+        _utf8_output()
         return hook_cmd.run(rest[0] if rest else "")
     if command == "segment":
         from statusline.commands import segment as segment_cmd
 
+        _utf8_output()
         return segment_cmd.run(rest)
     if command in ("version", "--version", "-V"):
         from statusline.commands import version as version_cmd
@@ -127,9 +127,18 @@ def _command(command: str, rest: list[str]) -> int:
     return _people_command(command, rest)
 
 
+def _utf8_output() -> None:
+    """Claude Code reads UTF-8 whatever the console's code page (Windows). Called once the command's
+    modules are loaded (the hot ones from the bundle), so the seam is already imported."""
+    from statusline.core import system
+
+    system.utf8_output()
+
+
 def _people_command(command: str, rest: list[str]) -> int:
     from statusline.core.paths import DirError
 
+    _utf8_output()
     try:
         return _dispatch(command, rest)
     except DirError as exc:  # an unsafe or missing state dir: a sentence, never a traceback

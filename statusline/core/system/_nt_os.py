@@ -17,7 +17,7 @@ _ALWAYS = os.O_BINARY | os.O_NOINHERIT  # type: ignore[attr-defined, unused-igno
 # A reader holds a snapshot open for well under a millisecond; an antivirus scan for longer.
 REPLACE_PATIENCE_S = 0.5
 
-__all__ = ["O_NOFOLLOW", "O_NONBLOCK", "REPLACE_PATIENCE_S", "link", "open", "pread", "replace"]
+__all__ = ["O_NOFOLLOW", "O_NONBLOCK", "REPLACE_PATIENCE_S", "link", "open", "pread", "replace", "utime"]
 
 
 def open(path: str, flags: int, mode: int = 0o777) -> int:  # noqa: A001 - os.open's name, on purpose
@@ -48,3 +48,14 @@ def replace(src: str, dst: str) -> None:
 def link(src: str, dst: str, *, follow_symlinks: bool = True) -> None:
     """``os.link``; CreateHardLink links the entry itself, so ``follow_symlinks`` changes nothing."""
     os.link(src, dst)
+
+
+def utime(target: int | str, times: tuple[float, float] | None = None) -> None:
+    """``os.utime``; on an open fd (which Windows' ``os.utime`` refuses) a write and a truncate
+    make the file's modification time now, which is what the callers pass."""
+    if isinstance(target, int):
+        os.lseek(target, 0, os.SEEK_SET)
+        os.write(target, b"\n")
+        os.ftruncate(target, 0)
+        return
+    os.utime(target, times)

@@ -119,9 +119,9 @@ def utf8_output() -> None:
     """Claude Code reads UTF-8, whatever the console's code page (cp1252 turns "≥" into an error)."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None and (getattr(stream, "encoding", "") or "").lower() not in ("utf-8", "utf8"):
-            try:
-                reconfigure(encoding="utf-8")
+        if reconfigure is not None:
+            try:  # and "\n" as on POSIX: what Git Bash and Claude Code read line by line expect
+                reconfigure(encoding="utf-8", newline="\n")
             except (OSError, ValueError):
                 pass
 
