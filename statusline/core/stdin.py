@@ -49,17 +49,14 @@ def read_all(budget: float = STATUSLINE_S) -> bytes:
     tried_at = -1  # buffer size at the last failed parse attempt
     ends_in_brace = False
     deadline = time.monotonic() + budget
-    chunk = _read_now(fd)  # Claude Code has usually written everything by now: no select needed
+    chunk = system.read_within(fd, 0.0)  # Claude Code has usually written everything by now: no wait
     while size < MAX_BYTES:
         if chunk is None:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            if not _ready(fd, left):
-                break
-            try:
-                chunk = fastos.read(fd, 1 << 16)
-            except OSError:
+            chunk = system.read_within(fd, left)  # the platform's wait (select, or a pipe peeked at)
+            if chunk is None:
                 break
         if not chunk:
             return b"".join(chunks)
@@ -71,8 +68,10 @@ def read_all(budget: float = STATUSLINE_S) -> bytes:
             ends_in_brace = tail[-1:] == b"}"
         if not ends_in_brace:
             continue
-        if size > _CHEAP_PARSE and _ready(fd, min(_QUIET_S, max(0.0, deadline - time.monotonic()))):
-            continue  # more is coming: a big buffer is parsed once the writer pauses
+        if size > _CHEAP_PARSE:
+            chunk = system.read_within(fd, min(_QUIET_S, max(0.0, deadline - time.monotonic())))
+            if chunk is not None:
+                continue  # more is coming: a big buffer is parsed once the writer pauses
         data = b"".join(chunks)
         chunks = [data]
         if _is_object(data):
@@ -84,11 +83,6 @@ def read_all(budget: float = STATUSLINE_S) -> bytes:
         data = b"".join(chunks)
         return data if _is_object(data) else b""
     return b""
-
-
-# Waiting on a pipe is the platform's (select on POSIX; Windows' select takes only sockets).
-_read_now = system.read_now
-_ready = system.ready
 
 
 def _is_object(data: bytes) -> bool:

@@ -43,8 +43,7 @@ HOME_HINT = _impl.HOME_HINT
 lock = _impl.lock
 unlock = _impl.unlock
 alive = _impl.alive
-read_now = _impl.read_now
-ready = _impl.ready
+read_within = _impl.read_within
 utf8_output = _impl.utf8_output
 start_detached = _impl.start_detached
 

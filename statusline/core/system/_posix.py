@@ -57,9 +57,23 @@ def alive(pid: int) -> bool:
     return True
 
 
-def read_now(fd: int) -> bytes | None:
-    """What ``fd`` holds right now, without waiting: None when nothing has arrived yet (or a read
-    fails: ``ready`` decides). The fd is non-blocking only for this one read."""
+def read_within(fd: int, timeout: float) -> bytes | None:
+    """A chunk of ``fd`` (``b""`` at EOF) once one arrives within ``timeout`` seconds, else None
+    (a failed read too). With no time at all, one non-blocking read: no ``select`` loaded."""
+    if timeout <= 0:
+        return _read_now(fd)
+    import select  # only when stdin had nothing at once: a shared library to load
+
+    try:
+        if not select.select([fd], [], [], timeout)[0]:
+            return None
+        return fastos.read(fd, 1 << 16)
+    except (OSError, ValueError):
+        return None
+
+
+def _read_now(fd: int) -> bytes | None:
+    """The fd is non-blocking only for this one read; None when nothing has arrived yet."""
     try:
         blocking = fastos.get_blocking(fd)
         if blocking:
@@ -71,16 +85,6 @@ def read_now(fd: int) -> bytes | None:
                 fastos.set_blocking(fd, True)
     except OSError:  # BlockingIOError: nothing yet
         return None
-
-
-def ready(fd: int, timeout: float) -> bool:
-    """True when a read of ``fd`` would not block (data or EOF) within ``timeout`` seconds."""
-    import select  # only when stdin had nothing at once: a shared library to load
-
-    try:
-        return bool(select.select([fd], [], [], timeout)[0])
-    except (OSError, ValueError):
-        return False
 
 
 def utf8_output() -> None:

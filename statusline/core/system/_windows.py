@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import Any
 
 import _winapi
 import msvcrt
@@ -83,36 +84,75 @@ def alive(pid: int) -> bool:
         _winapi.CloseHandle(handle)
 
 
-def _pipe_ready(fd: int) -> bool:
-    """True when a read would not block: bytes in the pipe, the writer gone, or not a pipe at all
-    (a file or NUL never blocks). ``select`` takes only sockets on Windows."""
+_FILE_TYPE_PIPE = 3
+_readers: dict[int, Any] = {}
+
+
+def read_within(fd: int, timeout: float) -> bytes | None:
+    """A chunk of ``fd`` (``b""`` at EOF) once one arrives within ``timeout`` seconds, else None.
+
+    ``select`` takes only sockets on Windows. A pipe is peeked at (``PeekNamedPipe``) until it
+    holds bytes or its writer is gone; where peeking is refused (Wine's pipes), a thread reads
+    and this waits on it. A file or NUL never blocks."""
+    reader = _readers.get(fd)
+    if reader is not None:
+        return _from_thread(reader, timeout)
     try:
-        avail = _winapi.PeekNamedPipe(msvcrt.get_osfhandle(fd), 0)[0]
-    except BrokenPipeError:  # the writer closed it: the read returns EOF
-        return True
-    except OSError:
-        return True
-    return bool(avail)
-
-
-def read_now(fd: int) -> bytes | None:
-    """What ``fd`` holds right now, without waiting: None when nothing has arrived yet."""
-    if not _pipe_ready(fd):
-        return None
-    try:
-        return os.read(fd, 1 << 16)
+        handle = msvcrt.get_osfhandle(fd)
+        if _winapi.GetFileType(handle) != _FILE_TYPE_PIPE:
+            return os.read(fd, 1 << 16)
     except OSError:
         return None
-
-
-def ready(fd: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
-    while not _pipe_ready(fd):
+    while True:
+        try:
+            avail = _winapi.PeekNamedPipe(handle, 0)[0]
+        except BrokenPipeError:  # the writer closed it: the read returns EOF
+            avail = 1
+        except OSError:  # this pipe cannot be peeked at
+            return _from_thread(_start_reader(fd), max(0.0, deadline - time.monotonic()))
+        if avail:
+            try:
+                return os.read(fd, 1 << 16)
+            except OSError:
+                return None
         left = deadline - time.monotonic()
         if left <= 0:
-            return False
+            return None
         time.sleep(min(_POLL_S, left))
-    return True
+
+
+def _start_reader(fd: int) -> Any:
+    import queue
+    import threading
+
+    chunks: Any = queue.SimpleQueue()
+
+    def pump() -> None:
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except OSError:
+                chunk = b""
+            chunks.put(chunk)
+            if not chunk:
+                return
+
+    threading.Thread(target=pump, daemon=True).start()
+    _readers[fd] = chunks
+    return chunks
+
+
+def _from_thread(chunks: Any, timeout: float) -> bytes | None:
+    import queue
+
+    try:
+        chunk: bytes = chunks.get(timeout=timeout) if timeout > 0 else chunks.get_nowait()
+    except queue.Empty:
+        return None
+    if not chunk:
+        chunks.put(b"")  # EOF stays EOF for the next caller
+    return chunk
 
 
 def utf8_output() -> None:

@@ -1,0 +1,182 @@
+"""quotaline on the official Windows CPython (under Wine), as processes: what a Windows user runs.
+
+Each test starts ``python.exe`` under Wine with a Windows profile of its own (``USERPROFILE``,
+``LOCALAPPDATA``; no ``HOME``), the way Claude Code starts the status line and hooks there.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from conftest import FIXTURES, snapshot_with, statusline_stdin, window
+from usage_server import live_fixture
+
+from .winpy import WINE, PYTHON, WinHome, win, win_source, winhome  # noqa: F401 - fixtures
+
+HOOK_STDIN = (FIXTURES / "hooks" / "userpromptsubmit_stdin.json").read_bytes()
+TOKEN = "sk-ant-oat01-windows-test-token"
+
+
+def stdin_of(five: float | None, seven: float | None) -> bytes:
+    return json.dumps(statusline_stdin(five, seven)).encode()
+
+
+def write_snapshot(home: WinHome, snap: dict[str, Any]) -> None:
+    home.state.mkdir(parents=True, exist_ok=True)
+    (home.state / "snapshot-default.json").write_text(json.dumps(snap))
+
+
+def read_snapshot(home: WinHome) -> dict[str, Any]:
+    return dict(json.loads((home.state / "snapshot-default.json").read_text()))
+
+
+def test_the_console_is_cp1252_there(winhome: WinHome) -> None:
+    """The premise of the UTF-8 tests: a piped Windows interpreter writes cp1252 unless told."""
+    out = winhome.python("import sys; print(sys.stdout.encoding, sys.platform)")
+    assert out.text.split() == ["cp1252", "win32"]
+
+
+def test_the_status_line_shows_claude_codes_numbers_in_utf8(winhome: WinHome) -> None:
+    result = winhome.quotaline("statusline", stdin=stdin_of(42, 17), env={"NO_COLOR": "1"})
+    assert result.code == 0, result.err
+    assert result.text.startswith("5h 42% ") and "7d 17%" in result.text, result.text
+    assert "\u00b7" in result.text  # the separator, as UTF-8 bytes (cp1252 would write b"\xb7")
+    assert b"\r" not in result.out
+
+
+def test_the_status_line_keeps_them_in_the_snapshot(winhome: WinHome) -> None:
+    assert winhome.quotaline("statusline", stdin=stdin_of(42, 17)).code == 0
+    snap = read_snapshot(winhome)  # %LOCALAPPDATA%\quotaline\quotaline, as platformdirs says
+    assert snap["windows"]["five_hour"]["used_pct"] == 42
+    later = winhome.quotaline("statusline", stdin=stdin_of(None, None), env={"NO_COLOR": "1"})
+    assert later.text.startswith("5h 42% "), later.text + later.err
+
+
+def test_a_stale_reading_draws_its_sign_in_utf8(winhome: WinHome) -> None:
+    """"≥" has no cp1252 byte: written through a cp1252 stdout it raised, and the line said "unavailable"."""
+    write_snapshot(winhome, snapshot_with(window("five_hour", 42, age=3600)))
+    result = winhome.quotaline("statusline", env={"NO_COLOR": "1"})
+    assert "\u226542%" in result.text, result.text + result.err
+
+
+def test_the_dirs_are_platformdirs_answers(winhome: WinHome) -> None:
+    code = (
+        f"import sys, json; sys.path.insert(0, {win(winhome.source)!r}); import platformdirs; "
+        "from statusline.core import paths, system; "
+        "print(json.dumps([[system.user_dir(k), getattr(platformdirs, f'user_{k}_dir')('quotaline')] "
+        "for k in ('state', 'config', 'data', 'cache')] + [[paths.claude_config_dir(), "
+        "__import__('os').path.expanduser('~/.claude').replace('/', chr(92))]]))"
+    )
+    # platformdirs asks Windows for the known folders (SHGetKnownFolderPath), not the environment:
+    # compared in the profile Wine made, where the two agree as on Windows.
+    result = winhome.python(code, flags=("-I",), own_profile=False)
+    assert result.code == 0, result.err
+    pairs = json.loads(result.text)
+    assert pairs[0][0].endswith("\\AppData\\Local\\quotaline\\quotaline"), pairs
+    for ours, theirs in pairs:
+        assert ours == theirs
+
+
+def test_the_hook_warns_once(winhome: WinHome) -> None:
+    """A warning and its dedupe entry, written under the lock (msvcrt) and replaced atomically."""
+    write_snapshot(winhome, snapshot_with(window("five_hour", 93, resets_in=2280)))
+    first = winhome.quotaline("hook", "user-prompt-submit", stdin=HOOK_STDIN)
+    assert first.code == 0, first.err
+    assert json.loads(first.text)["systemMessage"].startswith("5-hour window at 93%")
+    again = winhome.quotaline("hook", "user-prompt-submit", stdin=HOOK_STDIN)
+    assert again.code == 0 and again.out == b"", again.text
+
+
+def test_segment_status_and_doctor(winhome: WinHome) -> None:
+    write_snapshot(winhome, snapshot_with(window("five_hour", 42), window("seven_day", 17)))
+    segment = winhome.quotaline("segment", env={"NO_COLOR": "1"})
+    assert segment.code == 0 and segment.text.startswith("5h 42%"), segment.text + segment.err
+    status = winhome.quotaline("status")
+    assert status.code == 0 and "42%" in status.text and "Traceback" not in status.err, status.text + status.err
+    doctor = winhome.quotaline("doctor")
+    assert "Traceback" not in doctor.text + doctor.err, doctor.err
+    assert win(winhome.state) in doctor.text, doctor.text
+
+
+def test_stdin_held_open_never_hangs(winhome: WinHome) -> None:
+    """A writer that keeps the pipe open: reading stops at the complete object (no select on a pipe
+    there), or at the budget when the object never completes."""
+    code = (f"import sys; sys.path.insert(0, {win(winhome.source)!r}); from statusline.cli import main; "
+            "sys.exit(main(['statusline']))")
+    for data, expect in ((stdin_of(42, 17), "5h 42%"), (stdin_of(42, 17)[:-5], "")):
+        proc = subprocess.Popen([str(WINE), str(PYTHON), "-I", "-S", "-c", code], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=winhome.env({"NO_COLOR": "1"}))
+        assert proc.stdin is not None
+        proc.stdin.write(data)
+        proc.stdin.flush()
+        assert proc.stdout is not None
+        try:
+            out = proc.stdout.read()  # EOF once the process exits: its stdin is still open
+        finally:
+            proc.stdin.close()
+            proc.wait(timeout=60)
+        assert expect in out.decode("utf-8"), out
+        assert proc.returncode == 0
+
+
+class Usage(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        self.server.seen.append(self.headers.get("Authorization", ""))  # type: ignore[attr-defined]
+        body = self.server.body  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def usage() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Usage)
+    server.body = json.dumps(live_fixture("oauth_2026-10_max_codename_bucket.json")[0]).encode()  # type: ignore[attr-defined]
+    server.seen = []  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def refresh_env(server: ThreadingHTTPServer) -> dict[str, str]:
+    return {"QUOTALINE_API_BASE": f"http://127.0.0.1:{server.server_address[1]}", "QUOTALINE_CLAUDE_AI": "0"}
+
+
+def test_refresh_reads_the_credentials_file_and_the_loopback_server(winhome: WinHome, usage: ThreadingHTTPServer) -> None:
+    """%USERPROFILE%\\.claude\\.credentials.json, httpx and pydantic's Windows wheels, 127.0.0.1."""
+    winhome.claude.mkdir()
+    creds = {"claudeAiOauth": {"accessToken": TOKEN, "expiresAt": int((time.time() + 3600) * 1000),
+                               "subscriptionType": "max", "scopes": ["user:inference", "user:profile"]}}
+    (winhome.claude / ".credentials.json").write_text(json.dumps(creds))
+    result = winhome.quotaline("refresh", "--force", env=refresh_env(usage))
+    assert result.code == 0, result.text + result.err
+    assert usage.seen == [f"Bearer {TOKEN}"]  # type: ignore[attr-defined]
+    windows = read_snapshot(winhome)["windows"]
+    assert windows and all(w["source"] == "oauth" for w in windows.values()), windows
+
+
+def test_the_status_line_starts_the_refresher_detached(winhome: WinHome, usage: ThreadingHTTPServer) -> None:
+    """No QUOTALINE_NO_SPAWN: the status line returns at once and the refresher it started (no
+    console, its own process group) fills the snapshot from the server."""
+    env = {**refresh_env(usage), "QUOTALINE_NO_SPAWN": "", "CLAUDE_CODE_OAUTH_TOKEN": TOKEN}
+    result = winhome.quotaline("statusline", stdin=stdin_of(42, 17), env=env)
+    assert result.code == 0 and "5h 42%" in result.text, result.err
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if usage.seen and any(w.get("source") == "oauth" for w in read_snapshot(winhome)["windows"].values()):  # type: ignore[attr-defined]
+            break
+        time.sleep(0.5)
+    assert usage.seen == [f"Bearer {TOKEN}"], read_snapshot(winhome)  # type: ignore[attr-defined]
