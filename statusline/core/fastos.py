@@ -17,7 +17,7 @@ if sys.platform == "win32":  # pragma: no cover - Windows: tests/windows runs it
     # No ``posix`` there: ``os`` itself (its start-up cost is part of every Windows interpreter's),
     # with the few POSIX names the hot path uses filled in (``statusline.core.system._windows``).
     from os import *  # noqa: F403
-    from os import environ as _environ_b  # noqa: F401 - str keys on Windows; _getenv reads os.environ
+    from os import environ as _environ_b
 
     from statusline.core.system._nt_os import *  # noqa: F403
 else:
@@ -267,7 +267,7 @@ def makedirs(path: str, mode: int = 0o777, exist_ok: bool = False) -> None:
 
 
 if sys.platform == "win32":  # pragma: no cover - ntpath's rules: drive letters, both separators
-    from ntpath import abspath, dirname, expanduser, isabs, join, normpath  # noqa: F811
-    from os import makedirs  # noqa: F811
+    from ntpath import dirname, isabs, join, normpath
+    from os import makedirs
 
     devnull = "nul"

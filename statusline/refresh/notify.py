@@ -67,7 +67,8 @@ def ps_literal(text: str) -> str:
 def argv(alert: Alert, found: tuple[str, str]) -> list[str]:
     kind, path = found
     if kind == "powershell":
-        script = TOAST.format(title=ps_literal(TITLE), body=ps_literal(clean(alert.text)), app=ps_literal(POWERSHELL_APP_ID))
+        body, app = ps_literal(clean(alert.text)), ps_literal(POWERSHELL_APP_ID)
+        script = TOAST.format(title=ps_literal(TITLE), body=body, app=app)
         encoded = base64.b64encode(script.encode("utf-16-le")).decode("ascii")
         return [path, "-NoProfile", "-NonInteractive", "-WindowStyle", "Hidden", "-EncodedCommand", encoded]
     if kind == "osascript":

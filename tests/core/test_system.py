@@ -12,9 +12,9 @@ from pathlib import Path
 
 import platformdirs
 import pytest
+from conftest import REPO
 from hypothesis import given
 from hypothesis import strategies as st
-from conftest import REPO
 
 SEAM = ("statusline/core/system/", "statusline/core/fastos.py")
 KINDS = ("state", "config", "data", "cache")
@@ -26,9 +26,12 @@ def _platform_questions(tree: ast.AST) -> list[int]:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             if (node.value.id, node.attr) in (("sys", "platform"), ("os", "name"), ("platform", "system")):
                 lines.append(node.lineno)
-        elif isinstance(node, ast.ImportFrom) and node.module in ("sys", "os", "platform"):
-            if any(alias.name in ("platform", "name", "system") for alias in node.names):
-                lines.append(node.lineno)
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module in ("sys", "os", "platform")
+            and any(alias.name in ("platform", "name", "system") for alias in node.names)
+        ):
+            lines.append(node.lineno)
     return lines
 
 

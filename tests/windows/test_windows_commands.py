@@ -18,7 +18,11 @@ import pytest
 from conftest import FIXTURES, snapshot_with, statusline_stdin, window
 from usage_server import live_fixture
 
-from .winpy import WINE, PYTHON, WinHome, win, win_source, winhome  # noqa: F401 - fixtures
+from . import winpy
+from .winpy import PYTHON, WINE, WinHome, win
+
+win_source = winpy.win_source  # the fixtures
+winhome = winpy.winhome
 
 HOOK_STDIN = (FIXTURES / "hooks" / "userpromptsubmit_stdin.json").read_bytes()
 TOKEN = "sk-ant-oat01-windows-test-token"
@@ -60,7 +64,7 @@ def test_the_status_line_keeps_them_in_the_snapshot(winhome: WinHome) -> None:
 
 
 def test_a_stale_reading_draws_its_sign_in_utf8(winhome: WinHome) -> None:
-    """"≥" has no cp1252 byte: written through a cp1252 stdout it raised, and the line said "unavailable"."""
+    """ "≥" has no cp1252 byte: written through a cp1252 stdout it raised, and the line said "unavailable"."""
     write_snapshot(winhome, snapshot_with(window("five_hour", 42, age=3600)))
     result = winhome.quotaline("statusline", env={"NO_COLOR": "1"})
     assert "\u226542%" in result.text, result.text + result.err
@@ -108,11 +112,18 @@ def test_segment_status_and_doctor(winhome: WinHome) -> None:
 def test_stdin_held_open_never_hangs(winhome: WinHome) -> None:
     """A writer that keeps the pipe open: reading stops at the complete object (no select on a pipe
     there), or at the budget when the object never completes."""
-    code = (f"import sys; sys.path.insert(0, {win(winhome.source)!r}); from statusline.cli import main; "
-            "sys.exit(main(['statusline']))")
+    code = (
+        f"import sys; sys.path.insert(0, {win(winhome.source)!r}); from statusline.cli import main; "
+        "sys.exit(main(['statusline']))"
+    )
     for data, expect in ((stdin_of(42, 17), "5h 42%"), (stdin_of(42, 17)[:-5], "")):
-        proc = subprocess.Popen([str(WINE), str(PYTHON), "-I", "-S", "-c", code], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=winhome.env({"NO_COLOR": "1"}))
+        proc = subprocess.Popen(
+            [str(WINE), str(PYTHON), "-I", "-S", "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=winhome.env({"NO_COLOR": "1"}),
+        )
         assert proc.stdin is not None
         proc.stdin.write(data)
         proc.stdin.flush()
@@ -127,7 +138,7 @@ def test_stdin_held_open_never_hangs(winhome: WinHome) -> None:
 
 
 class Usage(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.server.seen.append(self.headers.get("Authorization", ""))  # type: ignore[attr-defined]
         body = self.server.body  # type: ignore[attr-defined]
         self.send_response(200)
@@ -155,11 +166,19 @@ def refresh_env(server: ThreadingHTTPServer) -> dict[str, str]:
     return {"QUOTALINE_API_BASE": f"http://127.0.0.1:{server.server_address[1]}", "QUOTALINE_CLAUDE_AI": "0"}
 
 
-def test_refresh_reads_the_credentials_file_and_the_loopback_server(winhome: WinHome, usage: ThreadingHTTPServer) -> None:
+def test_refresh_reads_the_credentials_file_and_the_loopback_server(
+    winhome: WinHome, usage: ThreadingHTTPServer
+) -> None:
     """%USERPROFILE%\\.claude\\.credentials.json, httpx and pydantic's Windows wheels, 127.0.0.1."""
     winhome.claude.mkdir()
-    creds = {"claudeAiOauth": {"accessToken": TOKEN, "expiresAt": int((time.time() + 3600) * 1000),
-                               "subscriptionType": "max", "scopes": ["user:inference", "user:profile"]}}
+    creds = {
+        "claudeAiOauth": {
+            "accessToken": TOKEN,
+            "expiresAt": int((time.time() + 3600) * 1000),
+            "subscriptionType": "max",
+            "scopes": ["user:inference", "user:profile"],
+        }
+    }
     (winhome.claude / ".credentials.json").write_text(json.dumps(creds))
     result = winhome.quotaline("refresh", "--force", env=refresh_env(usage))
     assert result.code == 0, result.text + result.err

@@ -30,8 +30,8 @@ PREFIX = ROOT / "prefix"
 
 PROFILE_VAR = "QLTEST_PROFILE_"
 PROFILE_PRELUDE = (
-    "import os; os.environ.update({k[%d:]: v for k, v in os.environ.items() if k.startswith(%r)}); "
-    % (len(PROFILE_VAR), PROFILE_VAR)
+    f"import os; os.environ.update({{k[{len(PROFILE_VAR)}:]: v for k, v in os.environ.items() "
+    f"if k.startswith({PROFILE_VAR!r})}}); "
 )
 
 
@@ -60,10 +60,24 @@ def base_env() -> dict[str, str]:
 def warm_up() -> None:
     """A wineserver that outlives each test's process, and Wine's services started without pipes."""
     env = base_env()
-    subprocess.run([str(WINESERVER), "-p", "120"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False, timeout=60)
-    subprocess.run([str(WINE), str(PYTHON), "-I", "-S", "-c", "pass"], env=env, stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=120)
+    subprocess.run(
+        [str(WINESERVER), "-p", "120"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+        timeout=60,
+    )
+    subprocess.run(
+        [str(WINE), str(PYTHON), "-I", "-S", "-c", "pass"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+        timeout=120,
+    )
 
 
 @dataclass
@@ -119,20 +133,33 @@ class WinHome:
         env.pop("HOME", None)  # a Windows user has none; ntpath and quotaline read USERPROFILE
         return env
 
-    def python(self, code: str, *, stdin: bytes = b"", env: dict[str, str] | None = None, timeout: float = 120,
-               flags: tuple[str, ...] = ("-I", "-S"), own_profile: bool = True) -> Result:
+    def python(
+        self,
+        code: str,
+        *,
+        stdin: bytes = b"",
+        env: dict[str, str] | None = None,
+        timeout: float = 120,
+        flags: tuple[str, ...] = ("-I", "-S"),
+        own_profile: bool = True,
+    ) -> Result:
         """``code`` in the Windows interpreter; with ``own_profile``, in this test's profile, else in
         the Wine prefix's user profile (where Windows' known folders point)."""
         argv = [str(WINE), str(PYTHON), *flags, "-c", (PROFILE_PRELUDE if own_profile else "") + code]
         t0 = time.monotonic()
-        proc = subprocess.run(argv, input=stdin, capture_output=True, env=self.env(env), timeout=timeout,
-                              cwd=self.linux)
+        proc = subprocess.run(
+            argv, input=stdin, capture_output=True, env=self.env(env), timeout=timeout, cwd=self.linux
+        )
         return Result(proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace"), time.monotonic() - t0)
 
-    def quotaline(self, *args: str, stdin: bytes = b"", env: dict[str, str] | None = None, timeout: float = 120) -> Result:
+    def quotaline(
+        self, *args: str, stdin: bytes = b"", env: dict[str, str] | None = None, timeout: float = 120
+    ) -> Result:
         """``quotaline <args>`` as the launcher runs it: the interpreter with -I -S, the source first on the path."""
-        code = (f"import sys; sys.path.insert(0, {win(self.source)!r}); from statusline.cli import main; "
-                f"sys.exit(main({list(args)!r}))")
+        code = (
+            f"import sys; sys.path.insert(0, {win(self.source)!r}); from statusline.cli import main; "
+            f"sys.exit(main({list(args)!r}))"
+        )
         return self.python(code, stdin=stdin, env=env, timeout=timeout)
 
 

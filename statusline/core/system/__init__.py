@@ -30,10 +30,10 @@ NAME = _name()
 IS_WINDOWS = NAME == "win32"
 IS_MACOS = NAME == "darwin"
 
-if IS_WINDOWS:  # pragma: no cover - tests/windows runs this branch on the Windows CPython
+if sys.platform == "win32":  # pragma: no cover - tests/windows runs this branch on the Windows CPython
     from statusline.core.system import _windows as _impl
-else:
-    from statusline.core.system import _posix as _impl  # type: ignore[no-redef]
+else:  # spelled as sys.platform (IS_WINDOWS says the same) so that mypy checks each half on its own
+    from statusline.core.system import _posix as _impl
 
 APP = "quotaline"
 

@@ -9,18 +9,21 @@ process holds without ``FILE_SHARE_DELETE``, which is how every C runtime opens 
 from __future__ import annotations
 
 import os
+import sys
 import time
+
+assert sys.platform == "win32"  # Windows only (and mypy checks the rest for win32 alone)
 
 O_NOFOLLOW = 0  # no symlink to follow without the privilege to make one; the lstat checks remain
 O_NONBLOCK = 0
-_ALWAYS = os.O_BINARY | os.O_NOINHERIT  # type: ignore[attr-defined, unused-ignore]
+_ALWAYS = os.O_BINARY | os.O_NOINHERIT
 # A reader holds a snapshot open for well under a millisecond; an antivirus scan for longer.
 REPLACE_PATIENCE_S = 0.5
 
 __all__ = ["O_NOFOLLOW", "O_NONBLOCK", "REPLACE_PATIENCE_S", "link", "open", "pread", "replace", "utime"]
 
 
-def open(path: str, flags: int, mode: int = 0o777) -> int:  # noqa: A001 - os.open's name, on purpose
+def open(path: str, flags: int, mode: int = 0o777) -> int:
     return os.open(path, flags | _ALWAYS, mode)
 
 

@@ -7,13 +7,17 @@ interpreter, so nothing here loads a DLL of its own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
 from typing import Any
 
-import _winapi
-import msvcrt
+# Windows only (mypy checks the rest for win32 alone, as typeshed declares these modules).
+assert sys.platform == "win32"
+
+import _winapi  # noqa: E402
+import msvcrt  # noqa: E402
 
 HOME_HINT = "USERPROFILE is unset or relative: set USERPROFILE"
 # OpenProcess's right to ask for an exit code, granted even for another user's process.
@@ -160,10 +164,9 @@ def utf8_output() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
-            try:  # and "\n" as on POSIX: what Git Bash and Claude Code read line by line expect
+            # and "\n" as on POSIX: what Git Bash and Claude Code read line by line expect
+            with contextlib.suppress(OSError, ValueError):
                 reconfigure(encoding="utf-8", newline="\n")
-            except (OSError, ValueError):
-                pass
 
 
 def start_detached(argv: list[str]) -> bool:
