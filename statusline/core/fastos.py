@@ -15,7 +15,7 @@ import sys
 
 if sys.platform == "win32":  # pragma: no cover - Windows: tests/windows runs it on the Windows CPython
     # No ``posix`` there: ``os`` itself (its start-up cost is part of every Windows interpreter's),
-    # with the few POSIX names the hot path uses filled in (``statusline.core.system._windows``).
+    # with the few POSIX names the hot path uses filled in (``statusline.core.system._nt_os``).
     from os import *  # noqa: F403
     from os import environ as _environ_b
 
@@ -267,7 +267,11 @@ def makedirs(path: str, mode: int = 0o777, exist_ok: bool = False) -> None:
 
 
 if sys.platform == "win32":  # pragma: no cover - ntpath's rules: drive letters, both separators
-    from ntpath import dirname, isabs, join, normpath
-    from os import makedirs
+    import ntpath as _nt
+    import os as _os
 
+    abspath, dirname, expanduser, isabs, join, normpath = (
+        _nt.abspath, _nt.dirname, _nt.expanduser, _nt.isabs, _nt.join, _nt.normpath
+    )
+    makedirs = _os.makedirs
     devnull = "nul"

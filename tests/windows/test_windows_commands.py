@@ -199,3 +199,18 @@ def test_the_status_line_starts_the_refresher_detached(winhome: WinHome, usage: 
             break
         time.sleep(0.5)
     assert usage.seen == [f"Bearer {TOKEN}"], read_snapshot(winhome)  # type: ignore[attr-defined]
+
+
+def test_overrides_take_windows_paths(winhome: WinHome) -> None:
+    """``~`` is %USERPROFILE%, a relative path is the cwd's, a drive letter is absolute (ntpath's rules)."""
+    code = (
+        f"import sys, json; sys.path.insert(0, {win(winhome.source)!r}); from statusline.core import paths; "
+        "print(json.dumps([paths.user_state_dir(), paths.claude_config_dir(), paths.user_config_dir()]))"
+    )
+    env = {"QUOTALINE_STATE_DIR": "~\\qstate", "CLAUDE_CONFIG_DIR": "sub\\.claude", "QUOTALINE_CONFIG_DIR": "Z:\\cfg"}
+    result = winhome.python(code, env=env)
+    assert json.loads(result.text) == [
+        winhome.profile + "\\qstate",
+        winhome.profile + "\\sub\\.claude",
+        "Z:\\cfg",
+    ], result.err
