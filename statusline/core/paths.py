@@ -189,8 +189,8 @@ def own_subdir(path: str, *, create: bool) -> bool:
         except OSError:
             return False
         if st.st_mode & 0o170000 == 0o040000:  # a directory, not a link to one
-            uid = _uid()
-            return (uid < 0 or st.st_uid == uid) and not st.st_mode & 0o022
+            uid = _uid()  # < 0 on Windows: no owners, and mode bits that always say "writable by all"
+            return uid < 0 or (st.st_uid == uid and not st.st_mode & 0o022)
         if not create or removed:
             return False
         try:
