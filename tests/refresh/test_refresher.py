@@ -586,3 +586,33 @@ def test_extra_usage_pace_from_two_readings_of_the_server_reaches_the_hook(
     assert re.search(pace, said), said
     status = json.loads(server_home.run("status", "--json").out)
     assert 11.5 < status["extra_usage"]["pace"]["per_hour"] < 12.01 and "track" not in status["extra_usage"]
+
+
+@pytest.mark.parametrize("around", ["\n", "\r\n", "  ", "\t"])
+def test_a_token_with_whitespace_around_it_is_trimmed_as_claude_code_trims_it(
+    server_home: Home, httpserver: HTTPServer, around: str
+) -> None:
+    data, _ = live_fixture("oauth_2026-07_usd_extra_compact.json")
+    serve_json(httpserver, data)
+    server_home.claude.mkdir(parents=True, exist_ok=True)
+    (server_home.claude / ".credentials.json").write_text(
+        json.dumps({"claudeAiOauth": {"accessToken": around + TOKEN + around, "expiresAt": 4102444800000}})
+    )
+    del server_home.env["CLAUDE_CODE_OAUTH_TOKEN"]
+    result = server_home.run("refresh")
+    assert result.code == 0, result.out + result.err
+    assert usage_requests(httpserver)[0].headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+@pytest.mark.parametrize("token", ["sk-ant-oat01-café", "sk-ant-oat01 two-words", "sk-ant-oat01-\x07bell", "☃"])
+def test_a_token_no_header_can_carry_is_a_sentence_not_an_internal_error(
+    server_home: Home, httpserver: HTTPServer, token: str
+) -> None:
+    serve_json(httpserver, {})
+    result = server_home.run("refresh", env={"CLAUDE_CODE_OAUTH_TOKEN": token})
+    said = result.out + result.err
+    assert "holds characters no token has" in said and "log in again" in said, said
+    assert "Error" not in said and "Traceback" not in said and token.strip() not in said
+    assert usage_requests(httpserver) == []  # nothing was sent
+    status = server_home.run("status").out
+    assert "holds characters no token has" in status and "internal" not in status

@@ -8,7 +8,7 @@ import time
 import httpx
 
 from statusline.core.windows import ORG_PLANS
-from statusline.refresh.http import FetchError, base_url, get_json
+from statusline.refresh.http import FetchError, base_url, get_json, header_secret
 from statusline.refresh.usage_payload import (
     PayloadError,
     UsageReading,
@@ -31,6 +31,7 @@ def fetch(
 ) -> UsageReading:
     if not key:
         raise FetchError("no_credentials", f"claude.ai source enabled but no sessionKey ({SESSION_KEY_ENV})")
+    key = header_secret(key, "the claude.ai sessionKey")
     base = base_url("QUOTALINE_CLAUDE_AI_BASE", DEFAULT_BASE)
     headers = {"Cookie": f"sessionKey={key}", "Accept": "application/json", "User-Agent": user_agent}
     secrets = [key]
