@@ -231,6 +231,8 @@ def _store(
             problems = list(reading.problems)
             try:
                 observe.apply_windows(snap, list(reading.windows.values()), now=now, problems=problems)
+                if not problems and reading.observed_at is not None:  # read whole: the source's whole word
+                    observe.forget_unsaid(snap, source, reading.windows, observed_at=reading.observed_at)
                 observe.apply_extra(snap, reading.extra_usage, now=now, problems=problems)
             except Exception as exc:  # one source's odd reading must not cost the others
                 outcome.fetched.remove(source)
