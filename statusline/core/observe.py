@@ -64,11 +64,19 @@ def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problem
     return changed
 
 
-def forget_unsaid(snap: Snapshot, source: str, said: Any, *, observed_at: float) -> bool:
-    """Drop, with its history, each window that ``source``'s complete reply observed at
-    ``observed_at`` no longer names (``windows.unsaid``); True when anything was dropped. Only a
-    reply read whole (no part unreadable) is its source's whole word: the refresher calls this then."""
-    gone = [wid for wid, window in snap["windows"].items() if unsaid(window, source, said, observed_at)]
+def forget_unsaid(snap: Snapshot, replies: dict[str, tuple[Any, float]]) -> bool:
+    """Drop, with its history, each window that a server source's complete reply no longer names
+    (``windows.unsaid``), unless another reply of the same run names it (its equal word left the
+    stored one as it was); True when anything was dropped. ``replies``: the sources read whole
+    in one run (no part unreadable), each as (the window ids it names, when it was observed)."""
+    named: set[str] = set()
+    for ids, _ in replies.values():
+        named.update(ids)
+    gone = [
+        wid
+        for wid, window in snap["windows"].items()
+        if wid not in named and any(unsaid(window, src, ids, at) for src, (ids, at) in replies.items())
+    ]
     for wid in gone:
         del snap["windows"][wid]
         snap["history"].pop(wid, None)

@@ -227,12 +227,11 @@ def _store(
     with lock:
         snap = snapshot.read(path)
         observe.switch_account(snap, account, config_dir=paths.claude_config_dir())
+        whole: dict[str, tuple[Any, float]] = {}  # the replies read whole: each its source's whole word
         for source, reading in readings.items():
             problems = list(reading.problems)
             try:
                 observe.apply_windows(snap, list(reading.windows.values()), now=now, problems=problems)
-                if not problems and reading.observed_at is not None:  # read whole: the source's whole word
-                    observe.forget_unsaid(snap, source, reading.windows, observed_at=reading.observed_at)
                 observe.apply_extra(snap, reading.extra_usage, now=now, problems=problems)
             except Exception as exc:  # one source's odd reading must not cost the others
                 outcome.fetched.remove(source)
@@ -243,6 +242,9 @@ def _store(
                 observe.add_error(snap, "schema_drift", drift_summary(problems), source=source, now=now)
             else:
                 observe.clear_errors(snap, source)
+                if reading.observed_at is not None:
+                    whole[source] = (set(reading.windows), reading.observed_at)
+        observe.forget_unsaid(snap, whole)
         _update_refresh_state(snap, settings, outcome, now)
         observe.prune(snap, now=now)
         pending = _notifications_due(snap, settings, now) if outcome.fetched else []
