@@ -303,13 +303,6 @@ def test_a_five_hour_wall_claiming_a_later_reset_ends_at_the_windows_real_one() 
     assert walls.stopped_vars(snap, real + 1, None) is None  # the next period has begun
 
 
-def test_a_reading_of_a_period_that_began_after_the_wall_ends_it() -> None:
-    now = time.time()
-    snap = snapshot.normalise(snapshot_with(window("five_hour", 100.0, resets_in=4 * 3600)), now=now)
-    observe.record_wall(snap, _wall(at=now - 3 * 3600, window_id="five_hour", resets_at=None), now=now)
-    assert walls.stopped_vars(snap, now, None) is None
-
-
 def test_a_wall_recorded_by_a_session_is_shown_to_that_session_whatever_its_model() -> None:
     """opusplan: Opus requests from a session whose model reads Sonnet."""
     snap = snapshot.empty()
