@@ -182,6 +182,7 @@ def _update(
     found in them."""
     index = FileIndex.load(directory)
     found: list[Found] = []
+    answered: list[Answered] = []
     store_exists = (directory / STORE_FILE).exists()
     if index.files and not store_exists:
         index.files.clear()  # the counts are gone: read everything again
@@ -196,7 +197,7 @@ def _update(
     if not work and not gone and not older_store:
         with contextlib.suppress(OSError):
             os.utime(directory / INDEX_FILE)  # the mtime says how fresh the ledger is
-        return found, []
+        return found, answered
     for path in gone:
         # The tokens stay: they were sent. Claude Code deletes old transcripts on its own.
         del index.files[path]
