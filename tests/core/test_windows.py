@@ -250,9 +250,11 @@ def events(draw: st.DrawFn) -> list[tuple[str, float, Any]]:
             named = draw(st.lists(live_reading(at, [*WALL_WINDOWS[:5], "iguana_necktie"], source), max_size=4))
             out.append((kind, at, (source, named, draw(st.booleans()))))
         elif kind == "stdin":
-            out.append((kind, at, draw(st.lists(live_reading(at, ["five_hour", "seven_day"], "statusline"), max_size=2))))
+            stdin = draw(st.lists(live_reading(at, ["five_hour", "seven_day"], "statusline"), max_size=2))
+            out.append((kind, at, stdin))
         elif kind == "wall":
-            claimed = draw(st.none() | st.floats(-600, 40 * 86400).map(lambda d: at + d))
+            claimed = draw(st.none() | st.floats(-600, 40 * 86400))
+            claimed = None if claimed is None else at + claimed
             wall = {"at": at, "window": draw(st.sampled_from(WALL_WINDOWS)), "said": None, "resets_at": claimed,
                     "source": draw(st.sampled_from(["hook", "transcript"])), "how": "text",
                     "session": draw(st.sampled_from(SESSIONS))[0]}  # fmt: skip
