@@ -276,7 +276,7 @@ def server_run(snap: snapshot.Snapshot, replies: dict[str, tuple[list[dict[str, 
     observe.forget_unsaid(snap, whole)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(events(), st.data())
 def test_after_a_good_reply_and_a_turn_that_goes_through_nothing_shows_that_the_last_inputs_do_not_say(
     sequence: list[tuple[str, float, Any]], data: st.DataObject
