@@ -138,6 +138,7 @@ def _launcher_of(command: object) -> str | None:
 HOOK_EVENTS = (
     ("UserPromptSubmit", "warnings before prompts"),
     ("StopFailure", "record of which limit stopped a turn"),
+    ("Stop", "end of a wall when a later turn goes through"),
 )
 
 

@@ -252,7 +252,7 @@ def installed(tmp_path: Path) -> Installed:
     problems = []
     if status_line.get("type") != "command" or status_line.get("command") != f"{launcher} statusline":
         problems.append(f"statusLine is {status_line!r}, expected the command '{launcher} statusline'")
-    for event in ("UserPromptSubmit", "StopFailure"):
+    for event in ("UserPromptSubmit", "StopFailure", "Stop"):
         hooks = [
             entry for group in (settings.get("hooks") or {}).get(event) or [] for entry in group.get("hooks") or []
         ]
