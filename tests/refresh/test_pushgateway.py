@@ -106,7 +106,7 @@ def test_prometheus_scrapes_the_pushed_series(home: Home, httpserver: HTTPServer
 def test_any_account_name_is_one_group(home: Home, httpserver: HTTPServer, pushing: tuple[str, str]) -> None:
     """A name a URL path cannot carry as it is (a slash, spaces, quotes) goes base64-encoded; the
     gateway decodes it back into the instance label, and a second push replaces the group."""
-    gw, prometheus = pushing
+    _, prometheus = pushing
     cfg = home.root / "config" / "quotaline"
     cfg.mkdir(parents=True)
     (cfg / "config.toml").write_text('[export]\naccount = "alice \\"laptop\\"/2"\n')
