@@ -28,7 +28,8 @@ from typing import Any
 from statusline import __version__
 from statusline.core import paths, system
 from statusline.core.config_fast import Settings
-from statusline.refresh import push
+from statusline.core.context import Context
+from statusline.refresh import push, series
 from statusline.refresh.series import METRICS, Sample
 
 PROTOCOLS = ("http/protobuf", "http/json")
@@ -45,6 +46,19 @@ class Target:
     headers: dict[str, str] = field(default_factory=dict, repr=False)  # secrets: never shown
     resource: dict[str, str] = field(default_factory=dict)
     problem: str = ""  # why nothing is sent there
+
+
+def to_collector(ctx: Context, account: str | None) -> dict[str, Any] | None:
+    """The OTLP push when on, within its deadline: its outcome (a configuration that cannot be sent
+    to is a failed one, saying why), else None."""
+    found = target(ctx.settings)
+    if found is None:
+        return None
+    if found.problem:
+        return push.outcome(push.public_url(found.endpoint), found.problem)
+    samples = list(series.samples(ctx, series.account_labels(ctx, account)))
+    deadline = push.DEADLINE_S - push.RETRY_PAUSE_S  # the exporter's own retry ends before the wait does
+    return push.attempt(push.public_url(found.endpoint), lambda: send(found, samples, deadline))
 
 
 def managed_dir() -> str:

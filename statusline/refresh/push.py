@@ -1,7 +1,8 @@
 """Metrics pushed after each refresh, for machines nobody scrapes (laptops: asleep, roaming, NAT).
 
 Two opt-in ways, both fed by ``series`` (the textfile's series): a Prometheus Pushgateway (the
-text format, PUT to ``<gateway>/metrics/job/quotaline/instance/<account>``) and OTLP (``otlp``).
+text format, PUT to ``<gateway>/metrics/job/quotaline/instance/<account>``, here) and OTLP (``otlp``,
+which sends through the helpers here).
 Each push runs after the snapshot is written, within its own deadline (``DEADLINE_S``, a bounded
 retry inside it), in a daemon thread this one stops waiting for: a dead or dripping endpoint costs
 the refresher that long, never the snapshot. Outcomes are sentences without secrets (no header,
@@ -40,27 +41,14 @@ def pushgateway_url(ctx: Context) -> str:
     return str(ctx.settings.get("export", "pushgateway_url")).strip()
 
 
-def push_all(ctx: Context, account: str | None, text: str | None = None) -> dict[str, dict[str, Any]]:
-    """Every configured push, each within its deadline: ``{way: {"at", "ok", "to", "error"}}``."""
-    outcomes: dict[str, dict[str, Any]] = {}
+def to_gateway(ctx: Context, account: str | None, text: str | None = None) -> dict[str, Any] | None:
+    """The Pushgateway push when configured, within its deadline: its outcome, else None."""
     gateway = pushgateway_url(ctx)
-    if gateway:
-        body = text if text is not None else prometheus.render(ctx, account)
-        instance = series.account_labels(ctx, account)["account"]
-        url = group_url(gateway, instance)
-        outcomes["pushgateway"] = attempt(public_url(url), lambda: put_text(url, body, DEADLINE_S))
-    from statusline.refresh import otlp
-
-    target = otlp.target(ctx.settings)
-    if target is not None:
-        if target.problem:
-            outcomes["otlp"] = outcome(target.endpoint, target.problem)
-        else:
-            samples = list(series.samples(ctx, series.account_labels(ctx, account)))
-            outcomes["otlp"] = attempt(
-                public_url(target.endpoint), lambda: otlp.send(target, samples, DEADLINE_S - RETRY_PAUSE_S)
-            )
-    return outcomes
+    if not gateway:
+        return None
+    body = text if text is not None else prometheus.render(ctx, account)
+    url = group_url(gateway, series.account_labels(ctx, account)["account"])
+    return attempt(public_url(url), lambda: put_text(url, body, DEADLINE_S))
 
 
 def outcome(to: str, error: str) -> dict[str, Any]:

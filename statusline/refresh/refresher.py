@@ -286,16 +286,16 @@ def _export(
         except Exception as exc:  # a metrics file must not cost the refresh
             internal_error(exc)
     try:
-        from statusline.refresh import push
+        from statusline.refresh import otlp, push
 
-        outcomes = push.push_all(ctx, account, text)
-        if outcomes:
-            _record_push(path, outcomes)
+        outcomes = {"pushgateway": push.to_gateway(ctx, account, text), "otlp": otlp.to_collector(ctx, account)}
+        if any(outcomes.values()):
+            _record_push(path, {way: done for way, done in outcomes.items() if done})
     except Exception as exc:  # nor a push
         internal_error(exc)
 
 
-def _record_push(path: str, outcomes: dict[str, dict[str, Any]]) -> None:
+def _record_push(path: str, outcomes: dict[str, Any]) -> None:
     """The pushes' outcomes beside the refresher's health (``refresh.push``), for doctor; written
     after them, so the snapshot the status line reads never waited on a push."""
     lock = filelock.FileLock(snapshot.lock_path(path), timeout=SNAPSHOT_LOCK_WAIT_S, mode=0o600)

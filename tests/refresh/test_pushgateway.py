@@ -47,7 +47,8 @@ def gateway(tmp_path: Path) -> Iterator[tuple[str, str]]:
     logs = (tmp_path / "pushgateway.log").open("wb"), (tmp_path / "prometheus.log").open("wb")
     procs = [
         subprocess.Popen(
-            [PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{gw_port}", "--web.enable-admin-api"],
+            # Debian's default persists every group to /var/lib/prometheus: kept in memory here.
+            [PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{gw_port}", "--persistence.file="],
             stdout=logs[0], stderr=subprocess.STDOUT,
         ),
         subprocess.Popen(
