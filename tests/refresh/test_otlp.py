@@ -293,7 +293,20 @@ def test_an_unreachable_endpoint_costs_only_the_push_deadline(
     assert not log.exists() or "otlp-secret" not in log.read_text()
 
 
-def test_grpc_and_telemetry_off_are_said_not_sent(otlp_home: Home, httpserver: HTTPServer) -> None:
+def test_off_unless_asked_then_grpc_and_telemetry_off_are_said_not_sent(
+    otlp_home: Home, httpserver: HTTPServer, receiver: Receiver
+) -> None:
+    """Claude Code's telemetry alone sends nothing (quotaline's push is opt-in); asked, a setup it
+    cannot send to is a failed push that says why."""
+    otlp_home.env.update(
+        QUOTALINE_OTLP="0",
+        CLAUDE_CODE_ENABLE_TELEMETRY="1",
+        OTEL_METRICS_EXPORTER="otlp",
+        OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
+    )
+    refresh(otlp_home, httpserver)
+    assert receiver.requests == [] and "push" not in otlp_home.snapshot()["refresh"]
+    otlp_home.env.update(QUOTALINE_OTLP="1", CLAUDE_CODE_ENABLE_TELEMETRY="0")
     refresh(otlp_home, httpserver)
     outcome = otlp_home.snapshot()["refresh"]["push"]["otlp"]
     assert outcome["ok"] is False and "telemetry is not on" in outcome["error"]
@@ -304,15 +317,6 @@ def test_grpc_and_telemetry_off_are_said_not_sent(otlp_home: Home, httpserver: H
     refresh(otlp_home, httpserver)
     outcome = otlp_home.snapshot()["refresh"]["push"]["otlp"]
     assert outcome["ok"] is False and "gRPC is not supported" in outcome["error"]
+    assert receiver.requests == []
     doctor = otlp_home.run("doctor", "--no-timing")
     assert "[warn] otlp" in doctor.out and 'otlp_protocol = "http/protobuf"' in doctor.out
-
-
-def test_off_unless_asked(home: Home, httpserver: HTTPServer, receiver: Receiver) -> None:
-    """Claude Code's telemetry alone sends nothing: quotaline's push is opt-in."""
-    home.env.update(QUOTALINE_API_BASE=httpserver.url_for("/").rstrip("/"), CLAUDE_CODE_OAUTH_TOKEN=TOKEN)
-    home.env.update(
-        CLAUDE_CODE_ENABLE_TELEMETRY="1", OTEL_METRICS_EXPORTER="otlp", OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url
-    )
-    refresh(home, httpserver)
-    assert receiver.requests == [] and "push" not in home.snapshot()["refresh"]
