@@ -29,6 +29,7 @@ from statusline import __version__
 from statusline.core import paths, system
 from statusline.core.config_fast import Settings
 from statusline.core.context import Context
+from statusline.core.textsafe import clean
 from statusline.refresh import push, series
 from statusline.refresh.series import METRICS, Sample
 
@@ -202,7 +203,8 @@ def metrics_data(samples: list[Sample], resource: dict[str, str]) -> Any:
     for name, rows in grouped.items():
 
         def observe(options: CallbackOptions, rows: list[Sample] = rows) -> list[Observation]:
-            return [Observation(s.value, dict(s.labels)) for s in rows]
+            # Cleaned as the textfile cleans its label values: a server's label reaches dashboards.
+            return [Observation(s.value, {k: clean(v) for k, v in s.labels.items()}) for s in rows]
 
         metric = METRICS[name]
         meter.create_observable_gauge(metric.otel_name, callbacks=[observe], unit=metric.unit, description=metric.help)
