@@ -4,6 +4,7 @@ both are started here on loopback ports and read back over Prometheus's HTTP API
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -14,7 +15,17 @@ import httpx
 import pytest
 from conftest import Home
 from pytest_httpserver import HTTPServer
-from test_prometheus import IN_CI, PROMETHEUS, TOKEN, free_port, query, refresh_with, wait_http
+from test_prometheus import (
+    DASHBOARD,
+    IN_CI,
+    PROMETHEUS,
+    TOKEN,
+    dashboard_queries,
+    free_port,
+    query,
+    refresh_with,
+    wait_http,
+)
 
 PUSHGATEWAY = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway")
 
@@ -134,3 +145,26 @@ def test_a_dead_gateway_is_recorded_and_costs_the_refresh_little(home: Home, htt
     assert "hunter2" not in home.snapshot_file().read_text()
     doctor = home.run("doctor", "--no-timing")
     assert "pushgateway" in doctor.out and "refused" in doctor.out and "hunter2" not in doctor.out
+
+
+def test_the_dashboard_works_on_the_gateways_prometheus(
+    home: Home, httpserver: HTTPServer, pushing: tuple[str, str]
+) -> None:
+    """One dashboard for both setups: its data source is a variable, and every query answers from
+    the Prometheus that scrapes the gateway as it does from the textfile's."""
+    data = json.loads(DASHBOARD.read_text())
+    [variable] = [v for v in data["templating"]["list"] if v["type"] == "datasource"]
+    assert variable["query"] == "prometheus"
+    sources = [p["datasource"] for p in data["panels"]] + [t["datasource"] for t in data["templating"]["list"][1:]]
+    assert {s["uid"] for s in sources} == {"${" + variable["name"] + "}"}
+    _, prometheus = pushing
+    refresh_with(home, httpserver, "oauth_2026-07_usd_extra_compact.json")
+    query(prometheus, "quotaline_export_timestamp_seconds", 1)
+    empty = []
+    for expr in dashboard_queries():
+        reply = httpx.get(f"{prometheus}/api/v1/query", params={"query": expr}, timeout=5).json()
+        assert reply["status"] == "success", (expr, reply)
+        if not reply["data"]["result"]:
+            empty.append(expr)
+    # No forecast from one reading; this account's extra usage has no monthly limit.
+    assert empty == [e for e in dashboard_queries() if "seconds_to_full" in e or "extra_usage_limit" in e]
