@@ -950,9 +950,11 @@ def _parser(command: str) -> argparse.ArgumentParser:
 
 def run(command: str, argv: list[str]) -> int:
     args = _parser(command).parse_args(argv)
-    if args.args_only:
-        return 0
     try:
+        if args.args_only:  # install.sh, before its virtualenv: a settings.json it would refuse, refused now
+            if command == "install" and not args.dry_run:
+                Found(settings_path())
+            return 0
         return install(args) if command == "install" else uninstall(args)
     except InstallError as exc:
         print(f"quotaline: {exc}", file=sys.stderr)
