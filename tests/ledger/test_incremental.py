@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ledger_helpers import asst, prompt, tool_result, write
 
-from statusline.ledger import scan, update_ledger
+from statusline.ledger import parse, scan, update_ledger
 from statusline.ledger.scan import PROMPT_HEAD
 from statusline.ledger.store import load_store
 from statusline.ledger.update import RECENT_DEDUP_DAYS
@@ -323,3 +326,22 @@ def test_progress_reports_bytes_until_done(tmp_path: Path) -> None:
     seen.clear()
     update_ledger([root], state, now=NOW, progress=lambda done, todo: seen.append((done, todo)))
     assert seen == []  # nothing new: nothing to report
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    counts=st.tuples(*[st.one_of(st.integers(0, 10**6), st.integers(10**8 - 10, 2**64 - 1)) for _ in range(4)]),
+)
+def test_a_line_claiming_more_tokens_than_a_response_can_hold_is_skipped_like_a_malformed_one(
+    counts: tuple[int, int, int, int],
+) -> None:
+    """A damaged or forged line (2^64-1 tokens, say) would stand in every report for 400 days."""
+    inp, out, cc, cr = counts
+    plausible = sum(counts) <= parse.MAX_RESPONSE_TOKENS
+    with tempfile.TemporaryDirectory() as tmp:
+        root, state, f = setup(Path(tmp))
+        write(f, [asst("m0", "r0", ts=T, inp=inp, out=out, cc=cc, cr=cr), asst("m1", "r1", ts=T + 1, out=10)])
+        stats = update_ledger([root], state, now=NOW)
+        assert stats.malformed == (0 if plausible else 1)
+        assert output(state) == 10 + (out if plausible else 0)
+        assert sum(sum(v) for v in totals(state).values()) == 11 + (sum(counts) if plausible else 0)
