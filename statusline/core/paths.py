@@ -254,9 +254,11 @@ def remove_entry(path: str) -> None:
 
 def clear_way(path: str) -> None:
     """Before something else (``fastos.replace``, filelock) puts a file at ``path``: a directory there
-    would fail it every time, so it is moved aside. One ``lstat`` when the way is clear."""
+    would fail it every time, so it is moved aside; a symlink (filelock refuses to follow one) is
+    removed, never what it points to. One ``lstat`` when the way is clear."""
     try:
-        if fastos.lstat(path).st_mode & 0o170000 == 0o040000:
+        kind = fastos.lstat(path).st_mode & 0o170000
+        if kind == 0o040000 or kind == 0o120000:
             remove_entry(path)
     except OSError:
         pass
