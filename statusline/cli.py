@@ -396,7 +396,7 @@ def _write(found: "dict[str, tuple[Entry, bytes]]") -> None:
     head = marshal.dumps((_key(), index))
     data = len(head).to_bytes(4, "little") + head + b"".join(code for _, code in found.values())
     path = bundle_path()
-    tmp = f"{path}.{posix.getpid()}.tmp"
+    tmp = f"{path}.quotaline-{posix.getpid()}.tmp"  # paths.temp_name's pattern: the sweep takes it
     flags = posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL | posix.O_NOFOLLOW
     fd = posix.open(tmp, flags, 0o644)
     try:

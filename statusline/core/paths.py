@@ -291,17 +291,24 @@ def open_private(path: str, flags: int, mode: int = 0o600) -> int:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-# Temp files (``<file>.<pid>.tmp``, the hook's ``<file>.<pid>.done`` claims) are renamed into place
-# or removed by the writer that made them; one killed mid-write leaves its own behind.
+# Temp files (``<file>.quotaline-<pid>.tmp``, the hook's ``<file>.quotaline-<pid>.done`` claims) are
+# renamed into place or removed by the writer that made them; one killed mid-write leaves its own
+# behind. The state dir may be shared (``QUOTALINE_STATE_DIR``): only names of this pattern, which
+# no other program writes, are ever swept.
+TEMP_TAG = ".quotaline-"
 LEFTOVER_SUFFIXES = (".tmp", ".done")
 LEFTOVER_MAX_AGE_S = 3600.0  # a live pid that old is another process now (pids are reused)
-UNNAMED_MAX_AGE_S = 60.0  # a temp file without a pid in its name: no writer takes that long
+
+
+def temp_name(path: str, suffix: str = ".tmp") -> str:
+    """The name of this process's temp file (or claim) for ``path``: the one pattern the sweep takes."""
+    return f"{path}{TEMP_TAG}{fastos.getpid()}{suffix}"
 
 
 def sweep_leftovers(directory: str, now: float) -> None:
-    """Remove the temp files writers killed mid-write left in ``directory``: those whose pid is gone
-    (at once), or that are older than ``LEFTOVER_MAX_AGE_S``. One ``listdir``, and a ``stat`` for each
-    temp file only: cheap enough for every write. Never raises."""
+    """Remove the temp files writers killed mid-write left in ``directory`` (``temp_name``'s, no
+    other): those whose pid is gone (at once), or that are older than ``LEFTOVER_MAX_AGE_S``. One
+    ``listdir``, and a ``stat`` for each temp file only: cheap enough for every write. Never raises."""
     try:
         names = fastos.listdir(directory)
     except OSError:
@@ -309,14 +316,12 @@ def sweep_leftovers(directory: str, now: float) -> None:
     for name in names:
         if not name.endswith(LEFTOVER_SUFFIXES):
             continue
+        stem, tag, pid = name.rpartition(".")[0].rpartition(TEMP_TAG)
+        if not (stem and tag and pid.isdigit() and pid.isascii() and 0 < int(pid) < 1 << 22):
+            continue  # not a name quotaline gives: another program's file
         path = fastos.join(directory, name)
-        pid = name.rpartition(".")[0].rpartition(".")[2]
         try:
-            age = now - fastos.lstat(path).st_mtime
-            if pid.isdigit() and pid.isascii() and 0 < int(pid) < 1 << 22:
-                if age < LEFTOVER_MAX_AGE_S and _alive(int(pid)):
-                    continue
-            elif age < UNNAMED_MAX_AGE_S:
+            if fastos.lstat(path).st_mtime > now - LEFTOVER_MAX_AGE_S and _alive(int(pid)):
                 continue
             fastos.unlink(path)
         except OSError:
