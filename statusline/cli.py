@@ -204,14 +204,12 @@ def _key() -> bytes:
     return b"3" + bytes(_external.MAGIC_NUMBER) + _PACKAGE_DIR.encode("utf-8", "surrogateescape")
 
 
-_PRIME = (1 << 61) - 1
-
-
 def _checksum(data: "bytes | memoryview") -> int:
-    """The bytes as one number modulo a prime: any flipped bit changes it (2**k is never a multiple
-    of a prime), and the two C loops it takes cost microseconds for a module; no import (zlib and
-    hashlib are shared libraries the hot path does not load)."""
-    return int.from_bytes(data, "little") % _PRIME
+    """The bytes as one number, modulo a prime: any flipped bit changes it (2**k is never a multiple
+    of a prime). An int's hash is exactly that (modulo sys.hash_info.modulus, the same in every
+    process, unlike a str's or bytes' hash), taken in one pass in C; no import (zlib and hashlib
+    are shared libraries the hot path does not load)."""
+    return hash(int.from_bytes(data, "little"))
 
 
 def install_bundle() -> None:

@@ -117,7 +117,7 @@ def test_a_bundle_whose_import_lists_are_garbage_still_serves_every_module(home:
     for i, name in enumerate(entries):
         entries[name] = (*entries[name][:6], garbage[i % len(garbage)], entries[name][7])
     head = marshal.dumps((key, entries))
-    check = (int.from_bytes(head, "little") % ((1 << 61) - 1)).to_bytes(8, "little")  # a head written as cli does
+    check = hash(int.from_bytes(head, "little")).to_bytes(8, "little")  # a head written as cli does
     bundle.write_bytes(len(head).to_bytes(4, "little") + check + head + raw[end:])
     loaders = run(home, tree, "-I", "-S")
     assert set(loaders.values()) == {"type"}, loaders
