@@ -264,6 +264,29 @@ def clear_way(path: str) -> None:
         pass
 
 
+class NotAFileError(OSError):
+    """What ``read_file`` found is not a regular file (a FIFO, a device, a directory)."""
+
+
+def read_file(path: str) -> bytes:
+    """The bytes of a file quotaline reads but does not own (settings.json, the credentials, the
+    ledger's state): never waits on a FIFO (opened without blocking) and reads nothing but a
+    regular file (``NotAFileError`` otherwise). Follows a symlink: settings.json may be one into a
+    dotfiles repo. Files in quotaline's own dir go through ``open_private``."""
+    fd = fastos.open(path, fastos.O_RDONLY | _NONBLOCK)
+    try:
+        if fastos.fstat(fd).st_mode & 0o170000 != 0o100000:
+            raise NotAFileError(0, "not a regular file (a FIFO, a device or a directory)", path)
+        chunks: list[bytes] = []
+        while True:
+            chunk = fastos.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        fastos.close(fd)
+
+
 def open_private(path: str, flags: int, mode: int = 0o600) -> int:
     """Open (creating when ``flags`` has ``O_CREAT``) a file quotaline writes in its own dir.
 
