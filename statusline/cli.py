@@ -183,12 +183,16 @@ _PACKAGE_DIR = __file__.rpartition("/")[0]
 _SERVED = ("statusline.commands", "statusline.core", "__future__")
 _bootstrap = sys.modules["_frozen_importlib"]
 _external = sys.modules["_frozen_importlib_external"]
-# The file: a 4-byte length, the head's 8-byte checksum, the head (the marshalled (key, {name: Entry})),
-# then each module's marshalled code. marshal trusts its input (a flipped bit can crash the process):
-# nothing is unmarshalled before its checksum matched.
+# The file: a 4-byte length, the head's 8-byte checksum, the head (the marshalled (key, {name: Entry},
+# stamp)), then each module's marshalled code. marshal trusts its input (a flipped bit can crash the
+# process): nothing is unmarshalled before its checksum matched. The head always is checked; a
+# module's code is, unless the file is still the one its writer made: the stamp is the file's inode,
+# the mtime its writer gave it last and the code's length, and any write or copy changes one of them
+# (checking every module would cost the status line a few percent of its time).
 _entries: "dict[str, Entry]" = {}
 _codes = memoryview(b"")
 _dirty = False  # the file needs writing even if no module was added: missing, foreign, or stale
+_trusted = False  # the file is as its writer left it (the stamp matches): its modules' code is not checked
 
 
 def _is_served(name: str) -> bool:
@@ -214,7 +218,7 @@ def _checksum(data: "bytes | memoryview") -> int:
 
 def install_bundle() -> None:
     """Serve hot modules from the bundle from now on (or note that it needs writing)."""
-    global _codes, _dirty
+    global _codes, _dirty, _trusted
     if posix is None or sys.implementation.cache_tag is None or _Finder in sys.meta_path:
         return
     sys.meta_path.insert(0, _Finder)
@@ -233,13 +237,14 @@ def install_bundle() -> None:
         head = raw[12:end]
         if len(head) != end - 12 or _checksum(head) != int.from_bytes(raw[4:12], "little"):
             raise ValueError("damaged")
-        key, entries = marshal.loads(head)
+        key, entries, stamp = marshal.loads(head)
     except Exception:  # missing, unreadable, damaged or from another Python: imported the usual way, written anew
         return
     if key == _key() and type(entries) is dict:
         _entries.update(entries)  # each entry is checked when its module is imported
         _codes = raw[end:]
         _dirty = False
+        _trusted = stamp == (st.st_ino, st.st_mtime_ns, len(_codes)) and st.st_size == len(raw)
 
 
 def _source_stamp(origin: str) -> "tuple[int, int] | None":
@@ -279,7 +284,7 @@ def _spec(name: str) -> "Any":
         if type(origin) is not str or type(imports) is not tuple or _source_stamp(origin) != (mtime_ns, size):
             raise ValueError("edited since")
         data = _codes[offset : offset + length]
-        if len(data) != length or _checksum(data) != check:
+        if len(data) != length or (not _trusted and _checksum(data) != check):
             raise ValueError("damaged")
         code = marshal.loads(data)
         if type(code) is not _CODE:
@@ -342,7 +347,7 @@ def _collect() -> "dict[str, tuple[Entry, bytes]]":
     for name, entry in _entries.items():
         try:
             data = bytes(_codes[entry[4] : entry[4] + entry[5]])
-            if len(data) != entry[5] or _checksum(data) != entry[7]:
+            if len(data) != entry[5] or (not _trusted and _checksum(data) != entry[7]):
                 continue  # damaged: left out, compiled from its source when next imported
             found[name] = (entry, data)
         except Exception:  # malformed: left out
@@ -417,17 +422,18 @@ def _write(found: "dict[str, tuple[Entry, bytes]]") -> None:
         imports = tuple(n for n in entry[6] if n in found)
         index[name] = (*entry[:4], offset, len(code), imports, _checksum(code))
         offset += len(code)
-    head = marshal.dumps((_key(), index))
-    data = len(head).to_bytes(4, "little") + _checksum(head).to_bytes(8, "little") + head
-    data += b"".join(code for _, code in found.values())
     path = bundle_path()
     tmp = f"{path}.quotaline-{posix.getpid()}.tmp"  # paths.temp_name's pattern: the sweep takes it
     flags = posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL | posix.O_NOFOLLOW
     fd = posix.open(tmp, flags, 0o644)
     try:
-        view = memoryview(data)
+        st = posix.fstat(fd)
+        head = marshal.dumps((_key(), index, (st.st_ino, st.st_mtime_ns, offset)))
+        data = len(head).to_bytes(4, "little") + _checksum(head).to_bytes(8, "little") + head
+        view = memoryview(data + b"".join(code for _, code in found.values()))
         while view:
             view = view[posix.write(fd, view) :]
+        posix.utime(fd, ns=(st.st_mtime_ns, st.st_mtime_ns))  # the stamp's mtime, which any later write changes
     finally:
         posix.close(fd)
     try:

@@ -399,3 +399,19 @@ def test_a_change_claude_code_makes_while_install_asks_is_kept_and_backed_up(fre
     assert after["theme"] == "light" and after["permissions"]["allow"] == ["Bash(npm test:*)"], after
     assert "statusLine" not in after and "hooks" not in after
     assert settings_file.is_symlink() == (start == "link")
+
+
+def test_a_fifo_at_settings_json_is_refused_at_once_by_install_and_doctor(fresh_home: Path) -> None:
+    """Opening a FIFO for reading waits for a writer that never comes: install and doctor would hang."""
+    fifo = claude_dir(fresh_home) / "settings.json"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    done = run_install(fresh_home, "--yes")
+    assert done.returncode == 1 and "not a regular file" in done.stderr and "nothing was changed" in done.stderr
+    env = {"HOME": str(fresh_home), "PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)}
+    doctor = subprocess.run(
+        [sys.executable, "-m", "statusline", "doctor", "--no-timing"], capture_output=True, text=True, env=env,
+        timeout=30, stdin=subprocess.DEVNULL, cwd=fresh_home,
+    )
+    assert "settings" in doctor.stdout and "not a regular file" in doctor.stdout, doctor.stdout
+    assert time.monotonic() - started < 20 and stat.S_ISFIFO(fifo.lstat().st_mode)  # left as it was

@@ -112,11 +112,11 @@ def test_a_bundle_whose_import_lists_are_garbage_still_serves_every_module(home:
     bundle = bundle_of(tree)
     raw = bundle.read_bytes()
     end = 12 + int.from_bytes(raw[:4], "little")
-    key, entries = marshal.loads(raw[12:end])
+    key, entries, stamp = marshal.loads(raw[12:end])
     garbage = [("statusline.core.no_such_module", 7, None), ("sys",), ("statusline.core.levels",) * 3, ()]
     for i, name in enumerate(entries):
         entries[name] = (*entries[name][:6], garbage[i % len(garbage)], entries[name][7])
-    head = marshal.dumps((key, entries))
+    head = marshal.dumps((key, entries, stamp))
     check = hash(int.from_bytes(head, "little")).to_bytes(8, "little")  # a head written as cli does
     bundle.write_bytes(len(head).to_bytes(4, "little") + check + head + raw[end:])
     loaders = run(home, tree, "-I", "-S")
@@ -153,3 +153,15 @@ def test_a_bundle_with_flipped_bits_is_never_served_and_is_rebuilt(home: Home, t
         assert proc.returncode == 0 and "5h 42%" in out, (spot, proc.returncode, out, err)
     assert set(run(home, tree, "-I", "-S").values()) == {"type"}
     assert set(run(home, tree, "-I", "-S").values()) == {"type"}
+
+
+def test_a_fifo_at_the_bundle_is_never_waited_on(home: Home, tree: Path) -> None:
+    import os
+
+    run(home, tree, "-I", "-S")
+    bundle = bundle_of(tree)
+    bundle.unlink()
+    os.mkfifo(bundle)
+    loaders = run(home, tree, "-I", "-S")  # within run_in_tree's timeout, drawn from the sources
+    assert loaders["statusline.core.snapshot"] == "SourceFileLoader"
+    assert set(run(home, tree, "-I", "-S").values()) == {"type"}  # replaced by a bundle again

@@ -586,3 +586,17 @@ def test_extra_usage_pace_from_two_readings_of_the_server_reaches_the_hook(
     assert re.search(pace, said), said
     status = json.loads(server_home.run("status", "--json").out)
     assert 11.5 < status["extra_usage"]["pace"]["per_hour"] < 12.01 and "track" not in status["extra_usage"]
+
+
+def test_a_fifo_at_the_credentials_file_is_never_waited_on(server_home: Home, httpserver: HTTPServer) -> None:
+    """Opening a FIFO for reading waits for a writer: the refresh (and doctor) would hang for good."""
+    import os
+
+    server_home.claude.mkdir()
+    os.mkfifo(server_home.claude / ".credentials.json")
+    env = {"CLAUDE_CODE_OAUTH_TOKEN": ""}
+    done = server_home.run("refresh", env=env, timeout=20)
+    assert done.code == 1 and ".credentials.json" in done.err, done
+    doctor = server_home.run("doctor", "--no-timing", env=env, timeout=20)
+    assert "credentials" in doctor.out and "unreadable" in doctor.out, doctor.out
+    assert not usage_requests(httpserver)
