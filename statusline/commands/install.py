@@ -586,6 +586,10 @@ def write_through(found: Found, text: str, state: dict[str, Any]) -> None:
                     os.link(tmp, target)
                 except FileExistsError:
                     raise Changed from None
+                except OSError:  # a filesystem without hard links: the check, then the replace
+                    if _now(target) is not None:
+                        raise Changed from None
+                    os.replace(tmp, target)
             elif _now(target) != found.raw:
                 raise Changed
             else:
