@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 from conftest import REPO, Home, run_in_tree, statusline_stdin
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from statusline.core import paths, snapshot
 
@@ -171,3 +173,34 @@ def test_a_bundle_left_half_written_is_swept_when_the_bundle_is_next_written(hom
     source.write_text(source.read_text() + "\n")
     run()  # the bundle written again: the dir swept
     assert not torn.exists() and bundle.exists()
+
+
+@settings(max_examples=60)
+@given(
+    names=st.lists(
+        st.text(st.sampled_from("abc.-_0123456789quotalinetmpdone"), min_size=1, max_size=40).filter(
+            lambda n: n not in (".", "..")
+        ),
+        max_size=8,
+        unique=True,
+    )
+)
+def test_the_sweep_removes_no_name_but_quotalines_own_temp_names(names: list[str]) -> None:
+    """Whatever other programs name their files in a shared state dir, old or with a dead pid in
+    them, the sweep takes only ``paths.temp_name``'s pattern."""
+    import re
+    import tempfile
+
+    ours = re.compile(r".+\.quotaline-([0-9]+)\.(tmp|done)")
+    with tempfile.TemporaryDirectory() as tmp:
+        old = time.time() - 30 * 86400
+        for name in names:
+            (Path(tmp) / name).write_bytes(b"x")
+            os.utime(Path(tmp) / name, (old, old))
+        paths.sweep_leftovers(tmp, time.time())
+        left = set(os.listdir(tmp))
+    for name in names:
+        match = ours.fullmatch(name)
+        swept = match is not None and 0 < int(match.group(1)) < 1 << 22
+        assert (name not in left) == swept, name
+
