@@ -423,3 +423,14 @@ def test_store_and_index_writes_reach_the_disk_before_they_replace_the_old_files
         [(_, before)] = [r for r in replaced if r[0].endswith("/" + name)]
         assert any(Path(p).name.startswith(f".{name}.") for p in before), (name, before)  # its temp file
     assert synced.count(str(state)) >= 2  # the directory, after each replace
+
+
+def test_a_fifo_at_the_index_is_never_waited_on_and_nothing_counts_twice(home: Home) -> None:
+    f = home.claude / "projects" / "-work-p1" / "s1.jsonl"
+    write(f, [asst("m1", "r1", ts=T, out=10), asst("m2", "r2", ts=T + 5, out=20)])
+    assert _report_total(home)[0] == 32
+    index = home.state / "ledger" / "index.json"
+    index.unlink()
+    os.mkfifo(index)
+    total, stats, _ = _report_total(home)  # within the run's timeout: the store's records dedupe the re-read
+    assert total == 32 and stats["duplicates"] == 2 and index.is_file() and not index.is_fifo()
