@@ -170,8 +170,9 @@ def _set_aside(directory: Path, index: FileIndex, reason: str, now: float) -> No
 
 
 def health(state_dir: Path | None = None) -> tuple[bool, str] | None:
-    """For doctor: (fine, what to say) about the ledger's store, None when there is no ledger."""
-    directory = ledger_dir(state_dir)
+    """For doctor: (fine, what to say) about the ledger's store, None when there is no ledger.
+    Creates nothing (doctor's dirs check says whether the dir is safe)."""
+    directory = Path(state_dir) if state_dir is not None else Path(paths.user_state_dir()) / "ledger"
     if not (directory / INDEX_FILE).exists():
         return None
     index = FileIndex.load(directory)
