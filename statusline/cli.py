@@ -245,6 +245,7 @@ def install_bundle() -> None:
         _codes = raw[end:]
         _dirty = False
         _trusted = stamp == (st.st_ino, st.st_mtime_ns, len(_codes)) and st.st_size == len(raw)
+        _dirty = not _trusted  # a copy, or changed since: written again (stamped), so checked this once
 
 
 def _source_stamp(origin: str) -> "tuple[int, int] | None":

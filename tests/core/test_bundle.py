@@ -165,3 +165,21 @@ def test_a_fifo_at_the_bundle_is_never_waited_on(home: Home, tree: Path) -> None
     loaders = run(home, tree, "-I", "-S")  # within run_in_tree's timeout, drawn from the sources
     assert loaders["statusline.core.snapshot"] == "SourceFileLoader"
     assert set(run(home, tree, "-I", "-S").values()) == {"type"}  # replaced by a bundle again
+
+
+def test_a_copied_bundle_is_checked_once_then_written_again_with_its_own_stamp(home: Home, tree: Path) -> None:
+    """A copy (another inode) is not the file its writer stamped: every module is checked, and the
+    bundle written again, so the next run trusts it without checking."""
+    import os
+
+    run(home, tree, "-I", "-S")
+    bundle = bundle_of(tree)
+    copy = bundle.with_name("copy")
+    shutil.copy2(bundle, copy)
+    os.replace(copy, bundle)  # the same bytes and mtime under a new inode
+    copied = bundle.stat().st_ino
+    assert set(run(home, tree, "-I", "-S").values()) == {"type"}  # served: every checksum matched
+    assert bundle.stat().st_ino != copied  # written again
+    again = bundle.stat()
+    assert set(run(home, tree, "-I", "-S").values()) == {"type"}
+    assert (bundle.stat().st_ino, bundle.stat().st_mtime_ns) == (again.st_ino, again.st_mtime_ns)  # left as it is
