@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from statusline.core import config_fast, levels, paths, snapshot, status_json
+from statusline.core.config_defaults import ENV_OVERRIDES
 from statusline.core.textsafe import clean
 from statusline.refresh import credentials
 
@@ -137,6 +138,7 @@ def _launcher_of(command: object) -> str | None:
 HOOK_EVENTS = (
     ("UserPromptSubmit", "warnings before prompts"),
     ("StopFailure", "record of which limit stopped a turn"),
+    ("Stop", "end of a wall when a later turn goes through"),
 )
 
 
@@ -183,7 +185,12 @@ def check_settings() -> list[Finding]:
 def check_config() -> list[Finding]:
     settings = config_fast.load()
     if settings.problems:
-        return [(WARN, "config", f"{paths.config_file()}: {p}") for p in settings.problems]
+        path = paths.config_file()
+        # A problem of the file is said with its path, once; one of the environment names its variable.
+        return [
+            (WARN, "config", p if path in p or p.startswith(tuple(ENV_OVERRIDES)) else f"{path}: {p}")
+            for p in settings.problems
+        ]
     exists = os.path.exists(paths.config_file())
     return [
         (OK, "config", f"{paths.config_file()} {'valid' if exists else 'absent: defaults (quotaline config init)'}")

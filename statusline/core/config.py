@@ -17,6 +17,7 @@ from statusline.core.config_defaults import (
     REPEAT_POLICIES,
     SECRET_KEYS,
     clone,
+    is_number,
 )
 from statusline.core.pieces.extra import VARIABLES as extra_vars
 from statusline.core.pieces.wall import VARIABLES as wall_vars
@@ -33,11 +34,11 @@ def parse_file(path: str) -> tuple[dict[str, Any], list[str]]:
     try:
         raw = tomllib.loads(paths.read_file(path).decode())  # a FIFO must not hang us
     except paths.NotAFileError:
-        return clone(DEFAULTS), [f"{path} is not a regular file"]
+        return clone(DEFAULTS), ["not a regular file"]
     except tomllib.TOMLDecodeError as exc:
-        return clone(DEFAULTS), [f"{path}: not valid TOML ({exc})"]
+        return clone(DEFAULTS), [f"not valid TOML ({exc})"]
     except OSError as exc:
-        return clone(DEFAULTS), [f"cannot read {path}: {exc.strerror}"]
+        return clone(DEFAULTS), [f"cannot read it: {exc.strerror}"]
     return validate(raw)
 
 
@@ -85,8 +86,7 @@ def _typed(value: Any, default: Any) -> Any:
     if isinstance(default, bool):
         return value if isinstance(value, bool) else None
     if isinstance(default, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return float(value) if ok and value == value else None
+        return float(value) if is_number(value) else None
     if isinstance(default, list):
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         return list(value) if ok else None

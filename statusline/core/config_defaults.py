@@ -72,6 +72,12 @@ MIN_REFRESH_INTERVAL_S = 60.0
 MAX_REFRESH_INTERVAL_S = 86400.0
 
 
+def is_number(value: Any) -> bool:
+    """What a numeric setting may hold, from the file, the environment or the cache: a finite int or
+    float (not a bool). ``inf`` would turn warnings off without a word, ``nan`` compares false."""
+    return type(value) in (int, float) and value - value == 0  # False for inf and nan, without math
+
+
 class Settings:
     """The settings a run reads: data of ``DEFAULTS``' shape, and the problems found on the way
     (``config_fast.load`` builds it; here so that pieces can name it without loading that)."""

@@ -230,6 +230,7 @@ def _store(
     with lock:
         snap = snapshot.read(path)
         observe.switch_account(snap, account, config_dir=paths.claude_config_dir())
+        whole: dict[str, tuple[Any, float]] = {}  # the replies read whole: each its source's whole word
         for source, reading in readings.items():
             problems = list(reading.problems)
             try:
@@ -244,6 +245,9 @@ def _store(
                 observe.add_error(snap, "schema_drift", drift_summary(problems), source=source, now=now)
             else:
                 observe.clear_errors(snap, source)
+                if reading.observed_at is not None:
+                    whole[source] = (set(reading.windows), reading.observed_at)
+        observe.forget_unsaid(snap, whole)
         _update_refresh_state(snap, settings, outcome, now)
         observe.prune(snap, now=now)
         pending = _notifications_due(snap, settings, now) if outcome.fetched else []
