@@ -1,0 +1,111 @@
+"""Invariant 1 (docs/ARCHITECTURE.md, "Inert text"): no text from a server is ever interpreted by
+what displays it. Each consumer gets strings full of its own specials through a real usage reply
+(a loopback server, a real ``quotaline refresh``) and is run for real: a command hidden in the
+text must not run (its marker file never appears) and quotaline's own percent must stay.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO, Home
+from e2e.harness import readme_starship_config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pytest_httpserver import HTTPServer
+from test_starship import STARSHIP_HINT, find_starship, quotaline_on_path
+from usage_server import hostile_usage
+
+TOKEN = "sk-ant-oat01-SECRET-TOKEN-do-not-leak-0123456789"
+USAGE = "/api/oauth/usage"
+MARK = "@MARK@"  # replaced by the example's own marker path
+REAL = settings(
+    max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def hostile(fragments: list[str], alphabet: str) -> st.SearchStrategy[str]:
+    """Strings mixing ``fragments`` (each a way to run ``touch MARK``) with runs of ``alphabet``,
+    always holding at least one fragment."""
+    noise = st.text(alphabet=alphabet + "ab ", min_size=1, max_size=4)
+    return st.tuples(st.lists(st.sampled_from(fragments) | noise, max_size=4), st.sampled_from(fragments)).map(
+        lambda parts: "".join(parts[0][:1] + [parts[1]] + parts[0][1:])
+    )
+
+
+SHELL = ["$(touch @MARK@)", "`touch @MARK@`", "${HOME:+$(touch @MARK@)}", "$(touch @MARK@)%", "\\$(touch @MARK@)"]
+
+
+@pytest.fixture
+def served(home: Home, httpserver: HTTPServer) -> Iterator[HTTPServer]:
+    home.env.update(
+        QUOTALINE_API_BASE=httpserver.url_for("/").rstrip("/"), CLAUDE_CODE_OAUTH_TOKEN=TOKEN, QUOTALINE_CLAUDE_JSON="0"
+    )
+    yield httpserver
+
+
+def refresh_with(home: Home, server: HTTPServer, text: str) -> None:
+    server.clear()
+    server.expect_request(USAGE).respond_with_json(hostile_usage(text))
+    shutil.rmtree(home.state, ignore_errors=True)
+    result = home.run("refresh")
+    assert result.code == 0, result.err
+
+
+def with_marker(text: str, scratch: Path) -> tuple[str, Path]:
+    marker = scratch / "pwned"
+    return text.replace(MARK, str(marker)), marker
+
+
+# ---- Starship: the README's block, in real bash and real zsh ----------------------------------
+
+
+def prompt(shell: str, starship: Path, env: dict[str, str], scratch: Path) -> str:
+    """The prompt ``shell`` draws (interactive, one command) with Starship's own init."""
+    init = f'eval "$({starship} init {shell} --print-full-init)"\n'
+    if shell == "bash":
+        (scratch / "bashrc").write_text(init)
+        argv = ["bash", "--noprofile", "--rcfile", str(scratch / "bashrc"), "-i"]
+    else:
+        (scratch / ".zshrc").write_text(init)
+        env = {**env, "ZDOTDIR": str(scratch)}
+        argv = ["zsh", "-i"]
+    done = subprocess.run(argv, input="exit\n", capture_output=True, text=True, env=env, cwd=scratch, timeout=60)
+    return done.stdout + done.stderr  # an interactive shell prompts on stderr
+
+
+@pytest.mark.parametrize(("shell", "old_block"), [("bash", False), ("zsh", False), ("bash", True)])
+@REAL
+@given(text=hostile(SHELL, "$`\\%(){}#!'\";"))
+def test_the_readmes_starship_block_never_runs_server_text(
+    home: Home, served: HTTPServer, tmp_path: Path, shell: str, old_block: bool, text: str
+) -> None:
+    """The README's block in bash and zsh; and, in bash, the block of earlier READMEs
+    (``unsafe_no_escape = true``), where only ``segment --format starship``'s own text stands."""
+    starship = find_starship()
+    if starship is None or shutil.which(shell) is None:
+        pytest.skip(f"starship or {shell} missing: {STARSHIP_HINT}; .ci/run installs zsh")
+    with tempfile.TemporaryDirectory(dir=tmp_path) as where:
+        scratch = Path(where)
+        text, marker = with_marker(text, scratch)
+        refresh_with(home, served, text)
+        config = scratch / "starship.toml"  # the README's block, with room for a loaded machine
+        block = readme_starship_config(REPO) + ("unsafe_no_escape = true\n" if old_block else "")
+        config.write_text("command_timeout = 20000\n" + block, encoding="utf-8")
+        env = {
+            **home.env,
+            "PATH": f"{quotaline_on_path(tmp_path / 'bin')}:{os.environ['PATH']}",
+            "STARSHIP_CONFIG": str(config),
+            "STARSHIP_CACHE": str(scratch / "cache"),
+            "TERM": "xterm-256color",
+        }
+        drawn = prompt(shell, starship, env, scratch)
+        assert not marker.exists(), f"{shell} ran server text: {text!r}"
+        assert "\x1b[32m5h 42% " in drawn, repr(drawn)  # colours and the percent kept
