@@ -109,3 +109,43 @@ def test_the_readmes_starship_block_never_runs_server_text(
         drawn = prompt(shell, starship, env, scratch)
         assert not marker.exists(), f"{shell} ran server text: {text!r}"
         assert "\x1b[32m5h 42% " in drawn, repr(drawn)  # colours and the percent kept
+
+
+# ---- tmux: the tpm plugin's #{quotaline}, read back with display -p ----------------------------
+
+TMUX = ["#(touch @MARK@)", "#[fg=red]", "#{?#(touch @MARK@),a,b}", "##(touch @MARK@)", "$(touch @MARK@)", "%H"]
+# A home as odd as a path may be: quotes, $, backticks, #( and % (tmux's formats and strftime).
+ODD_HOME = "it's \"a\" $HOME `true` $(true) #(true) 5% h"
+
+
+@REAL
+@given(text=hostile(TMUX, "#()[]{}%$`',"))
+def test_tmux_plugin_never_runs_server_text_nor_its_path(
+    home: Home, served: HTTPServer, tmp_path: Path, text: str
+) -> None:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (.ci/run installs it)")
+    from test_tmux_plugin import PLUGIN, Tmux
+
+    with tempfile.TemporaryDirectory(dir=tmp_path) as where:
+        scratch = Path(where)
+        text, marker = with_marker(text, scratch)
+        refresh_with(home, served, text)
+        odd = scratch / ODD_HOME  # the launcher where install.sh puts it, found by the plugin
+        launcher = odd / ".local" / "bin" / "quotaline"
+        launcher.parent.mkdir(parents=True)
+        quotaline_on_path(launcher.parent)
+        env = {**home.env, "HOME": str(odd), "PATH": "/usr/bin:/bin", "TERM": "xterm-256color"}
+        server = Tmux(env)
+        try:
+            server("-f", "/dev/null", "new-session", "-d", "-s", "main", "-x", "300", "-y", "20", "-c", str(scratch))
+            server("set", "-g", "status-right", "#{quotaline} | %Y")
+            server("run-shell", str(PLUGIN))
+            drawn = server.shown("status-right", "5h 42%")
+        finally:
+            if server.client is not None:
+                server.client.kill()
+                server.client.wait()
+            subprocess.run(["tmux", "-L", server.socket, "kill-server"], capture_output=True, timeout=20)
+        assert not marker.exists(), f"tmux ran server text: {text!r}"
+        assert re.search(r"5h 42% \S+#\[default\]", drawn) and re.search(r" \| 2\d{3}$", drawn), drawn
