@@ -6,6 +6,7 @@ text must not run (its marker file never appears) and quotaline's own percent mu
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -149,3 +150,51 @@ def test_tmux_plugin_never_runs_server_text_nor_its_path(
             subprocess.run(["tmux", "-L", server.socket, "kill-server"], capture_output=True, timeout=20)
         assert not marker.exists(), f"tmux ran server text: {text!r}"
         assert re.search(r"5h 42% \S+#\[default\]", drawn) and re.search(r" \| 2\d{3}$", drawn), drawn
+
+
+# ---- Commands quotaline writes: settings.json's statusLine and hooks, the SwiftBar plugin ------
+
+HOME_PARTS = ["'", '"', "$", "`", " ", "\\", "$(touch pwned)", "`touch pwned`", "$HOME", "#", "%", ";", "&", "*", "a"]
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.lists(st.sampled_from(HOME_PARTS), min_size=1, max_size=6).map(lambda parts: "h" + "".join(parts)))
+def test_written_commands_run_quotaline_from_any_home(tmp_path: Path, name: str) -> None:
+    """A home holding quotes, ``$``, backticks or spaces: each command quotaline writes, run by
+    ``sh -c`` and ``bash -c`` as Claude Code and the bars run it, runs quotaline and nothing else."""
+    from conftest import statusline_stdin
+    from test_install import run_install
+
+    with tempfile.TemporaryDirectory(dir=tmp_path) as where:
+        scratch = Path(where)
+        odd = scratch / name
+        odd.mkdir()
+        installed = run_install(odd)
+        assert installed.returncode == 0, installed.stderr
+        data = json.loads((odd / ".claude" / "settings.json").read_text())
+        env = {"HOME": str(odd), "PATH": "/usr/bin:/bin", "QUOTALINE_NO_SPAWN": "1", "LANG": "C.UTF-8"}
+        stdin = json.dumps(statusline_stdin(42, 17))
+        hooks = [h["command"] for groups in data["hooks"].values() for group in groups for h in group["hooks"]]
+        for shell in ("sh", "bash"):
+            line = subprocess.run(
+                [shell, "-c", data["statusLine"]["command"]], input=stdin, capture_output=True, text=True,
+                env=env, cwd=scratch, timeout=60,
+            )  # fmt: skip
+            assert line.returncode == 0 and "5h 42%" in line.stdout, (line.stdout, line.stderr)
+            for command in hooks:
+                hook = subprocess.run(
+                    [shell, "-c", command], input='{"hook_event_name": "UserPromptSubmit", "prompt": "hi"}',
+                    capture_output=True, text=True, env=env, cwd=scratch, timeout=60,
+                )  # fmt: skip
+                assert hook.returncode == 0, (command, hook.stderr)
+        launcher = odd / ".local" / "bin" / "quotaline"
+        plugin = scratch / "quotaline.1m.sh"
+        printed = subprocess.run([str(launcher), "segment", "--print-swiftbar-plugin"], capture_output=True, env=env)
+        plugin.write_bytes(printed.stdout)
+        # The bar's own environment: another HOME, a bare PATH; only the path written in the plugin finds quotaline.
+        bar = subprocess.run(
+            ["sh", str(plugin)], capture_output=True, text=True, cwd=scratch, timeout=60,
+            env={**env, "HOME": str(scratch / "elsewhere"), "XDG_STATE_HOME": str(odd / ".local" / "state")},
+        )  # fmt: skip
+        assert bar.stdout.startswith("5h 42%"), (bar.stdout, bar.stderr)
+        assert not (scratch / "pwned").exists(), f"a written command ran part of its path: {name!r}"
