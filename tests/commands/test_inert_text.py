@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -198,3 +199,46 @@ def test_written_commands_run_quotaline_from_any_home(tmp_path: Path, name: str)
         )  # fmt: skip
         assert bar.stdout.startswith("5h 42%"), (bar.stdout, bar.stderr)
         assert not (scratch / "pwned").exists(), f"a written command ran part of its path: {name!r}"
+
+
+# ---- SwiftBar / xbar / Argos: the plugin script's lines, parsed as these bars parse them ----------
+
+BAR = ["| bash=touch @MARK@", "|href=file:///", "<b>", "&amp;", "\\n", ":skull:", "---", "--", "color=red", "'", '"']
+PARAMS = {"color", "emojize", "symbolize", "useMarkup", "unescape", "font", "trim", "bash", "terminal", "refresh"}
+
+
+def bar_line(line: str) -> tuple[str, dict[str, str]]:
+    """A line as BitBar, SwiftBar and Argos read it: the text up to the first ``|``, then
+    ``name=value`` words split as a POSIX shell would (Argos: ``GLib.shell_parse_argv``)."""
+    text, sep, rest = line.partition("|")
+    words = shlex.split(rest) if sep else []
+    return text, dict(word.split("=", 1) for word in words if "=" in word)
+
+
+@pytest.mark.parametrize("argos", [False, True])
+@REAL
+@given(text=hostile(BAR, "|<>&\\:-='\""))
+def test_menu_bar_plugin_lines_keep_server_text_as_text(
+    home: Home, served: HTTPServer, tmp_path: Path, argos: bool, text: str
+) -> None:
+    with tempfile.TemporaryDirectory(dir=tmp_path) as where:
+        scratch = Path(where)
+        text, marker = with_marker(text, scratch)
+        refresh_with(home, served, text)
+        launcher = quotaline_on_path(tmp_path / "bin") / "quotaline"
+        env = {**home.env, "QUOTALINE_BIN": str(launcher), **({"ARGOS_VERSION": "2"} if argos else {})}
+        plugin = REPO / "statusline" / "surfaces" / "quotaline.1m.sh"
+        done = subprocess.run(["sh", str(plugin)], capture_output=True, text=True, env=env, cwd=scratch, timeout=60)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0].startswith("5h 42% "), lines[0]  # the title, the percent kept
+        for line in lines:
+            shown, params = bar_line(line)
+            if shown.strip().startswith("--") and not params:
+                continue  # quotaline's own separators
+            assert not shown.lstrip().startswith("--"), line  # never a submenu or a separator
+            assert set(params) <= PARAMS | {f"param{i}" for i in range(1, 4)}, line  # no parameter from the text
+            if "bash" not in params:  # every text line: no markup, no escapes, no :emoji:
+                assert params.get("useMarkup") == "false" and params.get("unescape") == "false", line
+                assert params.get("emojize") == "false", line
+        assert not marker.exists()
