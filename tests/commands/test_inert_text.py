@@ -38,7 +38,7 @@ def hostile(fragments: list[str], alphabet: str) -> st.SearchStrategy[str]:
     always holding at least one fragment."""
     noise = st.text(alphabet=alphabet + "ab ", min_size=1, max_size=4)
     return st.tuples(st.lists(st.sampled_from(fragments) | noise, max_size=4), st.sampled_from(fragments)).map(
-        lambda parts: "".join(parts[0][:1] + [parts[1]] + parts[0][1:])
+        lambda parts: "".join([*parts[0][:1], parts[1], *parts[0][1:]])
     )
 
 

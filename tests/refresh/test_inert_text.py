@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-
 import pytest
 from conftest import Home
 from hypothesis import HealthCheck, given, settings
