@@ -31,6 +31,7 @@ import json
 import math
 import os
 import re
+import shlex
 import shutil
 import sys
 import time
@@ -57,7 +58,7 @@ MADE_DIRS_ENV = "QUOTALINE_INSTALL_MADE_DIRS"  # and names the directories it ma
 HOT_COMMANDS = ("statusline", "hook", "segment")  # the launcher skips `site` for these
 DEPENDENCIES = ("httpx", "pydantic", "filelock", "platformdirs")
 # `<program>/quotaline statusline`, `... hook`, `... hook user-prompt-submit`, the program maybe quoted.
-_OURS = re.compile(r'\s*(?:"([^"]+)"|(\S+))\s+(statusline|hook(?:\s+user-prompt-submit)?)\s*')
+_OURS_ARGS = (["statusline"], ["hook"], ["hook", "user-prompt-submit"])
 
 
 class InstallError(Exception):
@@ -156,7 +157,7 @@ def launcher_text(python: str, site_packages: str, extra: list[str] | None = Non
     if len(shebang) <= MAX_SHEBANG and " " not in python:
         return shebang + "\n" + body
     # Long or spaced interpreter paths break shebangs: re-exec through sh (pip's trick).
-    return f"#!/bin/sh\n'''exec' \"{python}\" -SI \"$0\" \"$@\"\n' '''\n" + body
+    return f"#!/bin/sh\n'''exec' {shlex.quote(python)} -SI \"$0\" \"$@\"\n' '''\n" + body
 
 
 def choose_launcher(bin_dir: str) -> str:
@@ -250,7 +251,9 @@ def discard_unused_env(envs_dir: str, python: str, launchers: list[str]) -> None
 
 
 def _quote(path: str) -> str:
-    return f'"{path}"' if " " in path else path
+    # POSIX quoting (Claude Code runs these through a shell): a home holding a quote, `$`, a
+    # backtick or `$(...)` is a path like any other, never shell code (docs/ARCHITECTURE.md, "Inert text").
+    return shlex.quote(path)
 
 
 def statusline_command(launcher: str) -> str:
@@ -266,12 +269,15 @@ def is_ours(command: Any, kind: str | None = None) -> bool:
     launcher path it names; anything more around it is the user's own command."""
     if not isinstance(command, str):
         return False
-    match = _OURS.fullmatch(command)
-    if match is None:
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)  # `;`, `|`, `&&` split off
+    lexer.whitespace_split = True
+    try:  # the words a shell would run: quoted as this version writes them, or as older ones did
+        words = list(lexer)
+    except ValueError:
         return False
-    program = match.group(1) or match.group(2)
-    sub = match.group(3).split()[0]
-    return os.path.basename(program) == "quotaline" and (kind is None or sub == kind)
+    if len(words) < 2 or words[1:] not in _OURS_ARGS:
+        return False
+    return os.path.basename(words[0]) == "quotaline" and (kind is None or words[1] == kind)
 
 
 # ---------------------------------------------------------------------------- reading settings.json

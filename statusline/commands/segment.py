@@ -13,7 +13,7 @@ from statusline.core.context import Context
 from statusline.core.safety import guarded
 
 FORMATS = {
-    "tmux": "tmux", "starship": "ansi", "plain": "plain", "ansi": "ansi", "json": "json",
+    "tmux": "tmux", "starship": "starship", "plain": "plain", "ansi": "ansi", "json": "json",
     "waybar": "waybar", "swiftbar": "swiftbar", "zsh": "zsh",
 }  # fmt: skip
 USAGE = (

@@ -34,10 +34,12 @@ def sender() -> tuple[str, str] | None:
 def argv(alert: Alert, found: tuple[str, str]) -> list[str]:
     kind, path = found
     if kind == "osascript":
+        # The first argument after the script ends osascript's options: TITLE is never one.
         return [path, "-e", APPLESCRIPT, TITLE, clean(alert.text)]
     urgency = "critical" if alert.level >= levels.CRITICAL else "normal"
-    # Notification servers read the body as (Pango-like) markup: a label's "<" must stay text.
-    return [path, f"--urgency={urgency}", "--app-name=quotaline", TITLE, pango(alert.text)]
+    # Notification servers read the body as (Pango-like) markup: a label's "<" must stay text; and
+    # "--" ends the options, so a text starting with "-" is never taken for one.
+    return [path, f"--urgency={urgency}", "--app-name=quotaline", "--", TITLE, pango(alert.text)]
 
 
 def send(alerts: list[Alert]) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any
 from statusline.core import levels, status_json
 from statusline.core.context import Context
 from statusline.core.pieces import window
+from statusline.core.textsafe import clean
 from statusline.core.windows import display_order, is_number
 from statusline.refresh.sources import claude_json
 
@@ -133,14 +134,26 @@ def samples(ctx: Context, account: Labels) -> Iterator[Sample]:
         yield from rows
 
 
+def _unique(text: str, taken: set[str]) -> str:
+    """``text``, else ``text~2``, ``text~3``...: two window ids that clean to the same text stay two
+    series (one identity twice is a scrape error that loses the whole file)."""
+    n, out = 1, text
+    while out in taken:
+        n += 1
+        out = f"{text}~{n}"
+    taken.add(out)
+    return out
+
+
 def _series(ctx: Context, account: Labels) -> Iterator[tuple[str, Labels, float]]:
     snap, now = ctx.snap, ctx.now
     yield "quotaline_account_info", dict(account), 1.0
     only = {"account": account["account"]}
+    shown: set[str] = set()
     for wid in sorted(snap["windows"], key=display_order):
         piece = window.piece(ctx, snap["windows"][wid])
         facts: window.Facts = piece.facts
-        w, labels = facts.window, {**only, "window": wid}
+        w, labels = facts.window, {**only, "window": _unique(clean(wid), shown)}
         yield "quotaline_window_used_ratio", labels, facts.pct / 100
         if is_number(w.get("resets_at")):
             yield "quotaline_window_resets_at_timestamp_seconds", labels, float(w["resets_at"])
