@@ -6,10 +6,10 @@ again when it climbs a level or its period changes; ``"every"`` warns on every p
 
 from __future__ import annotations
 
-from statusline.core import levels, select, template
+from statusline.core import levels, select, template, truth
 from statusline.core.context import Context
 from statusline.core.levels import FULL, NORMAL, WARN
-from statusline.core.pieces import Piece, extra, window
+from statusline.core.pieces import Piece, extra, pool, window
 from statusline.core.windows import PER_MODEL_FAMILIES, claude_code_shows, gates, same_period, weekly_id
 
 TYPE_CHECKING = False
@@ -45,6 +45,11 @@ MOVED_SAID_FOR_S = 86400.0
 MONEY_PACE = (
     "At this pace extra usage bills about $rate( and reaches its $limit limit in about $to_limit \\(at $limit_at\\))"
 )
+# A dollar credit pool nearly or wholly spent: money, never a percent, never a block.
+POOL_LOW = "$label is nearly used up: $left left of $limit( · resets $resets_at)"
+POOL_USED_UP = "$label is used up \\($used of $limit\\)( · resets $resets_at)"
+# A limit-reset grant usable now while a window it clears is full or will fill before its reset.
+GRANT = "$command refills your $windows now; it spends $cost \\($label( · use by $ends)\\)"
 BLOCKED = (
     "quotaline: $name at $percent \\(block_at = $block_at\\)" + WHEN
     + ". Raise hook.block_at or set it to 0 to continue."
@@ -99,6 +104,10 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
         line, state = pace_line
         warned["extra_pace"] = state
         if repeat_every or not already_said(previous.get("extra_pace"), state):
+            lines.append(line)
+    for key, line, state in _pool_lines(ctx) + _grant_lines(ctx, horizon):
+        warned[key] = state
+        if repeat_every or not already_said(previous.get(key), state):
             lines.append(line)
     extra_line = _extra_message(money)
     if extra_line:
@@ -239,6 +248,61 @@ def _extra_message(money: Piece | None) -> str | None:
     if money.variables["pct"] and money.level >= WARN:  # the piece's percent: the server's when it gives one
         return template.render(NEAR_LIMIT, money.variables)
     return None
+
+
+def _pool_lines(ctx: Context) -> list[tuple[str, str, dict[str, Any]]]:
+    """A sentence per credit pool nearly or wholly spent, once per pool, state and reset."""
+    server = ctx.snap.get("server")
+    stored = server.get("pools") if isinstance(server, dict) else None
+    found = []
+    for key, raw in sorted(stored.items()) if isinstance(stored, dict) else []:
+        if not isinstance(raw, dict):
+            continue
+        credit = pool.piece(ctx, raw)
+        if credit.level <= NORMAL or credit.stale:
+            continue
+        text = template.render(POOL_USED_UP if credit.level >= FULL else POOL_LOW, credit.variables)
+        found.append((f"pool:{key}", text, {"level": credit.level, "period": raw.get("resets_at")}))
+    return found
+
+
+CLEARS_WORDS = {"five_hour": "5-hour", "seven_day": "weekly"}
+
+
+def _grant_lines(ctx: Context, horizon_s: float) -> list[tuple[str, str, dict[str, Any]]]:
+    """The grant to use, once per grant and period of the window it would clear: when a window it
+    clears is full, or will fill before its reset (within the forecast horizon), and the grant is
+    usable now (started, not paused, not spent)."""
+    found = []
+    for grant in truth.usable_grants(ctx.snap.get("server"), ctx.now):
+        if not grant["started"] or grant.get("paused") is True or grant.get("usable_now") is not True:
+            continue
+        pressed = []
+        for wid in grant.get("clears") or []:
+            w = ctx.snap["windows"].get(wid)
+            if not isinstance(w, dict):
+                continue
+            facts = window.piece(ctx, w).facts
+            to_full = facts.seconds_to_full
+            if not facts.past and (facts.pct >= 100.0 or (to_full is not None and to_full <= horizon_s)):
+                pressed.append(w)
+        if not pressed:
+            continue
+        ends = grant.get("ends_at")
+        variables = {
+            "command": truth.GRANT_COMMAND,
+            "windows": " and ".join(CLEARS_WORDS.get(str(wid), str(wid)) for wid in grant["clears"])
+            + (" windows" if len(grant["clears"]) > 1 else " window"),
+            "label": str(grant.get("label") or "limit reset"),
+            "cost": "a limit reset" if grant.get("left") is None else f"1 of your {grant['left']} limit resets",
+            "ends": "" if not isinstance(ends, (int, float)) else pool.when(float(ends), ctx.now),
+        }
+        if grant.get("left") == 1:
+            variables["cost"] = "your last limit reset of this grant"
+        text = template.render(GRANT, variables)
+        period = min(float(w["resets_at"]) if isinstance(w.get("resets_at"), (int, float)) else 0.0 for w in pressed)
+        found.append((f"grant:{grant['key']}", text[:1].upper() + text[1:], {"level": WARN, "period": period}))
+    return found
 
 
 def _block_reason(ctx: Context) -> str | None:
