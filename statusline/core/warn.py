@@ -35,6 +35,7 @@ FILLS_SOON_PACE_ONLY = "At this pace the $name will hit 100% in about $to_full" 
 AT_LEVEL = "$name at $percent" + WHEN + AS_OF
 # ``$whose``: "organisation's total" on Team and Enterprise plans, "yours" for a member's own, else empty.
 OUT_OF_CREDITS = "Extra usage( \\($whose\\)) is out of credits \\($used used\\)"
+AT_SPEND_LIMIT = "Extra usage( \\($whose\\)) stopped at its spend limit \\($used used\\)"
 NEAR_LIMIT = "Extra usage( \\($whose\\)) at $pct of its limit \\($used of $limit\\)"
 # Money billed while the bars stand still (``windows.money_moved``), said once, within a day of it.
 MONEY_MOVED = (
@@ -245,6 +246,8 @@ def _extra_message(money: Piece | None) -> str | None:
     extra_usage: dict[str, Any] = money.facts
     if extra_usage.get("out_of_credits"):
         return template.render(OUT_OF_CREDITS, money.variables)
+    if extra_usage.get("disabled_reason") == "spend_limit_reached":
+        return template.render(AT_SPEND_LIMIT, money.variables)
     if money.variables["pct"] and money.level >= WARN:  # the piece's percent: the server's when it gives one
         return template.render(NEAR_LIMIT, money.variables)
     return None

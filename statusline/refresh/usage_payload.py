@@ -140,6 +140,7 @@ class _ExtraUsage(_Loose):
     decimal_places: Exponent | None = None
     disabled_reason: object = None
     out_of_credits: object = None
+    spend_limit_reached: object = None
 
 
 class _OverageSpendLimit(_Loose):
@@ -470,16 +471,21 @@ def _money(
     source: str,
     observed_at: float,
     scope: str | None = None,
+    spend_limit_reached: object = None,
 ) -> dict[str, object]:
+    reason = _str_or_none(disabled_reason)
+    if reason is None and spend_limit_reached is True:
+        reason = "spend_limit_reached"
     return {
         "scope": scope,
         "enabled": enabled,
         "used": used,
         "limit": limit,
         "currency": currency or DEFAULT_CURRENCY,
-        "out_of_credits": out_of_credits is True,
+        # The server says it either way: a flag, or the reason usage credits stopped.
+        "out_of_credits": out_of_credits is True or reason == "out_of_credits",
         "utilization": utilization,
-        "disabled_reason": _str_or_none(disabled_reason),
+        "disabled_reason": None if reason is None else reason[:64],
         "source": source,
         "observed_at": observed_at,
     }
@@ -503,6 +509,7 @@ def _from_spend(
         disabled_reason=spend.disabled_reason or extra.get("disabled_reason"),
         source=source,
         observed_at=observed_at,
+        spend_limit_reached=extra.get("spend_limit_reached"),
     )
 
 
@@ -520,6 +527,7 @@ def _from_extra_usage(
         disabled_reason=extra.disabled_reason,
         source=source,
         observed_at=observed_at,
+        spend_limit_reached=extra.spend_limit_reached,
     )
 
 
@@ -554,6 +562,7 @@ def _extra_usage(
 # ---------------------------------------------------------------------------------------------
 # The rest of the server's truth: credit pools, grants, the week's split, the request link
 
+SEAT_LABELS = {"five_hour": "5-hour spend", "seven_day": "Weekly spend"}
 Dollars = Annotated[float, Field(strict=True, ge=0, le=POOL_MAX_DOLLARS, allow_inf_nan=False)]
 
 
@@ -595,6 +604,13 @@ def _pools(data: Mapping[str, object], source: str, observed_at: float, problems
     under a known pool's name; the snapshot keys pools by code name, surfaces never show it."""
     found: dict[str, object] = {}
     for key, raw in data.items():
+        if isinstance(key, str) and key in FLAT_IDS and isinstance(raw, Mapping) and raw.get("utilization") is None:
+            # An Enterprise usage-billed seat: the window sent without a percent, with money only.
+            # Its money is said as money; no percent is made up for it.
+            seat = _pool(key, dict(raw, label=SEAT_LABELS.get(key, "Spend")), source, observed_at, problems)
+            if seat is not None:
+                found[f"seat:{key}"] = seat
+            continue
         if not isinstance(key, str) or key in NON_WINDOW_KEYS or key in FLAT_IDS:
             continue
         if key.startswith(("five_hour", "seven_day")):
@@ -681,8 +697,9 @@ def _breakdown(raw: object, source: str, observed_at: float, problems: list[str]
         rows.append({"key": key, "label": name, "percent": float(row.percent)})
     if not rows:
         return {"empty": True, **stamp}
-    as_of = _parse_reset(raw.get("as_of"), "seven_day_breakdown.as_of", problems)
-    started = _parse_reset(raw.get("window_started_at"), "seven_day_breakdown.window_started_at", problems)
+    # Its times only date the split: one that does not parse leaves it undated.
+    as_of = _parse_reset(raw.get("as_of"), "seven_day_breakdown", [])
+    started = _parse_reset(raw.get("window_started_at"), "seven_day_breakdown", [])
     return {"as_of": as_of, "window_started_at": started, "rows": rows, **stamp}
 
 
