@@ -18,6 +18,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter,
 
 from statusline.core import truth
 from statusline.core.windows import (
+    EPOCH_FLOOR,
+    FUTURE_SKEW_S,
     KNOWN_POOLS,
     MAX_LABEL_LEN,
     MEMBER,
@@ -700,6 +702,8 @@ def _breakdown(raw: object, source: str, observed_at: float, problems: list[str]
     # Its times only date the split: one that does not parse leaves it undated.
     as_of = _parse_reset(raw.get("as_of"), "seven_day_breakdown", [])
     started = _parse_reset(raw.get("window_started_at"), "seven_day_breakdown", [])
+    as_of, started = (t if t is not None and EPOCH_FLOOR <= t <= observed_at + FUTURE_SKEW_S else None
+                      for t in (as_of, started))  # fmt: skip
     return {"as_of": as_of, "window_started_at": started, "rows": rows, **stamp}
 
 
