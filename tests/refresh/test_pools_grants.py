@@ -18,16 +18,18 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from usage_server import live_fixture
 
-from statusline.core import config_defaults, observe, render, snapshot, status_json, truth, walls, warn
+from statusline.core import config_defaults, observe, render, snapshot, status_json, walls, warn
 from statusline.core.config_defaults import Settings
 from statusline.core.context import Context
-from statusline.core.windows import KNOWN_POOLS, RETIRED_WINDOW_IDS
 from statusline.refresh import prometheus
 from statusline.refresh.usage_payload import UsageReading, parse_usage
 
 TOKEN = "sk-ant-oat01-test-token-for-pools-0123456789"
 GRANT_FIXTURE = "oauth_2026-09-24_cedar_ember_grant_trimmed.json"
-CODE_NAMES = sorted(KNOWN_POOLS | {"nimbus_quill", "cedar_ember", "tangelo", "amber_gauge"})
+# The code names seen in captures (what quotaline knows as pools, and buckets that are no window).
+KNOWN_POOLS = frozenset({"iguana_necktie", "cinder_cove", "wattle_ember"})
+RETIRED_WINDOW_IDS = KNOWN_POOLS | {"nimbus_quill", "cedar_ember"}
+CODE_NAMES = sorted(RETIRED_WINDOW_IDS | {"tangelo", "amber_gauge"})
 
 
 def read(body: dict[str, Any], now: float, source: str = "oauth") -> UsageReading:
@@ -273,9 +275,9 @@ def test_claude_codes_cached_copy_without_grants_does_not_erase_the_oauth_grants
     cached = dict(body, cedar_ember=None)
     observe.apply_server(snap, parse_usage(cached, source="claude_json", observed_at=now).server,
                          source="claude_json", now=now)
-    assert len(truth.usable_grants(snap["server"], now)) == 1
+    assert len(status_json.build(context(snap, now))["grants"]) == 1
     observe.apply_server(snap, parse_usage(cached, source="oauth", observed_at=now).server, source="oauth", now=now)
-    assert truth.usable_grants(snap["server"], now) == []  # the source that asked says none now
+    assert status_json.build(context(snap, now))["grants"] == []  # the source that asked says none now
 
 
 # ---------------------------------------------------------------------------------------------
