@@ -221,16 +221,17 @@ def _breakdown(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
     split = server.get("breakdown") if isinstance(server, dict) else None
     if not isinstance(split, dict) or not isinstance(split.get("rows"), list):
         return None
-    return clean_tree(
+    as_of, started = split.get("as_of"), split.get("window_started_at")
+    rows = [r for r in split["rows"] if isinstance(r, dict)]
+    out: dict[str, Any] = clean_tree(
         {
             "label": "the server's split of the 7-day window",
-            "as_of": iso(float(split["as_of"])) if is_number(split.get("as_of")) else None,
-            "window_started_at": iso(float(split["window_started_at"]))
-            if is_number(split.get("window_started_at"))
-            else None,
-            "rows": [{"label": r.get("label"), "percent": r.get("percent")} for r in split["rows"] if isinstance(r, dict)],
+            "as_of": iso(float(as_of)) if is_number(as_of) else None,
+            "window_started_at": iso(float(started)) if is_number(started) else None,
+            "rows": [{"label": r.get("label"), "percent": r.get("percent")} for r in rows],
         }
     )
+    return out
 
 
 def _fmt_points(v: float | None) -> str:

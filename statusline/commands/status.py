@@ -112,7 +112,8 @@ def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
     for found in pool.pools(ctx):  # money to spend, not a window: no bar, no percent
         credit = pool.piece(ctx, found)
         text = "  " + template.render(POOL, credit.variables)
-        lines.append(f"\033[{COLOURS[('normal', 'warn', 'critical', 'full')[credit.level]]}m{text}\033[0m" if colour else text)
+        paint = COLOURS[("normal", "warn", "critical", "full")[credit.level]]
+        lines.append(f"\033[{paint}m{text}\033[0m" if colour else text)
     for grant in data.get("grants") or []:
         lines.append("  " + template.render(GRANT, _grant_vars(grant, now)))
     if data.get("seven_day_breakdown") and not any(w["id"] == "seven_day" for w in data["windows"]):

@@ -239,7 +239,7 @@ def switch_account(snap: Snapshot, account: str | None, *, config_dir: str) -> N
 
 def prune(snap: Snapshot, *, now: float) -> None:
     server = snap.get("server")
-    pools = server.get("pools") if isinstance(server, dict) else None
+    pools: dict[str, Any] = server.get("pools") or {} if isinstance(server, dict) else {}
     for key in list(pools) if isinstance(pools, dict) else []:  # a pool a day past its reset is over
         reset = pools[key].get("resets_at") if isinstance(pools[key], dict) else None
         if isinstance(reset, (int, float)) and now - reset > PRUNE_AFTER_RESET_S:

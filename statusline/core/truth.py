@@ -123,14 +123,14 @@ def sane(section: Any, now: float) -> dict[str, Any]:
         if kept:
             out["pools"] = kept
     grants = section.get("grants")
-    if _stamp_ok(grants, now) and isinstance(grants.get("items"), list):
+    if isinstance(grants, dict) and _stamp_ok(grants, now) and isinstance(grants.get("items"), list):
         items = [g for g in grants["items"][:MAX_GRANTS] if grant_problem(g, now) is None]
         out["grants"] = {**grants, "items": items}
     breakdown = section.get("breakdown")
     if _stamp_ok(breakdown, now) and breakdown_problem(breakdown, now) is None:
         out["breakdown"] = breakdown
     link = section.get("more_usage_url")
-    if _stamp_ok(link, now) and request_url(link.get("url")) is not None:
+    if isinstance(link, dict) and _stamp_ok(link, now) and request_url(link.get("url")) is not None:
         out["more_usage_url"] = link
     return out
 

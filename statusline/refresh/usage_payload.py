@@ -707,7 +707,9 @@ def _breakdown(raw: object, source: str, observed_at: float, problems: list[str]
     return {"as_of": as_of, "window_started_at": started, "rows": rows, **stamp}
 
 
-def _server_parts(data: Mapping[str, object], source: str, observed_at: float, problems: list[str]) -> dict[str, object]:
+def _server_parts(
+    data: Mapping[str, object], source: str, observed_at: float, problems: list[str]
+) -> dict[str, object]:
     parts: dict[str, object] = {}
     pools = _pools(data, source, observed_at, problems)
     if pools:

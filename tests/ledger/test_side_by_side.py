@@ -171,7 +171,8 @@ def test_report_shows_the_servers_split_of_the_week_beside_the_ledgers_estimate(
     world_env: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, snap = world_env
-    rows = [{"key": "claude_code", "label": "Claude Code", "percent": 82.0}, {"key": "chat", "label": "Chats", "percent": 18.0}]
+    rows = [{"key": "claude_code", "label": "Claude Code", "percent": 82.0},
+            {"key": "chat", "label": "Chats", "percent": 18.0}]
     snap["server"] = {"breakdown": {"as_of": NOW - 600, "window_started_at": NOW - 3 * 86400, "rows": rows,
                                     "source": "oauth", "observed_at": NOW - 60}}
     assert report.run(["--json", "--since", "1d"], snapshot=snap) == 0

@@ -256,7 +256,8 @@ def test_a_full_window_and_a_usable_grant_advise_the_command_once() -> None:
     ctx = grant_scene(100.0)
     decision = warn.decide(ctx, session_id="s")
     assert decision.message is not None
-    assert "/limit-reset refills your 5-hour and weekly windows now; it spends your last limit reset" in decision.message
+    said = "/limit-reset refills your 5-hour and weekly windows now; it spends your last limit reset"
+    assert said in decision.message
     ctx.snap["warned"]["s"] = {"at": ctx.now, "windows": decision.warned}
     again = warn.decide(ctx, session_id="s")
     assert "/limit-reset" not in (again.message or "")
