@@ -10,7 +10,15 @@ from statusline.core import levels, select, template, truth
 from statusline.core.context import Context
 from statusline.core.levels import FULL, NORMAL, WARN
 from statusline.core.pieces import Piece, extra, pool, window
-from statusline.core.windows import PER_MODEL_FAMILIES, claude_code_shows, gates, same_period, weekly_id
+from statusline.core.windows import (
+    CLAUDE_CODE_WRAP_UP_FEATURE,
+    PER_MODEL_FAMILIES,
+    claude_code_shows,
+    claude_code_wraps_up,
+    gates,
+    same_period,
+    weekly_id,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -57,13 +65,29 @@ BLOCKED = (
 )
 
 
-class Decision:
-    __slots__ = ("block_reason", "message", "warned")
+# The briefing for Claude itself (``hook.briefing``, off by default): context the model reads with
+# the prompt, one factual sentence; near the wall, the request to wrap up.
+BRIEF = (
+    "Usage limit note from quotaline: the $name is at $percent( and at this pace fills in about $to_full"
+    " \\(around $full_at\\))(; it resets $resets_at \\(in $reset\\))."
+)
+WRAP_UP = " It is near its limit: finish the current step, then leave a short note of what remains to be done."
+# Near the wall: this full, or this close to full at the current pace.
+NEAR_WALL_PCT = 98.0
+NEAR_WALL_S = 600.0
+MAX_CLAUDE_JSON = 32 << 20
 
-    def __init__(self, message: str | None, block_reason: str | None, warned: dict[str, Any]) -> None:
+
+class Decision:
+    __slots__ = ("block_reason", "context", "message", "warned")
+
+    def __init__(
+        self, message: str | None, block_reason: str | None, warned: dict[str, Any], context: str | None = None
+    ) -> None:
         self.message = message
         self.block_reason = block_reason
         self.warned = warned  # this session's new dedupe state
+        self.context = context  # the briefing for the model (additionalContext), when due
 
 
 def decide(ctx: Context, *, session_id: str | None) -> Decision:
@@ -117,7 +141,75 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
         warned[key] = state
         if repeat_every or not already_said(previous.get(key), state):
             lines.append(extra_line)
-    return Decision("; ".join(lines) or None, _block_reason(ctx), warned)
+    brief = _briefing(ctx, horizon, previous) if settings.get("hook", "briefing") else None
+    context = None
+    if brief is not None:
+        key, text, state = brief
+        warned[key] = state
+        if repeat_every or not already_said(previous.get(key), state):
+            context = text
+    return Decision("; ".join(lines) or None, _block_reason(ctx), warned, context)
+
+
+def _briefing(ctx: Context, horizon_s: float, previous: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
+    """The briefing for the model: ``(dedupe key, sentence, state)`` about the gating window nearest
+    its wall, when one is at the critical level or will fill within ``horizon_s``; None otherwise,
+    and None when Claude Code's own wrap-up mode says the same (``windows.claude_code_wraps_up``)."""
+    families = select.families_seen(ctx.snap)
+    best: tuple[tuple[float, float], Piece] | None = None
+    for w in select.windows(ctx.snap, list(ctx.settings.get("hook", "windows")), ctx.family, 0.0, ctx.now):
+        if not gates(str(w["id"]), ctx.family, families):
+            continue
+        piece = window.piece(ctx, w)
+        facts = piece.facts
+        to_full = facts.seconds_to_full
+        soon = to_full is not None and to_full <= horizon_s
+        if facts.past or not (facts.pct >= ctx.critical_at or soon):
+            continue
+        rank = (facts.pct, -(to_full if to_full is not None else horizon_s * 10))
+        if best is None or rank > best[0]:
+            best = (rank, piece)
+    if best is None:
+        return None
+    piece = best[1]
+    facts = piece.facts
+    if claude_code_wraps_up(facts.window, _wrap_up_feature_on()):
+        return None
+    to_full = facts.seconds_to_full
+    near = facts.pct >= NEAR_WALL_PCT or (to_full is not None and to_full <= NEAR_WALL_S)
+    variables = dict(piece.variables)
+    variables["full_at"] = "" if to_full is None else levels.format_clock(ctx.now + to_full, ctx.now)
+    text = template.render(BRIEF, variables) + (WRAP_UP if near else "")
+    state = {"level": 2 if near else 1, "period": facts.window.get("resets_at")}
+    return f"brief:{piece.variables['id']}", text, state
+
+
+def _wrap_up_feature_on() -> bool:
+    """Claude Code's wrap-up feature as it cached it (``cachedGrowthBookFeatures`` in ``.claude.json``);
+    read only when a briefing is due for the window it covers. False when unreadable."""
+    from statusline.core import fastjson, fastos, paths
+
+    try:
+        configured = fastos.getenv("CLAUDE_CONFIG_DIR", "").strip()
+        path = fastos.join(paths.claude_config_dir() if configured else fastos.expanduser("~"), ".claude.json")
+        fd = fastos.open(path, fastos.O_RDONLY | fastos.O_NONBLOCK)  # a FIFO must not hang the prompt
+        try:
+            info = fastos.fstat(fd)
+            if info.st_mode & 0o170000 != 0o100000 or info.st_size > MAX_CLAUDE_JSON:
+                return False
+            raw = b""
+            while len(raw) <= info.st_size:
+                more = fastos.read(fd, info.st_size + 1 - len(raw))
+                if not more:
+                    break
+                raw += more
+        finally:
+            fastos.close(fd)
+        data = fastjson.loads(raw)
+    except Exception:  # missing, unreadable, not JSON: Claude Code's wrap-up is not known to be on
+        return False
+    features = data.get("cachedGrowthBookFeatures") if isinstance(data, dict) else None
+    return isinstance(features, dict) and features.get(CLAUDE_CODE_WRAP_UP_FEATURE) is True
 
 
 class Alert:

@@ -402,6 +402,20 @@ def claude_code_shows(windows: dict[str, Window], now: float) -> str | None:
     return None
 
 
+# Claude Code's own wrap-up mode (2.1.330: off unless its ``tengu_vellum_anchor`` feature is on,
+# cached in ``.claude.json``'s ``cachedGrowthBookFeatures``): at this share of the 5-hour window it
+# tells the model "[Usage limit approaching. Checkpoint now: finish the current step, ...]".
+CLAUDE_CODE_WRAP_UP = ("five_hour", 95.0)
+CLAUDE_CODE_WRAP_UP_FEATURE = "tengu_vellum_anchor"
+
+
+def claude_code_wraps_up(window: Window, feature_on: bool) -> bool:
+    """Whether Claude Code's own wrap-up mode already asks the model to wrap up for ``window``."""
+    wid, pct = CLAUDE_CODE_WRAP_UP
+    used = window.get("used_pct")
+    return feature_on and window.get("id") == wid and is_number(used) and used >= pct
+
+
 # Model families with a weekly window of their own (Claude Code's claims name them).
 PER_MODEL_FAMILIES = frozenset(w.partition(":")[2] for w in CLAIM_IDS.values() if w.startswith("seven_day:"))
 
