@@ -130,7 +130,7 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
         warned["extra_pace"] = state
         if repeat_every or not already_said(previous.get("extra_pace"), state):
             lines.append(line)
-    for key, line, state in _pool_lines(ctx) + _grant_lines(ctx, horizon):
+    for key, line, state in _pool_lines(ctx) + _grant_lines(ctx):
         warned[key] = state
         if repeat_every or not already_said(previous.get(key), state):
             lines.append(line)
@@ -364,10 +364,10 @@ def _pool_lines(ctx: Context) -> list[tuple[str, str, dict[str, Any]]]:
 CLEARS_WORDS = {"five_hour": "5-hour", "seven_day": "weekly"}
 
 
-def _grant_lines(ctx: Context, horizon_s: float) -> list[tuple[str, str, dict[str, Any]]]:
+def _grant_lines(ctx: Context) -> list[tuple[str, str, dict[str, Any]]]:
     """The grant to use, once per grant and period of the window it would clear: when a window it
-    clears is full, or will fill before its reset (within the forecast horizon), and the grant is
-    usable now (started, not paused, not spent)."""
+    clears is full, or at this pace will fill before its reset, and the grant is usable now
+    (started, not paused, not spent)."""
     found = []
     for grant in truth.usable_grants(ctx.snap.get("server"), ctx.now):
         if not grant["started"] or grant.get("paused") is True or grant.get("usable_now") is not True:
@@ -378,8 +378,7 @@ def _grant_lines(ctx: Context, horizon_s: float) -> list[tuple[str, str, dict[st
             if not isinstance(w, dict):
                 continue
             facts = window.piece(ctx, w).facts
-            to_full = facts.seconds_to_full
-            if not facts.past and (facts.pct >= 100.0 or (to_full is not None and to_full <= horizon_s)):
+            if not facts.past and (facts.pct >= 100.0 or facts.seconds_to_full is not None):
                 pressed.append(w)
         if not pressed:
             continue

@@ -214,11 +214,10 @@ def _flat_id(key: str, value: object) -> str | None:
         return None
     if key.startswith(("five_hour", "seven_day")):
         return key
-    # A code-named bucket: money is a credit pool (``_pools``), not a window; one without a reset
-    # time (``nimbus_quill``: a fractional utilization, ``resets_at: null``) is no window either.
-    if _is_pool(key, value) or value.get("resets_at") is None:
-        return None
-    return key
+    # A code-named bucket is no window: one with money is a credit pool (``_pools``); the others
+    # (``nimbus_quill``: a fractional utilization, ``resets_at: null``) say nothing quotaline can
+    # name, and Claude Code reads none of them. The limits the server enforces are in ``limits[]``.
+    return None
 
 
 def _is_pool(key: str, value: Mapping[str, object]) -> bool:

@@ -263,6 +263,17 @@ def test_a_full_window_and_a_usable_grant_advise_the_command_once() -> None:
     assert "/limit-reset" not in (again.message or "")
 
 
+def test_a_window_that_will_fill_before_its_reset_and_a_usable_grant_advise_it_too() -> None:
+    ctx = grant_scene(9.0)
+    wid, reset = "five_hour", ctx.snap["windows"]["five_hour"]["resets_at"]
+    for i in range(7):  # +10 points every 10 minutes: full in about 1h, before its reset
+        t = ctx.now - (6 - i) * 600
+        observe.apply_windows(ctx.snap, [{"id": wid, "used_pct": 30.0 + 10 * i, "source": "oauth", "observed_at": t,
+                                          "resets_at": reset + 2 * 3600}], now=t)
+    said = warn.decide(context(ctx.snap, ctx.now), session_id="s").message or ""
+    assert "At this pace" in said and "/limit-reset refills your 5-hour and weekly windows now" in said
+
+
 @pytest.mark.parametrize("scene", [dict(five_hour=40.0), dict(five_hour=100.0, usable=False),
                                    dict(five_hour=100.0, paused=True)])
 def test_no_grant_advice_below_the_wall_or_when_it_cannot_be_used(scene: dict[str, Any]) -> None:
