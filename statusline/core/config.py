@@ -15,6 +15,7 @@ from statusline.core.config_defaults import (
     DEFAULTS,
     MAX_REFRESH_INTERVAL_S,
     MIN_REFRESH_INTERVAL_S,
+    OTLP_PROTOCOLS,
     REPEAT_POLICIES,
     SECRET_KEYS,
     clone,
@@ -129,6 +130,15 @@ def _check_ranges(data: dict[str, Any], problems: list[str]) -> None:
     if textfile_dir and not os.path.isabs(os.path.expanduser(textfile_dir)):
         problems.append("export.prometheus_textfile_dir must be an absolute path (or start with ~)")
         data["export"]["prometheus_textfile_dir"] = ""
+    export = data["export"]
+    for key in ("pushgateway_url", "otlp_endpoint"):
+        url = export[key].strip()
+        if url and not (url.startswith(("http://", "https://")) and len(url) > len("https://")):
+            problems.append(f"export.{key} must be an http:// or https:// URL")
+            export[key] = ""
+    if export["otlp_protocol"] not in OTLP_PROTOCOLS:
+        problems.append("export.otlp_protocol must be http/protobuf, http/json or grpc (or empty)")
+        export["otlp_protocol"] = ""
     levels = data["levels"]
     if not 0 < levels["warn"] <= levels["critical"]:
         problems.append("levels: 0 < warn <= critical")
@@ -217,6 +227,12 @@ forecast_minutes = 30
 prometheus_textfile_dir = ""   # e.g. "/var/lib/prometheus/node-exporter"; "" = off
 account = ""                   # the account label; "" = the account's uuid from ~/.claude.json
 include_email = false          # add the account's e-mail as a label (off: e-mails stay private)
+# Pushed after each refresh, for laptops nobody scrapes (README: "Metrics for teams").
+pushgateway_url = ""           # e.g. "https://pushgateway.example.com"; "" = off
+otlp = false                   # OTLP metrics to Claude Code's telemetry endpoint (or otlp_endpoint)
+otlp_endpoint = ""             # e.g. "http://collector:4318"; "" = Claude Code's OTEL_EXPORTER_OTLP_*
+otlp_protocol = ""             # http/protobuf or http/json; "" = Claude Code's, else http/protobuf
+# otlp_headers = "authorization=Bearer ..."   # for otlp_endpoint; or QUOTALINE_OTLP_HEADERS
 
 # Where the numbers come from and how often the background refresher reads the server.
 [refresh]

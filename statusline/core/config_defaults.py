@@ -53,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
         "prometheus_textfile_dir": "",
         "account": "",
         "include_email": False,
+        "pushgateway_url": "",
+        "otlp": False,
+        "otlp_endpoint": "",
+        "otlp_protocol": "",
     },
     "refresh": {
         "interval_seconds": 300.0,
@@ -65,7 +69,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Never copied into the config cache the hot path reads: it is a secret.
-SECRET_KEYS = {("refresh", "claude_ai_session_key")}
+SECRET_KEYS = {("refresh", "claude_ai_session_key"), ("export", "otlp_headers")}
+OTLP_PROTOCOLS = ("", "http/protobuf", "http/json", "grpc")  # "": as Claude Code's telemetry says
 
 MIN_REFRESH_INTERVAL_S = 60.0
 # At most a day: a longer one is read as a day, so that a refresh time further ahead than that is
@@ -123,6 +128,10 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "QUOTALINE_USER_AGENT": ("refresh", "user_agent"),
     "QUOTALINE_NOTIFY": ("notify", "enabled"),
     "QUOTALINE_PROMETHEUS_TEXTFILE_DIR": ("export", "prometheus_textfile_dir"),
+    "QUOTALINE_PUSHGATEWAY_URL": ("export", "pushgateway_url"),
+    "QUOTALINE_OTLP": ("export", "otlp"),
+    "QUOTALINE_OTLP_ENDPOINT": ("export", "otlp_endpoint"),
+    "QUOTALINE_OTLP_PROTOCOL": ("export", "otlp_protocol"),
 }
 
 

@@ -76,6 +76,9 @@ class UsageReading:
     windows: dict[str, dict[str, object]]
     extra_usage: dict[str, object] | None
     problems: list[str]
+    # When the server said it: a reply read whole takes back what it no longer names
+    # (``observe.forget_unsaid``), unless a newer word stands.
+    observed_at: float | None = field(default=None, compare=False)
     # The rest of the server's truth (``core/truth.py``): each part the body sent, for
     # ``observe.apply_server``; a part the body did not name is absent.
     server: dict[str, object] = field(default_factory=dict)
@@ -750,7 +753,7 @@ def parse_usage(
     if extra is not None:
         extra["scope"] = money_scope(plan, single_seat)
     server = _server_parts(data, source, observed, problems)
-    return UsageReading(windows=windows, extra_usage=extra, problems=problems, server=server)
+    return UsageReading(windows=windows, extra_usage=extra, problems=problems, observed_at=observed, server=server)
 
 
 def member_dashboard(data: object) -> bool:

@@ -198,7 +198,7 @@ def test_doctor_on_broken_settings_and_missing_launcher(home: Home) -> None:
     )
     out = home.run("doctor", "--no-timing").out
     assert "/nowhere/quotaline, which is missing" in out and "no UserPromptSubmit hook" in out
-    assert "no StopFailure hook" in out
+    assert "no StopFailure hook" in out and "no Stop hook" in out
     (home.claude / "settings.json").write_text(
         json.dumps({"statusLine": {"type": "command", "command": "bash -c 'ccstatusline; quotaline statusline'"},
                     "hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": "echo quotaline"}]}]}})

@@ -51,7 +51,7 @@ def fetch(
             return reading  # the money is a bonus; the windows stand
         extra = parse_overage_spend_limit(spend, source="claude_ai", observed_at=now)
         if extra is not None:
-            return UsageReading(reading.windows, extra, reading.problems)
+            return UsageReading(reading.windows, extra, reading.problems, reading.observed_at)
     return reading
 
 
@@ -67,7 +67,7 @@ def _with_member_spend(
         mine = None
     if mine is None or reading.extra_usage is None:
         return reading
-    return UsageReading(reading.windows, {**reading.extra_usage, **mine}, reading.problems)
+    return UsageReading(reading.windows, {**reading.extra_usage, **mine}, reading.problems, reading.observed_at)
 
 
 def _first_org(client: httpx.Client, base: str, headers: dict[str, str], secrets: list[str]) -> str:
