@@ -147,10 +147,11 @@ def check_settings() -> list[Finding]:
 
     path = os.path.join(paths.claude_config_dir(), "settings.json")
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = json.loads(paths.read_file(path))  # a FIFO there would hang doctor
     except FileNotFoundError:
         return [(FAIL, "settings", f"{path} missing: run `quotaline install`")]
+    except paths.NotAFileError:
+        return [(FAIL, "settings", f"{path} is not a regular file: Claude Code cannot read it; replace it")]
     except ValueError:
         return [(FAIL, "settings", f"{path} is not valid JSON: Claude Code ignores it; fix it")]
     data = data if isinstance(data, dict) else {}
@@ -259,6 +260,13 @@ def _last_push(topic: str, where: str, last: Any) -> Finding:
     return (WARN, topic, f"{where}: the last push ({age} ago) failed: {error}")
 
 
+def check_ledger() -> list[Finding]:
+    from statusline.ledger.update import health
+
+    found = health()
+    return [] if found is None else [(OK if found[0] else FAIL, "ledger", found[1])]
+
+
 def check_timing(launcher: str | None, runs: int = 7) -> list[Finding]:
     if not launcher or not os.access(launcher, os.X_OK):
         return [(WARN, "timing", "no installed launcher to time")]
@@ -288,6 +296,7 @@ def run(argv: list[str]) -> int:
         check_notify,
         check_export,
         check_push,
+        check_ledger,
     ]
     for check in checks:
         try:

@@ -230,7 +230,7 @@ def _park(path: str, sid: str, entry: dict[str, Any]) -> None:
         return  # nowhere safe to write: the next prompt warns again, the only loss left
     try:
         target = fastos.join(directory, _park_name(sid))
-        tmp = f"{target}.{fastos.getpid()}.tmp"
+        tmp = paths.temp_name(target)
         fd = fastos.open(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL | fastos.O_NOFOLLOW, 0o600)
         try:
             fastos.write(fd, fastjson.dumps({"session": sid, **entry}).encode("utf-8"))
@@ -319,7 +319,7 @@ def _unpark(path: str, merged: list[tuple[str, bytes]]) -> None:
         return
     for name, raw in merged:
         file = fastos.join(directory, name)
-        claim = f"{file}.{fastos.getpid()}.done"
+        claim = paths.temp_name(file, ".done")
         try:
             fastos.rename(file, claim)  # atomic: a file parked after this point is a new one, untouched
         except OSError:

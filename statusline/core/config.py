@@ -6,7 +6,6 @@ Not on the hot path (imports tomllib); ``config_fast`` calls ``parse_file`` once
 from __future__ import annotations
 
 import os
-import stat
 import sys
 from typing import Any
 
@@ -34,11 +33,9 @@ else:  # pragma: no cover
 def parse_file(path: str) -> tuple[dict[str, Any], list[str]]:
     """Defaults overlaid with the file's valid settings, and a problem per invalid one."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang us
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return clone(DEFAULTS), ["not a regular file"]
-            raw = tomllib.load(handle)
+        raw = tomllib.loads(paths.read_file(path).decode())  # a FIFO must not hang us
+    except paths.NotAFileError:
+        return clone(DEFAULTS), ["not a regular file"]
     except tomllib.TOMLDecodeError as exc:
         return clone(DEFAULTS), [f"not valid TOML ({exc})"]
     except OSError as exc:

@@ -84,7 +84,7 @@ def _read_cache() -> dict[str, Any] | None:
 def _write_cache(value: dict[str, Any]) -> None:
     try:
         path = cache_path()  # the checked state dir: raises DirError when it is not safe
-        tmp = f"{path}.{fastos.getpid()}.tmp"
+        tmp = paths.temp_name(path)
         fd = paths.open_private(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL)
         with open(fd, "w", encoding="utf-8") as handle:
             handle.write(fastjson.dumps(value))

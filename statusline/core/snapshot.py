@@ -609,7 +609,7 @@ def _replace_file(path: str, data: bytes) -> None:
     The temp file is created with ``O_EXCL`` and no symlink followed (a link planted under the
     next pid's name is removed, not written through); ``os.replace`` onto a symlink replaces the
     link itself."""
-    tmp = f"{path}.{fastos.getpid()}.tmp"
+    tmp = paths.temp_name(path)
     fd = paths.open_private(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL)
     try:
         _write_all(fd, data)

@@ -68,11 +68,12 @@ class LedgerStats:
     walls: int = 0
     synthetic: int = 0
     rebuilt: bool = False
+    damaged: str = ""  # why the store was unreadable (then every transcript was read again)
     workers: int = 0
     seconds: float = 0.0
     busy: bool = False
 
-    def as_dict(self) -> dict[str, int | float | bool]:
+    def as_dict(self) -> dict[str, int | float | bool | str]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 

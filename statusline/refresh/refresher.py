@@ -64,12 +64,15 @@ def refresh(
 ) -> Outcome:
     path = paths.snapshot_path()
     paths.ensure_private_dir(os.path.dirname(path))
-    paths.clear_way(spawn.refresh_lock_path(path))  # a directory there would fail every run
-    lock = filelock.FileLock(spawn.refresh_lock_path(path), timeout=lock_wait, mode=0o600)
+    lock_file = spawn.refresh_lock_path(path)
+    paths.clear_way(lock_file)  # a directory or a link there would fail every run
+    lock = filelock.FileLock(lock_file, timeout=lock_wait, mode=0o600)
     try:
         lock.acquire()
     except filelock.Timeout:
         return Outcome(ran=False)
+    except OSError as exc:  # still in the way (planted again, or not ours to remove): say what and where
+        raise paths.DirError(f"cannot lock {lock_file} ({exc.strerror or exc}): remove it and run again") from None
     try:
         outcome = _refresh_locked(path, force=force, background=background, transport=transport)
     except Exception as exc:  # a bug or an odd snapshot: record it (with a backoff), never just die

@@ -655,3 +655,16 @@ def test_a_window_the_server_stops_sending_is_gone_after_its_next_reply(
     hook = server_home.run("hook", stdin=prompt)
     assert hook.code == 0 and "block" not in hook.out
 
+
+def test_a_fifo_at_the_credentials_file_is_never_waited_on(server_home: Home, httpserver: HTTPServer) -> None:
+    """Opening a FIFO for reading waits for a writer: the refresh (and doctor) would hang for good."""
+    import os
+
+    server_home.claude.mkdir()
+    os.mkfifo(server_home.claude / ".credentials.json")
+    env = {"CLAUDE_CODE_OAUTH_TOKEN": ""}
+    done = server_home.run("refresh", env=env, timeout=20)
+    assert done.code == 1 and ".credentials.json" in done.err, done
+    doctor = server_home.run("doctor", "--no-timing", env=env, timeout=20)
+    assert "credentials" in doctor.out and "unreadable" in doctor.out, doctor.out
+    assert not usage_requests(httpserver)
