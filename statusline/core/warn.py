@@ -75,7 +75,6 @@ WRAP_UP = " It is near its limit: finish the current step, then leave a short no
 # Near the wall: this full, or this close to full at the current pace.
 NEAR_WALL_PCT = 98.0
 NEAR_WALL_S = 600.0
-MAX_CLAUDE_JSON = 32 << 20
 
 
 class Decision:
@@ -192,20 +191,7 @@ def _wrap_up_feature_on() -> bool:
     try:
         configured = fastos.getenv("CLAUDE_CONFIG_DIR", "").strip()
         path = fastos.join(paths.claude_config_dir() if configured else fastos.expanduser("~"), ".claude.json")
-        fd = fastos.open(path, fastos.O_RDONLY | fastos.O_NONBLOCK)  # a FIFO must not hang the prompt
-        try:
-            info = fastos.fstat(fd)
-            if info.st_mode & 0o170000 != 0o100000 or info.st_size > MAX_CLAUDE_JSON:
-                return False
-            raw = b""
-            while len(raw) <= info.st_size:
-                more = fastos.read(fd, info.st_size + 1 - len(raw))
-                if not more:
-                    break
-                raw += more
-        finally:
-            fastos.close(fd)
-        data = fastjson.loads(raw)
+        data = fastjson.loads(paths.read_file(path))  # never waits on a FIFO, reads a regular file only
     except Exception:  # missing, unreadable, not JSON: Claude Code's wrap-up is not known to be on
         return False
     features = data.get("cachedGrowthBookFeatures") if isinstance(data, dict) else None
