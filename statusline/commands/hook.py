@@ -2,7 +2,8 @@
 argument, e.g. ``user-prompt-submit``, only when stdin names none: the installer may run one command
 for every event).
 
-- ``UserPromptSubmit``: warn (systemMessage) or block before a prompt is sent; say a wall once.
+- ``UserPromptSubmit``: warn (systemMessage) or block before a prompt is sent; say a wall once;
+  with ``hook.briefing``, brief the model near a wall (``additionalContext``).
 - ``StopFailure`` (matcher ``rate_limit``): record the wall in the snapshot. Claude Code ignores its
   output; it still exits 0 at once, silent, whatever the input.
 - ``Stop`` (a turn went through; Claude Code runs ``StopFailure`` instead when an API error ended
@@ -127,6 +128,9 @@ def _run(inp: claude_input.ClaudeInput, now: float) -> int:
         out = {"decision": "block", "reason": clean(decision.block_reason)}
     elif decision.message:
         out = {"systemMessage": clean(decision.message)}
+    if decision.context and not decision.block_reason:  # the briefing: read by the model, not shown
+        out = out or {}
+        out["hookSpecificOutput"] = {"hookEventName": "UserPromptSubmit", "additionalContext": clean(decision.context)}
     if out is not None:
         sys.stdout.write(fastjson.dumps(out) + "\n")
         sys.stdout.flush()

@@ -204,6 +204,11 @@ all_warnings = false
 block_at = 0
 # Warn when a window will hit 100% within this many minutes at the current pace.
 forecast_minutes = 30
+# Brief Claude itself (the model, not you): when a window that stops this session is at the
+# critical level or will fill within forecast_minutes, one factual sentence goes with the prompt
+# as context, and near the wall a request to finish the current step and note what remains.
+# Once per level and period. Also QUOTALINE_BRIEFING=1.
+briefing = false
 
 # Desktop notifications from the background refresher (notify-send on Linux, osascript on
 # macOS): once per level and period when a window crosses a level, or when it will hit 100%

@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
         "all_warnings": False,
         "block_at": 0.0,
         "forecast_minutes": 30.0,
+        "briefing": False,
     },
     "notify": {
         "enabled": False,
@@ -118,6 +119,7 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "QUOTALINE_ALL_WARNINGS": ("hook", "all_warnings"),
     "QUOTALINE_BLOCK_AT": ("hook", "block_at"),
     "QUOTALINE_FORECAST_MINUTES": ("hook", "forecast_minutes"),
+    "QUOTALINE_BRIEFING": ("hook", "briefing"),
     "QUOTALINE_REFRESH_INTERVAL": ("refresh", "interval_seconds"),
     "QUOTALINE_OAUTH": ("refresh", "oauth"),
     "QUOTALINE_CLAUDE_JSON": ("refresh", "claude_json"),

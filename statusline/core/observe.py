@@ -7,7 +7,7 @@ obeys the same rules and no other module edits these sections.
 
 from __future__ import annotations
 
-from statusline.core import snapshot
+from statusline.core import snapshot, truth
 from statusline.core.select import families_seen, seen_at
 from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
 from statusline.core.windows import (
@@ -107,6 +107,49 @@ def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, pro
     if moved is not None:
         kept["moved"] = moved
     snap["extra_usage"] = kept
+    return True
+
+
+def apply_server(
+    snap: Snapshot, parts: dict[str, Any], *, source: str, now: float, problems: list[str] | None = None
+) -> bool:
+    """Merge the rest of a reading's truth (``truth.PARTS``: pools by their key, grants, the
+    week's split, the request link); True when anything changed. What fails ``truth.sane`` is
+    dropped and said in ``problems``."""
+    if not parts:
+        return False
+    server = snap.get("server")
+    server = dict(server) if isinstance(server, dict) else {}
+    before = dict(server)
+    pools = dict(server.get("pools") or {})
+    for key, pool in (parts.get("pools") or {}).items():
+        old = pools.get(key)
+        if pool is None:
+            if isinstance(old, dict) and old.get("source") == source:  # another source may not have asked
+                pools.pop(key)
+            continue
+        if not isinstance(old, dict) or float(pool.get("observed_at") or 0) >= float(old.get("observed_at") or 0):
+            pools[key] = pool
+    server["pools"] = pools
+    for part in ("grants", "breakdown", "more_usage_url"):
+        new = parts.get(part)
+        if isinstance(new, dict):
+            kept = truth.merge(server.get(part), new, part)
+            if kept.get("empty"):
+                server.pop(part, None)
+            else:
+                server[part] = kept
+    sane = truth.sane(server, now)
+    if problems is not None:
+        for part in ("grants", "breakdown", "more_usage_url"):
+            if part in server and part not in sane:
+                problems.append(f"{part.replace('_', ' ')} dropped: not plausible")
+        for key, pool in server["pools"].items():
+            if key not in sane.get("pools", {}):
+                problems.append(f"{pool.get('label') or 'a credit pool'} dropped: not plausible")
+    if sane == before:
+        return False
+    snap["server"] = sane
     return True
 
 
@@ -216,6 +259,12 @@ def switch_account(snap: Snapshot, account: str | None, *, config_dir: str) -> N
 
 
 def prune(snap: Snapshot, *, now: float) -> None:
+    server = snap.get("server")
+    pools: dict[str, Any] = server.get("pools") or {} if isinstance(server, dict) else {}
+    for key in list(pools) if isinstance(pools, dict) else []:  # a pool a day past its reset is over
+        reset = pools[key].get("resets_at") if isinstance(pools[key], dict) else None
+        if isinstance(reset, (int, float)) and now - reset > PRUNE_AFTER_RESET_S:
+            del pools[key]
     for wid in list(snap["windows"]):
         reset = snap["windows"][wid].get("resets_at")
         old = isinstance(reset, (int, float)) and now - reset > PRUNE_AFTER_RESET_S

@@ -252,7 +252,20 @@ def hook_notice(
         )
     if isinstance(old, dict) and old.get("period") == state["period"]:
         return key, "", state  # told already: keep the entry, say nothing
+    link = more_usage_url(snap)
+    if link:  # the organisation's own way past the wall (the server's ``kind_fountain_url``)
+        text += f"; to ask your organisation for more usage: {link}"
     return key, text + ".", state
+
+
+def more_usage_url(snap: Snapshot) -> str | None:
+    """The organisation's "request more usage" link, as text, when the server sent one (checked and
+    cleaned by ``truth.request_url``: https, off Claude's and Anthropic's domains, ASCII)."""
+    from statusline.core.truth import request_url
+
+    server = snap.get("server")
+    link = server.get("more_usage_url") if isinstance(server, dict) else None
+    return request_url(link.get("url")) if isinstance(link, dict) else None
 
 
 def time_of(epoch: float, now: float) -> str:

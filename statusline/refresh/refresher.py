@@ -236,6 +236,7 @@ def _store(
             try:
                 observe.apply_windows(snap, list(reading.windows.values()), now=now, problems=problems)
                 observe.apply_extra(snap, reading.extra_usage, now=now, problems=problems)
+                observe.apply_server(snap, reading.server, source=source, now=now, problems=problems)
             except Exception as exc:  # one source's odd reading must not cost the others
                 outcome.fetched.remove(source)
                 outcome.failed[source] = internal_error(exc)

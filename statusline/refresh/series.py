@@ -17,7 +17,7 @@ from typing import Any
 
 from statusline.core import levels, status_json
 from statusline.core.context import Context
-from statusline.core.pieces import window
+from statusline.core.pieces import pool, window
 from statusline.core.textsafe import clean
 from statusline.core.windows import display_order, is_number
 from statusline.refresh.sources import claude_json
@@ -81,6 +81,21 @@ METRICS: dict[str, Metric] = {
     ),
     "quotaline_extra_usage_out_of_credits": Metric(
         "1 when extra usage is out of credits.", "quotaline.extra_usage.out_of_credits", "1"
+    ),
+    "quotaline_pool_remaining": Metric(
+        "Money left in a credit pool, in the currency's major unit.", "quotaline.pool.remaining", "{currency}"
+    ),
+    "quotaline_pool_used": Metric(
+        "Money spent from a credit pool, in the currency's major unit.", "quotaline.pool.used", "{currency}"
+    ),
+    "quotaline_pool_limit": Metric(
+        "A credit pool's amount, in the currency's major unit.", "quotaline.pool.limit", "{currency}"
+    ),
+    "quotaline_pool_resets_at_timestamp_seconds": Metric(
+        "When a credit pool resets (Unix time).", "quotaline.pool.resets_at", "s"
+    ),
+    "quotaline_pool_state": Metric(
+        "0 plenty left, 1 nearly used up, 3 used up (a credit pool never blocks).", "quotaline.pool.state", "{level}"
     ),
     "quotaline_account_info": Metric("The account these numbers belong to.", "quotaline.account.info", "1"),
     "quotaline_refresh_last_attempt_timestamp_seconds": Metric(
@@ -172,6 +187,7 @@ def _series(ctx: Context, account: Labels) -> Iterator[tuple[str, Labels, float]
         info = {**labels, "label": piece.variables["label"], "source": piece.variables["source"]}
         yield "quotaline_window_info", info, 1.0
     yield from _extra(snap.get("extra_usage"), only)
+    yield from _pools(ctx, only)
     yield from _refresh(ctx, only)
     yield "quotaline_export_timestamp_seconds", only, now
 
@@ -187,6 +203,21 @@ def _extra(extra: Any, only: Labels) -> Iterator[tuple[str, Labels, float]]:
     if is_number(extra.get("limit")) and extra["limit"] > 0:
         yield "quotaline_extra_usage_limit", money, float(extra["limit"])
     yield "quotaline_extra_usage_out_of_credits", only, float(bool(extra.get("out_of_credits")))
+
+
+def _pools(ctx: Context, only: Labels) -> Iterator[tuple[str, Labels, float]]:
+    """Credit pools by their human label (never a code name), in money: no ratio, no window level."""
+    for found in pool.pools(ctx):
+        credit = pool.piece(ctx, found)
+        labels = {**only, "pool": credit.variables["label"], "currency": str(found.get("currency") or "USD")}
+        if is_number(credit.facts["left"]):
+            yield "quotaline_pool_remaining", labels, float(credit.facts["left"])
+        for key, name in (("used", "quotaline_pool_used"), ("limit", "quotaline_pool_limit")):
+            if is_number(found.get(key)):
+                yield name, labels, float(found[key])
+        if is_number(found.get("resets_at")):
+            yield "quotaline_pool_resets_at_timestamp_seconds", labels, float(found["resets_at"])
+        yield "quotaline_pool_state", labels, float(credit.level)
 
 
 def _refresh(ctx: Context, only: Labels) -> Iterator[tuple[str, Labels, float]]:

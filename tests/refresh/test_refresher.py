@@ -622,18 +622,19 @@ def test_a_token_no_header_can_carry_is_a_sentence_not_an_internal_error(
 def test_a_window_the_server_stops_sending_is_gone_after_its_next_reply(
     server_home: Home, httpserver: HTTPServer, gone: str
 ) -> None:
-    """Invariant 2 (issue 19): a source's complete reply is its whole word. A code-named bucket at
-    100% (reset 60 days ahead) that the next reply no longer names leaves the line, its history and
-    the hook's block_at; the windows the reply still names stay. A reply with a part it could not
+    """Invariant 2 (issue 19): a source's complete reply is its whole word. A window at 100% (a
+    flat ``seven_day_omelette``, reset 6 days ahead; a code-named bucket is no window since issue 22)
+    that the next reply no longer names leaves the line, its history and the hook's block_at; the
+    windows the reply still names stay. A reply with a part it could not
     read is not the whole word: that part may be the window it no longer seems to name."""
     data, _ = live_fixture("oauth_2026-02_legacy_opus_sonnet.json")
-    reset = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 60 * 86400))
-    full = {**data, "iguana_necktie": {"utilization": 100.0, "resets_at": reset}}
+    reset = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 6 * 86400))
+    full = {**data, "seven_day_omelette": {"utilization": 100.0, "resets_at": reset}}
     later = {k: v for k, v in data.items()}
     if gone == "null":
-        later["iguana_necktie"] = None
+        later["seven_day_omelette"] = None
     elif gone == "utilization null":
-        later["iguana_necktie"] = {"utilization": None, "resets_at": reset}
+        later["seven_day_omelette"] = {"utilization": None, "resets_at": reset}
     httpserver.expect_ordered_request(USAGE).respond_with_json(full)
     httpserver.expect_ordered_request(USAGE).respond_with_json({**later, "limits": "not a list"})
     httpserver.expect_ordered_request(USAGE).respond_with_json(later)
@@ -642,15 +643,15 @@ def test_a_window_the_server_stops_sending_is_gone_after_its_next_reply(
     (cfg / "config.toml").write_text('[hook]\nblock_at = 95.0\nwindows = ["alerts"]\n')
     prompt = (FIXTURES / "hooks" / "userpromptsubmit_stdin.json").read_text()
     assert server_home.run("refresh").code == 0
-    assert "iguana_necktie" in server_home.snapshot()["windows"]
+    assert "seven_day:omelette" in server_home.snapshot()["windows"]
     assert json.loads(server_home.run("hook", stdin=prompt).out)["decision"] == "block"
     assert server_home.run("refresh", "--force").code == 0
-    assert server_home.snapshot()["windows"]["iguana_necktie"]["used_pct"] == 100.0
+    assert server_home.snapshot()["windows"]["seven_day:omelette"]["used_pct"] == 100.0
     assert server_home.run("refresh", "--force").code == 0
     snap = server_home.snapshot()
-    assert "iguana_necktie" not in snap["windows"] and "iguana_necktie" not in snap.get("recent", {})
+    assert "seven_day:omelette" not in snap["windows"] and "seven_day:omelette" not in snap.get("recent", {})
     assert {"five_hour", "seven_day"} <= set(snap["windows"])
-    assert "iguana_necktie" not in server_home.run("statusline", stdin=b"").out
+    assert "Omelette" not in server_home.run("statusline", stdin=b"").out
     hook = server_home.run("hook", stdin=prompt)
     assert hook.code == 0 and "block" not in hook.out
 

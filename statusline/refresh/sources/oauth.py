@@ -12,6 +12,9 @@ from statusline.refresh.usage_payload import PayloadError, UsageReading, parse_u
 
 DEFAULT_BASE = "https://api.anthropic.com"
 PATH = "/api/oauth/usage"
+# Limit-reset grants (``cedar_ember``) come only when asked for, as Claude Code asks
+# (``?cedar_ember=1&skip_spend=1``); quotaline keeps the spend (extra usage) in the same read.
+QUERY = "?cedar_ember=1"
 
 
 def fetch(client: httpx.Client, user_agent: str, single_seat: bool | None = None) -> UsageReading:
@@ -21,7 +24,7 @@ def fetch(client: httpx.Client, user_agent: str, single_seat: bool | None = None
     if cred.expires_at is not None and cred.expires_at < time.time():
         raise FetchError("auth_expired", "token expired: run claude to refresh it")
     token = header_secret(cred.token, f"the access token ({cred.source})")
-    url = base_url("QUOTALINE_API_BASE", DEFAULT_BASE) + PATH
+    url = base_url("QUOTALINE_API_BASE", DEFAULT_BASE) + PATH + QUERY
     headers = {
         "Authorization": f"Bearer {token}",
         "anthropic-beta": "oauth-2025-04-20",
