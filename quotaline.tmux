@@ -25,10 +25,19 @@ command_path() {
   printf '%s' "${found:-quotaline}"
 }
 
+# The launcher's path as one word for the job's sh (POSIX single quotes), with tmux's ## for a
+# literal # and %% for a literal %: a home holding quotes, $, backticks or #( stays a path.
+quoted() {
+  local q
+  q="'$(printf '%s' "$1" | sed "s/'/'\\\\''/g")'"
+  q="${q//#/##}"
+  printf '%s' "${q//%/%%}"
+}
+
 main() {
   local args segment placeholder='#{quotaline}' name value
   args=$(option @quotaline-args "")
-  segment="#($(command_path) segment --format tmux${args:+ $args})"
+  segment="#($(quoted "$(command_path)") segment --format tmux${args:+ $args})"
   for name in status-left status-right; do
     value=$(tmux show-option -gqv "$name")
     case "$value" in

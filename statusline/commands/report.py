@@ -203,6 +203,7 @@ def build(
         "windows": windows_out,
         "projects": project_list,
         "other": {"label": OTHER, "server_points": other_points},
+        "seven_day_breakdown": _breakdown(snapshot),
         "totals": {"tokens": totals.as_dict(), "by_family": dict(sorted(total_fam.items()))},
         "walls": clean_tree(
             [
@@ -211,6 +212,26 @@ def build(
             ]
         ),
     }
+
+
+def _breakdown(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The server's own split of the week by surface (``seven_day_breakdown``), beside the ledger's
+    estimate of what other machines and surfaces used (``other``)."""
+    server = snapshot.get("server") if isinstance(snapshot, dict) else None
+    split = server.get("breakdown") if isinstance(server, dict) else None
+    if not isinstance(split, dict) or not isinstance(split.get("rows"), list):
+        return None
+    as_of, started = split.get("as_of"), split.get("window_started_at")
+    rows = [r for r in split["rows"] if isinstance(r, dict)]
+    out: dict[str, Any] = clean_tree(
+        {
+            "label": "the server's split of the 7-day window",
+            "as_of": iso(float(as_of)) if is_number(as_of) else None,
+            "window_started_at": iso(float(started)) if is_number(started) else None,
+            "rows": [{"label": r.get("label"), "percent": r.get("percent")} for r in rows],
+        }
+    )
+    return out
 
 
 def _fmt_points(v: float | None) -> str:
@@ -236,6 +257,13 @@ def render(report: dict[str, Any], since_label: str) -> str:
         for w in windows:
             cal = w["calibration"]
             lines.append(f"  {w['id']}: {w['used_pct']}% now; {w['why']}" + (" (weak)" if cal["weak"] else ""))
+    split = report.get("seven_day_breakdown")
+    if split and split.get("rows"):
+        rows = " · ".join(f"{r['label']} {float(r['percent']):g}%" for r in split["rows"])
+        lines.append(f"  where the week went, the server's split: {rows}")
+        other = (report.get("other") or {}).get("server_points", {}).get("seven_day")
+        if other is not None:
+            lines.append(f"  the ledger's estimate: {OTHER} {_fmt_points(other)} points of the week")
     if report.get("by") == "branch":
         lines.extend(_branch_lines(report, windows))
     else:
@@ -371,6 +399,11 @@ def run(argv: list[str], *, snapshot: dict[str, Any] | None = None) -> int:
                     sys.stderr.write("waiting for the background refresher to finish reading transcripts...\n")
                 result = update_ledger(progress=progress, lock_timeout=120)
             stats = result.as_dict()
+            if result.damaged:
+                sys.stderr.write(
+                    f"quotaline report: the ledger's {result.damaged}: every transcript was counted again "
+                    "(`quotaline doctor` says more)\n"
+                )
         except OSError as exc:
             sys.stderr.write(f"quotaline report: could not update the ledger ({exc}); showing what it has\n")
     ledger = open_ledger(snapshot, now)

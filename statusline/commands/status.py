@@ -12,7 +12,7 @@ from typing import Any
 from statusline.core import config_fast, levels, paths, snapshot, status_json, template, textsafe, walls
 from statusline.core.bars import text_bar
 from statusline.core.context import Context
-from statusline.core.pieces import extra, local, window
+from statusline.core.pieces import extra, local, pool, window
 
 BAR = 20
 COLOURS = {"normal": "32", "warn": "33", "critical": "31", "full": "1;31"}
@@ -65,6 +65,9 @@ LOCAL = "this machine: $tokens tokens this period(; about $left tokens left befo
 EXTRA_ON = "extra usage  $used( of $limit) this month( \\($whose\\))"
 EXTRA_PACE = "pace: $rate( — its $limit limit in about $to_limit \\(at $limit_at\\))"
 MONEY = "money: $money"
+POOL = "$label  $left left( of $limit)( · $used used)( · resets $resets_at)( · $state)"
+GRANT = "limit reset: $label( · $left)( · use by $ends) · $how"
+BREAKDOWN = "the week by surface, the server's split( as of $as_of): $rows"
 
 
 def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
@@ -93,6 +96,8 @@ def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
             lines.append(indent + template.render(LOCAL, mine.variables))
         elif mine is not None and mine.variables["why"] and not unbuilt:
             unbuilt = mine.variables["why"]
+        if w["id"] == "seven_day" and data.get("seven_day_breakdown"):
+            lines.append(indent + _breakdown(data["seven_day_breakdown"], now))
     if unbuilt:
         lines.append(f"  this machine: {unbuilt}")
     money = extra.piece(ctx)
@@ -104,6 +109,15 @@ def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
     elif isinstance(snap.get("extra_usage"), dict):
         lines.append("  extra usage  off")
 
+    for found in pool.pools(ctx):  # money to spend, not a window: no bar, no percent
+        credit = pool.piece(ctx, found)
+        text = "  " + template.render(POOL, credit.variables)
+        paint = COLOURS[("normal", "warn", "critical", "full")[credit.level]]
+        lines.append(f"\033[{paint}m{text}\033[0m" if colour else text)
+    for grant in data.get("grants") or []:
+        lines.append("  " + template.render(GRANT, _grant_vars(grant, now)))
+    if data.get("seven_day_breakdown") and not any(w["id"] == "seven_day" for w in data["windows"]):
+        lines.append("  " + _breakdown(data["seven_day_breakdown"], now))
     for err in data["errors"]:
         lines.append(f"  error ({err['source']}): {err['message']} [{err['kind']}]")
     lines.extend(walls.status_lines(snap, now))
@@ -127,3 +141,39 @@ def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
     if settings.problems:
         lines.append("  config problems: " + textsafe.clean("; ".join(settings.problems)) + " (quotaline doctor)")
     return "\n".join(lines) + "\n"
+
+
+def _epoch(text: Any) -> float | None:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _grant_vars(grant: dict[str, Any], now: float) -> dict[str, str]:
+    left, total = grant.get("resets_left"), grant.get("resets_total")
+    ends = _epoch(grant.get("ends_at")) if grant.get("ends_at") else None
+    clears = " and ".join({"five_hour": "5-hour", "seven_day": "weekly"}.get(c, c) for c in grant.get("clears") or [])
+    if grant.get("paused"):
+        how = "paused"
+    elif grant.get("usable_now"):
+        how = f"{grant['command']} refills your {clears} window{'s' if ' and ' in clears else ''} now"
+    else:
+        how = "not usable yet"
+    return {
+        "label": str(grant.get("label") or "limit reset"),
+        "left": "" if left is None else f"{left} of {total} left" if total is not None else f"{left} left",
+        "ends": "" if ends is None else pool.when(ends, now),
+        "how": how,
+    }
+
+
+def _breakdown(split: dict[str, Any], now: float) -> str:
+    rows = " · ".join(f"{r['label']} {levels.format_pct(float(r['percent']))}" for r in split["rows"])
+    as_of = _epoch(split.get("as_of")) if split.get("as_of") else None
+    when = "" if as_of is None else levels.format_clock(as_of, now) if now - as_of < 20 * 3600 else time.strftime(
+        "%a %d %b %H:%M", time.localtime(as_of)
+    )
+    return template.render(BREAKDOWN, {"as_of": when, "rows": rows})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 
 PLUGIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "surfaces", "quotaline.1m.sh")
@@ -20,4 +21,5 @@ def text() -> str:
     with open(PLUGIN, encoding="utf-8") as handle:
         script = handle.read()
     found = launcher()
-    return script.replace(PLACEHOLDER, found) if found and '"' not in found and "$" not in found else script
+    # POSIX-quoted: a path holding quotes, `$` or backticks stays a path (docs/ARCHITECTURE.md, "Inert text").
+    return script.replace(PLACEHOLDER, shlex.quote(found)) if found else script

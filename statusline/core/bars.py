@@ -86,7 +86,9 @@ def waybar(ctx: Context) -> dict[str, Any]:
 COLORS = {0: "", 1: "#d08700", 2: "#e0301e", 3: "#e0301e"}
 STALE_COLOR = "#8a8a8a"
 # Text is never parsed for :emoji: or SF Symbols names; no ANSI (these bars do not render it).
-PLAIN = "emojize=false symbolize=false"
+# Argos reads a line's text as Pango markup with backslash escapes unless told not to: a label's
+# "<b>" or "\n" stays text (SwiftBar and xbar ignore both parameters).
+PLAIN = "emojize=false symbolize=false useMarkup=false unescape=false"
 
 
 def text_bar(pct: float, cells: int = BAR_CELLS) -> str:

@@ -7,18 +7,20 @@ obeys the same rules and no other module edits these sections.
 
 from __future__ import annotations
 
-from statusline.core import snapshot
-from statusline.core.select import seen_at
+from statusline.core import snapshot, truth
+from statusline.core.select import families_seen, seen_at
 from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
 from statusline.core.windows import (
     MEMBER,
     Window,
+    gates,
     merge_window,
     money_moved,
     money_problem,
     money_track,
     problem,
     same_period,
+    unsaid,
 )
 
 TYPE_CHECKING = False
@@ -62,6 +64,25 @@ def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problem
     return changed
 
 
+def forget_unsaid(snap: Snapshot, replies: dict[str, tuple[Any, float]]) -> bool:
+    """Drop, with its history, each window that a server source's complete reply no longer names
+    (``windows.unsaid``), unless another reply of the same run names it (its equal word left the
+    stored one as it was); True when anything was dropped. ``replies``: the sources read whole
+    in one run (no part unreadable), each as (the window ids it names, when it was observed)."""
+    named: set[str] = set()
+    for ids, _ in replies.values():
+        named.update(ids)
+    gone = [
+        wid
+        for wid, window in snap["windows"].items()
+        if wid not in named and any(unsaid(window, src, ids, at) for src, (ids, at) in replies.items())
+    ]
+    for wid in gone:
+        del snap["windows"][wid]
+        snap["history"].pop(wid, None)
+    return bool(gone)
+
+
 def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, problems: list[str] | None = None) -> bool:
     """Keep the newer of two extra-usage readings, if plausible (``windows.money_problem``)."""
     if extra is None:
@@ -86,6 +107,49 @@ def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, pro
     if moved is not None:
         kept["moved"] = moved
     snap["extra_usage"] = kept
+    return True
+
+
+def apply_server(
+    snap: Snapshot, parts: dict[str, Any], *, source: str, now: float, problems: list[str] | None = None
+) -> bool:
+    """Merge the rest of a reading's truth (``truth.PARTS``: pools by their key, grants, the
+    week's split, the request link); True when anything changed. What fails ``truth.sane`` is
+    dropped and said in ``problems``."""
+    if not parts:
+        return False
+    server = snap.get("server")
+    server = dict(server) if isinstance(server, dict) else {}
+    before = dict(server)
+    pools = dict(server.get("pools") or {})
+    for key, pool in (parts.get("pools") or {}).items():
+        old = pools.get(key)
+        if pool is None:
+            if isinstance(old, dict) and old.get("source") == source:  # another source may not have asked
+                pools.pop(key)
+            continue
+        if not isinstance(old, dict) or float(pool.get("observed_at") or 0) >= float(old.get("observed_at") or 0):
+            pools[key] = pool
+    server["pools"] = pools
+    for part in ("grants", "breakdown", "more_usage_url"):
+        new = parts.get(part)
+        if isinstance(new, dict):
+            kept = truth.merge(server.get(part), new, part)
+            if kept.get("empty"):
+                server.pop(part, None)
+            else:
+                server[part] = kept
+    sane = truth.sane(server, now)
+    if problems is not None:
+        for part in ("grants", "breakdown", "more_usage_url"):
+            if part in server and part not in sane:
+                problems.append(f"{part.replace('_', ' ')} dropped: not plausible")
+        for key, pool in server["pools"].items():
+            if key not in sane.get("pools", {}):
+                problems.append(f"{pool.get('label') or 'a credit pool'} dropped: not plausible")
+    if sane == before:
+        return False
+    snap["server"] = sane
     return True
 
 
@@ -195,6 +259,12 @@ def switch_account(snap: Snapshot, account: str | None, *, config_dir: str) -> N
 
 
 def prune(snap: Snapshot, *, now: float) -> None:
+    server = snap.get("server")
+    pools: dict[str, Any] = server.get("pools") or {} if isinstance(server, dict) else {}
+    for key in list(pools) if isinstance(pools, dict) else []:  # a pool a day past its reset is over
+        reset = pools[key].get("resets_at") if isinstance(pools[key], dict) else None
+        if isinstance(reset, (int, float)) and now - reset > PRUNE_AFTER_RESET_S:
+            del pools[key]
     for wid in list(snap["windows"]):
         reset = snap["windows"][wid].get("resets_at")
         old = isinstance(reset, (int, float)) and now - reset > PRUNE_AFTER_RESET_S
@@ -231,7 +301,25 @@ def record_wall(snap: Snapshot, wall: dict[str, Any], *, now: float) -> bool:
     return True
 
 
+def turn_succeeded(snap: Snapshot, session: str | None, family: str | None, *, at: float) -> bool:
+    """A turn of ``session`` (model ``family``) went through at ``at`` (the Stop hook, a transcript's
+    answer): every earlier wall it could have met is over: its own, whatever the window, and
+    another session's whose window gates ``family`` (``windows.gates``). True when one ended."""
+    seen = families_seen(snap)
+    changed = False
+    for wall in snap["walls"]:
+        if not isinstance(wall, dict) or wall.get("ended") is not None or not float(wall["at"]) < at:
+            continue
+        own = session is not None and wall.get("session") == session
+        if own or gates(str(wall.get("window")), family, seen):
+            wall["ended"] = float(at)
+            changed = True
+    return changed
+
+
 def _same_wall(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if a.get("ended") is not None and float(b["at"]) > float(a["ended"]):
+        return False  # stopped again after a turn went through: a new wall
     close = abs(float(a["at"]) - float(b["at"])) <= SAME_WALL_S
     if close and (a.get("session") == b.get("session") or "unknown" in (a.get("window"), b.get("window"))):
         return True

@@ -11,7 +11,7 @@ from statusline.core import select
 from statusline.core.config_defaults import upgrade_template
 from statusline.core.context import Context
 from statusline.core.levels import CRITICAL, FULL, NORMAL, WARN
-from statusline.core.pieces import Piece, extra, wall, window
+from statusline.core.pieces import Piece, extra, pool, wall, window
 from statusline.core.textsafe import for_style
 
 ANSI = {NORMAL: "32", WARN: "33", CRITICAL: "31", FULL: "1;31", "stale": "2"}
@@ -29,6 +29,12 @@ def pieces(ctx: Context, surface: str) -> list[tuple[Piece, str]]:
     stopped = wall.piece(ctx)  # first: it says why prompts fail, whatever the numbers say
     drawn = [] if stopped is None else [(stopped, str(settings.get(surface, "wall_template")))]
     drawn += [(window.piece(ctx, w), tpl) for w in chosen]
+    # Credit pools are money, not windows: ``pools`` shows each, ``alerts`` those nearly used up.
+    if "pools" in selectors or "alerts" in selectors:
+        for found in pool.pools(ctx):
+            credit = pool.piece(ctx, found)
+            if "pools" in selectors or (credit.level > NORMAL and not credit.stale):
+                drawn.append((credit, pool.TEMPLATE))
     if "extra" in selectors:
         money = extra.piece(ctx)
         if money is not None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 
-from statusline.core import fastjson, fastos, pace, paths, system
+from statusline.core import fastjson, fastos, pace, paths, system, truth
 from statusline.core.config_defaults import MAX_REFRESH_INTERVAL_S
 from statusline.core.windows import (
     EPOCH_FLOOR,
     FUTURE_SKEW_S,
     MAX_ID_LEN,
+    RETIRED_WINDOW_IDS,
     is_number,
     length_s,
     money_problem,
@@ -62,6 +63,7 @@ _SECTIONS: dict[str, type] = {
     "warned": dict,
     "account": dict,
     "walls": list,
+    "server": dict,  # pools, grants, the week's split, the request link (core/truth.py)
 }
 
 
@@ -90,6 +92,7 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
             snap[key] = value
     snap["extra_usage"] = data.get("extra_usage")
     windows = {k: w for k, w in snap["windows"].items() if problem(w, now) is None and w["id"] == k}
+    windows = {k: w for k, w in windows.items() if k not in RETIRED_WINDOW_IDS}  # a pool drawn as a window
     snap["windows"] = newest(windows, MAX_WINDOWS, lambda w: (w["id"] in _KEPT_FIRST, w["observed_at"]))
     history = snap["history"]
     if not isinstance(history, History):  # stored in the snapshot itself: the format before the history file
@@ -122,6 +125,7 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
     snap["warned"] = newest(warned, MAX_SESSIONS, lambda v: v["at"])
     snap["errors"] = [e for e in snap["errors"] if _sane_error(e, now)][-MAX_ERRORS:]
     snap["walls"] = sane_walls(snap["walls"], now)
+    snap["server"] = truth.sane(snap["server"], now)
     return snap
 
 
@@ -213,7 +217,13 @@ def _sane_wall(wall: Any, now: float) -> dict[str, Any] | None:
     window = texts["window"]
     if not window or len(window) > MAX_ID_LEN:
         return None
-    return {"at": at, "resets_at": reset, **texts}
+    kept = {"at": at, "resets_at": reset, **texts}
+    ended = wall.get("ended")  # when a later turn went through (``observe.turn_succeeded``)
+    if ended is not None:
+        if not (is_number(ended) and at <= ended <= now + FUTURE_SKEW_S):
+            return None
+        kept["ended"] = ended
+    return kept
 
 
 def read(path: str) -> Snapshot:
@@ -590,7 +600,7 @@ def _replace_file(path: str, data: bytes) -> None:
     The temp file is created with ``O_EXCL`` and no symlink followed (a link planted under the
     next pid's name is removed, not written through); ``os.replace`` onto a symlink replaces the
     link itself."""
-    tmp = f"{path}.{fastos.getpid()}.tmp"
+    tmp = paths.temp_name(path)
     fd = paths.open_private(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL)
     try:
         _write_all(fd, data)

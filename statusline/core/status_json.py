@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import time
 
-from statusline.core import levels, walls
+from statusline.core import levels, truth, walls
 from statusline.core.config_fast import Settings
 from statusline.core.context import Context
 from statusline.core.pieces import extra as extra_piece
-from statusline.core.pieces import window
+from statusline.core.pieces import pool, window
 from statusline.core.windows import display_order, is_number, label_for
 
 TYPE_CHECKING = False
@@ -95,6 +95,59 @@ def build(ctx: Context) -> dict[str, Any]:
         ],
         "refresh": _refresh_block(refresh, ctx.settings, ctx.now),
         "walls": walls.json_list(ctx.snap, ctx.now, iso),
+        **server_truth(ctx),
+    }
+
+
+def server_truth(ctx: Context) -> dict[str, Any]:
+    """Credit pools (money, by their human label: never a code name, never a percent), limit-reset
+    grants, the server's split of the week and the organisation's request link."""
+    pools = []
+    for found in pool.pools(ctx):
+        credit = pool.piece(ctx, found)
+        pools.append(
+            {
+                "label": credit.variables["label"],
+                "currency": found.get("currency") or "USD",
+                "used": found.get("used"),
+                "limit": found.get("limit"),
+                "remaining": credit.facts["left"],
+                "resets_at": iso(found.get("resets_at")),
+                "state": credit.facts["state"] or None,  # "low", "used up"
+                "source": found.get("source"),
+                "observed_at": iso(found.get("observed_at")),
+            }
+        )
+    grants = [
+        {
+            "label": g.get("label"),
+            "resets_left": g.get("left"),
+            "resets_total": g.get("total"),
+            "starts_at": iso(g.get("starts_at")),
+            "ends_at": iso(g.get("ends_at")),
+            "clears": g.get("clears"),
+            "usable_now": g.get("usable_now"),
+            "paused": g.get("paused"),
+            "command": truth.GRANT_COMMAND,
+        }
+        for g in truth.usable_grants(ctx.snap.get("server"), ctx.now)
+    ]
+    server = ctx.snap.get("server")
+    split = server.get("breakdown") if isinstance(server, dict) else None
+    breakdown = None
+    if isinstance(split, dict):
+        breakdown = {
+            "what": "the server's split of the 7-day window's use by surface",
+            "as_of": iso(split.get("as_of")),
+            "window_started_at": iso(split.get("window_started_at")),
+            "rows": [{"key": r["key"], "label": r["label"], "percent": r["percent"]} for r in split["rows"]],
+            "source": split.get("source"),
+        }
+    return {
+        "pools": pools,
+        "grants": grants,
+        "seven_day_breakdown": breakdown,
+        "more_usage_url": walls.more_usage_url(ctx.snap),
     }
 
 

@@ -40,12 +40,28 @@ def for_tmux(text: str) -> str:
     return text.replace("#", "##") if "#" in text else text
 
 
+def for_prompt(text: str) -> str:
+    """Cleaned, and inert in a bash prompt even when Starship passes it on unescaped
+    (``unsafe_no_escape``): a ``$`` or ``\\`` followed by a zero-width space expands to nothing
+    else (bash reads ``$(``, ``${``, ``$name`` and ``\\u`` only when adjacent), and a backtick,
+    which starts a command on its own, is drawn as the look-alike ``ˋ``. Starship's own escaping
+    (the README's block) then shows each as written: the zero-width space draws nothing."""
+    text = clean(text)
+    if "$" in text or "\\" in text or "`" in text:
+        text = text.replace("$", "$\u200b").replace("\\", "\\\u200b").replace("`", "\u02cb")
+    return text
+
+
 def for_style(text: str, style: str) -> str:
-    """Untrusted text ready for a render style (``ansi``, ``plain``, ``tmux``, ``zsh``)."""
+    """Untrusted text ready for a render style (``ansi``, ``plain``, ``tmux``, ``zsh``, ``starship``):
+    the one place a one-line surface's text is made inert for what displays it (docs/ARCHITECTURE.md,
+    "Inert text")."""
     if style == "tmux":
         return for_tmux(text)
     if style == "zsh":  # a zsh prompt expands % sequences in what a command substitution printed
         return clean(text).replace("%", "%%")
+    if style == "starship":
+        return for_prompt(text)
     return clean(text)
 
 

@@ -6,11 +6,19 @@ again when it climbs a level or its period changes; ``"every"`` warns on every p
 
 from __future__ import annotations
 
-from statusline.core import levels, select, template
+from statusline.core import levels, select, template, truth
 from statusline.core.context import Context
 from statusline.core.levels import FULL, NORMAL, WARN
-from statusline.core.pieces import Piece, extra, window
-from statusline.core.windows import PER_MODEL_FAMILIES, claude_code_shows, gates, same_period, weekly_id
+from statusline.core.pieces import Piece, extra, pool, window
+from statusline.core.windows import (
+    CLAUDE_CODE_WRAP_UP_FEATURE,
+    PER_MODEL_FAMILIES,
+    claude_code_shows,
+    claude_code_wraps_up,
+    gates,
+    same_period,
+    weekly_id,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -35,6 +43,7 @@ FILLS_SOON_PACE_ONLY = "At this pace the $name will hit 100% in about $to_full" 
 AT_LEVEL = "$name at $percent" + WHEN + AS_OF
 # ``$whose``: "organisation's total" on Team and Enterprise plans, "yours" for a member's own, else empty.
 OUT_OF_CREDITS = "Extra usage( \\($whose\\)) is out of credits \\($used used\\)"
+AT_SPEND_LIMIT = "Extra usage( \\($whose\\)) stopped at its spend limit \\($used used\\)"
 NEAR_LIMIT = "Extra usage( \\($whose\\)) at $pct of its limit \\($used of $limit\\)"
 # Money billed while the bars stand still (``windows.money_moved``), said once, within a day of it.
 MONEY_MOVED = (
@@ -45,19 +54,39 @@ MOVED_SAID_FOR_S = 86400.0
 MONEY_PACE = (
     "At this pace extra usage bills about $rate( and reaches its $limit limit in about $to_limit \\(at $limit_at\\))"
 )
+# A dollar credit pool nearly or wholly spent: money, never a percent, never a block.
+POOL_LOW = "$label is nearly used up: $left left of $limit( · resets $resets_at)"
+POOL_USED_UP = "$label is used up \\($used of $limit\\)( · resets $resets_at)"
+# A limit-reset grant usable now while a window it clears is full or will fill before its reset.
+GRANT = "$command refills your $windows now; it spends $cost \\($label( · use by $ends)\\)"
 BLOCKED = (
     "quotaline: $name at $percent \\(block_at = $block_at\\)" + WHEN
     + ". Raise hook.block_at or set it to 0 to continue."
 )
 
 
-class Decision:
-    __slots__ = ("block_reason", "message", "warned")
+# The briefing for Claude itself (``hook.briefing``, off by default): context the model reads with
+# the prompt, one factual sentence; near the wall, the request to wrap up.
+BRIEF = (
+    "Usage limit note from quotaline: the $name is at $percent( and at this pace fills in about $to_full"
+    " \\(around $full_at\\))(; it resets $resets_at \\(in $reset\\))."
+)
+WRAP_UP = " It is near its limit: finish the current step, then leave a short note of what remains to be done."
+# Near the wall: this full, or this close to full at the current pace.
+NEAR_WALL_PCT = 98.0
+NEAR_WALL_S = 600.0
 
-    def __init__(self, message: str | None, block_reason: str | None, warned: dict[str, Any]) -> None:
+
+class Decision:
+    __slots__ = ("block_reason", "context", "message", "warned")
+
+    def __init__(
+        self, message: str | None, block_reason: str | None, warned: dict[str, Any], context: str | None = None
+    ) -> None:
         self.message = message
         self.block_reason = block_reason
         self.warned = warned  # this session's new dedupe state
+        self.context = context  # the briefing for the model (additionalContext), when due
 
 
 def decide(ctx: Context, *, session_id: str | None) -> Decision:
@@ -100,6 +129,10 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
         warned["extra_pace"] = state
         if repeat_every or not already_said(previous.get("extra_pace"), state):
             lines.append(line)
+    for key, line, state in _pool_lines(ctx) + _grant_lines(ctx):
+        warned[key] = state
+        if repeat_every or not already_said(previous.get(key), state):
+            lines.append(line)
     extra_line = _extra_message(money)
     if extra_line:
         key = "extra_usage"
@@ -107,7 +140,62 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
         warned[key] = state
         if repeat_every or not already_said(previous.get(key), state):
             lines.append(extra_line)
-    return Decision("; ".join(lines) or None, _block_reason(ctx), warned)
+    brief = _briefing(ctx, horizon, previous) if settings.get("hook", "briefing") else None
+    context = None
+    if brief is not None:
+        key, text, state = brief
+        warned[key] = state
+        if repeat_every or not already_said(previous.get(key), state):
+            context = text
+    return Decision("; ".join(lines) or None, _block_reason(ctx), warned, context)
+
+
+def _briefing(ctx: Context, horizon_s: float, previous: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
+    """The briefing for the model: ``(dedupe key, sentence, state)`` about the gating window nearest
+    its wall, when one is at the critical level or will fill within ``horizon_s``; None otherwise,
+    and None when Claude Code's own wrap-up mode says the same (``windows.claude_code_wraps_up``)."""
+    families = select.families_seen(ctx.snap)
+    best: tuple[tuple[float, float], Piece] | None = None
+    for w in select.windows(ctx.snap, list(ctx.settings.get("hook", "windows")), ctx.family, 0.0, ctx.now):
+        if not gates(str(w["id"]), ctx.family, families):
+            continue
+        piece = window.piece(ctx, w)
+        facts = piece.facts
+        to_full = facts.seconds_to_full
+        soon = to_full is not None and to_full <= horizon_s
+        if facts.past or not (facts.pct >= ctx.critical_at or soon):
+            continue
+        rank = (facts.pct, -(to_full if to_full is not None else horizon_s * 10))
+        if best is None or rank > best[0]:
+            best = (rank, piece)
+    if best is None:
+        return None
+    piece = best[1]
+    facts = piece.facts
+    if claude_code_wraps_up(facts.window, _wrap_up_feature_on()):
+        return None
+    to_full = facts.seconds_to_full
+    near = facts.pct >= NEAR_WALL_PCT or (to_full is not None and to_full <= NEAR_WALL_S)
+    variables = dict(piece.variables)
+    variables["full_at"] = "" if to_full is None else levels.format_clock(ctx.now + to_full, ctx.now)
+    text = template.render(BRIEF, variables) + (WRAP_UP if near else "")
+    state = {"level": 2 if near else 1, "period": facts.window.get("resets_at")}
+    return f"brief:{piece.variables['id']}", text, state
+
+
+def _wrap_up_feature_on() -> bool:
+    """Claude Code's wrap-up feature as it cached it (``cachedGrowthBookFeatures`` in ``.claude.json``);
+    read only when a briefing is due for the window it covers. False when unreadable."""
+    from statusline.core import fastjson, fastos, paths
+
+    try:
+        configured = fastos.getenv("CLAUDE_CONFIG_DIR", "").strip()
+        path = fastos.join(paths.claude_config_dir() if configured else fastos.expanduser("~"), ".claude.json")
+        data = fastjson.loads(paths.read_file(path))  # never waits on a FIFO, reads a regular file only
+    except Exception:  # missing, unreadable, not JSON: Claude Code's wrap-up is not known to be on
+        return False
+    features = data.get("cachedGrowthBookFeatures") if isinstance(data, dict) else None
+    return isinstance(features, dict) and features.get(CLAUDE_CODE_WRAP_UP_FEATURE) is True
 
 
 class Alert:
@@ -236,9 +324,65 @@ def _extra_message(money: Piece | None) -> str | None:
     extra_usage: dict[str, Any] = money.facts
     if extra_usage.get("out_of_credits"):
         return template.render(OUT_OF_CREDITS, money.variables)
+    if extra_usage.get("disabled_reason") == "spend_limit_reached":
+        return template.render(AT_SPEND_LIMIT, money.variables)
     if money.variables["pct"] and money.level >= WARN:  # the piece's percent: the server's when it gives one
         return template.render(NEAR_LIMIT, money.variables)
     return None
+
+
+def _pool_lines(ctx: Context) -> list[tuple[str, str, dict[str, Any]]]:
+    """A sentence per credit pool nearly or wholly spent, once per pool, state and reset."""
+    server = ctx.snap.get("server")
+    stored = server.get("pools") if isinstance(server, dict) else None
+    found = []
+    for key, raw in sorted(stored.items()) if isinstance(stored, dict) else []:
+        if not isinstance(raw, dict):
+            continue
+        credit = pool.piece(ctx, raw)
+        if credit.level <= NORMAL or credit.stale:
+            continue
+        text = template.render(POOL_USED_UP if credit.level >= FULL else POOL_LOW, credit.variables)
+        found.append((f"pool:{key}", text, {"level": credit.level, "period": raw.get("resets_at")}))
+    return found
+
+
+CLEARS_WORDS = {"five_hour": "5-hour", "seven_day": "weekly"}
+
+
+def _grant_lines(ctx: Context) -> list[tuple[str, str, dict[str, Any]]]:
+    """The grant to use, once per grant and period of the window it would clear: when a window it
+    clears is full, or at this pace will fill before its reset, and the grant is usable now
+    (started, not paused, not spent)."""
+    found = []
+    for grant in truth.usable_grants(ctx.snap.get("server"), ctx.now):
+        if not grant["started"] or grant.get("paused") is True or grant.get("usable_now") is not True:
+            continue
+        pressed = []
+        for wid in grant.get("clears") or []:
+            w = ctx.snap["windows"].get(wid)
+            if not isinstance(w, dict):
+                continue
+            facts = window.piece(ctx, w).facts
+            if not facts.past and (facts.pct >= 100.0 or facts.seconds_to_full is not None):
+                pressed.append(w)
+        if not pressed:
+            continue
+        ends = grant.get("ends_at")
+        variables = {
+            "command": truth.GRANT_COMMAND,
+            "windows": " and ".join(CLEARS_WORDS.get(str(wid), str(wid)) for wid in grant["clears"])
+            + (" windows" if len(grant["clears"]) > 1 else " window"),
+            "label": str(grant.get("label") or "limit reset"),
+            "cost": "a limit reset" if grant.get("left") is None else f"1 of your {grant['left']} limit resets",
+            "ends": "" if not isinstance(ends, (int, float)) else pool.when(float(ends), ctx.now),
+        }
+        if grant.get("left") == 1:
+            variables["cost"] = "your last limit reset of this grant"
+        text = template.render(GRANT, variables)
+        period = min(float(w["resets_at"]) if isinstance(w.get("resets_at"), (int, float)) else 0.0 for w in pressed)
+        found.append((f"grant:{grant['key']}", text[:1].upper() + text[1:], {"level": WARN, "period": period}))
+    return found
 
 
 def _block_reason(ctx: Context) -> str | None:

@@ -221,6 +221,19 @@ def merge_window(old: Window | None, new: Window) -> Window | None:
     return new if new_seen > old_seen and new_reset > new_seen else None
 
 
+def unsaid(window: Window, source: str, said: Any, observed_at: float) -> bool:
+    """Whether a complete reply of ``source`` observed at ``observed_at``, naming the window ids in
+    ``said``, takes back ``window``: a server source's reply is its whole word, so a window whose
+    last word came from ``source`` and which its newer reply no longer names (left out, or sent as
+    null) is no longer said. Claude Code's stdin is no such word (not in ``SERVER_SOURCES``): it
+    carries only five_hour and seven_day, and leaves a window out at start-up and after its reset,
+    so what it omits it has not taken back."""
+    if source not in SERVER_SOURCES or window.get("source") != source or window.get("id") in said:
+        return False
+    seen = window.get("observed_at")
+    return is_number(seen) and seen <= observed_at
+
+
 def _deaccent(text: str) -> str:
     import unicodedata  # only for non-ASCII names: a C module, but not free
 
@@ -402,6 +415,20 @@ def claude_code_shows(windows: dict[str, Window], now: float) -> str | None:
     return None
 
 
+# Claude Code's own wrap-up mode (2.1.330: off unless its ``tengu_vellum_anchor`` feature is on,
+# cached in ``.claude.json``'s ``cachedGrowthBookFeatures``): at this share of the 5-hour window it
+# tells the model "[Usage limit approaching. Checkpoint now: finish the current step, ...]".
+CLAUDE_CODE_WRAP_UP = ("five_hour", 95.0)
+CLAUDE_CODE_WRAP_UP_FEATURE = "tengu_vellum_anchor"
+
+
+def claude_code_wraps_up(window: Window, feature_on: bool) -> bool:
+    """Whether Claude Code's own wrap-up mode already asks the model to wrap up for ``window``."""
+    wid, pct = CLAUDE_CODE_WRAP_UP
+    used = window.get("used_pct")
+    return feature_on and window.get("id") == wid and is_number(used) and used >= pct
+
+
 # Model families with a weekly window of their own (Claude Code's claims name them).
 PER_MODEL_FAMILIES = frozenset(w.partition(":")[2] for w in CLAIM_IDS.values() if w.startswith("seven_day:"))
 
@@ -513,3 +540,76 @@ def moved_problem(moved: Any, now: float) -> str | None:
     if not all(k in PLAN_WINDOWS and is_number(v) and 0 <= v <= MAX_PCT for k, v in shown.items()):
         return "windows are not the plan's"
     return None
+
+
+# Dollar credit pools: code-named buckets that carry money (``limit_dollars``, ``used_dollars``,
+# ``remaining_dollars``): a credit to spend, not a rate window. A pool never blocks a prompt, is
+# never an alert percent and never "what stopped you"; it warns when nearly used up. Its code name
+# is the snapshot's key and nothing more: every surface names it by ``POOL_LABELS`` or the server's
+# own ``label``, else ``POOL_LABEL``.
+POOL_LABELS = {
+    "iguana_necktie": "Cloud session credit",
+    "cinder_cove": "Claude Code and Cowork credit",  # Claude Code's own title for it
+}
+POOL_LABEL = "Credit"  # what Claude Code calls a pool without a label of its own
+# Code-named buckets quotaline knows as pools: one sent without any amount is no window either.
+KNOWN_POOLS = frozenset({*POOL_LABELS, "wattle_ember"})
+# A pool with this share or less of its amount left warns (or when the server sends its notice).
+POOL_LOW_SHARE = 0.1
+POOL_MAX_DOLLARS = 1e9
+# Stored windows of these ids were written by versions that drew pools as percent windows.
+RETIRED_WINDOW_IDS = KNOWN_POOLS | {"nimbus_quill", "cedar_ember"}
+
+
+def pool_label(key: str, server_label: Any = None) -> str:
+    """A pool's human name: the server's ``label`` (cleaned), quotaline's own name for a known
+    pool, else "Credit": never the code name."""
+    return clean_name(server_label, 2 * MAX_LABEL_LEN) or POOL_LABELS.get(key) or POOL_LABEL
+
+
+def pool_problem(pool: Any, now: float) -> str | None:
+    """Why a stored pool (``{"label", "used", "limit", "remaining", "currency", "resets_at",
+    "observed_at", "source"}``, dollars) is not plausible, or None."""
+    if not isinstance(pool, dict):
+        return "not an object"
+    label = pool.get("label")
+    if not isinstance(label, str) or not 0 < len(label) <= MAX_TEXT_LEN:
+        return "no label"
+    amounts = [pool.get(k) for k in ("used", "limit", "remaining")]
+    for value in amounts:
+        if value is not None and (not is_number(value) or not 0 <= value <= POOL_MAX_DOLLARS):
+            return f"amount {value!r} is not a plausible amount"
+    if all(value is None for value in amounts):
+        return "no amount"
+    for key in ("currency", "source"):
+        text = pool.get(key)
+        if text is not None and (not isinstance(text, str) or not 0 < len(text) <= 16):
+            return f"{key} is not a short string"
+    observed = pool.get("observed_at")
+    if not is_number(observed) or not EPOCH_FLOOR <= observed <= now + FUTURE_SKEW_S:
+        return f"observation time {observed!r} is not a time up to now"
+    reset = pool.get("resets_at")
+    if reset is not None and not (is_number(reset) and observed - UNKNOWN_LENGTH_HORIZON_S < reset
+                                  <= observed + UNKNOWN_LENGTH_HORIZON_S + RESET_SLACK_S):  # fmt: skip
+        return f"reset time {reset!r} is not within a pool's length of the observation"
+    return None
+
+
+def pool_left(pool: dict[str, Any]) -> float | None:
+    """Dollars left in a pool: the server's ``remaining`` when sent, else limit less used."""
+    left, limit, used = pool.get("remaining"), pool.get("limit"), pool.get("used")
+    if is_number(left):
+        return float(left)
+    if is_number(limit) and is_number(used):
+        return max(0.0, float(limit) - float(used))
+    return None
+
+
+def pool_state(pool: dict[str, Any]) -> str:
+    """"used up" (nothing left of a limit), "low" (``POOL_LOW_SHARE`` of it or less left) or ""."""
+    left, limit = pool_left(pool), pool.get("limit")
+    if left is None or not is_number(limit) or limit <= 0:
+        return ""
+    if left <= 0.0:
+        return "used up"
+    return "low" if left <= POOL_LOW_SHARE * float(limit) else ""

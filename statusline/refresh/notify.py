@@ -72,10 +72,12 @@ def argv(alert: Alert, found: tuple[str, str]) -> list[str]:
         encoded = base64.b64encode(script.encode("utf-16-le")).decode("ascii")
         return [path, "-NoProfile", "-NonInteractive", "-WindowStyle", "Hidden", "-EncodedCommand", encoded]
     if kind == "osascript":
+        # The first argument after the script ends osascript's options: TITLE is never one.
         return [path, "-e", APPLESCRIPT, TITLE, clean(alert.text)]
     urgency = "critical" if alert.level >= levels.CRITICAL else "normal"
-    # Notification servers read the body as (Pango-like) markup: a label's "<" must stay text.
-    return [path, f"--urgency={urgency}", "--app-name=quotaline", TITLE, pango(alert.text)]
+    # Notification servers read the body as (Pango-like) markup: a label's "<" must stay text; and
+    # "--" ends the options, so a text starting with "-" is never taken for one.
+    return [path, f"--urgency={urgency}", "--app-name=quotaline", "--", TITLE, pango(alert.text)]
 
 
 def send(alerts: list[Alert]) -> list[str]:

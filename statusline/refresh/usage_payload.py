@@ -10,19 +10,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
+from statusline.core import truth
 from statusline.core.windows import (
+    EPOCH_FLOOR,
+    FUTURE_SKEW_S,
+    KNOWN_POOLS,
     MAX_LABEL_LEN,
     MEMBER,
+    POOL_MAX_DOLLARS,
+    SCOPE_LABELS,
     clean_name,
     label_for,
     model_family,
     money_scope,
+    pool_label,
     same_period,
     window_money_problem,
 )
@@ -51,8 +58,10 @@ FLAT_IDS = {
 }
 # Top-level keys that are not windows even though some of them hold a "utilization" key.
 NON_WINDOW_KEYS = frozenset(
-    {"extra_usage", "spend", "limits", "seven_day_breakdown", "member_dashboard_available", "error"}
-)
+    {"extra_usage", "spend", "limits", "seven_day_breakdown", "member_dashboard_available", "error",
+     "cedar_ember", "kind_fountain_url"}
+)  # fmt: skip
+DOLLAR_KEYS = ("limit_dollars", "used_dollars", "remaining_dollars")
 KIND_BASE = {"session": "five_hour", "weekly_all": "seven_day", "weekly_scoped": "seven_day"}
 _NON_KEY = re.compile(r"[^a-z0-9]+")
 _MODEL_NAME = re.compile(r" or instance of _?[A-Za-z]+")
@@ -67,6 +76,12 @@ class UsageReading:
     windows: dict[str, dict[str, object]]
     extra_usage: dict[str, object] | None
     problems: list[str]
+    # When the server said it: a reply read whole takes back what it no longer names
+    # (``observe.forget_unsaid``), unless a newer word stands.
+    observed_at: float | None = field(default=None, compare=False)
+    # The rest of the server's truth (``core/truth.py``): each part the body sent, for
+    # ``observe.apply_server``; a part the body did not name is absent.
+    server: dict[str, object] = field(default_factory=dict)
 
 
 def _require_str(value: object) -> object:
@@ -130,6 +145,7 @@ class _ExtraUsage(_Loose):
     decimal_places: Exponent | None = None
     disabled_reason: object = None
     out_of_credits: object = None
+    spend_limit_reached: object = None
 
 
 class _OverageSpendLimit(_Loose):
@@ -199,7 +215,16 @@ def _flat_id(key: str, value: object) -> str | None:
         return FLAT_IDS[key]
     if key in NON_WINDOW_KEYS or not isinstance(value, Mapping) or "utilization" not in value:
         return None
-    return key
+    if key.startswith(("five_hour", "seven_day")):
+        return key
+    # A code-named bucket is no window: one with money is a credit pool (``_pools``); the others
+    # (``nimbus_quill``: a fractional utilization, ``resets_at: null``) say nothing quotaline can
+    # name, and Claude Code reads none of them. The limits the server enforces are in ``limits[]``.
+    return None
+
+
+def _is_pool(key: str, value: Mapping[str, object]) -> bool:
+    return key in KNOWN_POOLS or any(value.get(k) is not None for k in DOLLAR_KEYS)
 
 
 def _flat_reading(key: str, window_id: str, raw: object, problems: list[str]) -> _Reading | None:
@@ -450,16 +475,21 @@ def _money(
     source: str,
     observed_at: float,
     scope: str | None = None,
+    spend_limit_reached: object = None,
 ) -> dict[str, object]:
+    reason = _str_or_none(disabled_reason)
+    if reason is None and spend_limit_reached is True:
+        reason = "spend_limit_reached"
     return {
         "scope": scope,
         "enabled": enabled,
         "used": used,
         "limit": limit,
         "currency": currency or DEFAULT_CURRENCY,
-        "out_of_credits": out_of_credits is True,
+        # The server says it either way: a flag, or the reason usage credits stopped.
+        "out_of_credits": out_of_credits is True or reason == "out_of_credits",
         "utilization": utilization,
-        "disabled_reason": _str_or_none(disabled_reason),
+        "disabled_reason": None if reason is None else reason[:64],
         "source": source,
         "observed_at": observed_at,
     }
@@ -483,6 +513,7 @@ def _from_spend(
         disabled_reason=spend.disabled_reason or extra.get("disabled_reason"),
         source=source,
         observed_at=observed_at,
+        spend_limit_reached=extra.get("spend_limit_reached"),
     )
 
 
@@ -500,6 +531,7 @@ def _from_extra_usage(
         disabled_reason=extra.disabled_reason,
         source=source,
         observed_at=observed_at,
+        spend_limit_reached=extra.spend_limit_reached,
     )
 
 
@@ -532,6 +564,172 @@ def _extra_usage(
 
 
 # ---------------------------------------------------------------------------------------------
+# The rest of the server's truth: credit pools, grants, the week's split, the request link
+
+SEAT_LABELS = {"five_hour": "5-hour spend", "seven_day": "Weekly spend"}
+Dollars = Annotated[float, Field(strict=True, ge=0, le=POOL_MAX_DOLLARS, allow_inf_nan=False)]
+
+
+class _Pool(_Loose):
+    label: object = None
+    resets_at: object = None
+    limit_dollars: Dollars | None = None
+    used_dollars: Dollars | None = None
+    remaining_dollars: Dollars | None = None
+    currency: object = None
+
+
+def _pool(key: str, raw: object, source: str, observed_at: float, problems: list[str]) -> dict[str, object] | None:
+    """A pool from a code-named bucket carrying dollars, or None (sent as null, or with no amount).
+    Problems name it by its human label: a code name is never said."""
+    label = pool_label(key, raw.get("label") if isinstance(raw, Mapping) else None)
+    try:
+        pool = _Pool.model_validate(raw)
+    except ValidationError as exc:
+        problems.append(f"{label} skipped: {_short_error(exc)}")
+        return None
+    if pool.limit_dollars is None and pool.used_dollars is None and pool.remaining_dollars is None:
+        return None
+    currency = _str_or_none(pool.currency)
+    return {
+        "label": label,
+        "used": pool.used_dollars,
+        "limit": pool.limit_dollars,
+        "remaining": pool.remaining_dollars,
+        "currency": currency.upper() if currency and len(currency) <= 8 else DEFAULT_CURRENCY,
+        "resets_at": _parse_reset(pool.resets_at, label, problems),
+        "source": source,
+        "observed_at": observed_at,
+    }
+
+
+def _pools(data: Mapping[str, object], source: str, observed_at: float, problems: list[str]) -> dict[str, object]:
+    """``{code name: pool or None}`` for every code-named bucket that is a pool or sent as null
+    under a known pool's name; the snapshot keys pools by code name, surfaces never show it."""
+    found: dict[str, object] = {}
+    for key, raw in data.items():
+        if isinstance(key, str) and key in FLAT_IDS and isinstance(raw, Mapping) and raw.get("utilization") is None:
+            # An Enterprise usage-billed seat: the window sent without a percent, with money only.
+            # Its money is said as money; no percent is made up for it.
+            seat = _pool(key, dict(raw, label=SEAT_LABELS.get(key, "Spend")), source, observed_at, problems)
+            if seat is not None:
+                found[f"seat:{key}"] = seat
+            continue
+        if not isinstance(key, str) or key in NON_WINDOW_KEYS or key in FLAT_IDS:
+            continue
+        if key.startswith(("five_hour", "seven_day")):
+            continue
+        if raw is None:
+            if key in KNOWN_POOLS:
+                found[key] = None
+            continue
+        if isinstance(raw, Mapping) and _is_pool(key, raw):
+            found[key] = _pool(key, raw, source, observed_at, problems)
+    return found
+
+
+class _Grant(_Loose):
+    id: Annotated[str, Field(strict=True, min_length=1, max_length=128)]
+    label: object = None
+    resets_total: Annotated[int, Field(strict=True, ge=0, le=1000)] | None = None
+    resets_left: Annotated[int, Field(strict=True, ge=0, le=1000)] | None = None
+    starts_at: object = None
+    ends_at: object = None
+    clears: object = None
+    usable_now: Annotated[bool, Field(strict=True)] | None = None
+    paused: Annotated[bool, Field(strict=True)] | None = None
+
+
+def _grant(index: int, raw: object, problems: list[str]) -> dict[str, object] | None:
+    where = f"limit-reset grant {index + 1}"
+    try:
+        grant = _Grant.model_validate(raw)
+    except ValidationError as exc:
+        problems.append(f"{where} skipped: {_short_error(exc)}")
+        return None
+    clears = grant.clears if isinstance(grant.clears, list) else []
+    ids = [truth.CLEARS[c] for c in clears if isinstance(c, str) and c in truth.CLEARS]
+    return {
+        "key": grant.id,  # for saying it once; never shown
+        "label": clean_name(grant.label, 4 * MAX_LABEL_LEN) or "Limit reset",
+        "left": grant.resets_left,
+        "total": grant.resets_total,
+        "starts_at": _parse_reset(grant.starts_at, where, problems),
+        "ends_at": _parse_reset(grant.ends_at, where, problems),
+        "clears": list(dict.fromkeys(ids)),
+        "usable_now": grant.usable_now,
+        "paused": grant.paused,
+    }
+
+
+def _grants(raw: object, source: str, observed_at: float, problems: list[str]) -> dict[str, object]:
+    stamp = {"source": source, "observed_at": observed_at}
+    if raw is None:
+        return {"items": [], "empty": True, **stamp}
+    grants = raw.get("grants") if isinstance(raw, Mapping) else None
+    if not isinstance(grants, list):
+        if isinstance(raw, Mapping) and grants is None:
+            return {"items": [], **stamp}
+        problems.append("limit-reset grants skipped: not a list")
+        return {"items": [], "empty": True, **stamp}
+    items = [g for g in (_grant(i, g, problems) for i, g in enumerate(grants[: truth.MAX_GRANTS])) if g]
+    return {"items": items, **stamp}
+
+
+class _Row(_Loose):
+    key: Annotated[str, Field(strict=True, min_length=1, max_length=64)]
+    display_name: object = None
+    percent: Annotated[float, Field(strict=True, ge=0, le=100, allow_inf_nan=False)]
+
+
+def _breakdown(raw: object, source: str, observed_at: float, problems: list[str]) -> dict[str, object]:
+    stamp = {"source": source, "observed_at": observed_at}
+    rows_raw = raw.get("rows") if isinstance(raw, Mapping) else None
+    if not isinstance(raw, Mapping) or not isinstance(rows_raw, list):
+        if raw is not None:
+            problems.append("seven_day_breakdown skipped: no rows")
+        return {"empty": True, **stamp}
+    rows = []
+    for i, row_raw in enumerate(rows_raw[: truth.MAX_ROWS]):
+        try:
+            row = _Row.model_validate(row_raw)
+        except ValidationError as exc:
+            problems.append(f"seven_day_breakdown.rows[{i}] skipped: {_short_error(exc)}")
+            continue
+        key = _key(row.key) or "other"
+        name = clean_name(row.display_name) or SCOPE_LABELS.get(key) or key.replace("_", " ").capitalize()
+        rows.append({"key": key, "label": name, "percent": float(row.percent)})
+    if not rows:
+        return {"empty": True, **stamp}
+    # Its times only date the split: one that does not parse leaves it undated.
+    as_of = _parse_reset(raw.get("as_of"), "seven_day_breakdown", [])
+    started = _parse_reset(raw.get("window_started_at"), "seven_day_breakdown", [])
+    as_of, started = (t if t is not None and EPOCH_FLOOR <= t <= observed_at + FUTURE_SKEW_S else None
+                      for t in (as_of, started))  # fmt: skip
+    return {"as_of": as_of, "window_started_at": started, "rows": rows, **stamp}
+
+
+def _server_parts(
+    data: Mapping[str, object], source: str, observed_at: float, problems: list[str]
+) -> dict[str, object]:
+    parts: dict[str, object] = {}
+    pools = _pools(data, source, observed_at, problems)
+    if pools:
+        parts["pools"] = pools
+    if "cedar_ember" in data:
+        parts["grants"] = _grants(data["cedar_ember"], source, observed_at, problems)
+    if "seven_day_breakdown" in data:
+        parts["breakdown"] = _breakdown(data["seven_day_breakdown"], source, observed_at, problems)
+    if "kind_fountain_url" in data:
+        url = truth.request_url(data["kind_fountain_url"])
+        if url is None and data["kind_fountain_url"] is not None:
+            problems.append("kind_fountain_url ignored: not an https link off Claude's domains")
+        stamp = {"source": source, "observed_at": observed_at}
+        parts["more_usage_url"] = {"url": url, **stamp} if url else {"empty": True, **stamp}
+    return parts
+
+
+# ---------------------------------------------------------------------------------------------
 # Public API
 
 
@@ -554,7 +752,8 @@ def parse_usage(
     extra = _extra_usage(data, source, observed, problems)
     if extra is not None:
         extra["scope"] = money_scope(plan, single_seat)
-    return UsageReading(windows=windows, extra_usage=extra, problems=problems)
+    server = _server_parts(data, source, observed, problems)
+    return UsageReading(windows=windows, extra_usage=extra, problems=problems, observed_at=observed, server=server)
 
 
 def member_dashboard(data: object) -> bool:

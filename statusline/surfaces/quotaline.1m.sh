@@ -11,7 +11,8 @@
 # refresher when a read is due). The ".1m." in the file name is how often the bar runs it.
 # Written by `quotaline segment --print-swiftbar-plugin`; QUOTALINE_BIN picks another launcher.
 
-bin="${QUOTALINE_BIN:-@QUOTALINE_BIN@}"
+bin="${QUOTALINE_BIN:-}"
+[ -n "$bin" ] || bin=@QUOTALINE_BIN@
 case "$bin" in @*) bin="" ;; esac
 for candidate in "$bin" "$HOME/.local/bin/quotaline" "$(command -v quotaline 2>/dev/null)"; do
   if [ -n "$candidate" ] && [ -x "$candidate" ]; then

@@ -75,7 +75,7 @@ def test_starships_claude_code_status_line_shows_quotalines_windows(home: Home, 
     assert done.returncode == 0, done.stderr
     line = done.stdout
     assert "Opus 5.5" in line, line  # Starship's own claude_model module, from the same input
-    # quotaline's windows with their colours (unsafe_no_escape), on one line
+    # quotaline's windows with their colours (Starship escapes the text, the colours stay), on one line
     assert "\x1b[32m5h 42%" in line and "\x1b[32m7d 17%" in line, repr(line)
     assert line.count("\n") <= 1 and "quotaline: " not in line, repr(line)
     assert "[WARN]" not in done.stderr and "timed out" not in done.stderr, done.stderr

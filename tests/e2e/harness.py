@@ -282,6 +282,8 @@ class FakeAnthropic:
         self.usage_status = 200
         self.requests: list[dict[str, Any]] = []
         self.turns_seen: set[int] = set()
+        # Each Messages request's ``messages`` as sent (JSON text), by turn: what reached the model.
+        self.bodies: dict[int, list[str]] = {}
         # Scripted tool calls: a user message containing a trigger is answered with one Bash call
         # (the model's part in a slash command); the result that comes back is kept.
         self.bash_calls: dict[str, str] = {}
@@ -541,6 +543,7 @@ class _Handler(BaseHTTPRequestHandler):
         if turn is not None:
             with self.owner._lock:
                 self.owner.turns_seen.add(turn)
+                self.owner.bodies.setdefault(turn, []).append(json.dumps(body.get("messages") or []))
         claim = self.owner.reject.get(turn) if turn is not None else None
         if claim is not None:
             self._send_wall(claim, headers)

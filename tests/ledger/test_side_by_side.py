@@ -136,7 +136,8 @@ def test_report_json_without_snapshot_is_local_only(world_env: tuple[Path, dict[
     data = json.loads(capsys.readouterr().out)
     assert data["server_available"] is False and "unavailable" in data["note"]
     assert set(data) == {"schema", "by", "since", "until", "server_available", "note", "windows", "projects", "other",
-                         "totals", "ledger", "walls"}
+                         "totals", "ledger", "walls", "seven_day_breakdown"}
+    assert data["seven_day_breakdown"] is None
     assert [p["project"] for p in data["projects"]] == ["-work-a", "-work-b"]
     assert data["projects"][0]["path"] == "/work/a"
     assert data["projects"][0]["tokens"]["total"] == 1_500_000
@@ -164,6 +165,23 @@ def test_report_splits_server_points_by_local_share(world_env: tuple[Path, dict[
     assert report.run(["--since", "1d", "--no-update"], snapshot=snap) == 0
     text = capsys.readouterr().out
     assert "/work/a" in text and "other machines / surfaces" in text and "five_hour PTS" in text
+
+
+def test_report_shows_the_servers_split_of_the_week_beside_the_ledgers_estimate(
+    world_env: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, snap = world_env
+    rows = [{"key": "claude_code", "label": "Claude Code", "percent": 82.0},
+            {"key": "chat", "label": "Chats", "percent": 18.0}]
+    snap["server"] = {"breakdown": {"as_of": NOW - 600, "window_started_at": NOW - 3 * 86400, "rows": rows,
+                                    "source": "oauth", "observed_at": NOW - 60}}
+    assert report.run(["--json", "--since", "1d"], snapshot=snap) == 0
+    split = json.loads(capsys.readouterr().out)["seven_day_breakdown"]
+    assert split["label"] == "the server's split of the 7-day window"
+    assert split["rows"] == [{"label": "Claude Code", "percent": 82.0}, {"label": "Chats", "percent": 18.0}]
+    assert report.run(["--since", "1d", "--no-update"], snapshot=snap) == 0
+    text = capsys.readouterr().out
+    assert "where the week went, the server's split: Claude Code 82% · Chats 18%" in text
 
 
 def test_report_rejects_a_bad_since(world_env: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:

@@ -64,8 +64,8 @@ def test_once_per_level_and_period(home: Home, httpserver: HTTPServer, notified:
     refresh(home)
     first = calls(notified)
     assert len(first) == 1
-    assert first[0][:3] == ["--urgency=normal", "--app-name=quotaline", "quotaline"]
-    assert first[0][3].startswith("5-hour window at 85%, resets ")
+    assert first[0][:4] == ["--urgency=normal", "--app-name=quotaline", "--", "quotaline"]
+    assert first[0][4].startswith("5-hour window at 85%, resets ")
     for pct in (85, 86, 90):  # the same level in the same period: said already
         serve(httpserver, pct)
         refresh(home)
@@ -74,11 +74,11 @@ def test_once_per_level_and_period(home: Home, httpserver: HTTPServer, notified:
     refresh(home)
     assert len(calls(notified)) == 2
     second = calls(notified)[1]
-    assert second[0] == "--urgency=critical" and second[3].startswith("5-hour window at 96%")
+    assert second[0] == "--urgency=critical" and second[4].startswith("5-hour window at 96%")
     serve(httpserver, 100)
     refresh(home)
     full = calls(notified)[2]
-    assert full[3].startswith("5-hour window is used up (100%)")
+    assert full[4].startswith("5-hour window is used up (100%)")
     serve(httpserver, 100)
     refresh(home)
     assert len(calls(notified)) == 3
@@ -92,7 +92,7 @@ def test_a_new_period_is_news_again(home: Home, httpserver: HTTPServer, notified
     refresh(home)
     serve(httpserver, 85, first_reset_in=3600 + 5 * 3600)  # the next 5-hour period
     refresh(home)
-    assert [c[3].split(",")[0] for c in calls(notified)] == ["5-hour window at 85%"] * 2
+    assert [c[4].split(",")[0] for c in calls(notified)] == ["5-hour window at 85%"] * 2
 
 
 def test_off_unless_asked(home: Home, httpserver: HTTPServer, notified: Path) -> None:

@@ -34,8 +34,9 @@ def piece(ctx: Context) -> Piece | None:
     pct = None if cap is None else float(server_pct) if is_number(server_pct) else 100.0 * amount / cap
     level = NORMAL if pct is None else levels.level(pct, ctx.warn_at, ctx.critical_at)
     out = bool(extra.get("out_of_credits"))
+    at_cap = extra.get("disabled_reason") == "spend_limit_reached"  # the server stopped it at its cap
     scope = extra.get("scope")
-    if out:
+    if out or at_cap:
         level = FULL
     rate = pace.money_rate(extra.get("track"), now=ctx.now)
     # No pace worth a word, no time to the limit: a crawl toward a large limit is past any clock.
@@ -45,7 +46,7 @@ def piece(ctx: Context) -> Piece | None:
         "limit": "" if cap is None else levels.format_money(cap, currency),
         "pct": "" if pct is None else levels.format_pct(pct),
         "currency": currency.upper(),
-        "state": "out of credits" if out else "",
+        "state": "out of credits" if out else "at its spend limit" if at_cap else "",
         "rate": "" if rate is None or rate < MIN_RATE else levels.format_money(rate, currency) + "/h",
         "to_limit": "" if to_limit is None else levels.format_duration(to_limit),
         "limit_at": "" if to_limit is None else levels.format_clock(ctx.now + to_limit, ctx.now),

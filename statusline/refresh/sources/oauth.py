@@ -7,11 +7,14 @@ import time
 import httpx
 
 from statusline.refresh import credentials
-from statusline.refresh.http import FetchError, base_url, get_json
+from statusline.refresh.http import FetchError, base_url, get_json, header_secret
 from statusline.refresh.usage_payload import PayloadError, UsageReading, parse_usage
 
 DEFAULT_BASE = "https://api.anthropic.com"
 PATH = "/api/oauth/usage"
+# Limit-reset grants (``cedar_ember``) come only when asked for, as Claude Code asks
+# (``?cedar_ember=1&skip_spend=1``); quotaline keeps the spend (extra usage) in the same read.
+QUERY = "?cedar_ember=1"
 
 
 def fetch(client: httpx.Client, user_agent: str, single_seat: bool | None = None) -> UsageReading:
@@ -20,14 +23,15 @@ def fetch(client: httpx.Client, user_agent: str, single_seat: bool | None = None
         raise FetchError("no_credentials", why)
     if cred.expires_at is not None and cred.expires_at < time.time():
         raise FetchError("auth_expired", "token expired: run claude to refresh it")
-    url = base_url("QUOTALINE_API_BASE", DEFAULT_BASE) + PATH
+    token = header_secret(cred.token, f"the access token ({cred.source})")
+    url = base_url("QUOTALINE_API_BASE", DEFAULT_BASE) + PATH + QUERY
     headers = {
-        "Authorization": f"Bearer {cred.token}",
+        "Authorization": f"Bearer {token}",
         "anthropic-beta": "oauth-2025-04-20",
         "Accept": "application/json",
         "User-Agent": user_agent,
     }
-    data = get_json(client, url, headers, [cred.token])
+    data = get_json(client, url, headers, [token, cred.token])
     try:
         return parse_usage(
             data, source="oauth", observed_at=time.time(), plan=cred.subscription, single_seat=single_seat
