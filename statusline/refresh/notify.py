@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 
-from statusline.core import levels
+from statusline.core import levels, system
 from statusline.core.bars import pango
 from statusline.core.textsafe import clean
 from statusline.core.warn import Alert
@@ -23,7 +22,7 @@ APPLESCRIPT = "on run argv\ndisplay notification (item 2 of argv) with title (it
 
 def sender() -> tuple[str, str] | None:
     """``(kind, path)`` of the notifier this machine has: ("notify-send", ...) or ("osascript", ...)."""
-    order = ("osascript", "notify-send") if sys.platform == "darwin" else ("notify-send", "osascript")
+    order = ("osascript", "notify-send") if system.IS_MACOS else ("notify-send", "osascript")
     for name in order:
         path = shutil.which(name)
         if path:
