@@ -36,8 +36,8 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up
     from typing import Any
 
     # origin, is a package, the source's mtime_ns and size, the marshalled code's offset and length,
-    # the served modules its body imports (see _imports)
-    Entry = tuple[str, bool, int, int, int, int, tuple[str, ...]]
+    # the served modules its body imports (see _imports), the code's checksum (_checksum)
+    Entry = tuple[str, bool, int, int, int, int, tuple[str, ...], int]
 
 USAGE = """\
 usage: quotaline <command> [options]
@@ -100,7 +100,16 @@ def main(argv: list[str] | None = None) -> int:
         save_bundle()
 
 
+HOT_USAGE = {
+    "statusline": "usage: quotaline statusline   (Claude Code's status-line JSON on stdin; settings.json runs it)\n",
+    "hook": "usage: quotaline hook [EVENT]   (Claude Code's hook JSON on stdin; settings.json runs it)\n",
+}
+
+
 def _command(command: str, rest: list[str]) -> int:
+    if command in HOT_USAGE and ("--help" in rest or "-h" in rest):  # a person asking, not Claude Code
+        sys.stdout.write(HOT_USAGE[command])
+        return 0
     if command == "statusline":
         from statusline.commands import statusline as statusline_cmd
 
@@ -183,10 +192,16 @@ _PACKAGE_DIR = __file__.rpartition("/")[0]
 _SERVED = ("statusline.commands", "statusline.core", "__future__")
 _bootstrap = sys.modules["_frozen_importlib"]
 _external = sys.modules["_frozen_importlib_external"]
-# The file: a 4-byte length, the marshalled (key, {name: Entry}), then each module's marshalled code.
+# The file: a 4-byte length, the head's 8-byte checksum, the head (the marshalled (key, {name: Entry},
+# stamp)), then each module's marshalled code. marshal trusts its input (a flipped bit can crash the
+# process): nothing is unmarshalled before its checksum matched. The head always is checked; a
+# module's code is, unless the file is still the one its writer made: the stamp is the file's inode,
+# the mtime its writer gave it last and the code's length, and any write or copy changes one of them
+# (checking every module would cost the status line a few percent of its time).
 _entries: "dict[str, Entry]" = {}
 _codes = memoryview(b"")
 _dirty = False  # the file needs writing even if no module was added: missing, foreign, or stale
+_trusted = False  # the file is as its writer left it (the stamp matches): its modules' code is not checked
 
 
 def _is_served(name: str) -> bool:
@@ -198,31 +213,48 @@ def bundle_path() -> str:
 
 
 def _key() -> bytes:
-    # The format's version ("2": entries name their imports), the bytecode's, the package's place.
-    return b"2" + bytes(_external.MAGIC_NUMBER) + _PACKAGE_DIR.encode("utf-8", "surrogateescape")
+    # The format's version ("3": checksums), the bytecode's, the package's place.
+    return b"3" + bytes(_external.MAGIC_NUMBER) + _PACKAGE_DIR.encode("utf-8", "surrogateescape")
+
+
+def _checksum(data: "bytes | memoryview") -> int:
+    """The bytes as one number, modulo a prime: any flipped bit changes it (2**k is never a multiple
+    of a prime). An int's hash is exactly that (modulo sys.hash_info.modulus, the same in every
+    process, unlike a str's or bytes' hash), taken in one pass in C; no import (zlib and hashlib
+    are shared libraries the hot path does not load)."""
+    return hash(int.from_bytes(data, "little"))
 
 
 def install_bundle() -> None:
     """Serve hot modules from the bundle from now on (or note that it needs writing)."""
-    global _codes, _dirty
+    global _codes, _dirty, _trusted
     if posix is None or sys.implementation.cache_tag is None or _Finder in sys.meta_path:
         return
     sys.meta_path.insert(0, _Finder)
     _dirty = True  # until the bundle read proves current
     try:
-        fd = posix.open(bundle_path(), posix.O_RDONLY)
+        # Never waiting on a FIFO, nor reading a device (paths.open_file's rule, before paths is loaded).
+        fd = posix.open(bundle_path(), posix.O_RDONLY | posix.O_NONBLOCK)
         try:
-            raw = memoryview(posix.read(fd, min(posix.fstat(fd).st_size, 4 << 20)))
+            st = posix.fstat(fd)
+            if st.st_mode & 0o170000 != 0o100000:
+                raise OSError("not a regular file")
+            raw = memoryview(posix.read(fd, min(st.st_size, 4 << 20)))
         finally:
             posix.close(fd)
-        end = 4 + int.from_bytes(raw[:4], "little")
-        key, entries = marshal.loads(raw[4:end])
-    except Exception:  # missing, unreadable or from another Python: imported the usual way, written anew
+        end = 12 + int.from_bytes(raw[:4], "little")
+        head = raw[12:end]
+        if len(head) != end - 12 or _checksum(head) != int.from_bytes(raw[4:12], "little"):
+            raise ValueError("damaged")
+        key, entries, stamp = marshal.loads(head)
+    except Exception:  # missing, unreadable, damaged or from another Python: imported the usual way, written anew
         return
     if key == _key() and type(entries) is dict:
         _entries.update(entries)  # each entry is checked when its module is imported
         _codes = raw[end:]
         _dirty = False
+        _trusted = stamp == (st.st_ino, st.st_mtime_ns, len(_codes)) and st.st_size == len(raw)
+        _dirty = not _trusted  # a copy, or changed since: written again (stamped), so checked this once
 
 
 def _source_stamp(origin: str) -> "tuple[int, int] | None":
@@ -258,10 +290,13 @@ def _spec(name: str) -> "Any":
     if entry is None:
         return None  # not a hot module, or one the bundle lacks: the next save adds it
     try:
-        origin, is_package, mtime_ns, size, offset, length, imports = entry
+        origin, is_package, mtime_ns, size, offset, length, imports, check = entry
         if type(origin) is not str or type(imports) is not tuple or _source_stamp(origin) != (mtime_ns, size):
             raise ValueError("edited since")
-        code = marshal.loads(_codes[offset : offset + length])
+        data = _codes[offset : offset + length]
+        if len(data) != length or (not _trusted and _checksum(data) != check):
+            raise ValueError("damaged")
+        code = marshal.loads(data)
         if type(code) is not _CODE:
             raise ValueError("not code")
     except Exception:  # edited since, or unreadable: imported from its source, saved anew
@@ -321,7 +356,10 @@ def _collect() -> "dict[str, tuple[Entry, bytes]]":
     found: dict[str, tuple[Entry, bytes]] = {}
     for name, entry in _entries.items():
         try:
-            found[name] = (entry, bytes(_codes[entry[4] : entry[4] + entry[5]]))
+            data = bytes(_codes[entry[4] : entry[4] + entry[5]])
+            if len(data) != entry[5] or (not _trusted and _checksum(data) != entry[7]):
+                continue  # damaged: left out, compiled from its source when next imported
+            found[name] = (entry, data)
         except Exception:  # malformed: left out
             continue
     for name, module in list(sys.modules.items()):
@@ -343,7 +381,7 @@ def _collect() -> "dict[str, tuple[Entry, bytes]]":
         if _source_stamp(origin) != stamp:  # edited meanwhile: not this time
             continue
         is_package = spec.submodule_search_locations is not None
-        found[name] = ((origin, is_package, stamp[0], stamp[1], 0, 0, _imports(code)), marshal.dumps(code))
+        found[name] = ((origin, is_package, stamp[0], stamp[1], 0, 0, _imports(code), 0), marshal.dumps(code))
     return found
 
 
@@ -391,18 +429,24 @@ def _write(found: "dict[str, tuple[Entry, bytes]]") -> None:
     index: dict[str, Entry] = {}
     offset = 0
     for name, (entry, code) in found.items():
-        index[name] = (*entry[:4], offset, len(code), tuple(n for n in entry[6] if n in found))
+        imports = tuple(n for n in entry[6] if n in found)
+        index[name] = (*entry[:4], offset, len(code), imports, _checksum(code))
         offset += len(code)
-    head = marshal.dumps((_key(), index))
-    data = len(head).to_bytes(4, "little") + head + b"".join(code for _, code in found.values())
     path = bundle_path()
-    tmp = f"{path}.{posix.getpid()}.tmp"
+    tmp = f"{path}.quotaline-{posix.getpid()}.tmp"  # paths.temp_name's pattern: the sweep takes it
     flags = posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL | posix.O_NOFOLLOW
     fd = posix.open(tmp, flags, 0o644)
     try:
-        view = memoryview(data)
+        st = posix.fstat(fd)
+        head = marshal.dumps((_key(), index, (st.st_ino, st.st_mtime_ns, offset)))
+        data = len(head).to_bytes(4, "little") + _checksum(head).to_bytes(8, "little") + head
+        view = memoryview(data + b"".join(code for _, code in found.values()))
         while view:
             view = view[posix.write(fd, view) :]
+        try:  # noqa: SIM105 - contextlib is not imported on the hot path
+            posix.utime(fd, ns=(st.st_mtime_ns, st.st_mtime_ns))  # the stamp's mtime, which any later write changes
+        except (NotImplementedError, OSError):  # no stamp then: every module's checksum is checked
+            pass
     finally:
         posix.close(fd)
     try:

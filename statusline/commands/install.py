@@ -34,8 +34,8 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from statusline.core import paths
 
@@ -47,7 +47,11 @@ MAX_SHEBANG = 120
 LEGACY_ENV = "venv"  # install.sh's one environment before envs/, upgraded in place; a sibling of envs/
 STATE_SCHEMA = 2
 # (event, matcher): one hook command for both; `quotaline hook` reads the event from stdin.
-HOOK_EVENTS: tuple[tuple[str, str | None], ...] = (("UserPromptSubmit", None), ("StopFailure", "rate_limit"))
+HOOK_EVENTS: tuple[tuple[str, str | None], ...] = (
+    ("UserPromptSubmit", None),
+    ("StopFailure", "rate_limit"),
+    ("Stop", None),  # a turn went through: the walls it could have met are over
+)
 LOCK_FD_ENV = "QUOTALINE_INSTALL_LOCK_FD"  # install.sh holds install.lock on this fd across its exec
 MADE_DIRS_ENV = "QUOTALINE_INSTALL_MADE_DIRS"  # and names the directories it made before it
 HOT_COMMANDS = ("statusline", "hook", "segment")  # the launcher skips `site` for these
@@ -317,16 +321,17 @@ class Found:
         self.path = path
         self.target = os.path.realpath(path)
         self.text: str | None = None
+        self.raw: bytes | None = None
         self.data: dict[str, Any] | None = None
         self.mode = 0o600
         try:
-            with open(self.target, "rb") as handle:
-                raw = handle.read()
+            raw = paths.read_file(self.target)  # a FIFO there would hang the install
             self.mode = os.stat(self.target).st_mode & 0o7777
         except FileNotFoundError:
             return
         except OSError as exc:
             raise InstallError(f"cannot read {path}: {exc.strerror}; nothing was changed") from None
+        self.raw = raw
         try:
             self.text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -576,14 +581,33 @@ def backup(found: Found) -> str:
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | paths.NOFOLLOW, 0o600)
         except FileExistsError:
             continue
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(found.text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(found.raw or b"")
         return name
     raise InstallError(f"cannot find a free backup name next to {found.path}")
 
 
+T = TypeVar("T")
+
+
+class Changed(Exception):
+    """settings.json is no longer what was read: the edit is made again on what is there now."""
+
+
+def _now(target: str) -> bytes | None:
+    try:
+        return paths.read_file(target)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InstallError(f"cannot read {target}: {exc.strerror}; nothing was changed") from None
+
+
 def write_through(found: Found, text: str, state: dict[str, Any]) -> None:
-    """Replace the file (a symlink's target, the link kept) atomically, keeping its mode."""
+    """Replace the file (a symlink's target, the link kept) atomically, keeping its mode, if it still
+    holds what ``found`` read (``Changed`` otherwise: Claude Code writes it while it runs, and
+    /quotaline:setup runs inside it). Checked the instant before the replace; a file that was
+    absent is created only if still absent (a hard link, which never replaces)."""
     target = found.target
     if found.text is None:
         make_dirs(os.path.dirname(target), state)
@@ -596,12 +620,55 @@ def write_through(found: Found, text: str, state: dict[str, Any]) -> None:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
                 os.fchmod(handle.fileno(), found.mode & 0o777 if found.text is not None else 0o600)
-            os.replace(tmp, target)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if found.text is None:
+                try:
+                    os.link(tmp, target)
+                except FileExistsError:
+                    raise Changed from None
+                except OSError:  # a filesystem without hard links: the check, then the replace
+                    if _now(target) is not None:
+                        raise Changed from None
+                    os.replace(tmp, target)
+            elif _now(target) != found.raw:
+                raise Changed
+            else:
+                os.replace(tmp, target)
+            _fsync_dir(os.path.dirname(target))
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
     except OSError as exc:
         raise InstallError(f"cannot write {found.path}: {exc.strerror}") from None
+
+
+def _fsync_dir(directory: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def settle(
+    path: str, found: Found, planned: T, plan: Callable[[Found], T], write: Callable[[Found, T], None]
+) -> tuple[Found, T]:
+    """``write(found, planned)`` on settings.json as it is at the write: read again just before
+    (after the question, which may wait long), planned again (``plan``) when it changed, and again
+    when it changes between that read and the replace (``write`` raises ``Changed``)."""
+    for _ in range(20):
+        now = Found(path)
+        if now.raw != found.raw or now.target != found.target:
+            found, planned = now, plan(now)
+            print(f"quotaline: {path} changed since it was read: the change is made to it as it is now")
+        try:
+            write(found, planned)
+        except Changed:
+            continue
+        return found, planned
+    raise InstallError(f"{path} keeps changing; nothing was changed. Run again when Claude Code is idle.")
 
 
 def remove_settings(found: Found) -> None:
@@ -714,9 +781,13 @@ def _install(args: argparse.Namespace, state: dict[str, Any], *, check_only: boo
     path = settings_path()
     found = Found(path)  # refuse bad JSON before anything changes
     launcher = choose_launcher(bin_dir)
-    record = json.loads(json.dumps(state.get("settings", {}).get(path, {})))
-    new, notes = merge(found.data or {}, launcher, force=args.force, hook=hook, record=record)
-    new_text = render(new) if found.data is None or new != found.data else None
+
+    def plan(f: Found) -> tuple[str | None, dict[str, Any], list[str]]:
+        rec = json.loads(json.dumps(state.get("settings", {}).get(path, {})))
+        new, notes = merge(f.data or {}, launcher, force=args.force, hook=hook, record=rec)
+        return (render(new) if f.data is None or new != f.data else None), rec, notes
+
+    new_text, record, notes = plan(found)
     python = args.python or sys.executable
     site = args.site_packages or package_root()
     extra = [] if args.python else dependency_dirs(site)  # another interpreter's are not ours to find
@@ -756,23 +827,38 @@ def _install(args: argparse.Namespace, state: dict[str, Any], *, check_only: boo
     primary = os.path.join(bin_dir, "quotaline")
     if launcher != primary:
         print(f"quotaline: kept {primary} (not quotaline's launcher: your package manager's entry point)")
-    if new_text is not None:
-        if found.text is None or record.get("written_sha256") != sha(found.text):
+    saved: list[str] = []
+
+    def write(f: Found, planned: tuple[str | None, dict[str, Any], list[str]]) -> None:
+        text, rec, _ = planned
+        if text is None:
+            return
+        check_writable(f)
+        if f.text is None or rec.get("written_sha256") != sha(f.text):
             # What uninstall puts back: the file as found now, unless it is one quotaline wrote (then
             # the record of its first install stands) or one changed since (then only its entries go).
-            if found.text is None:
-                record.update(found="absent", original=None)
-            elif not contains_ours(found.data):
-                record.update(found="text", original=found.text)
-            elif record.get("found") != "absent":
-                record.update(found="unknown", original=None)
-        saved = backup(found) if found.text is not None else None
-        if saved:
-            record.setdefault("backups", []).append(saved)
-        write_through(found, new_text, state)
-        record["written_sha256"] = sha(new_text)
+            if f.text is None:
+                rec.update(found="absent", original=None)
+            elif not contains_ours(f.data):
+                rec.update(found="text", original=f.text)
+            elif rec.get("found") != "absent":
+                rec.update(found="unknown", original=None)
+        keep = backup(f) if f.text is not None else None  # of the very bytes the write replaces
+        try:
+            write_through(f, text, state)
+        except Changed:
+            if keep:
+                os.unlink(keep)
+            raise
+        if keep:
+            rec.setdefault("backups", []).append(keep)
+            saved.append(keep)
+        rec["written_sha256"] = sha(text)
+
+    found, (new_text, record, notes) = settle(path, found, (new_text, record, notes), plan, write)
+    if new_text is not None:
         via = f" (a link to {found.target})" if found.link else ""
-        print(f"quotaline: wired Claude Code in {path}{via}" + (f" (backup: {saved})" if saved else ""))
+        print(f"quotaline: wired Claude Code in {path}{via}" + (f" (backup: {saved[0]})" if saved else ""))
     else:
         print(f"quotaline: {path} already wired; nothing changed")
     state.setdefault("settings", {})[path] = record
@@ -809,9 +895,9 @@ def _read(path: str) -> str | None:
 # ---------------------------------------------------------------------------- uninstall
 
 
-def _restore_plan(path: str, record: dict[str, Any]) -> tuple[Found, str | None, bool, str]:
+def _restore_plan(path: str, record: dict[str, Any], found: Found | None = None) -> tuple[Found, str | None, bool, str]:
     """(found, new text, remove the file, how): what uninstall does to one settings.json."""
-    found = Found(path)
+    found = Found(path) if found is None else found
     if found.text is None:
         return found, None, False, "absent"
     untouched = record.get("written_sha256") == sha(found.text)
@@ -868,17 +954,38 @@ def _uninstall(args: argparse.Namespace, state: dict[str, Any], *, check_only: b
     if not confirm("Remove quotaline from Claude Code?", args):
         print("quotaline: nothing was changed")
         return 1
-    for (found, text, remove, how), path in zip(plans, todo, strict=True):
+    for plan, path in zip(plans, todo, strict=True):
         record = records.get(path, {})
+        kept: list[str] = []
+
+        def write(f: Found, planned: tuple[Found, str | None, bool, str], kept: list[str] = kept) -> None:
+            _, text, remove, how = planned
+            if remove:
+                if _now(f.target) != f.raw:
+                    raise Changed
+                remove_settings(f)
+            elif text is not None:
+                check_writable(f)
+                keep = None
+                if how != "as found":  # the file changed since: a copy of it before quotaline rewrites it
+                    keep = backup(f)
+                try:
+                    write_through(f, text, state)
+                except Changed:
+                    if keep:
+                        os.unlink(keep)
+                    raise
+                if keep:
+                    kept.append(keep)
+
+        def replan(f: Found, record: dict[str, Any] = record) -> tuple[Found, str | None, bool, str]:
+            return _restore_plan(f.path, record, f)
+
+        found, (_, text, remove, how) = settle(path, plan[0], plan, replan, write)
         if remove:
-            remove_settings(found)
             print(f"quotaline: removed {found.path} ({how})")
         elif text is not None:
-            keep = None
-            if how != "as found":  # the file changed since: a copy of it before quotaline rewrites it
-                keep = backup(found)
-            write_through(found, text, state)
-            print(f"quotaline: {found.path}: {how}" + (f" (backup: {keep})" if keep else ""))
+            print(f"quotaline: {found.path}: {how}" + (f" (backup: {kept[0]})" if kept else ""))
         elif how != "absent":
             print(f"quotaline: {found.path} holds {how}")
         for old in record.get("backups", []):
@@ -988,9 +1095,11 @@ def _parser(command: str) -> argparse.ArgumentParser:
 
 def run(command: str, argv: list[str]) -> int:
     args = _parser(command).parse_args(argv)
-    if args.args_only:
-        return 0
     try:
+        if args.args_only:  # install.sh, before its virtualenv: a settings.json it would refuse, refused now
+            if command == "install" and not args.dry_run:
+                Found(settings_path())
+            return 0
         return install(args) if command == "install" else uninstall(args)
     except InstallError as exc:
         print(f"quotaline: {exc}", file=sys.stderr)

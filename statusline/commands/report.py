@@ -371,6 +371,11 @@ def run(argv: list[str], *, snapshot: dict[str, Any] | None = None) -> int:
                     sys.stderr.write("waiting for the background refresher to finish reading transcripts...\n")
                 result = update_ledger(progress=progress, lock_timeout=120)
             stats = result.as_dict()
+            if result.damaged:
+                sys.stderr.write(
+                    f"quotaline report: the ledger's {result.damaged}: every transcript was counted again "
+                    "(`quotaline doctor` says more)\n"
+                )
         except OSError as exc:
             sys.stderr.write(f"quotaline report: could not update the ledger ({exc}); showing what it has\n")
     ledger = open_ledger(snapshot, now)

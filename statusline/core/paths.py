@@ -257,12 +257,37 @@ def remove_entry(path: str) -> None:
 
 def clear_way(path: str) -> None:
     """Before something else (``fastos.replace``, filelock) puts a file at ``path``: a directory there
-    would fail it every time, so it is moved aside. One ``lstat`` when the way is clear."""
+    would fail it every time, so it is moved aside; a symlink (filelock refuses to follow one) is
+    removed, never what it points to. One ``lstat`` when the way is clear."""
     try:
-        if fastos.lstat(path).st_mode & 0o170000 == 0o040000:
+        kind = fastos.lstat(path).st_mode & 0o170000
+        if kind == 0o040000 or kind == 0o120000:
             remove_entry(path)
     except OSError:
         pass
+
+
+class NotAFileError(OSError):
+    """What ``read_file`` found is not a regular file (a FIFO, a device, a directory)."""
+
+
+def read_file(path: str) -> bytes:
+    """The bytes of a file quotaline reads but does not own (settings.json, the credentials, the
+    ledger's state): never waits on a FIFO (opened without blocking) and reads nothing but a
+    regular file (``NotAFileError`` otherwise). Follows a symlink: settings.json may be one into a
+    dotfiles repo. Files in quotaline's own dir go through ``open_private``."""
+    fd = fastos.open(path, fastos.O_RDONLY | _NONBLOCK)
+    try:
+        if fastos.fstat(fd).st_mode & 0o170000 != 0o100000:
+            raise NotAFileError(0, "not a regular file (a FIFO, a device or a directory)", path)
+        chunks: list[bytes] = []
+        while True:
+            chunk = fastos.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        fastos.close(fd)
 
 
 def open_private(path: str, flags: int, mode: int = 0o600) -> int:
@@ -292,17 +317,24 @@ def open_private(path: str, flags: int, mode: int = 0o600) -> int:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-# Temp files (``<file>.<pid>.tmp``, the hook's ``<file>.<pid>.done`` claims) are renamed into place
-# or removed by the writer that made them; one killed mid-write leaves its own behind.
+# Temp files (``<file>.quotaline-<pid>.tmp``, the hook's ``<file>.quotaline-<pid>.done`` claims) are
+# renamed into place or removed by the writer that made them; one killed mid-write leaves its own
+# behind. The state dir may be shared (``QUOTALINE_STATE_DIR``): only names of this pattern, which
+# no other program writes, are ever swept.
+TEMP_TAG = ".quotaline-"
 LEFTOVER_SUFFIXES = (".tmp", ".done")
 LEFTOVER_MAX_AGE_S = 3600.0  # a live pid that old is another process now (pids are reused)
-UNNAMED_MAX_AGE_S = 60.0  # a temp file without a pid in its name: no writer takes that long
+
+
+def temp_name(path: str, suffix: str = ".tmp") -> str:
+    """The name of this process's temp file (or claim) for ``path``: the one pattern the sweep takes."""
+    return f"{path}{TEMP_TAG}{fastos.getpid()}{suffix}"
 
 
 def sweep_leftovers(directory: str, now: float) -> None:
-    """Remove the temp files writers killed mid-write left in ``directory``: those whose pid is gone
-    (at once), or that are older than ``LEFTOVER_MAX_AGE_S``. One ``listdir``, and a ``stat`` for each
-    temp file only: cheap enough for every write. Never raises."""
+    """Remove the temp files writers killed mid-write left in ``directory`` (``temp_name``'s, no
+    other): those whose pid is gone (at once), or that are older than ``LEFTOVER_MAX_AGE_S``. One
+    ``listdir``, and a ``stat`` for each temp file only: cheap enough for every write. Never raises."""
     try:
         names = fastos.listdir(directory)
     except OSError:
@@ -310,14 +342,12 @@ def sweep_leftovers(directory: str, now: float) -> None:
     for name in names:
         if not name.endswith(LEFTOVER_SUFFIXES):
             continue
+        stem, tag, pid = name.rpartition(".")[0].rpartition(TEMP_TAG)
+        if not (stem and tag and pid.isdigit() and pid.isascii() and 0 < int(pid) < 1 << 22):
+            continue  # not a name quotaline gives: another program's file
         path = fastos.join(directory, name)
-        pid = name.rpartition(".")[0].rpartition(".")[2]
         try:
-            age = now - fastos.lstat(path).st_mtime
-            if pid.isdigit() and pid.isascii() and 0 < int(pid) < 1 << 22:
-                if age < LEFTOVER_MAX_AGE_S and _alive(int(pid)):
-                    continue
-            elif age < UNNAMED_MAX_AGE_S:
+            if fastos.lstat(path).st_mtime > now - LEFTOVER_MAX_AGE_S and _alive(int(pid)):
                 continue
             fastos.unlink(path)
         except OSError:

@@ -222,7 +222,13 @@ def _sane_wall(wall: Any, now: float) -> dict[str, Any] | None:
     window = texts["window"]
     if not window or len(window) > MAX_ID_LEN:
         return None
-    return {"at": at, "resets_at": reset, **texts}
+    kept = {"at": at, "resets_at": reset, **texts}
+    ended = wall.get("ended")  # when a later turn went through (``observe.turn_succeeded``)
+    if ended is not None:
+        if not (is_number(ended) and at <= ended <= now + FUTURE_SKEW_S):
+            return None
+        kept["ended"] = ended
+    return kept
 
 
 def read(path: str) -> Snapshot:
@@ -599,7 +605,7 @@ def _replace_file(path: str, data: bytes) -> None:
     The temp file is created with ``O_EXCL`` and no symlink followed (a link planted under the
     next pid's name is removed, not written through); ``os.replace`` onto a symlink replaces the
     link itself."""
-    tmp = f"{path}.{fastos.getpid()}.tmp"
+    tmp = paths.temp_name(path)
     fd = paths.open_private(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL)
     try:
         _write_all(fd, data)

@@ -66,6 +66,8 @@ class FileIndex:
     files: dict[str, FileState]
     counters: dict[str, int]
     store_schema: int = 1  # the store's schema when these positions were written (1: before it was said)
+    store_stamp: str | None = None  # ``store.stamp`` of the store these positions belong to
+    damaged: dict[str, Any] | None = None  # the last rebuild after an unreadable store: when, why, the copy
 
     @classmethod
     def load(cls, directory: Path) -> FileIndex:
@@ -81,13 +83,19 @@ class FileIndex:
             if isinstance(raw, dict):
                 counters = {str(k): int(v) for k, v in raw.items() if type(v) is int}
             store_schema = data.get("store_schema", 1)
-            return cls(files, counters, store_schema if type(store_schema) is int else 1)
+            store_stamp, damaged = data.get("store_stamp"), data.get("damaged")
+            return cls(
+                files, counters, store_schema if type(store_schema) is int else 1,
+                store_stamp if isinstance(store_stamp, str) else None, damaged if isinstance(damaged, dict) else None,
+            )
         return cls(files, counters)
 
     def save(self, directory: Path) -> None:
         write_json_atomic(directory / INDEX_FILE, {
             "schema": SCHEMA,
             "store_schema": self.store_schema,
+            "store_stamp": self.store_stamp,
+            "damaged": self.damaged,
             "files": {p: s.to_json() for p, s in self.files.items()},
             "counters": self.counters,
         })

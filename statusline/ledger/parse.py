@@ -35,6 +35,11 @@ API_ERROR_MARKER = b'"isApiErrorMessage":true'
 ADVISOR_MARKER = b'"advisor_message"'
 BOM = b"\xef\xbb\xbf"
 U64_MAX = 2**64 - 1
+# One response's tokens (input, output, cache creation and read together) cannot exceed what a
+# context window holds plus its output; a hundred times the largest window there is leaves room
+# for any model to come. A line claiming more (a damaged or forged transcript) would stand in every
+# report for the ledger's whole life: it is skipped like a malformed line. ccusage counts it.
+MAX_RESPONSE_TOKENS = 100_000_000
 SYNTHETIC = "<synthetic>"
 # A git ref name is short in practice; anything longer, or not one printable word, is no branch
 # (Claude Code leaves ``gitBranch`` out outside a repository; git refuses spaces and controls).
@@ -398,6 +403,8 @@ def parse_usage_line(line: bytes) -> list[Entry]:
                 Entry(ts_ms, adv_model, adv_id, request_id, session, side, a_speed is not None,
                       a_in, a_out, a_cc, a_cr, cwd, branch)
             )
+    if any(entry.total > MAX_RESPONSE_TOKENS for entry in entries):
+        raise Rejected("implausible token count")
     return entries
 
 

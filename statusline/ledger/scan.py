@@ -68,11 +68,12 @@ class LedgerStats:
     walls: int = 0
     synthetic: int = 0
     rebuilt: bool = False
+    damaged: str = ""  # why the store was unreadable (then every transcript was read again)
     workers: int = 0
     seconds: float = 0.0
     busy: bool = False
 
-    def as_dict(self) -> dict[str, int | float | bool]:
+    def as_dict(self) -> dict[str, int | float | bool | str]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
@@ -372,6 +373,9 @@ class Scanner:
         self.stats = stats
         # (config dir, at, words, details, session): walls for the snapshot (``ledger.walls``)
         self.walls: list[tuple[str, float, str | None, object, str | None]] = []
+        # (config dir, session) -> (time, model) of its newest answer: a request that went through,
+        # which ends the walls before it (``ledger.walls``)
+        self.answered: dict[tuple[str, str], tuple[float, str]] = {}
 
     def apply(self, job: Job, ex: Extract) -> FileState | None:
         """Count what ``ex`` holds; the file's new state.
@@ -389,6 +393,7 @@ class Scanner:
         root, project, path_session = t.root, t.project, t.path_session
         newest = max(newest_ms, skip_before_ms)
         last_cwd = None
+        answered: tuple[float, str, str] | None = None  # (ts, session, model) of the newest answer
         for e in ex.entries:
             ts = e.ts_ms
             if ts > newest:
@@ -402,6 +407,8 @@ class Scanner:
                 stats.synthetic += 1
                 continue
             session = e.session_id or path_session
+            if answered is None or ts >= answered[0]:
+                answered = (ts, session, e.model)
             minute = ts // 60000
             key_idx = store.key(root, project, session, e.model, e.branch)
             old, add = dedup.offer(e, session, minute, key_idx)
@@ -417,6 +424,10 @@ class Scanner:
             if e.cwd is not None and e.cwd != last_cwd:
                 store.note_cwd(root, project, e.cwd)
                 last_cwd = e.cwd
+        if answered is not None and answered[1]:
+            key = (str(root), answered[1])
+            if answered[0] / 1000.0 > self.answered.get(key, (0.0, ""))[0]:
+                self.answered[key] = (answered[0] / 1000.0, answered[2])
         for at, text, details, wall_session in ex.walls:
             self.walls.append((str(root), at, text, details, wall_session or path_session))
         stats.walls += len(ex.walls)

@@ -20,17 +20,26 @@ def ledger_dir(state_dir: Path | None = None) -> Path:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Readers never lock: they see the old file or the new one, never half of one."""
+    """Readers never lock: they see the old file or the new one, never half of one. On disk (the
+    file, then the directory's entry) before and after the replace: a power cut leaves the old file
+    or the new one, never an empty one under the new name."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -40,7 +49,6 @@ def write_json_atomic(path: Path, data: Any) -> None:
 def read_json(path: Path) -> Any:
     """The document, or None when missing or unreadable (it is rebuilt, never trusted blindly)."""
     try:
-        with open(path, "rb") as fh:
-            return json.loads(fh.read())
+        return json.loads(paths.read_file(str(path)))  # a FIFO there would hang report and refresh
     except (OSError, ValueError):
         return None

@@ -18,14 +18,17 @@ transcripts (see ``update``), keeping the old rows only for hours no transcript 
 from __future__ import annotations
 
 import bisect
+import json
 import math
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from statusline.core import paths
 from statusline.ledger.parse import model_family
-from statusline.ledger.statefile import read_json, write_json_atomic
+from statusline.ledger.statefile import write_bytes_atomic
 
 SCHEMA = 2
 FINE_DAYS = 8
@@ -221,8 +224,11 @@ class Store:
         store.loaded = True
         return store
 
-    def save(self, directory: Path) -> None:
-        write_json_atomic(directory / STORE_FILE, self.to_json())
+    def save(self, directory: Path) -> str:
+        """Write the store; its ``stamp``, which the index records beside the positions it matches."""
+        data = json.dumps(self.to_json(), separators=(",", ":")).encode()
+        write_bytes_atomic(directory / STORE_FILE, data)
+        return stamp(data)
 
     # -- questions ------------------------------------------------------------------------------
 
@@ -305,8 +311,24 @@ class Store:
         return sorted({k[0] for k in self.keys})
 
 
-def load_store(directory: Path) -> Store:
+def stamp(data: bytes) -> str:
+    """What the store's bytes were: the index keeps it, so that a store changed behind its back
+    (damaged, replaced) is noticed without parsing it on every run."""
+    return f"{len(data)}:{zlib.crc32(data):08x}"
+
+
+def read_store(directory: Path) -> tuple[Store, bytes | None]:
+    """The store and the bytes it was read from (None: no file, or none that could be read). An
+    unreadable file gives an empty store with ``loaded`` False."""
     try:
-        return Store.from_json(read_json(directory / STORE_FILE))
-    except (TypeError, ValueError, KeyError, IndexError):
-        return Store()
+        raw = paths.read_file(str(directory / STORE_FILE))
+    except OSError:
+        return Store(), None
+    try:
+        return Store.from_json(json.loads(raw)), raw
+    except (TypeError, ValueError, KeyError, IndexError, RecursionError):
+        return Store(), raw
+
+
+def load_store(directory: Path) -> Store:
+    return read_store(directory)[0]

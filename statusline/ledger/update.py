@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -27,14 +28,15 @@ from pathlib import Path
 
 import filelock
 
+from statusline.core import paths
 from statusline.ledger.dedup import Dedup, month_of_minute
 from statusline.ledger.index import INDEX_FILE, FileIndex, still_prefix
 from statusline.ledger.roots import Transcript, default_roots, resolve_roots, walk
 from statusline.ledger.scan import PARALLEL_MIN_BYTES, Job, LedgerStats, Scanner, extract_all
 from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
-from statusline.ledger.store import COARSE_DAYS, STORE_FILE, Store, load_store
+from statusline.ledger.store import COARSE_DAYS, STORE_FILE, Store, load_store, stamp
 from statusline.ledger.store import SCHEMA as STORE_SCHEMA
-from statusline.ledger.walls import Found, record_walls
+from statusline.ledger.walls import Answered, Found, record_walls
 
 RECENT_DEDUP_DAYS = 2
 DEDUP_CAP = 60_000
@@ -54,7 +56,7 @@ def _archived_months(directory: Path) -> list[str]:
 def _read_archive(directory: Path, month: str) -> array.array[int]:
     arr = array.array("Q")
     try:
-        arr.frombytes(_archive_path(directory, month).read_bytes())
+        arr.frombytes(paths.read_file(str(_archive_path(directory, month))))
     except (OSError, ValueError):
         return array.array("Q")
     return arr
@@ -122,6 +124,72 @@ def _deleted(index: FileIndex, roots: Iterable[Path], seen: set[str]) -> list[st
     return [p for p in index.files if p.startswith(prefixes) and p not in seen]
 
 
+DAMAGED_COPY = "store.json.unreadable"
+
+
+def _store_problem(directory: Path, index: FileIndex) -> str | None:
+    """Why the store cannot be the counts of the positions in ``index`` (None: it can, or there is
+    none). The store and the index are one unit: the index records the stamp of the store it
+    matches, so a run with nothing new reads the store's bytes but parses them only when they
+    changed. A store that changed and still parses was written by a run that stopped before its
+    index (see the write order above): it knows those bytes, nothing counts twice."""
+    if not index.files:
+        return None
+    try:
+        raw = paths.read_file(str(directory / STORE_FILE))
+    except FileNotFoundError:
+        return None  # gone: its positions are dropped below
+    except OSError as exc:
+        return f"store.json could not be read ({exc.strerror or type(exc).__name__})"
+    if index.store_stamp is not None and stamp(raw) == index.store_stamp:
+        return None
+    try:
+        if Store.from_json(json.loads(raw)).loaded:
+            return None
+    except (TypeError, ValueError, KeyError, IndexError, RecursionError):
+        pass
+    return "store.json was unreadable"
+
+
+def _set_aside(directory: Path, index: FileIndex, reason: str, now: float) -> None:
+    """The unreadable store moved aside (kept: it may be repaired by hand), its positions and the
+    archive dropped (the archive's hashes would make every old response a duplicate): every
+    transcript is read again."""
+    copy = directory / DAMAGED_COPY
+    with contextlib.suppress(OSError):
+        paths.remove_entry(str(copy))  # an older copy (os.replace would not take a directory's place)
+    try:
+        os.replace(directory / STORE_FILE, copy)
+    except OSError:
+        with contextlib.suppress(OSError):
+            paths.remove_entry(str(directory / STORE_FILE))
+    index.files.clear()
+    _drop_archive(directory)
+    index.store_stamp = None
+    index.damaged = {"at": now, "reason": reason, "copy": str(copy)}
+
+
+def health(state_dir: Path | None = None) -> tuple[bool, str] | None:
+    """For doctor: (fine, what to say) about the ledger's store, None when there is no ledger.
+    Creates nothing (doctor's dirs check says whether the dir is safe)."""
+    directory = Path(state_dir) if state_dir is not None else Path(paths.user_state_dir()) / "ledger"
+    if not (directory / INDEX_FILE).exists():
+        return None
+    index = FileIndex.load(directory)
+    problem = _store_problem(directory, index)
+    if problem is not None:
+        return False, f"{problem}: the next refresh or `quotaline report` counts every transcript again"
+    damaged = index.damaged
+    if damaged is not None and os.path.lexists(str(damaged.get("copy"))):
+        at = damaged.get("at")
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(at)) if isinstance(at, (int, float)) else "?"
+        return True, (
+            f"counted again from the transcripts at {when}: {damaged.get('reason')}; tokens of transcripts "
+            f"Claude Code has deleted since are lost. The old file is {damaged.get('copy')} (remove it)"
+        )
+    return True, f"{len(index.files)} transcripts counted"
+
+
 def freshness(state_dir: Path | None = None) -> float | None:
     """When the ledger last caught up with the transcripts (epoch seconds), None if never."""
     try:
@@ -160,11 +228,11 @@ def update_ledger(
         return stats
     now = time.time() if now is None else now
     try:
-        found = _update(directory, root_paths, stats, now, dedup_cap, workers, progress)
+        found, answered = _update(directory, root_paths, stats, now, dedup_cap, workers, progress)
     finally:
         lock.release()
-    if found:
-        record_walls(found, now)
+    if found or answered:
+        record_walls(found, now, answered)
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -177,10 +245,16 @@ def _update(
     dedup_cap: int,
     workers: int | None,
     progress: Progress | None,
-) -> list[Found]:
-    """Count the new bytes; the walls (rate-limit error lines) found in them."""
+) -> tuple[list[Found], list[Answered]]:
+    """Count the new bytes; the walls (rate-limit error lines) and each session's newest answer
+    found in them."""
     index = FileIndex.load(directory)
     found: list[Found] = []
+    answered: list[Answered] = []
+    problem = _store_problem(directory, index)
+    if problem is not None:
+        _set_aside(directory, index, problem, now)
+        stats.damaged, stats.rebuilt = problem, True
     store_exists = (directory / STORE_FILE).exists()
     if index.files and not store_exists:
         index.files.clear()  # the counts are gone: read everything again
@@ -192,10 +266,10 @@ def _update(
     work = _plan(transcripts, index, stats)
     gone = _deleted(index, root_paths, {t.path for t in transcripts})
     stats.files_deleted = len(gone)
-    if not work and not gone and not older_store:
+    if not work and not gone and not older_store and problem is None:
         with contextlib.suppress(OSError):
             os.utime(directory / INDEX_FILE)  # the mtime says how fresh the ledger is
-        return found
+        return found, answered
     for path in gone:
         # The tokens stay: they were sent. Claude Code deletes old transcripts on its own.
         del index.files[path]
@@ -246,15 +320,16 @@ def _update(
             else:
                 index.files[job[0].path] = state
         found = scanner.walls
+        answered = [(root, at, session, model) for (root, session), (at, model) in scanner.answered.items()]
         if legacy is not None:
             store.adopt_older(legacy)
         store.dedup_state, evicted = dedup.export(now_minute - RECENT_DEDUP_DAYS * 1440)
         store.archive_pending = evicted
-        store.save(directory)
+        index.store_stamp = store.save(directory)
         _merge_archive(directory, evicted)
         _prune_archive(directory, now_minute)
     for name in ("malformed", "entries", "duplicates", "prompts", "bytes_read"):
         index.counters[name] = index.counters.get(name, 0) + int(getattr(stats, name))
     index.store_schema = STORE_SCHEMA
     index.save(directory)
-    return found
+    return found, answered

@@ -116,8 +116,7 @@ def _from_file(path: str) -> tuple[Credential | None, str]:
     import json
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = json.loads(paths.read_file(path))  # a FIFO there would hang the refresh
     except FileNotFoundError:
         return None, f"{path} missing"
     except (OSError, ValueError):

@@ -150,7 +150,7 @@ def test_a_symlinked_snapshot_is_replaced_and_its_target_never_written(home: Hom
     assert not home.snapshot_file().is_symlink() and home.snapshot()["windows"]["five_hour"]["used_pct"] == 42
 
 
-@pytest.mark.parametrize("suffix", [".lock", ".{pid}.tmp"])
+@pytest.mark.parametrize("suffix", [".lock", ".quotaline-{pid}.tmp"])
 def test_a_symlinked_lock_or_temp_file_is_replaced_and_its_target_never_written(
     home: Home, victim: Path, tmp_path: Path, suffix: str
 ) -> None:
@@ -161,7 +161,7 @@ def test_a_symlinked_lock_or_temp_file_is_replaced_and_its_target_never_written(
     def plant() -> None:  # in the child, before exec: its pid is the writer's pid
         name = snap + suffix.format(pid=os.getpid())
         os.symlink(victim, name)
-        os.symlink(dangling, snap + ".lock" if suffix != ".lock" else snap + f".{os.getpid()}.tmp")
+        os.symlink(dangling, snap + ".lock" if suffix != ".lock" else snap + f".quotaline-{os.getpid()}.tmp")
 
     result = run_with(home, "statusline", stdin=stdin_42(), before=plant)
     assert result.code == 0 and plain(result.out).startswith("5h 42%")
@@ -201,7 +201,7 @@ def test_a_symlinked_config_cache_and_its_temp_file_are_replaced_never_written(
     dangling = tmp_path / "dangling-target"
 
     def plant() -> None:
-        os.symlink(dangling, f"{cache}.{os.getpid()}.tmp")
+        os.symlink(dangling, f"{cache}.quotaline-{os.getpid()}.tmp")
 
     result = run_with(home, "statusline", stdin=stdin_42(), before=plant)
     assert result.code == 0 and plain(result.out).startswith("5h 42%") and "!cfg" not in result.out

@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -234,7 +235,7 @@ def test_no_hook_is_remembered_and_hook_brings_them_back(fresh_home: Path) -> No
     assert "hooks" not in settings(fresh_home)
     assert run_install(fresh_home, "--hook").returncode == 0
     data = settings(fresh_home)
-    assert set(data["hooks"]) == {"UserPromptSubmit", "StopFailure"}
+    assert set(data["hooks"]) == {"UserPromptSubmit", "StopFailure", "Stop"}
 
 
 def test_a_hook_of_an_older_install_is_replaced_not_doubled(fresh_home: Path) -> None:
@@ -303,3 +304,114 @@ def test_backups_never_share_a_name(fresh_home: Path) -> None:
     backups = sorted((fresh_home / ".claude").glob("settings.json.quotaline-backup-*"))
     assert len(backups) == 2 and json.loads(backups[0].read_text()) == {"model": "opus"}
     assert "hooks" in json.loads(backups[1].read_text())
+
+
+def answer_after(home: Path, command: str, meanwhile: Callable[[], None], *args: str) -> tuple[int, str]:
+    """``quotaline COMMAND ARGS`` on a terminal: when it asks its question, ``meanwhile`` runs (in
+    another process: Claude Code writing settings.json while the user reads the diff), then "y"."""
+    env = {"HOME": str(home), "PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)}
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.chdir(home)
+        argv = [sys.executable, "-m", "statusline", command, *args]
+        if command == "install":
+            argv += ["--python", sys.executable, "--site-packages", str(REPO)]
+        os.execve(sys.executable, argv, env)
+    out = b""
+    deadline = time.monotonic() + 60
+    sent = False
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not sent and b"[Y/n]" in out:
+            meanwhile()
+            os.write(fd, b"y\n")
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert sent, out
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+CLAUDE_CODE_WRITES = """
+import json, os, sys
+path = sys.argv[1]
+data = json.load(open(path)) if os.path.exists(path) else {}
+data.setdefault("permissions", {}).setdefault("allow", []).append("Bash(npm test:*)")
+data["theme"] = "dark"
+tmp = path + ".cc-tmp"
+with open(tmp, "w") as fh:
+    json.dump(data, fh, indent=2)
+os.replace(tmp, os.path.realpath(path))
+"""
+
+
+def claude_code_writes(path: Path) -> Callable[[], None]:
+    """Another process changes settings.json as Claude Code does (a permission rule, /config)."""
+    return lambda: subprocess.run([sys.executable, "-c", CLAUDE_CODE_WRITES, str(path)], check=True, timeout=30)
+
+
+@pytest.mark.parametrize("start", ["absent", "theirs", "link"])
+def test_a_change_claude_code_makes_while_install_asks_is_kept_and_backed_up(fresh_home: Path, start: str) -> None:
+    """/quotaline:setup runs inside a live Claude Code: settings.json may change between the read
+    and the answer. The edit is made to the file as it is at the write; the backup is what the
+    write replaced."""
+    settings_file = claude_dir(fresh_home) / "settings.json"
+    if start == "theirs":
+        settings_file.write_text('{\n  "model": "opus"\n}\n')
+    elif start == "link":
+        dotfiles = fresh_home / "dotfiles"
+        dotfiles.mkdir()
+        (dotfiles / "claude-settings.json").write_text('{\n  "model": "opus"\n}\n')
+        settings_file.symlink_to(dotfiles / "claude-settings.json")
+    before_answer: dict[str, bytes] = {}
+
+    def change() -> None:
+        claude_code_writes(settings_file)()
+        before_answer["text"] = settings_file.read_bytes()
+
+    code, out = answer_after(fresh_home, "install", change)
+    assert code == 0, out
+    data = settings(fresh_home)
+    assert data["permissions"]["allow"] == ["Bash(npm test:*)"] and data["theme"] == "dark", data
+    assert "quotaline" in data["statusLine"]["command"] and data["hooks"]["UserPromptSubmit"]
+    if start != "absent":
+        assert data["model"] == "opus"
+    assert settings_file.is_symlink() == (start == "link")
+    backups = sorted(claude_dir(fresh_home).glob("settings.json.quotaline-backup-*"))
+    assert [b.read_bytes() for b in backups] == [before_answer["text"]]  # what was replaced, and only that
+    # Uninstall keeps Claude Code's change too, made while it asks.
+    def change_again() -> None:
+        data = json.loads(settings_file.read_text())
+        data["theme"] = "light"
+        tmp = settings_file.parent / "cc.tmp"
+        tmp.write_text(json.dumps(data, indent=2))
+        os.replace(tmp, os.path.realpath(settings_file))
+
+    code, out = answer_after(fresh_home, "uninstall", change_again)
+    assert code == 0, out
+    after = json.loads(settings_file.read_text())
+    assert after["theme"] == "light" and after["permissions"]["allow"] == ["Bash(npm test:*)"], after
+    assert "statusLine" not in after and "hooks" not in after
+    assert settings_file.is_symlink() == (start == "link")
+
+
+def test_a_fifo_at_settings_json_is_refused_at_once_by_install_and_doctor(fresh_home: Path) -> None:
+    """Opening a FIFO for reading waits for a writer that never comes: install and doctor would hang."""
+    fifo = claude_dir(fresh_home) / "settings.json"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    done = run_install(fresh_home, "--yes")
+    assert done.returncode == 1 and "not a regular file" in done.stderr and "nothing was changed" in done.stderr
+    env = {"HOME": str(fresh_home), "PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)}
+    doctor = subprocess.run(
+        [sys.executable, "-m", "statusline", "doctor", "--no-timing"], capture_output=True, text=True, env=env,
+        timeout=30, stdin=subprocess.DEVNULL, cwd=fresh_home,
+    )
+    assert "settings" in doctor.stdout and "not a regular file" in doctor.stdout, doctor.stdout
+    assert time.monotonic() - started < 20 and stat.S_ISFIFO(fifo.lstat().st_mode)  # left as it was

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 from conftest import REPO, Home, run_in_tree, statusline_stdin
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from statusline.core import paths, snapshot
 
@@ -78,9 +80,9 @@ def test_a_writer_killed_mid_append_never_leaves_a_history_the_next_reader_choke
     assert_readable(home)
     # Two temp files of a writer long gone, and one of a process still running (this one).
     dead = _dead_pid()
-    (home.state / f"snapshot-default.json.{dead}.tmp").write_bytes(b'{"schema": 1, "wind')
-    (home.state / f"config-cache.json.{dead}.tmp").write_bytes(b"{")
-    (home.state / f"snapshot-default.json.{os.getpid()}.tmp").write_bytes(b"")
+    (home.state / f"snapshot-default.json.quotaline-{dead}.tmp").write_bytes(b'{"schema": 1, "wind')
+    (home.state / f"config-cache.json.quotaline-{dead}.tmp").write_bytes(b"{")
+    (home.state / f"snapshot-default.json.quotaline-{os.getpid()}.tmp").write_bytes(b"")
 
     # The next good reading repairs everything.
     done = home.run("statusline", stdin=json.dumps(statusline_stdin(99, 17, five_reset=reset)))
@@ -90,7 +92,7 @@ def test_a_writer_killed_mid_append_never_leaves_a_history_the_next_reader_choke
     snap = snapshot.read(path)
     assert snap["windows"]["five_hour"]["used_pct"] == 99.0
     assert snapshot.points(snap, "five_hour")[-1][1] == 99.0
-    assert leftovers(home) == [f"snapshot-default.json.{os.getpid()}.tmp"]  # only the live writer's
+    assert leftovers(home) == [f"snapshot-default.json.quotaline-{os.getpid()}.tmp"]  # only the live writer's
 
 
 def _dead_pid() -> int:
@@ -104,25 +106,48 @@ def test_leftovers_of_dead_pids_go_at_once_others_only_once_old(tmp_path: Path) 
     now = time.time()
     dead, alive = _dead_pid(), os.getpid()
     names = {
-        f"snapshot-default.json.{dead}.tmp": False,
-        f"sess.json.{dead}.done": False,  # the hook's claim on a parked entry
-        f"snapshot-default.json.{alive}.tmp": True,  # a writer at work
-        "odd.tmp": True,  # no pid in its name: kept for a minute
+        f"snapshot-default.json.quotaline-{dead}.tmp": False,
+        f"sess.json.quotaline-{dead}.done": False,  # the hook's claim on a parked entry
+        f"snapshot-default.json.quotaline-{alive}.tmp": True,  # a writer at work
         "snapshot-default.json": True,
         "snapshot-default.json.history": True,
-        f"snapshot-default.json.{dead}": True,  # not a temp file's name
+        f"snapshot-default.json.quotaline-{dead}": True,  # not a temp file's name
     }
     for name in names:
         (tmp_path / name).write_bytes(b"x")
-    (tmp_path / f"dir.{dead}.tmp").mkdir()  # not a file: left alone, and no error
+    (tmp_path / f"dir.quotaline-{dead}.tmp").mkdir()  # not a file: left alone, and no error
     paths.sweep_leftovers(str(tmp_path), now)
-    assert {p.name for p in tmp_path.iterdir()} == {n for n, kept in names.items() if kept} | {f"dir.{dead}.tmp"}
+    assert {p.name for p in tmp_path.iterdir()} == {n for n, kept in names.items() if kept} | {
+        f"dir.quotaline-{dead}.tmp"
+    }
     old = now - paths.LEFTOVER_MAX_AGE_S - 1
-    for name in (f"snapshot-default.json.{alive}.tmp", "odd.tmp"):
-        os.utime(tmp_path / name, (old, old))  # a live pid that old is another process now
+    os.utime(tmp_path / f"snapshot-default.json.quotaline-{alive}.tmp", (old, old))  # that old: another process now
     paths.sweep_leftovers(str(tmp_path), now)
     assert not [p for p in tmp_path.iterdir() if p.is_file() and p.name.endswith(".tmp")]
     paths.sweep_leftovers(str(tmp_path / "missing"), now)  # never raises
+
+
+def test_a_shared_state_dir_keeps_every_file_quotaline_did_not_name(home: Home) -> None:
+    """``QUOTALINE_STATE_DIR`` may be a directory other programs write in too: their temp files,
+    with a dead pid in the name or old, are theirs; quotaline sweeps only its own pattern."""
+    home.state.mkdir(parents=True, mode=0o700)
+    dead = _dead_pid()
+    old = time.time() - 30 * 86400
+    theirs = [
+        f"backup.json.{dead}.tmp", f"sess.json.{dead}.done", "odd.tmp", "job.done", f"x.{dead}.tmp",
+        f"snapshot-default.json.{dead}.tmp", f"a.quotaline-{dead}x.tmp", f"a.quotaline{dead}.tmp",
+    ]
+    for name in theirs:
+        (home.state / name).write_bytes(b"theirs")
+        os.utime(home.state / name, (old, old))
+    mine = home.state / f"snapshot-default.json.quotaline-{dead}.tmp"
+    mine.write_bytes(b"{")
+    done = home.run("statusline", stdin=json.dumps(statusline_stdin(42, 17, five_reset=time.time() + 7000)))
+    assert done.code == 0 and "5h 42%" in done.out, done.err
+    assert home.snapshot()["windows"]["five_hour"]["used_pct"] == 42  # a write happened: the dir was swept
+    assert not mine.exists()
+    assert sorted(leftovers(home)) == sorted(theirs)
+    assert all((home.state / name).read_bytes() == b"theirs" for name in theirs)
 
 
 def test_a_bundle_left_half_written_is_swept_when_the_bundle_is_next_written(home: Home, tmp_path: Path) -> None:
@@ -140,7 +165,7 @@ def test_a_bundle_left_half_written_is_swept_when_the_bundle_is_next_written(hom
     run()
     cache = tree / "statusline" / "__pycache__"
     [bundle] = cache.glob("hot.*.bundle")
-    torn = cache / f"{bundle.name}.{_dead_pid()}.tmp"
+    torn = cache / f"{bundle.name}.quotaline-{_dead_pid()}.tmp"
     torn.write_bytes(bundle.read_bytes()[:100])
     run()
     assert torn.exists()  # a run that writes no bundle lists no directory
@@ -148,3 +173,34 @@ def test_a_bundle_left_half_written_is_swept_when_the_bundle_is_next_written(hom
     source.write_text(source.read_text() + "\n")
     run()  # the bundle written again: the dir swept
     assert not torn.exists() and bundle.exists()
+
+
+@settings(max_examples=60)
+@given(
+    names=st.lists(
+        st.text(st.sampled_from("abc.-_0123456789quotalinetmpdone"), min_size=1, max_size=40).filter(
+            lambda n: n not in (".", "..")
+        ),
+        max_size=8,
+        unique=True,
+    )
+)
+def test_the_sweep_removes_no_name_but_quotalines_own_temp_names(names: list[str]) -> None:
+    """Whatever other programs name their files in a shared state dir, old or with a dead pid in
+    them, the sweep takes only ``paths.temp_name``'s pattern."""
+    import re
+    import tempfile
+
+    ours = re.compile(r".+\.quotaline-([0-9]+)\.(tmp|done)")
+    with tempfile.TemporaryDirectory() as tmp:
+        old = time.time() - 30 * 86400
+        for name in names:
+            (Path(tmp) / name).write_bytes(b"x")
+            os.utime(Path(tmp) / name, (old, old))
+        paths.sweep_leftovers(tmp, time.time())
+        left = set(os.listdir(tmp))
+    for name in names:
+        match = ours.fullmatch(name)
+        swept = match is not None and 0 < int(match.group(1)) < 1 << 22
+        assert (name not in left) == swept, name
+

@@ -286,3 +286,23 @@ def test_an_install_killed_at_any_moment_leaves_the_old_version_working_and_the_
     assert version(home) == "quotaline 0.1.0+new" and statusline(home).stdout.startswith("5h 42% ")
     assert len(envs(home)) == 2 and (finished or envs(home)[0] == "1")  # the half-made ones are gone, the old kept
     print(f"\nkilled installs: the next install took {time.monotonic() - t0:.1f} s")
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"statusLine": 1, "statusLine": 2}'])
+def test_install_sh_refuses_an_invalid_settings_file_before_building_an_environment(
+    tmp_path: Path, content: str
+) -> None:
+    home = tmp_path / "h"
+    (home / ".claude").mkdir(parents=True)
+    (home / ".claude" / "settings.json").write_text(content)
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(REPO / "install.sh")], capture_output=True, text=True, env=install_env(home), timeout=600, cwd=home,
+        stdin=subprocess.DEVNULL,
+    )
+    seconds = time.monotonic() - started
+    assert done.returncode == 1 and "settings.json" in done.stderr, done
+    assert "nothing was changed" in done.stderr.lower()
+    assert "virtualenv" not in done.stdout and not data_dir(home).exists()  # no pip work, nothing made
+    assert seconds < 10, seconds
+    assert (home / ".claude" / "settings.json").read_text() == content

@@ -111,13 +111,14 @@ def test_a_bundle_whose_import_lists_are_garbage_still_serves_every_module(home:
     run(home, tree, "-I", "-S")
     bundle = bundle_of(tree)
     raw = bundle.read_bytes()
-    end = 4 + int.from_bytes(raw[:4], "little")
-    key, entries = marshal.loads(raw[4:end])
+    end = 12 + int.from_bytes(raw[:4], "little")
+    key, entries, stamp = marshal.loads(raw[12:end])
     garbage = [("statusline.core.no_such_module", 7, None), ("sys",), ("statusline.core.levels",) * 3, ()]
     for i, name in enumerate(entries):
-        entries[name] = (*entries[name][:6], garbage[i % len(garbage)])
-    head = marshal.dumps((key, entries))
-    bundle.write_bytes(len(head).to_bytes(4, "little") + head + raw[end:])
+        entries[name] = (*entries[name][:6], garbage[i % len(garbage)], entries[name][7])
+    head = marshal.dumps((key, entries, stamp))
+    check = hash(int.from_bytes(head, "little")).to_bytes(8, "little")  # a head written as cli does
+    bundle.write_bytes(len(head).to_bytes(4, "little") + check + head + raw[end:])
     loaders = run(home, tree, "-I", "-S")
     assert set(loaders.values()) == {"type"}, loaders
 
@@ -130,3 +131,55 @@ def test_a_hot_command_under_the_launchers_flags_runs_without_the_cyclic_collect
     probe += "sys.stderr.write(f'GC {gc.isenabled()}\\n')"
     proc = run_in_tree(home, tree, probe, *flags)
     assert "5h 42%" in proc.stdout.decode() and f"GC {collects}" in proc.stderr.decode(), proc.stderr.decode()
+
+
+def test_a_bundle_with_flipped_bits_is_never_served_and_is_rebuilt(home: Home, tree: Path) -> None:
+    """A bit flipped anywhere in the file (a bad disk, a torn copy): marshal would load wrong code
+    or crash the interpreter. Each run still draws the line from the sources; the bundle is
+    written again and serves every module after."""
+    import random
+
+    run(home, tree, "-I", "-S")
+    bundle = bundle_of(tree)
+    good = bundle.read_bytes()
+    rng = random.Random(19)
+    for _ in range(60):
+        damaged = bytearray(good)
+        spot = rng.randrange(len(damaged))
+        damaged[spot] ^= 1 << rng.randrange(8)
+        bundle.write_bytes(bytes(damaged))
+        proc = run_in_tree(home, tree, PROBE, "-I", "-S")
+        out, err = proc.stdout.decode(), proc.stderr.decode()
+        assert proc.returncode == 0 and "5h 42%" in out, (spot, proc.returncode, out, err)
+    assert set(run(home, tree, "-I", "-S").values()) == {"type"}
+    assert set(run(home, tree, "-I", "-S").values()) == {"type"}
+
+
+def test_a_fifo_at_the_bundle_is_never_waited_on(home: Home, tree: Path) -> None:
+    import os
+
+    run(home, tree, "-I", "-S")
+    bundle = bundle_of(tree)
+    bundle.unlink()
+    os.mkfifo(bundle)
+    loaders = run(home, tree, "-I", "-S")  # within run_in_tree's timeout, drawn from the sources
+    assert loaders["statusline.core.snapshot"] == "SourceFileLoader"
+    assert set(run(home, tree, "-I", "-S").values()) == {"type"}  # replaced by a bundle again
+
+
+def test_a_copied_bundle_is_checked_once_then_written_again_with_its_own_stamp(home: Home, tree: Path) -> None:
+    """A copy (another inode) is not the file its writer stamped: every module is checked, and the
+    bundle written again, so the next run trusts it without checking."""
+    import os
+
+    run(home, tree, "-I", "-S")
+    bundle = bundle_of(tree)
+    copy = bundle.with_name("copy")
+    shutil.copy2(bundle, copy)
+    os.replace(copy, bundle)  # the same bytes and mtime under a new inode
+    copied = bundle.stat().st_ino
+    assert set(run(home, tree, "-I", "-S").values()) == {"type"}  # served: every checksum matched
+    assert bundle.stat().st_ino != copied  # written again
+    again = bundle.stat()
+    assert set(run(home, tree, "-I", "-S").values()) == {"type"}
+    assert (bundle.stat().st_ino, bundle.stat().st_mtime_ns) == (again.st_ino, again.st_mtime_ns)  # left as it is

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import Home
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ledger_helpers import asst, prompt, tool_result, write
 
-from statusline.ledger import scan, update_ledger
+from statusline.ledger import parse, scan, update_ledger
 from statusline.ledger.scan import PROMPT_HEAD
 from statusline.ledger.store import load_store
 from statusline.ledger.update import RECENT_DEDUP_DAYS
@@ -323,3 +329,108 @@ def test_progress_reports_bytes_until_done(tmp_path: Path) -> None:
     seen.clear()
     update_ledger([root], state, now=NOW, progress=lambda done, todo: seen.append((done, todo)))
     assert seen == []  # nothing new: nothing to report
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    counts=st.tuples(*[st.one_of(st.integers(0, 10**6), st.integers(10**8 - 10, 2**64 - 1)) for _ in range(4)]),
+)
+def test_a_line_claiming_more_tokens_than_a_response_can_hold_is_skipped_like_a_malformed_one(
+    counts: tuple[int, int, int, int],
+) -> None:
+    """A damaged or forged line (2^64-1 tokens, say) would stand in every report for 400 days."""
+    inp, out, cc, cr = counts
+    plausible = sum(counts) <= parse.MAX_RESPONSE_TOKENS
+    with tempfile.TemporaryDirectory() as tmp:
+        root, state, f = setup(Path(tmp))
+        write(f, [asst("m0", "r0", ts=T, inp=inp, out=out, cc=cc, cr=cr), asst("m1", "r1", ts=T + 1, out=10)])
+        stats = update_ledger([root], state, now=NOW)
+        assert stats.malformed == (0 if plausible else 1)
+        assert output(state) == 10 + (out if plausible else 0)
+        assert sum(sum(v) for v in totals(state).values()) == 11 + (sum(counts) if plausible else 0)
+
+
+def _report_total(home: Home) -> tuple[int, dict[str, Any], str]:
+    done = home.run("report", "--json", timeout=60)
+    assert done.code == 0, done.err
+    report = json.loads(done.out)
+    return report["totals"]["tokens"]["total"], report["ledger"], done.err
+
+
+def _doctor_ledger(home: Home) -> str:
+    done = home.run("doctor", "--no-timing", timeout=60)
+    return "\n".join(line for line in done.out.splitlines() if " ledger " in line)
+
+
+@pytest.mark.parametrize("damage", ["empty", "torn", "garbage", "wrong schema", "fifo", "directory"])
+def test_an_unreadable_store_is_counted_again_from_the_transcripts_and_doctor_says_so(
+    home: Home, damage: str
+) -> None:
+    """The store and its index are one unit: an unreadable store.json no longer leaves an index that
+    says every byte was counted (report 0 tokens for good, doctor ok); the next run counts every
+    transcript again, report and doctor say what happened, the old file is kept aside."""
+    f = home.claude / "projects" / "-work-p1" / "s1.jsonl"
+    write(f, [asst("m1", "r1", ts=T, out=10), asst("m2", "r2", ts=T + 5, out=20)])
+    total, stats, _ = _report_total(home)
+    assert total == 32 and stats["files_new"] == 1
+    assert "1 transcripts counted" in _doctor_ledger(home)
+    store = home.state / "ledger" / "store.json"
+    good = store.read_bytes()
+    store.unlink()
+    if damage == "fifo":
+        os.mkfifo(store)
+    elif damage == "directory":
+        store.mkdir()
+    else:
+        store.write_bytes({"empty": b"", "torn": good[: len(good) // 2], "garbage": os.urandom(300),
+                           "wrong schema": b'{"schema": 99}'}[damage])
+    doctor = _doctor_ledger(home)  # before any update: the store is unreadable, and it says so
+    assert "[FAIL] ledger" in doctor and "store.json" in doctor, doctor
+    total, stats, err = _report_total(home)  # never hangs on a FIFO either (the run's timeout)
+    assert total == 32 and stats["rebuilt"] and stats["damaged"] and stats["files_new"] == 1, stats
+    assert "counted again" in err
+    doctor = _doctor_ledger(home)
+    assert "[  ok] ledger" in doctor and "counted again" in doctor and "store.json.unreadable" in doctor, doctor
+    total, stats, _ = _report_total(home)  # and from then on as before: nothing counted twice
+    assert total == 32 and not stats["damaged"] and stats["files_unchanged"] == 1
+
+
+def test_store_and_index_writes_reach_the_disk_before_they_replace_the_old_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A power cut after a replace whose data was not on disk yet leaves an empty file under the
+    new name: the file is synced before its replace, the directory after it."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    replaced: list[tuple[str, list[str]]] = []
+    real_replace = os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        replaced.append((str(dst), list(synced)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    root, state, f = setup(tmp_path)
+    write(f, [asst("m1", "r1", ts=T, out=10)])
+    update_ledger([root], state, now=NOW)
+    for name in ("store.json", "index.json"):
+        [(_, before)] = [r for r in replaced if r[0].endswith("/" + name)]
+        assert any(Path(p).name.startswith(f".{name}.") for p in before), (name, before)  # its temp file
+    assert synced.count(str(state)) >= 2  # the directory, after each replace
+
+
+def test_a_fifo_at_the_index_is_never_waited_on_and_nothing_counts_twice(home: Home) -> None:
+    f = home.claude / "projects" / "-work-p1" / "s1.jsonl"
+    write(f, [asst("m1", "r1", ts=T, out=10), asst("m2", "r2", ts=T + 5, out=20)])
+    assert _report_total(home)[0] == 32
+    index = home.state / "ledger" / "index.json"
+    index.unlink()
+    os.mkfifo(index)
+    total, stats, _ = _report_total(home)  # within the run's timeout: the store's records dedupe the re-read
+    assert total == 32 and stats["duplicates"] == 2 and index.is_file() and not index.is_fifo()

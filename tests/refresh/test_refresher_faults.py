@@ -16,6 +16,7 @@ from calendar import timegm
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import formatdate
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -499,3 +500,22 @@ def test_a_gzip_bomb_is_stopped_before_it_is_inflated_in_memory(server: RawServe
     finally:
         tracemalloc.stop()
     assert peak < 4 * http.MAX_BODY, peak  # httpx's own decoder inflates a whole network chunk: 64 MB here
+
+
+@pytest.mark.parametrize("target", ["missing", "elsewhere"])
+def test_a_symlink_at_the_refresh_lock_is_replaced_and_the_refresh_runs(
+    fault_home: Home, server: RawServer, tmp_path: Path, target: str
+) -> None:
+    """A link there (debris, or planted) is removed like any entry that is not a plain file of
+    quotaline's; what it points to is never touched."""
+    fault_home.state.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pointed = tmp_path / target
+    if target == "elsewhere":
+        pointed.write_text("someone else's")
+    lock = fault_home.state / "snapshot-default.json.refresh.lock"
+    lock.symlink_to(pointed)
+    result = fault_home.run("refresh")
+    assert result.code == 0 and "refreshed" in result.out and "OSError" not in result.err, result
+    assert not lock.is_symlink() and len(server.requests) == 1
+    assert (pointed.read_text() == "someone else's") if target == "elsewhere" else not pointed.exists()
+

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from typing import Any
 
 from statusline.core import paths
@@ -20,11 +19,7 @@ def claude_json_path() -> str:
 
 def load() -> dict[str, Any] | None:
     try:
-        fd = os.open(claude_json_path(), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang us
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None
-            data = json.loads(handle.read())
+        data = json.loads(paths.read_file(claude_json_path()))  # a FIFO must not hang us
     except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
