@@ -76,14 +76,6 @@ def _run(argv: list[str], env: dict[str, str], cwd: Path, log: list[str], timeou
     return done.stdout
 
 
-def _at_least(version: str, wanted: tuple[int, ...]) -> bool:
-    """``claude --version``'s text (``2.1.337 (Claude Code)``) is ``wanted`` or newer."""
-    import re
-
-    found = re.match(r"(\d+)\.(\d+)\.(\d+)", version.strip())
-    return found is not None and tuple(int(part) for part in found.groups()) >= wanted
-
-
 def _settings(home: Path) -> dict[str, Any]:
     path = home / ".claude" / "settings.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -156,13 +148,10 @@ def test_the_plugin_from_the_repos_marketplace_then_setup_gives_the_status_line_
     _shim(venv_bin)
     path = f"{venv_bin}:{home / '.local' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"
     # The user's own settings.json, without quotaline.
-    theirs: dict[str, Any] = {"model": "opus", "env": {"THEIRS": "1"}}
-    if _at_least(tools.version, (2, 1, 337)):
-        # 2.1.337 starts in auto mode, whose check of each tool call runs on Anthropic's server,
-        # out of the offline fake API's reach (it asks instead): "default" is the mode in which the
-        # command's allowed-tools run its Bash call unasked, as before. (2.1.330 would ask whether
-        # to make auto mode the default when this is set.)
-        theirs["permissions"] = {"defaultMode": "default"}
+    # "default": the permission mode in which the command's allowed-tools run its Bash call
+    # unasked. 2.1.337 starts in auto mode, whose check of each tool call runs on Anthropic's
+    # server, out of the offline fake API's reach (it asks instead).
+    theirs = {"model": "opus", "env": {"THEIRS": "1"}, "permissions": {"defaultMode": "default"}}
     (home / ".claude" / "settings.json").write_text(json.dumps(theirs, indent=2) + "\n")
     cli_env = clean_env(home, PATH=path, **offline_env(fake_api.base_url))
 
