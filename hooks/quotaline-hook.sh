@@ -3,7 +3,12 @@
 # installed `quotaline` does the work, reading the event from stdin. Without one, say how to get
 # it. Whatever happens, exit 0: a hook must never get in the user's way.
 data=${XDG_DATA_HOME:-$HOME/.local/share}
-for q in "$data/quotaline/bin/quotaline" "$HOME/.local/bin/quotaline" "$(command -v quotaline 2>/dev/null)"; do
+# Where `quotaline install` put the launcher: its record in quotaline's data dir (macOS: Application Support).
+recorded=""
+for rec in "$data/quotaline/launcher" "$HOME/Library/Application Support/quotaline/launcher"; do
+  [ -r "$rec" ] && { IFS= read -r recorded <"$rec" || :; break; }
+done
+for q in "$recorded" "$data/quotaline/bin/quotaline" "$HOME/.local/bin/quotaline" "$(command -v quotaline 2>/dev/null)"; do
   if [ -n "$q" ] && [ -x "$q" ]; then
     "$q" hook
     exit 0

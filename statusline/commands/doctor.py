@@ -5,20 +5,39 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shlex
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-from statusline.core import config_fast, levels, paths, snapshot, status_json
+from statusline.core import config_fast, levels, paths, snapshot, status_json, system
 from statusline.core.config_defaults import ENV_OVERRIDES
 from statusline.core.textsafe import clean
 from statusline.refresh import credentials
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 Finding = tuple[str, str, str]  # (status, topic, explanation)
+
+
+def check_platform() -> list[Finding]:
+    """Which platform, Python and credential store this run found (what a bug report needs first)."""
+    name = {"darwin": "macOS", "linux": "Linux", "win32": "Windows"}.get(system.NAME, system.NAME)
+    if sys.platform != system.NAME:
+        name += f" (simulated on {sys.platform}: QUOTALINE_SIMULATE_PLATFORM)"
+    store = credentials.store()
+    if os.environ.get("CLAUDE_CODE_OAUTH_TOKEN", "").strip():
+        store = f"CLAUDE_CODE_OAUTH_TOKEN (before Claude Code's {store})"
+    elif system.IS_MACOS:
+        store += f": Keychain item {credentials.keychain_service()!r} (account {credentials.keychain_account()!r})"
+        store += f", then {paths.credentials_file()}"
+    else:
+        store += f": {paths.credentials_file()}"
+    python = f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})"
+    return [(OK, "platform", f"{name}; {python}"), (OK, "platform", f"credential store {store}")]
 
 
 def check_credentials() -> list[Finding]:
@@ -288,6 +307,7 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     findings: list[Finding] = []
     checks: list[Callable[[], list[Finding]]] = [
+        check_platform,
         check_dirs,
         check_credentials,
         check_snapshot,

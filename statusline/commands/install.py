@@ -80,6 +80,23 @@ def state_path() -> str:
     return os.path.join(data_dir(), "install-state.json")
 
 
+# Where the launcher is, for the plugin's hook script and the menu bar plugin (shell scripts that
+# cannot read install-state.json): its absolute path and a newline, in the data dir.
+LAUNCHER_RECORD = "launcher"
+
+
+def write_launcher_record(launcher: str, state: dict[str, Any]) -> None:
+    record = os.path.join(data_dir(), LAUNCHER_RECORD)
+    text = launcher + "\n"
+    if _read(record) == text:
+        return
+    make_dirs(data_dir(), state)
+    tmp = f"{record}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, record)
+
+
 def default_bin_dir() -> str:
     return os.path.join(os.path.expanduser("~"), ".local", "bin")
 
@@ -156,8 +173,28 @@ def launcher_text(python: str, site_packages: str, extra: list[str] | None = Non
     shebang = f"#!{python} -SI"
     if len(shebang) <= MAX_SHEBANG and " " not in python:
         return shebang + "\n" + body
+    direct = direct_interpreter(python)
+    if direct is not None:
+        return f"#!{direct} -SI\n" + body
     # Long or spaced interpreter paths break shebangs: re-exec through sh (pip's trick).
     return f"#!/bin/sh\n'''exec' {shlex.quote(python)} -SI \"$0\" \"$@\"\n' '''\n" + body
+
+
+def direct_interpreter(python: str) -> str | None:
+    """A shebang-safe path (no space, short) to the interpreter a virtualenv's ``python`` links
+    to, or None. The launcher adds the environment's site-packages itself and skips ``site``, so
+    the base interpreter runs it the same, without the re-exec through sh an environment under
+    macOS's ``Application Support`` would cost every status line."""
+    current = python
+    for _ in range(8):  # a venv's python -> python3.13 -> the base interpreter
+        try:
+            target = os.readlink(current)
+        except OSError:
+            return None
+        current = os.path.join(os.path.dirname(current), target)
+        if " " not in current and len(f"#!{current} -SI") <= MAX_SHEBANG and os.access(current, os.X_OK):
+            return current
+    return None
 
 
 def choose_launcher(bin_dir: str) -> str:
@@ -791,6 +828,7 @@ def _install(args: argparse.Namespace, state: dict[str, Any], *, check_only: boo
             if isinstance(known, str):
                 running |= envs_in_use(known, env_candidates(args.envs_dir))
     wrote = write_launcher(launcher, python, site, extra, state)
+    write_launcher_record(launcher, state)
     print(f"quotaline: launcher {'written' if wrote else 'up to date'}: {launcher}")
     primary = os.path.join(bin_dir, "quotaline")
     if launcher != primary:
@@ -972,7 +1010,7 @@ def _uninstall(args: argparse.Namespace, state: dict[str, Any], *, check_only: b
         if os.path.isdir(env) and not os.path.islink(env):
             shutil.rmtree(env, ignore_errors=True)
             print(f"quotaline: removed {env}")
-    for name in ("install-state.json", "install.lock"):
+    for name in ("install-state.json", "install.lock", LAUNCHER_RECORD):
         with contextlib.suppress(OSError):
             os.unlink(os.path.join(data, name))
     _remove_empty_dirs([*state.get("created_dirs", []), os.path.join(data, "bin"), data])

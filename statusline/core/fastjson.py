@@ -7,6 +7,8 @@ hand. Interpreters without ``_json`` fall back to :mod:`json`.
 
 from __future__ import annotations
 
+import sys
+
 try:
     import _json
 except ImportError:  # pragma: no cover - PyPy and friends
@@ -17,6 +19,7 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
     from typing import Any
 
 _WS = " \t\n\r"
+_IMPORTS_ON_ERROR = sys.version_info >= (3, 12)
 _CONSTANTS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 
 
@@ -45,14 +48,25 @@ def loads(text: str | bytes) -> Any:
     if text.startswith("\ufeff"):
         raise ValueError("unexpected UTF-8 BOM (decode with utf-8-sig)")
     start = len(text) - len(text.lstrip(_WS))
+    # From Python 3.12 the C scanner imports json.decoder to raise its error (all of json: what
+    # this module exists to avoid). A None in sys.modules makes that import fail at once, without
+    # loading anything. Only while no other thread can run (threading never imported): another
+    # thread's `import json` would fail meanwhile; and only while json.decoder is not loaded
+    # already (then its error, a ValueError, is raised as usual).
+    blocked = _IMPORTS_ON_ERROR and "json.decoder" not in sys.modules and "threading" not in sys.modules
+    if blocked:
+        sys.modules["json.decoder"] = None  # type: ignore[assignment]
     try:
         value, end = _scan(text, start)
     except StopIteration as stop:
         raise ValueError(f"invalid JSON at offset {stop.value}") from None
-    except (SystemError, RecursionError, MemoryError) as exc:
-        # The C scanner reports most errors through json.decoder, which the hot path never
-        # imports: without it, it fails with a SystemError. Deep nesting ends in RecursionError.
+    except (SystemError, ImportError, RecursionError, MemoryError) as exc:
+        # Without json.decoder the C scanner fails with a SystemError (up to 3.11) or the
+        # ImportError above (3.12 on). Deep nesting ends in RecursionError.
         raise ValueError(f"invalid JSON ({type(exc).__name__})") from None
+    finally:
+        if blocked and sys.modules.get("json.decoder", 0) is None:
+            del sys.modules["json.decoder"]
     if text[end:].strip(_WS):
         raise ValueError(f"extra data after JSON at offset {end}")
     return value

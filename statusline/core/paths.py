@@ -80,7 +80,10 @@ def claude_config_dir() -> str:
 
 
 def credentials_file() -> str:
-    return fastos.join(claude_config_dir(), ".credentials.json")
+    # Claude Code keeps its login under CLAUDE_SECURESTORAGE_CONFIG_DIR when that is set (empty: ~/.claude).
+    store = fastos.getenv("CLAUDE_SECURESTORAGE_CONFIG_DIR", "\0")  # no environment value holds a NUL
+    base = claude_config_dir() if store == "\0" else fastos.abspath(store) if store else _home(".claude")
+    return fastos.join(base, ".credentials.json")
 
 
 def credentials_stamp() -> str:

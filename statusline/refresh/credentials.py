@@ -1,14 +1,17 @@
 """Claude Code's own OAuth token, read at use and never stored.
 
-Order: ``CLAUDE_CODE_OAUTH_TOKEN``, ``<config dir>/.credentials.json``, the macOS Keychain.
-quotaline never refreshes the token (refresh tokens rotate; a refresh by another program can log
-Claude Code out) and never writes it anywhere. ``paths.credentials_stamp()`` (in core: the status
-line calls it) notices new credentials after a 401 without reading them.
+Read the way Claude Code stores it: ``CLAUDE_CODE_OAUTH_TOKEN``; on macOS the Keychain first and
+``<config dir>/.credentials.json`` only when the Keychain holds nothing (Claude Code's
+"keychain-with-plaintext-fallback": a stale file beside a Keychain login is never read); elsewhere
+the file. quotaline never refreshes the token (refresh tokens rotate; a refresh by another program
+can log Claude Code out) and never writes it anywhere. ``paths.credentials_stamp()`` (in core: the
+status line calls it) notices new credentials after a 401 without reading them.
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 from statusline.core import paths, system
 
@@ -40,13 +43,47 @@ class Credential:
         return f"Credential(source={self.source!r}, expires_at={self.expires_at!r})"
 
 
-def keychain_service() -> str:
-    if os.environ.get("CLAUDE_CONFIG_DIR", "").strip():
-        import hashlib
+def store() -> str:
+    """Claude Code's name for where this platform keeps the login (doctor shows it)."""
+    return "keychain-with-plaintext-fallback" if system.IS_MACOS else "plaintext"
 
-        digest = hashlib.sha256(paths.claude_config_dir().encode()).hexdigest()[:8]
-        return f"{KEYCHAIN_SERVICE}-{digest}"
-    return KEYCHAIN_SERVICE
+
+def keychain_service() -> str:
+    """The Keychain item's service, named as Claude Code names it: a suffix of the first 8 hex of
+    the sha256 of the NFC-normalised config dir, as spelled in ``CLAUDE_CONFIG_DIR`` (not resolved),
+    when that is set; ``CLAUDE_SECURESTORAGE_CONFIG_DIR`` replaces it (set but empty: no suffix)."""
+    override = _env("CLAUDE_SECURESTORAGE_CONFIG_DIR")
+    basis = override if override is not None else (_env("CLAUDE_CONFIG_DIR") or "")
+    if not basis:
+        return KEYCHAIN_SERVICE
+    import hashlib
+    import unicodedata
+
+    digest = hashlib.sha256(unicodedata.normalize("NFC", basis).encode("utf-8")).hexdigest()[:8]
+    return f"{KEYCHAIN_SERVICE}-{digest}"
+
+
+def keychain_account() -> str:
+    """``$USER`` (else the login name), or ``claude-code-user`` when it is not ``[A-Za-z0-9._-]+``."""
+    user = _env("USER")
+    if not user:
+        try:
+            import pwd
+
+            user = pwd.getpwuid(os.getuid()).pw_name
+        except (ImportError, KeyError, OSError):
+            user = ""
+    if user and all(c.isascii() and (c.isalnum() or c in "._-") for c in user):
+        return user
+    return "claude-code-user"
+
+
+def _env(name: str) -> str | None:
+    """An environment variable as Node reads it (undecodable bytes become U+FFFD)."""
+    value = os.environb.get(name.encode()) if os.supports_bytes_environ else None
+    if value is not None:
+        return value.decode("utf-8", "replace")
+    return os.environ.get(name)
 
 
 def load() -> tuple[Credential | None, str]:
@@ -55,11 +92,16 @@ def load() -> tuple[Credential | None, str]:
     if token:
         return Credential(token, "CLAUDE_CODE_OAUTH_TOKEN"), ""
     path = paths.credentials_file()
+    keychain_why = ""
+    if system.IS_MACOS:
+        answered, found, keychain_why = _from_keychain()
+        if answered:  # the Keychain holds the login (or an item without one): the file is not read
+            return found, keychain_why
     found, why = _from_file(path)
     if found is not None or os.path.exists(path):
         return found, why
-    if system.IS_MACOS:
-        return _from_keychain()
+    if keychain_why:
+        return None, f"no Claude Code credentials ({keychain_why}; {path} missing): run claude and log in"
     return None, f"no Claude Code credentials ({path} missing): run claude and log in"
 
 
@@ -103,20 +145,116 @@ def _from_blob(data: Any, source: str) -> tuple[Credential | None, str]:
     )
 
 
-def _from_keychain() -> tuple[Credential | None, str]:
-    import json
+KEYCHAIN_TIMEOUT_S = 2.0  # Claude Code's own budget for the item and its overflow together
+NOT_FOUND = 44  # security's exit status for "no such item"
+LOCKED = 36
+
+
+def _security(account: str, service: str, timeout: float) -> tuple[int | None, str]:
+    """``security find-generic-password``'s exit status and output; (None, why) when it did not answer."""
     import subprocess
 
-    service = keychain_service()
     try:
         proc = subprocess.run(
-            ["security", "find-generic-password", "-s", service, "-w"], capture_output=True, text=True, timeout=5
+            ["security", "find-generic-password", "-a", account, "-w", "-s", service],
+            capture_output=True,
+            timeout=max(timeout, 0.05),
+            check=False,
         )
-    except (OSError, subprocess.TimeoutExpired):
-        return None, "cannot run `security` to read the macOS Keychain"
-    if proc.returncode != 0:
-        return None, f"no Keychain item {service!r}: run claude and log in"
+    except subprocess.TimeoutExpired:
+        return None, f"did not answer within {KEYCHAIN_TIMEOUT_S:g} s"
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"could not be read (`security`: {type(exc).__name__})"
+    return proc.returncode, proc.stdout.decode("utf-8", "replace").strip()
+
+
+def _parse_item(text: str) -> Any:
+    import json
+
     try:
-        return _from_blob(json.loads(proc.stdout), f"Keychain {service!r}")
+        return json.loads(text)
     except ValueError:
-        return None, f"Keychain item {service!r} is not JSON"
+        pass
+    # `security -w` prints data it cannot show as text in hex.
+    try:
+        return json.loads(bytes.fromhex(text).decode("utf-8"))
+    except ValueError:
+        return None
+
+
+def _from_keychain() -> tuple[bool, Credential | None, str]:
+    """``(answered, credential, why)``: answered is True when the Keychain holds a readable item,
+    whose word is then final, as for Claude Code; False sends the reader on to the file."""
+    service, account = keychain_service(), keychain_account()
+    started = time.monotonic()
+    code, out = _security(account, service, KEYCHAIN_TIMEOUT_S)
+    named = f"Keychain item {service!r} (account {account!r})"
+    if code is None:
+        return False, None, f"{named} {out}"
+    if code == NOT_FOUND:
+        return False, None, f"no {named}"
+    if code == LOCKED:
+        return False, None, f"the Keychain holding {named} is locked"
+    if code != 0:
+        return False, None, f"`security` exited {code} reading {named}"
+    item = _parse_item(out) if out else None
+    if not isinstance(item, dict):
+        return False, None, f"{named} is empty or not JSON"
+    source = f"Keychain {service!r}"
+    pointer = item.get("keychainOverflow")
+    if "claudeAiOauth" not in item and isinstance(pointer, dict):
+        left = KEYCHAIN_TIMEOUT_S - (time.monotonic() - started)
+        sections, why = _overflow(account, service, pointer, left)
+        if sections is None:
+            return False, None, why  # the overflow did not answer: Claude Code reads the file then
+        if why:
+            return True, None, why
+        login = (sections or {}).get("claudeAiOauth")
+        if login is not None and _login_belongs(item, pointer):
+            item = {**item, "claudeAiOauth": login}
+            source = f"Keychain {service!r} and its overflow item"
+    found, why = _from_blob(item, source)
+    return True, found, why
+
+
+_MISSING = object()
+
+
+def _login_belongs(item: dict[str, Any], pointer: dict[str, Any]) -> bool:
+    # Claude Code restores a moved login only when the pointer names the item's organisation.
+    return "login" in pointer and pointer.get("organizationUuid", _MISSING) == item.get("organizationUuid", _MISSING)
+
+
+def _overflow(account: str, service: str, pointer: dict[str, Any], left: float) -> tuple[dict[str, Any] | None, str]:
+    """The sections Claude Code moved to ``<service>-overflow-<slot>`` (AES-256-GCM: 12-byte IV,
+    ciphertext, 16-byte tag, base64; key in the pointer). ``(None, why)`` when that item did not
+    answer; ``({}, "")`` when it is gone or does not open (the sections are absent, as for Claude
+    Code); ``({}, why)`` when quotaline cannot open it (no ``cryptography``)."""
+    slot, key = pointer.get("slot"), pointer.get("key")
+    if slot not in ("a", "b") or not isinstance(key, str):
+        return {}, ""
+    name = f"{service}-overflow-{slot}"
+    code, out = _security(account, name, left)
+    if code not in (0, NOT_FOUND):
+        return None, f"Keychain item {name!r} did not answer"
+    if code != 0:
+        return {}, ""
+    import base64
+    import binascii
+    import json
+
+    try:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    except ImportError:
+        return {}, (
+            f"the login sits in Keychain item {name!r}, encrypted: reading it needs the cryptography "
+            "package (pip install 'quotaline[keychain]')"
+        )
+    try:
+        sealed, secret = base64.b64decode(out), base64.b64decode(key)
+        plain = AESGCM(secret).decrypt(sealed[:12], sealed[12:], None)
+        sections = json.loads(plain.decode("utf-8"))
+    except (binascii.Error, ValueError, InvalidTag):
+        return {}, ""
+    return (sections if isinstance(sections, dict) else {}), ""

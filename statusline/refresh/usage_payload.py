@@ -26,6 +26,7 @@ from statusline.core.windows import (
     POOL_MAX_DOLLARS,
     SCOPE_LABELS,
     clean_name,
+    is_number,
     label_for,
     model_family,
     money_scope,
@@ -115,6 +116,7 @@ class _FlatWindow(_Loose):
 class _Limit(_Loose):
     kind: Annotated[str, Field(strict=True, min_length=1)]
     percent: Percent | None = None
+    percent_precise: object = None  # 2.1.337: for display only, and its nonsense costs nothing (see _shown)
     resets_at: object = None
     severity: object = None
     is_active: object = None
@@ -168,6 +170,7 @@ class _Reading:
     is_active: bool | None
     names: dict[str, str] | None = None  # the server's display name of each scope part of the id
     money: dict[str, object] | None = None  # the window's own dollars (Enterprise usage-billed seats)
+    shown_pct: float | None = None  # limits[].percent_precise: drawn, never a level's basis
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,7 +374,17 @@ def _limit_reading(index: int, raw: object, problems: list[str]) -> _Reading | N
         severity=_str_or_none(limit.severity),
         is_active=_bool_or_none(limit.is_active),
         names=_scope_names(limit.scope),
+        shown_pct=_shown(limit),
     )
+
+
+def _shown(limit: _Limit) -> float | None:
+    """``percent_precise`` to draw, when it is a finer spelling of ``percent`` (within a point):
+    "a blocked account can read just under 100 there", so levels stay with ``percent``."""
+    precise, percent = limit.percent_precise, limit.percent
+    if not is_number(precise) or percent is None or not abs(float(precise) - float(percent)) <= 1:
+        return None
+    return float(precise)
 
 
 def _limit_readings(data: Mapping[str, object], problems: list[str]) -> list[_Reading]:
@@ -405,7 +418,15 @@ def _prefer(old: _Reading, new: _Reading) -> _Reading:
         is_active=winner.is_active if winner.is_active is not None else loser.is_active,
         names=winner.names or loser.names,
         money=winner.money or loser.money,
+        shown_pct=_finer(winner, loser),
     )
+
+
+def _finer(winner: _Reading, loser: _Reading) -> float | None:
+    """The precise percent to draw: the winner's, else the other reading's when it is the same percent."""
+    if winner.shown_pct is None and loser.used_pct == winner.used_pct:
+        return loser.shown_pct
+    return winner.shown_pct
 
 
 def _window_dict(reading: _Reading, source: str, observed_at: float) -> dict[str, object]:
@@ -422,6 +443,8 @@ def _window_dict(reading: _Reading, source: str, observed_at: float) -> dict[str
     }
     if reading.names:  # what the server calls it, for JSON readers (the label may be quotaline's own)
         window["server_name"] = clean_name(" · ".join(reading.names.values()), 2 * MAX_LABEL_LEN)
+    if reading.shown_pct is not None:
+        window["shown_pct"] = reading.shown_pct
     if reading.money is not None:
         window["money"] = reading.money
     return window

@@ -14,7 +14,11 @@
 bin="${QUOTALINE_BIN:-}"
 [ -n "$bin" ] || bin=@QUOTALINE_BIN@
 case "$bin" in @*) bin="" ;; esac
-for candidate in "$bin" "$HOME/.local/bin/quotaline" "$(command -v quotaline 2>/dev/null)"; do
+recorded=""  # where `quotaline install` put the launcher (its record in quotaline's data dir)
+for rec in "${XDG_DATA_HOME:-$HOME/.local/share}/quotaline/launcher" "$HOME/Library/Application Support/quotaline/launcher"; do
+  [ -r "$rec" ] && { IFS= read -r recorded <"$rec" || :; break; }
+done
+for candidate in "$bin" "$recorded" "$HOME/.local/bin/quotaline" "$(command -v quotaline 2>/dev/null)"; do
   if [ -n "$candidate" ] && [ -x "$candidate" ]; then
     QUOTALINE_BIN="$candidate"
     export QUOTALINE_BIN

@@ -219,6 +219,9 @@ def seed_claude_json(home: Path, workdir: Path) -> None:
         "theme": "dark",
         "numStartups": 5,
         "autoUpdates": False,
+        # Answered already: with a defaultMode in settings.json, 2.1.330+ would ask at start-up
+        # whether to make auto mode the default instead.
+        "hasSeenAutoDefaultNudge": True,
         "projects": {
             str(workdir): {
                 "hasTrustDialogAccepted": True,

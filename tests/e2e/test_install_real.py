@@ -148,7 +148,10 @@ def test_the_plugin_from_the_repos_marketplace_then_setup_gives_the_status_line_
     _shim(venv_bin)
     path = f"{venv_bin}:{home / '.local' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"
     # The user's own settings.json, without quotaline.
-    theirs = {"model": "opus", "env": {"THEIRS": "1"}}
+    # "default": the permission mode in which the command's allowed-tools run its Bash call
+    # unasked. 2.1.337 starts in auto mode, whose check of each tool call runs on Anthropic's
+    # server, out of the offline fake API's reach (it asks instead).
+    theirs = {"model": "opus", "env": {"THEIRS": "1"}, "permissions": {"defaultMode": "default"}}
     (home / ".claude" / "settings.json").write_text(json.dumps(theirs, indent=2) + "\n")
     cli_env = clean_env(home, PATH=path, **offline_env(fake_api.base_url))
 

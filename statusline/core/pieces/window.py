@@ -25,11 +25,14 @@ LEVEL_NAMES = ("normal", "warn", "critical", "full")
 class Facts:
     """What every surface decides about a window at this moment, decided once."""
 
-    __slots__ = ("forecast", "past", "pct", "pct_level", "stale", "window")
+    __slots__ = ("forecast", "past", "pct", "pct_level", "shown", "stale", "window")
 
     def __init__(self, window: Window, ctx: Context) -> None:
         self.window = window
         self.pct = float(window["used_pct"])
+        # The server's finer percent (limits[].percent_precise), drawn only: levels use pct.
+        shown = window.get("shown_pct")
+        self.shown = float(shown) if is_number(shown) and abs(float(shown) - self.pct) <= 1 else self.pct
         self.past = levels.is_past_reset(window, ctx.now)  # the number is of a period that ended
         self.stale = self.past or levels.is_stale(window, ctx.now, ctx.stale_after_s)
         self.pct_level = levels.level(self.pct, ctx.warn_at, ctx.critical_at)  # the percent's own level
@@ -64,8 +67,8 @@ def variables(facts: Facts, now: float) -> dict[str, str]:
         "id": str(window["id"]),
         "label": str(window.get("label") or label_for(str(window["id"]))),
         "name": human_name(window),
-        "pct": "reset" if past else ("≥" if facts.stale else "") + levels.format_pct(facts.pct),
-        "percent": levels.format_pct(facts.pct),
+        "pct": "reset" if past else ("≥" if facts.stale else "") + levels.format_pct(facts.shown),
+        "percent": levels.format_pct(facts.shown),
         "reset": "" if past or reset is None else levels.format_duration(float(reset) - now),
         "resets_at": "" if reset is None else levels.format_clock(float(reset), now),
         "eta": "" if to_full is None else f"→100% in {levels.format_duration(to_full)}",
