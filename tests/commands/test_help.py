@@ -50,3 +50,13 @@ def test_a_wrong_config_action_is_an_error_that_writes_nothing(home: Home) -> No
         result = home.run(*args)
         assert result.code == 2 and "usage: quotaline config" in result.err
     assert not (home.root / "config" / "quotaline" / "config.toml").exists()
+
+
+def test_every_environment_override_is_named_in_the_readme() -> None:
+    """A variable quotaline reads but the README never names is a setting nobody can find."""
+    from conftest import REPO
+
+    from statusline.core.config_defaults import ENV_OVERRIDES
+
+    readme = (REPO / "README.md").read_text()
+    assert [name for name in ENV_OVERRIDES if name not in readme] == []
