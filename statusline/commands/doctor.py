@@ -26,8 +26,8 @@ Finding = tuple[str, str, str]  # (status, topic, explanation)
 def check_platform() -> list[Finding]:
     """Which platform, Python and credential store this run found (what a bug report needs first)."""
     name = {"darwin": "macOS", "linux": "Linux", "win32": "Windows"}.get(system.NAME, system.NAME)
-    if sys.platform != system.NAME:
-        name += f" (simulated on {sys.platform}: QUOTALINE_SIMULATE_PLATFORM)"
+    if system.ACTUAL != system.NAME:
+        name += f" (simulated on {system.ACTUAL}: QUOTALINE_SIMULATE_PLATFORM)"
     store = credentials.store()
     if os.environ.get("CLAUDE_CODE_OAUTH_TOKEN", "").strip():
         store = f"CLAUDE_CODE_OAUTH_TOKEN (before Claude Code's {store})"

@@ -27,6 +27,7 @@ def _name() -> str:
 
 
 NAME = _name()
+ACTUAL = sys.platform  # what the machine is, for doctor to say when NAME is simulated
 IS_WINDOWS = NAME == "win32"
 IS_MACOS = NAME == "darwin"
 
