@@ -24,7 +24,19 @@ __all__ = ["O_NOFOLLOW", "O_NONBLOCK", "REPLACE_PATIENCE_S", "link", "open", "pr
 
 
 def open(path: str, flags: int, mode: int = 0o777) -> int:
-    return os.open(path, flags | _ALWAYS, mode)
+    """``os.open``, retried while the file is being replaced: Windows refuses to open a file that
+    another process is renaming over (PermissionError) for that instant, and a reader that gave up
+    would see no snapshot at all."""
+    deadline = time.monotonic() + REPLACE_PATIENCE_S
+    delay = 0.001
+    while True:
+        try:
+            return os.open(path, flags | _ALWAYS, mode)
+        except PermissionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
 
 def pread(fd: int, n: int, offset: int) -> bytes:
