@@ -23,7 +23,10 @@ from __future__ import annotations
 import json
 import json.scanner
 import re
+import sys
 from typing import Any, NamedTuple
+
+import msgspec
 
 from statusline.core import windows
 
@@ -165,26 +168,29 @@ def _parse_timestamp_slow(value: str) -> int | None:
     return secs * 1000 + ms
 
 
-_minute_cache: dict[str, int | None] = {}
+_hour_cache: dict[str, int | None] = {}
 
 
 def parse_timestamp_ms(value: Any) -> int | None:
     """Epoch milliseconds for ccusage's accepted timestamp shapes, None for anything else."""
     if type(value) is not str:
         return None
-    # Claude Code writes toISOString() (``2026-03-01T22:38:51.000Z``): the minute is cached.
+    # Claude Code writes toISOString() (``2026-03-01T22:38:51.000Z``): the hour is cached.
     if len(value) == 24 and value[23] == "Z" and value[19] == "." and value.isascii():
-        head = value[:16]
-        base = _minute_cache.get(head, -1)
+        head = value[:13]
+        base = _hour_cache.get(head, -1)
         if base == -1:
-            if len(_minute_cache) > 50_000:
-                _minute_cache.clear()
-            full = _parse_timestamp_slow(head + ":00Z")
-            base = _minute_cache[head] = None if full is None else full // 1000
-        sec, ms = value[17:19], value[20:23]
-        if base is None or value[16] != ":" or not (sec.isdigit() and ms.isdigit()) or sec > "59":
+            if len(_hour_cache) > 50_000:
+                _hour_cache.clear()
+            full = _parse_timestamp_slow(head + ":00:00Z")
+            base = _hour_cache[head] = None if full is None else full // 1000
+        mi, sec, ms = value[14:16], value[17:19], value[20:23]
+        if (
+            base is None or value[13] != ":" or value[16] != ":"
+            or not (mi.isdigit() and sec.isdigit() and ms.isdigit()) or mi > "59" or sec > "59"
+        ):
             return None
-        return (base + int(sec)) * 1000 + int(ms)
+        return (base + int(mi) * 60 + int(sec)) * 1000 + int(ms)
     return _parse_timestamp_slow(value)
 
 
@@ -235,6 +241,15 @@ def _usage_counts_checked(usage: dict[str, Any]) -> tuple[int, int, int, int, st
     if speed is not None and speed not in ("standard", "fast"):
         raise Rejected("speed")
     return inp, out, creation, read, speed
+
+
+def plausible_usage(input_tokens: int, output_tokens: int, cache_creation: int, cache_read: int) -> bool:
+    """Whether one response's counts (each already a JSON integer in u64) are believable as a whole.
+
+    The one home of the per-line bound: the reference parser (``parse_usage_line``) and the block
+    decoder (``parse_usage_lines``) both skip a line this refuses, as malformed.
+    """
+    return cache_creation <= U64_MAX  # the other three are checked one by one; this one is a sum
 
 
 def _shape(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str | None, str | None]:
@@ -347,6 +362,8 @@ def _advisors(obj: dict[str, Any]) -> list[tuple[str, tuple[int, int, int, int, 
             if model is not None and not isinstance(model, str):
                 return []
             counts = _usage_counts(it)
+            if not plausible_usage(*counts[:4]):
+                return []
             if it["type"] == "advisor_message" and model:
                 found.append((model, counts))
     except Rejected:
@@ -379,6 +396,8 @@ def parse_usage_line(line: bytes) -> list[Entry]:
         raise Rejected("empty id")
     usage = message["usage"]
     inp, out, creation, read, speed = _usage_counts(usage)
+    if not plausible_usage(inp, out, creation, read):
+        raise Rejected("implausible")
     side = record.get("isSidechain") is True
     cwd = obj.get("cwd")
     if type(cwd) is not str:
@@ -399,6 +418,163 @@ def parse_usage_line(line: bytes) -> list[Entry]:
                       a_in, a_out, a_cc, a_cr, cwd, branch)
             )
     return entries
+
+
+# -- the block decoder ---------------------------------------------------------------------------
+#
+# ``parse_usage_lines`` gives, for many lines at once, exactly what ``parse_usage_line`` gives for
+# each (the reference, kept as the per-line fallback): msgspec decodes the lines in one call into
+# typed structs naming only the fields read here, skipping the rest (content, thinking, signatures)
+# without building Python objects for it. A declared field with another JSON type fails the
+# decode, so a struct that decodes is the reference's direct shape; every line the decoder cannot
+# vouch for (another shape, a decode error, nulls on ccusage's non-nullable keys, advisor
+# iterations, invalid UTF-8, deep nesting) goes to the reference, one line at a time.
+
+
+class _CacheCreation(msgspec.Struct):
+    ephemeral_5m_input_tokens: int = 0
+    ephemeral_1h_input_tokens: int = 0
+
+
+class _Usage(msgspec.Struct):
+    input_tokens: int
+    output_tokens: int
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cache_creation: _CacheCreation | None = None
+    speed: str | None = None
+
+
+class _Message(msgspec.Struct):
+    usage: _Usage | msgspec.UnsetType = msgspec.UNSET  # missing: not the direct shape
+    model: str | None = None
+    id: str | None = None
+
+
+class _Line(msgspec.Struct):
+    """The fields of a transcript line the ledger reads, under their camelCase keys."""
+
+    timestamp: str | None = None
+    message: _Message | None = None
+    version: str | None = None
+    sessionId: str | None = None
+    requestId: str | None = None
+    isSidechain: bool | None = None
+    costUSD: int | float | None = None
+    cwd: str | None = None
+    gitBranch: str | None = None
+
+
+_line_decoder = msgspec.json.Decoder(_Line)
+_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+# What ``_null_keys`` finds, as one search over many lines: a line it matches takes the reference.
+_NULL_RE = re.compile(rb'"(?:' + _NULL_KEYS.encode() + rb')"[ \t\r\n]*:[ \t\r\n]*null')
+# msgspec nests a little deeper than the stdlib's decoder before it gives up: decoding under a lower
+# recursion limit sends every deeply nested line to the reference, which decides as it always did.
+_DEPTH_MARGIN = 400
+
+
+def _stack_depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1  # type: ignore[assignment]
+    return depth
+
+
+def _guarded(decode: Any, data: bytes) -> Any:
+    """``decode(data)`` under a recursion limit well below the reference decoder's."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(min(limit, _stack_depth() + _DEPTH_MARGIN) - 50, _stack_depth() + 20))
+    try:
+        return decode(data)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _reference(line: bytes) -> list[Entry] | Rejected:
+    try:
+        return parse_usage_line(line)
+    except Rejected as exc:
+        return exc
+
+
+def _from_struct(rec: _Line, line: bytes) -> list[Entry] | Rejected:
+    """The reference's verdict for a line that decoded as ``rec`` (the reference itself when the
+    struct cannot tell: not the direct shape)."""
+    message = rec.message
+    timestamp = rec.timestamp
+    if timestamp is None or message is None:
+        return _reference(line)
+    usage = message.usage
+    if usage is msgspec.UNSET:
+        return _reference(line)
+    ts_ms = parse_timestamp_ms(timestamp)
+    if ts_ms is None:
+        return Rejected("timestamp")
+    version = rec.version
+    if version is not None and not _version_ok(version):
+        return Rejected("version")
+    session, request_id, message_id, model = rec.sessionId, rec.requestId, message.id, message.model
+    if session == "" or request_id == "" or message_id == "" or model == "":
+        return Rejected("empty id")
+    inp, out = usage.input_tokens, usage.output_tokens
+    creation, read = usage.cache_creation_input_tokens, usage.cache_read_input_tokens
+    if not (0 <= inp <= U64_MAX and 0 <= out <= U64_MAX and 0 <= creation <= U64_MAX and 0 <= read <= U64_MAX):
+        return Rejected("token count")
+    detail = usage.cache_creation
+    if detail is not None:
+        five, hour = detail.ephemeral_5m_input_tokens, detail.ephemeral_1h_input_tokens
+        if not (0 <= five <= U64_MAX and 0 <= hour <= U64_MAX):
+            return Rejected("token count")
+        creation = five + hour
+    speed = usage.speed
+    if speed is not None and speed != "standard" and speed != "fast":
+        return Rejected("speed")
+    if not plausible_usage(inp, out, creation, read):
+        return Rejected("implausible")
+    name = model or ""
+    if speed == "fast" and name and name != SYNTHETIC:
+        name += "-fast"
+    return [
+        Entry(ts_ms, name, message_id, request_id, session, rec.isSidechain is True, speed is not None,
+              inp, out, creation, read, rec.cwd, branch_of(rec.gitBranch))
+    ]
+
+
+def _one(line: bytes) -> list[Entry] | Rejected:
+    """``parse_usage_lines`` for one line."""
+    if ADVISOR_MARKER in line or _NULL_RE.search(line) is not None:
+        return _reference(line)
+    if not line.isascii():
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return _reference(line)
+    try:
+        rec = _guarded(_line_decoder.decode, line)
+    except _DECODE_ERRORS:
+        return _reference(line)
+    return _from_struct(rec, line)
+
+
+def parse_usage_lines(lines: list[bytes]) -> list[list[Entry] | Rejected]:
+    """For each line (each holding the usage marker, no newline), what ``parse_usage_line`` gives:
+    its entries, or the ``Rejected`` it raises (a ``NotUsage`` when the line is no response's)."""
+    if not lines:
+        return []
+    joined = b"\n".join(lines)
+    decoded: list[_Line] | None = None
+    if ADVISOR_MARKER not in joined and _NULL_RE.search(joined) is None:
+        try:
+            if not joined.isascii():
+                joined.decode("utf-8")
+            decoded = _guarded(_line_decoder.decode_lines, joined)
+        except (UnicodeDecodeError, *_DECODE_ERRORS):
+            decoded = None
+    # As many structs as lines: each line held exactly one value (two on a line would be more).
+    if decoded is None or len(decoded) != len(lines):
+        return [_one(line) for line in lines]
+    return [_from_struct(rec, line) for rec, line in zip(decoded, lines, strict=True)]
 
 
 class Prompt(NamedTuple):

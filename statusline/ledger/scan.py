@@ -30,9 +30,8 @@ from statusline.ledger.parse import (
     Entry,
     NotUsage,
     Prompt,
-    Rejected,
     parse_prompt_line,
-    parse_usage_line,
+    parse_usage_lines,
     parse_wall_line,
 )
 from statusline.ledger.roots import Transcript
@@ -138,22 +137,74 @@ def _repeat_key(line: bytes, u: int) -> bytes | None:
     return b"\x00".join((rid, sid, side, line[m:c], tail))
 
 
-def _usage_line(line: bytes, u: int, ex: Extract, accepted: set[bytes]) -> None:
-    key = _repeat_key(line, u)
-    if key is not None and key in accepted:
-        ex.repeats += 1
-        return
-    try:
-        ex.entries.extend(parse_usage_line(line))
-    except NotUsage:
-        return
-    except Rejected:
-        ex.malformed += 1
-        return
-    if key is not None:
-        if len(accepted) > 4096:
-            accepted.clear()
-        accepted.add(key)
+Rank = tuple[bool, int, bool]  # not a sidechain, token total, has speed: the larger copy wins
+SameKey = tuple[str, str, str | None, bool]  # message id, request id, session, sidechain
+Seen = tuple[set[bytes], dict[SameKey, Rank]]  # per file: accepted repeat keys, best copy per response
+
+
+def _keep(entries: list[Entry], ex: Extract, best: dict[SameKey, Rank]) -> None:
+    """Add ``entries`` to ``ex`` but those ``Dedup.offer`` would certainly call duplicates.
+
+    Claude Code writes one line per content block of a response, with the same ids and usage. A
+    copy of a response seen earlier in this file (same message id, request id, session and
+    sidechain flag, so ``Dedup`` finds the same kept record or decides the same way as for the
+    earlier copy) that ranks no higher than the best copy sent on can never replace what is
+    counted: it stays here. Everything else goes on, in file order, for ``Dedup`` to decide.
+    """
+    for e in entries:
+        mid, rid = e.message_id, e.request_id
+        if mid is None or rid is None or (e.model == SYNTHETIC and not e.total):
+            ex.entries.append(e)  # keyed by timestamp, or counted apart by ``apply``: its call
+            continue
+        key = (mid, rid, e.session_id, e.is_sidechain)
+        rank = (not e.is_sidechain, e.input_tokens + e.output_tokens + e.cache_creation + e.cache_read, e.has_speed)
+        old = best.get(key)
+        if old is not None and rank <= old:
+            ex.repeats += 1
+            continue
+        if len(best) > 4096:
+            best.clear()  # bounded: forgetting only sends more copies on
+        best[key] = rank
+        ex.entries.append(e)
+
+
+def _usage_lines(found: list[tuple[bytes, int]], ex: Extract, seen: Seen) -> None:
+    """The usage lines of one block, ``(line, where the marker starts)``, decoded together.
+
+    A line whose repeat key (``_repeat_key``) an accepted line of this file had is skipped
+    unparsed; a line whose key an earlier line of this block has is decided after that one: a
+    repeat once it is accepted, else parsed on its own (as one line at a time would).
+    """
+    accepted, best = seen
+    keys: list[bytes | None] = []
+    todo: list[bytes] = []
+    firsts: set[bytes] = set()
+    for line, u in found:
+        key = _repeat_key(line, u)
+        keys.append(key)
+        if key is None or (key not in accepted and key not in firsts):
+            todo.append(line)
+            if key is not None:
+                firsts.add(key)
+    decoded = iter(parse_usage_lines(todo))
+    for (line, _), key in zip(found, keys, strict=True):
+        if key is None or key in firsts:
+            result = next(decoded)
+            if key is not None:
+                firsts.discard(key)
+        elif key in accepted:
+            ex.repeats += 1
+            continue
+        else:
+            result = parse_usage_lines([line])[0]  # its first copy was refused: decided alone
+        if isinstance(result, list):
+            _keep(result, ex, best)
+            if key is not None:
+                if len(accepted) > 4096:
+                    accepted.clear()
+                accepted.add(key)
+        elif not isinstance(result, NotUsage):
+            ex.malformed += 1
 
 
 def _prompt_candidate(block: bytes | bytearray, at: int) -> bool:
@@ -166,7 +217,7 @@ def _prompt_candidate(block: bytes | bytearray, at: int) -> bool:
     )
 
 
-def _parse_block(block: bytes | bytearray, ex: Extract, accepted: set[bytes], lo: int, hi: int) -> None:
+def _parse_block(block: bytes | bytearray, ex: Extract, seen: Seen, lo: int, hi: int) -> None:
     """Every line of ``block[lo:hi]`` (complete lines); only lines holding a marker are copied out.
 
     Typed prompts are found by their message shape (``"role":"user","content":`` then a string or
@@ -174,14 +225,16 @@ def _parse_block(block: bytes | bytearray, ex: Extract, accepted: set[bytes], lo
     cost one substring search each and nothing more.
     """
     view = memoryview(block)
+    lines: list[tuple[bytes, int]] = []
     pos = block.find(USAGE_MARKER, lo, hi)
     while pos >= 0:
         start = block.rfind(b"\n", lo, pos) + 1 or lo
         end = block.find(b"\n", pos, hi)
         if end < 0:
             end = hi
-        _usage_line(bytes(view[start:end]), pos - start, ex, accepted)
+        lines.append((bytes(view[start:end]), pos - start))
         pos = block.find(USAGE_MARKER, end, hi)
+    _usage_lines(lines, ex, seen)
     pos = block.find(API_ERROR_MARKER, lo, hi)
     while pos >= 0:  # rare: a turn an API error ended
         start = block.rfind(b"\n", lo, pos) + 1 or lo
@@ -239,7 +292,7 @@ def extract(path: str, start: int) -> Extract:
     except OSError:
         return Extract(None)
     ex = Extract(None)
-    accepted: set[bytes] = set()
+    seen: Seen = (set(), {})
     buf = _buffer()
     try:
         st = os.fstat(fd)
@@ -260,14 +313,14 @@ def extract(path: str, start: int) -> Extract:
                     pending += view[:n]  # a bytearray: a long line grows in place
                     continue
                 line = bytes(pending + view[: nl + 1])
-                _parse_block(line, ex, accepted, 0, len(line))
+                _parse_block(line, ex, seen, 0, len(line))
                 offset += len(line)
                 tail = line[-256:]
                 pending = bytearray()
                 lo = nl + 1
             last = buf.rfind(b"\n", lo, n)
             if last >= lo:
-                _parse_block(buf, ex, accepted, lo, last + 1)
+                _parse_block(buf, ex, seen, lo, last + 1)
                 offset += last + 1 - lo
                 tail = (tail + buf[max(lo, last + 1 - 256) : last + 1])[-256:]
                 pending = bytearray(view[last + 1 : n])
@@ -276,7 +329,7 @@ def extract(path: str, start: int) -> Extract:
         view.release()
         if pending and _complete(pending):
             # A last line without its newline that is nonetheless whole: ccusage counts it.
-            _parse_block(pending, ex, accepted, 0, len(pending))
+            _parse_block(pending, ex, seen, 0, len(pending))
             offset += len(pending)
             tail = (tail + pending)[-256:]
         elif pending:
