@@ -44,11 +44,18 @@ class Record:
     def __init__(self, entry: Entry, session: str, minute: int, key_idx: int) -> None:
         self.exact_keys: list[ExactKey] = []
         self.replay_keys: list[ReplayKey] = []
-        self.assign(entry, session, minute, key_idx)
+        # ``assign``, unrolled: one Record per response of a first scan.
+        (self.ts_ms, _, message_id, request_id, _, self.side, self.has_speed, self.input_tokens,
+         self.output_tokens, self.cache_creation, self.cache_read) = entry[:11]
+        self.message_id: str = message_id or ""
+        self.request_id: str | None = request_id
+        self.session = session
+        self.minute = minute
+        self.key_idx = key_idx
 
     def assign(self, entry: Entry, session: str, minute: int, key_idx: int) -> None:
-        self.message_id: str = entry.message_id or ""
-        self.request_id: str | None = entry.request_id
+        self.message_id = entry.message_id or ""
+        self.request_id = entry.request_id
         self.session = session
         self.ts_ms = entry.ts_ms
         self.side = entry.is_sidechain
@@ -95,7 +102,10 @@ def exact_key(message_id: str, request_id: str | None, session: str, ts_ms: int)
 def key_hash(*parts: Any) -> int:
     """Stable across processes (``hash()`` of a str is salted per process)."""
     raw = "\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass")
-    return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "little")
+    return int.from_bytes(_blake2b(raw, digest_size=8).digest(), "little")
+
+
+_blake2b = hashlib.blake2b
 
 
 _months: dict[int, str] = {}
@@ -157,13 +167,16 @@ class Dedup:
         if self._loader is not None:
             self.archive.update(self._loader(month))
 
-    def _archive_record(self, rec: Record) -> None:
+    def _archive_hashes(self, rec: Record) -> None:
         hashes = [key_hash(*k) for k in rec.exact_keys]
         hashes += [key_hash("replay", *k) for k in rec.replay_keys]
         if rec.side:
             hashes += [key_hash("replay-side", *k) for k in rec.replay_keys]
         self.archive.update(hashes)
         self.evicted.setdefault(month_of_minute(rec.minute), []).extend(hashes)
+
+    def _archive_record(self, rec: Record) -> None:
+        self._archive_hashes(rec)
         for k in rec.exact_keys:
             if self.exact.get(k) is rec:
                 del self.exact[k]
@@ -216,16 +229,23 @@ class Dedup:
         message_id = entry.message_id
         if message_id is None:
             return None, add
-        key = exact_key(message_id, entry.request_id, session, entry.ts_ms)
-        rec = self._find(entry, message_id, session, key)
+        request_id = entry.request_id
+        key: ExactKey = ("r", message_id, request_id) if request_id is not None else (
+            "t", message_id, session, entry.ts_ms)
+        replay_key = (message_id, session)
+        known = key in self.exact or replay_key in self.replay
+        rec = self._find(entry, message_id, session, key) if known else None
         if rec is None:
-            if self._archive_may_hold(minute) and self._archived(entry, message_id, session, key):
+            if (self.archive or self._unloaded_months) and self._archive_may_hold(minute) and self._archived(
+                entry, message_id, session, key
+            ):
                 self.duplicates += 1
                 return None, None
             rec = Record(entry, session, minute, key_idx)
             self.live[id(rec)] = rec
-            self._index(rec, key, (message_id, session))
-            self._evict_overflow()
+            self._index(rec, key, replay_key)
+            if len(self.live) > self.cap:
+                self._evict_overflow()
             return None, add
         if not _should_replace(entry, rec):
             self.duplicates += 1
@@ -257,8 +277,17 @@ class Dedup:
 
     def export(self, keep_from_minute: int) -> tuple[dict[str, Any], dict[str, list[int]]]:
         """(recent state to persist as JSON, new archive hashes per month) — older records archived."""
-        for rec in list(self.live.values()):
-            if rec.minute < keep_from_minute:
+        old = [rec for rec in self.live.values() if rec.minute < keep_from_minute]
+        if len(old) * 2 > len(self.live):
+            # Most of it (a first scan): archive without unlinking each record, then index the rest.
+            live = self.live = {i: rec for i, rec in self.live.items() if rec.minute >= keep_from_minute}
+            for rec in old:
+                self._archive_hashes(rec)
+            self.exact = {k: rec for k, rec in self.exact.items() if id(rec) in live}
+            replay = ((rk, [rec for rec in lst if id(rec) in live]) for rk, lst in self.replay.items())
+            self.replay = {rk: lst for rk, lst in replay if lst}
+        else:
+            for rec in old:
                 self.live.pop(id(rec))
                 self._archive_record(rec)
         for uuid, minute in list(self.prompts.items()):

@@ -431,12 +431,12 @@ def parse_usage_line(line: bytes) -> list[Entry]:
 # iterations, invalid UTF-8, deep nesting) goes to the reference, one line at a time.
 
 
-class _CacheCreation(msgspec.Struct):
+class _CacheCreation(msgspec.Struct, gc=False):
     ephemeral_5m_input_tokens: int = 0
     ephemeral_1h_input_tokens: int = 0
 
 
-class _Usage(msgspec.Struct):
+class _Usage(msgspec.Struct, gc=False):
     input_tokens: int
     output_tokens: int
     cache_creation_input_tokens: int = 0
@@ -445,13 +445,13 @@ class _Usage(msgspec.Struct):
     speed: str | None = None
 
 
-class _Message(msgspec.Struct):
+class _Message(msgspec.Struct, gc=False):
     usage: _Usage | msgspec.UnsetType = msgspec.UNSET  # missing: not the direct shape
     model: str | None = None
     id: str | None = None
 
 
-class _Line(msgspec.Struct):
+class _Line(msgspec.Struct, gc=False):
     """The fields of a transcript line the ledger reads, under their camelCase keys."""
 
     timestamp: str | None = None
@@ -495,7 +495,7 @@ def _reference(line: bytes) -> list[Entry] | Rejected:
     try:
         return parse_usage_line(line)
     except Rejected as exc:
-        return exc
+        return exc.with_traceback(None)  # kept: no frames held (and no cycle through them)
 
 
 def _from_struct(rec: _Line, line: bytes) -> list[Entry] | Rejected:

@@ -30,7 +30,7 @@ import filelock
 from statusline.ledger.dedup import Dedup, month_of_minute
 from statusline.ledger.index import INDEX_FILE, FileIndex, still_prefix
 from statusline.ledger.roots import Transcript, default_roots, resolve_roots, walk
-from statusline.ledger.scan import PARALLEL_MIN_BYTES, Job, LedgerStats, Scanner, extract_all
+from statusline.ledger.scan import PARALLEL_MIN_BYTES, Job, LedgerStats, Scanner, extract_all, gc_paused
 from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
 from statusline.ledger.store import COARSE_DAYS, STORE_FILE, Store, load_store
 from statusline.ledger.store import SCHEMA as STORE_SCHEMA
@@ -236,19 +236,20 @@ def _update(
             workers = min(2, cpus) if todo >= PARALLEL_MIN_BYTES and len(work) > 1 else 1
         stats.workers = workers
         done = 0
-        for job, ex in extract_all(work, workers):
-            if progress is not None:
-                done += ex.bytes_read
-                progress(done, todo)
-            state = scanner.apply(job, ex)
-            if state is None:
-                index.files.pop(job[0].path, None)
-            else:
-                index.files[job[0].path] = state
-        found = scanner.walls
-        if legacy is not None:
-            store.adopt_older(legacy)
-        store.dedup_state, evicted = dedup.export(now_minute - RECENT_DEDUP_DAYS * 1440)
+        with gc_paused():
+            for job, ex in extract_all(work, workers):
+                if progress is not None:
+                    done += ex.bytes_read
+                    progress(done, todo)
+                state = scanner.apply(job, ex)
+                if state is None:
+                    index.files.pop(job[0].path, None)
+                else:
+                    index.files[job[0].path] = state
+            found = scanner.walls
+            if legacy is not None:
+                store.adopt_older(legacy)
+            store.dedup_state, evicted = dedup.export(now_minute - RECENT_DEDUP_DAYS * 1440)
         store.archive_pending = evicted
         store.save(directory)
         _merge_archive(directory, evicted)
