@@ -37,13 +37,14 @@ class Record:
     """What a kept response contributed, so a better copy can take its place."""
 
     __slots__ = (
-        "cache_creation", "cache_read", "exact_keys", "has_speed", "input_tokens", "key_idx", "message_id",
-        "minute", "output_tokens", "replay_keys", "request_id", "session", "side", "ts_ms",
+        "cache_creation", "cache_read", "exact_keys", "has_speed", "hashes", "input_tokens", "key_idx",
+        "message_id", "minute", "output_tokens", "replay_keys", "request_id", "session", "side", "ts_ms",
     )
 
-    def __init__(self, entry: Entry, session: str, minute: int, key_idx: int) -> None:
+    def __init__(self, entry: Entry, session: str, minute: int, key_idx: int, hashes: int | None = None) -> None:
         self.exact_keys: list[ExactKey] = []
         self.replay_keys: list[ReplayKey] = []
+        self.hashes = hashes  # ``dedup_hashes`` of the entry that made it: its first keys' archive hashes
         # ``assign``, unrolled: one Record per response of a first scan.
         (self.ts_ms, _, message_id, request_id, _, self.side, self.has_speed, self.input_tokens,
          self.output_tokens, self.cache_creation, self.cache_read) = entry[:11]
@@ -84,6 +85,7 @@ class Record:
     @classmethod
     def from_json(cls, row: list[Any]) -> Record:
         rec = cls.__new__(cls)
+        rec.hashes = None
         (rec.message_id, rec.request_id, rec.session, rec.ts_ms, side, speed, rec.minute, rec.key_idx,
          rec.input_tokens, rec.output_tokens, rec.cache_creation, rec.cache_read, exact, replay) = row
         rec.side = bool(side)
@@ -106,6 +108,20 @@ def key_hash(*parts: Any) -> int:
 
 
 _blake2b = hashlib.blake2b
+_MASK64 = (1 << 64) - 1
+
+
+def dedup_hashes(entry: Entry, path_session: str) -> int | None:
+    """``key_hash`` of the exact key and of the replay key a ``Record`` made from ``entry`` starts
+    with (the session: the line's, else the path's), as one number; None without a message id."""
+    message_id = entry.message_id
+    if message_id is None:
+        return None
+    session = entry.session_id or path_session
+    request_id = entry.request_id
+    exact = key_hash("r", message_id, request_id) if request_id is not None else key_hash(
+        "t", message_id, session, entry.ts_ms)
+    return exact << 64 | key_hash("replay", message_id, session)
 
 
 _months: dict[int, str] = {}
@@ -168,8 +184,14 @@ class Dedup:
             self.archive.update(self._loader(month))
 
     def _archive_hashes(self, rec: Record) -> None:
-        hashes = [key_hash(*k) for k in rec.exact_keys]
-        hashes += [key_hash("replay", *k) for k in rec.replay_keys]
+        known = rec.hashes
+        if known is None or not rec.exact_keys or not rec.replay_keys:
+            hashes = [key_hash(*k) for k in rec.exact_keys]
+            hashes += [key_hash("replay", *k) for k in rec.replay_keys]
+        else:  # the first two were computed beside the parse
+            hashes = [known >> 64, known & _MASK64]
+            hashes += [key_hash(*k) for k in rec.exact_keys[1:]]
+            hashes += [key_hash("replay", *k) for k in rec.replay_keys[1:]]
         if rec.side:
             hashes += [key_hash("replay-side", *k) for k in rec.replay_keys]
         self.archive.update(hashes)
@@ -221,9 +243,11 @@ class Dedup:
         return key_hash(domain, message_id, session) in self.archive
 
     def offer(
-        self, entry: Entry, session: str, minute: int, key_idx: int
+        self, entry: Entry, session: str, minute: int, key_idx: int, hashes: int | None = None
     ) -> tuple[Contribution | None, Contribution | None]:
-        """(contribution to remove, contribution to add); (None, None) for a duplicate."""
+        """(contribution to remove, contribution to add); (None, None) for a duplicate.
+
+        ``hashes``: ``dedup_hashes(entry, ...)`` when known, so archiving it later costs nothing."""
         add: Contribution = (minute, key_idx, (entry.input_tokens, entry.output_tokens,
                                                entry.cache_creation, entry.cache_read))
         message_id = entry.message_id
@@ -241,7 +265,7 @@ class Dedup:
             ):
                 self.duplicates += 1
                 return None, None
-            rec = Record(entry, session, minute, key_idx)
+            rec = Record(entry, session, minute, key_idx, hashes)
             self.live[id(rec)] = rec
             self._index(rec, key, replay_key)
             if len(self.live) > self.cap:

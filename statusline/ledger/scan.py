@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 
-from statusline.ledger.dedup import Dedup
+from statusline.ledger.dedup import Dedup, dedup_hashes
 from statusline.ledger.index import FileState, fingerprint
 from statusline.ledger.parse import (
     API_ERROR_MARKER,
@@ -90,6 +90,7 @@ class Extract:
     malformed: int = 0
     repeats: int = 0
     partial: bool = False
+    hashes: list[int | None] | None = None  # per entry, ``dedup_hashes`` (from a worker)
 
 
 def _complete(data: bytes | bytearray) -> bool:
@@ -222,8 +223,13 @@ def _prompt_candidate(block: bytes | bytearray, at: int) -> bool:
 
 # The three markers in one search (a regular expression finds them all in about the time
 # ``bytes.find`` takes for the usage marker alone). None is a prefix or suffix of another, so no
-# match hides one.
-_MARKERS = re.compile(b"|".join(re.escape(m) for m in (USAGE_MARKER, API_ERROR_MARKER, PROMPT_MARKER)))
+# match hides one. The prompt marker matches only where ``_prompt_candidate`` holds, so the
+# tool-result lines (most of a transcript's bytes) never come back from the search.
+_MARKERS = re.compile(b"|".join((
+    re.escape(USAGE_MARKER),
+    re.escape(API_ERROR_MARKER),
+    re.escape(PROMPT_MARKER) + rb'(?="|\[(?!\{"tool_use_id"|\{"type":"tool_result"))',
+)))
 _U, _A = USAGE_MARKER[1], API_ERROR_MARKER[1]
 
 
@@ -231,11 +237,11 @@ def _parse_block(block: bytes | bytearray, ex: Extract, seen: Seen, lo: int, hi:
     """Every line of ``block[lo:hi]`` (complete lines); only lines holding a marker are copied out.
 
     A line holding the usage marker is a usage line; one holding the API error marker a wall
-    candidate; one holding none of these but the prompt marker (``"role":"user","content":``) then
-    a string or a list without tool results, a typed prompt candidate. The marker's first place
-    in the line counts, and in a line longer than ``PROMPT_HEAD`` whose head says it is an
-    assistant's, only a marker inside the head. So the tool-result lines that make most of a
-    transcript's bytes cost one pass of the search, and nothing more.
+    candidate; one holding neither, whose first prompt marker (``"role":"user","content":``) is
+    followed by a string or a list without tool results, a typed prompt candidate (in a line
+    longer than ``PROMPT_HEAD`` whose head says it is an assistant's, only a marker inside the
+    head counts). So the tool-result lines that make most of a transcript's bytes cost one pass of
+    the search, and nothing more.
     """
     view = memoryview(block)
     usage: list[tuple[bytes, int]] = []
@@ -244,8 +250,10 @@ def _parse_block(block: bytes | bytearray, ex: Extract, seen: Seen, lo: int, hi:
     for m in _MARKERS.finditer(block, lo, hi):
         pos = m.start()
         if pos > end:
-            if end >= 0:
-                _line(block, view, ex, usage, start, end, usage_at, api_at, prompt_at)
+            if usage_at >= 0:
+                usage.append((bytes(view[start:end]), usage_at - start))
+            if api_at >= 0 or prompt_at >= 0:
+                _line(block, view, ex, start, end, usage_at, api_at, prompt_at)
             start = block.rfind(b"\n", lo, pos) + 1 or lo
             end = block.find(b"\n", pos, hi)
             if end < 0:
@@ -259,8 +267,10 @@ def _parse_block(block: bytes | bytearray, ex: Extract, seen: Seen, lo: int, hi:
             api_at = pos
         elif prompt_at < 0:
             prompt_at = pos
-    if end >= 0:
-        _line(block, view, ex, usage, start, end, usage_at, api_at, prompt_at)
+    if api_at >= 0 or prompt_at >= 0:
+        _line(block, view, ex, start, end, usage_at, api_at, prompt_at)
+    if usage_at >= 0:
+        usage.append((bytes(view[start:end]), usage_at - start))
     _usage_lines(usage, ex, seen)
     # Does every line start with "{"? One newline search per line.
     odd = 0
@@ -280,17 +290,16 @@ def _parse_block(block: bytes | bytearray, ex: Extract, seen: Seen, lo: int, hi:
 
 
 def _line(
-    block: bytes | bytearray, view: memoryview, ex: Extract, usage: list[tuple[bytes, int]],
-    start: int, end: int, usage_at: int, api_at: int, prompt_at: int,
+    block: bytes | bytearray, view: memoryview, ex: Extract, start: int, end: int, usage_at: int, api_at: int,
+    prompt_at: int,
 ) -> None:
-    """One line's markers (their first places, -1 for none) into ``ex`` (usage lines: ``usage``)."""
-    if usage_at >= 0:
-        usage.append((bytes(view[start:end]), usage_at - start))
+    """A line's wall and prompt markers (their first places, -1 for none) into ``ex``; a usage
+    line among them is left to the caller, which handles it, whatever else it holds."""
     if api_at >= 0:  # rare: a turn an API error ended
         wall = parse_wall_line(bytes(view[start:end]))
         if wall is not None:
             ex.walls.append(wall)
-    if prompt_at >= 0 and usage_at < 0:
+    if prompt_at >= 0 and usage_at < 0 and block.find(PROMPT_MARKER, start, prompt_at) < 0:
         head = start + PROMPT_HEAD
         if (
             (end <= head or prompt_at + len(PROMPT_MARKER) <= head or block.find(ASSISTANT_TYPE, start, head) < 0)
@@ -392,13 +401,16 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _extract_batch(batch: list[tuple[str, int]]) -> list[Extract]:
+def _extract_batch(batch: list[tuple[str, int, str]]) -> list[Extract]:
     with gc_paused():
-        out = [extract(path, start) for path, start in batch]
-    for ex in out:
-        # Plain tuples pickle several times faster than named ones; ``_named`` puts the names back.
-        ex.entries = [tuple(e) for e in ex.entries]  # type: ignore[misc]
-        ex.prompts = [tuple(p) for p in ex.prompts]  # type: ignore[misc]
+        out = [extract(path, start) for path, start, _ in batch]
+        for ex, (_, _, path_session) in zip(out, batch, strict=True):
+            # The archive hashes of each response's keys, here in parallel rather than in the
+            # counting process once every file is read (``Dedup.export``).
+            ex.hashes = [dedup_hashes(e, path_session) for e in ex.entries]
+            # Plain tuples pickle several times faster than named ones; ``_named`` puts the names back.
+            ex.entries = [tuple(e) for e in ex.entries]  # type: ignore[misc]
+            ex.prompts = [tuple(p) for p in ex.prompts]  # type: ignore[misc]
     return out
 
 
@@ -441,7 +453,7 @@ def extract_all(jobs: list[Job], workers: int) -> Iterator[tuple[Job, Extract]]:
             batch = next(batches, None)
             if batch is None:
                 return False
-            window.append((batch, pool.submit(_extract_batch, [(j[0].path, j[1]) for j in batch])))
+            window.append((batch, pool.submit(_extract_batch, [(j[0].path, j[1], j[0].path_session) for j in batch])))
             return True
 
         while len(window) < workers * IN_FLIGHT_PER_WORKER and submit():
@@ -477,7 +489,8 @@ class Scanner:
         root, project, path_session = t.root, t.project, t.path_session
         newest = max(newest_ms, skip_before_ms)
         last_cwd = None
-        for e in ex.entries:
+        hashes = ex.hashes
+        for i, e in enumerate(ex.entries):
             ts = e.ts_ms
             if ts > newest:
                 newest = ts
@@ -492,7 +505,7 @@ class Scanner:
             session = e.session_id or path_session
             minute = ts // 60000
             key_idx = store.key(root, project, session, e.model, e.branch)
-            old, add = dedup.offer(e, session, minute, key_idx)
+            old, add = dedup.offer(e, session, minute, key_idx, None if hashes is None else hashes[i])
             if old is not None:
                 store.add(old[0], old[1], old[2], -1)
                 stats.replaced_by_larger += 1
