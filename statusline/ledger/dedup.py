@@ -183,7 +183,7 @@ class Dedup:
         if self._loader is not None:
             self.archive.update(self._loader(month))
 
-    def _archive_hashes(self, rec: Record) -> None:
+    def _archive_hashes(self, rec: Record, remember: bool = True) -> None:
         known = rec.hashes
         if known is None or not rec.exact_keys or not rec.replay_keys:
             hashes = [key_hash(*k) for k in rec.exact_keys]
@@ -194,7 +194,8 @@ class Dedup:
             hashes += [key_hash("replay", *k) for k in rec.replay_keys[1:]]
         if rec.side:
             hashes += [key_hash("replay-side", *k) for k in rec.replay_keys]
-        self.archive.update(hashes)
+        if remember:
+            self.archive.update(hashes)
         self.evicted.setdefault(month_of_minute(rec.minute), []).extend(hashes)
 
     def _archive_record(self, rec: Record) -> None:
@@ -304,9 +305,11 @@ class Dedup:
         old = [rec for rec in self.live.values() if rec.minute < keep_from_minute]
         if len(old) * 2 > len(self.live):
             # Most of it (a first scan): archive without unlinking each record, then index the rest.
+            # The hashes go to the caller only: export ends a run, and a set of them all would
+            # be the run's largest object.
             live = self.live = {i: rec for i, rec in self.live.items() if rec.minute >= keep_from_minute}
             for rec in old:
-                self._archive_hashes(rec)
+                self._archive_hashes(rec, remember=False)
             self.exact = {k: rec for k, rec in self.exact.items() if id(rec) in live}
             replay = ((rk, [rec for rec in lst if id(rec) in live]) for rk, lst in self.replay.items())
             self.replay = {rk: lst for rk, lst in replay if lst}

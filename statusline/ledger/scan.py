@@ -472,6 +472,9 @@ class Scanner:
         self.stats = stats
         # (config dir, at, words, details, session): walls for the snapshot (``ledger.walls``)
         self.walls: list[tuple[str, float, str | None, object, str | None]] = []
+        # One string per session id: each unpickled entry brings its own copy, and the dedup
+        # records of a first scan keep one each.
+        self._sessions: dict[str, str] = {}
 
     def apply(self, job: Job, ex: Extract) -> FileState | None:
         """Count what ``ex`` holds; the file's new state.
@@ -490,6 +493,7 @@ class Scanner:
         newest = max(newest_ms, skip_before_ms)
         last_cwd = None
         hashes = ex.hashes
+        sessions = self._sessions
         for i, e in enumerate(ex.entries):
             ts = e.ts_ms
             if ts > newest:
@@ -503,6 +507,7 @@ class Scanner:
                 stats.synthetic += 1
                 continue
             session = e.session_id or path_session
+            session = sessions.setdefault(session, session)
             minute = ts // 60000
             key_idx = store.key(root, project, session, e.model, e.branch)
             old, add = dedup.offer(e, session, minute, key_idx, None if hashes is None else hashes[i])
