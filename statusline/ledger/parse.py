@@ -24,7 +24,7 @@ import json
 import json.scanner
 import re
 import sys
-from typing import Any, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
 
@@ -431,24 +431,31 @@ def parse_usage_line(line: bytes) -> list[Entry]:
 # iterations, invalid UTF-8, deep nesting) goes to the reference, one line at a time.
 
 
+# What the reference refuses one field at a time, the decoder refuses for the whole block (which
+# then goes line by line, and a refused line to the reference): a negative count, an empty id.
+# (msgspec bounds only fit int64: counts above u64 are refused in ``_from_struct``.)
+_Count = Annotated[int, msgspec.Meta(ge=0)]
+_Id = Annotated[str, msgspec.Meta(min_length=1)]
+
+
 class _CacheCreation(msgspec.Struct, gc=False):
-    ephemeral_5m_input_tokens: int = 0
-    ephemeral_1h_input_tokens: int = 0
+    ephemeral_5m_input_tokens: _Count = 0
+    ephemeral_1h_input_tokens: _Count = 0
 
 
 class _Usage(msgspec.Struct, gc=False):
-    input_tokens: int
-    output_tokens: int
-    cache_creation_input_tokens: int = 0
-    cache_read_input_tokens: int = 0
+    input_tokens: _Count
+    output_tokens: _Count
+    cache_creation_input_tokens: _Count = 0
+    cache_read_input_tokens: _Count = 0
     cache_creation: _CacheCreation | None = None
-    speed: str | None = None
+    speed: Literal["standard", "fast"] | None = None
 
 
 class _Message(msgspec.Struct, gc=False):
     usage: _Usage | msgspec.UnsetType = msgspec.UNSET  # missing: not the direct shape
-    model: str | None = None
-    id: str | None = None
+    model: _Id | None = None
+    id: _Id | None = None
 
 
 class _Line(msgspec.Struct, gc=False):
@@ -457,8 +464,8 @@ class _Line(msgspec.Struct, gc=False):
     timestamp: str | None = None
     message: _Message | None = None
     version: str | None = None
-    sessionId: str | None = None
-    requestId: str | None = None
+    sessionId: _Id | None = None
+    requestId: _Id | None = None
     isSidechain: bool | None = None
     costUSD: int | float | None = None
     cwd: str | None = None
@@ -500,7 +507,8 @@ def _reference(line: bytes) -> list[Entry] | Rejected:
 
 def _from_struct(rec: _Line, line: bytes) -> list[Entry] | Rejected:
     """The reference's verdict for a line that decoded as ``rec`` (the reference itself when the
-    struct cannot tell: not the direct shape)."""
+    struct cannot tell: not the direct shape). The struct's types already hold what the reference
+    checks of each field's type, range and emptiness."""
     message = rec.message
     timestamp = rec.timestamp
     if timestamp is None or message is None:
@@ -514,31 +522,30 @@ def _from_struct(rec: _Line, line: bytes) -> list[Entry] | Rejected:
     version = rec.version
     if version is not None and not _version_ok(version):
         return Rejected("version")
-    session, request_id, message_id, model = rec.sessionId, rec.requestId, message.id, message.model
-    if session == "" or request_id == "" or message_id == "" or model == "":
-        return Rejected("empty id")
-    inp, out = usage.input_tokens, usage.output_tokens
-    creation, read = usage.cache_creation_input_tokens, usage.cache_read_input_tokens
-    if not (0 <= inp <= U64_MAX and 0 <= out <= U64_MAX and 0 <= creation <= U64_MAX and 0 <= read <= U64_MAX):
+    inp, out, read = usage.input_tokens, usage.output_tokens, usage.cache_read_input_tokens
+    creation = usage.cache_creation_input_tokens
+    if inp > U64_MAX or out > U64_MAX or read > U64_MAX or creation > U64_MAX:
         return Rejected("token count")
     detail = usage.cache_creation
     if detail is not None:
         five, hour = detail.ephemeral_5m_input_tokens, detail.ephemeral_1h_input_tokens
-        if not (0 <= five <= U64_MAX and 0 <= hour <= U64_MAX):
+        if five > U64_MAX or hour > U64_MAX:
             return Rejected("token count")
         creation = five + hour
-    speed = usage.speed
-    if speed is not None and speed != "standard" and speed != "fast":
-        return Rejected("speed")
     if not plausible_usage(inp, out, creation, read):
         return Rejected("implausible")
-    name = model or ""
+    speed = usage.speed
+    name = message.model or ""
     if speed == "fast" and name and name != SYNTHETIC:
         name += "-fast"
     return [
-        Entry(ts_ms, name, message_id, request_id, session, rec.isSidechain is True, speed is not None,
-              inp, out, creation, read, rec.cwd, branch_of(rec.gitBranch))
+        _new_entry(Entry, (ts_ms, name, message.id, rec.requestId, rec.sessionId, rec.isSidechain is True,
+                           speed is not None, inp, out, creation, read, rec.cwd,
+                           branch_of(rec.gitBranch)))
     ]
+
+
+_new_entry = tuple.__new__  # Entry's fields in order, without NamedTuple's keyword handling
 
 
 def _one(line: bytes) -> list[Entry] | Rejected:
