@@ -308,8 +308,18 @@ class Dedup:
             # The hashes go to the caller only: export ends a run, and a set of them all would
             # be the run's largest object.
             live = self.live = {i: rec for i, rec in self.live.items() if rec.minute >= keep_from_minute}
+            evicted = self.evicted
             for rec in old:
-                self._archive_hashes(rec, remember=False)
+                known = rec.hashes
+                if known is not None and not rec.side and len(rec.exact_keys) == 1 and len(rec.replay_keys) == 1:
+                    # ``_archive_hashes`` for the common record, inline: its two hashes are known.
+                    month = month_of_minute(rec.minute)
+                    hashes = evicted.get(month)
+                    if hashes is None:
+                        hashes = evicted[month] = []
+                    hashes += (known >> 64, known & _MASK64)
+                else:
+                    self._archive_hashes(rec, remember=False)
             self.exact = {k: rec for k, rec in self.exact.items() if id(rec) in live}
             replay = ((rk, [rec for rec in lst if id(rec) in live]) for rk, lst in self.replay.items())
             self.replay = {rk: lst for rk, lst in replay if lst}
