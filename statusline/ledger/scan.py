@@ -34,7 +34,6 @@ from statusline.ledger.parse import (
     NotUsage,
     Prompt,
     parse_prompt_line,
-    parse_usage_lines,
     parse_wall_line,
 )
 from statusline.ledger.roots import Transcript
@@ -179,6 +178,8 @@ def _usage_lines(found: list[tuple[bytes, int]], ex: Extract, seen: Seen) -> Non
     unparsed; a line whose key an earlier line of this block has is decided after that one: a
     repeat once it is accepted, else parsed on its own (as one line at a time would).
     """
+    from statusline.ledger.decode import parse_usage_lines  # msgspec, loaded when there is work
+
     accepted, best = seen
     keys: list[bytes | None] = []
     todo: list[bytes] = []

@@ -1,7 +1,7 @@
 """The block decoder decides exactly as the per-line reference parser, and a scan counts the same.
 
 ``parse.parse_usage_line`` (the parser the ledger used one line at a time, kept as the fallback) is
-the reference. ``parse.parse_usage_lines`` decodes many lines at once; on Hypothesis-generated
+the reference. ``decode.parse_usage_lines`` decodes many lines at once; on Hypothesis-generated
 transcript lines, mutated the ways files get damaged (cut, a byte changed or dropped, invalid
 UTF-8, a BOM, whitespace, nulls, duplicate keys, deep nesting, lone surrogates, absurd counts), it
 must give each line the same entries or the same kind of refusal. And a whole scan (``extract``
@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from ledger_helpers import asst, iso, prompt, tool_result
 
 from statusline.ledger import parse, scan
+from statusline.ledger.decode import parse_usage_lines
 from statusline.ledger.dedup import Dedup
 from statusline.ledger.parse import (
     API_ERROR_MARKER,
@@ -32,7 +33,6 @@ from statusline.ledger.parse import (
     Rejected,
     parse_prompt_line,
     parse_usage_line,
-    parse_usage_lines,
     parse_wall_line,
 )
 from statusline.ledger.roots import Transcript, walk
