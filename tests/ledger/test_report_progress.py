@@ -4,12 +4,12 @@ bytes read of the total, the rate and the time left; on a pipe it says nothing."
 from __future__ import annotations
 
 import os
-import pty
 import select
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 from ledger_helpers import asst, prompt, write
 
@@ -37,7 +37,10 @@ def _report(tmp_path: Path, stderr: int) -> subprocess.Popen[bytes]:
                             stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, env=env, cwd=tmp_path)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="no pty on Windows")
 def test_progress_shows_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
     master, slave = pty.openpty()
     proc = _report(tmp_path, slave)
     os.close(slave)
