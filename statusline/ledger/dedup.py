@@ -320,9 +320,12 @@ class Dedup:
                     hashes += (known >> 64, known & _MASK64)
                 else:
                     self._archive_hashes(rec, remember=False)
-            self.exact = {k: rec for k, rec in self.exact.items() if id(rec) in live}
-            replay = ((rk, [rec for rec in lst if id(rec) in live]) for rk, lst in self.replay.items())
-            self.replay = {rk: lst for rk, lst in replay if lst}
+            if not live:
+                self.exact, self.replay = {}, {}
+            else:
+                self.exact = {k: rec for k, rec in self.exact.items() if id(rec) in live}
+                replay = ((rk, [rec for rec in lst if id(rec) in live]) for rk, lst in self.replay.items())
+                self.replay = {rk: lst for rk, lst in replay if lst}
         else:
             for rec in old:
                 self.live.pop(id(rec))

@@ -65,8 +65,12 @@ def _merge_archive(directory: Path, pending: dict[str, list[int]]) -> None:
         if not hashes:
             continue
         merged = set(_read_archive(directory, month))
-        merged.update(int(h) for h in hashes)
-        write_bytes_atomic(_archive_path(directory, month), array.array("Q", sorted(merged)).tobytes())
+        merged.update(hashes)
+        try:
+            data = array.array("Q", sorted(merged)).tobytes()
+        except TypeError:  # not all numbers (a hand-edited store): as numbers, then
+            data = array.array("Q", sorted({int(h) for h in merged})).tobytes()
+        write_bytes_atomic(_archive_path(directory, month), data)
 
 
 def _drop_archive(directory: Path) -> None:
