@@ -12,7 +12,8 @@ progress lines), then measures, interleaving the tools because the machine may b
 * re-scan with no change, in process (the refresher's case) and as a fresh process;
 * a small append (one new response) re-scan;
 * ``ccusage claude daily --json --offline -z UTC`` on the same tree (wall and CPU time);
-* and that both report the same per-model totals.
+* and that both report the same per-model totals;
+* ``first_scan_over_ccusage``: each first scan's time over that of the ccusage run right after it.
 
 The tree is deleted afterwards unless ``--keep``; ``--tree`` reuses one kept before (what ``--keep``
 printed), so runs of two checkouts are paired on the same bytes: it is never modified (the append
@@ -268,6 +269,12 @@ def main() -> int:
                 "seconds_min": round(min(cw), 3), "seconds_median": round(statistics.median(cw), 3),
                 "mb_per_s_best": round(mb / min(cw)), "mb_per_s_median": round(mb / statistics.median(cw)),
                 "cpu_seconds_median": round(statistics.median(c for _, c in ccs), 2),
+            }
+            # Each first scan over the ccusage run right after it: paired, so a busy moment of a
+            # shared machine weighs on both sides of a ratio.
+            ratios = [s["seconds"] / w for s, w in zip(scans, cw, strict=True)]
+            results["first_scan_over_ccusage"] = {
+                "median": round(statistics.median(ratios), 3), "per_run": [round(r, 3) for r in ratios],
             }
 
         if cc_json is not None:  # before the append below changes state0
