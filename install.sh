@@ -71,7 +71,8 @@ echo "quotaline: installing the package into $venv"
 # setuptools builds in the source tree and never deletes build/lib: a module removed from the
 # source would still be installed from there.
 rm -rf "$here/build"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$here" \
+# QUOTALINE_EXTRAS=otlp: optional extras (the OpenTelemetry SDK for [export] otlp), each install.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$here${QUOTALINE_EXTRAS:+[$QUOTALINE_EXTRAS]}" \
   || { rm -rf "$venv"; echo "quotaline: pip install failed (see above); nothing in Claude Code was changed" >&2; exit 1; }
 # `quotaline install` switches the launcher to $venv, then removes every environment but this one
 # and the one the launcher ran before (processes started from it, such as a refresher, may still run).

@@ -1,5 +1,5 @@
 #!/bin/sh
-# quotaline's hooks as a Claude Code plugin (UserPromptSubmit, StopFailure rate_limit): the
+# quotaline's hooks as a Claude Code plugin (UserPromptSubmit, StopFailure rate_limit, Stop): the
 # installed `quotaline` does the work, reading the event from stdin. Without one, say how to get
 # it. Whatever happens, exit 0: a hook must never get in the user's way.
 data=${XDG_DATA_HOME:-$HOME/.local/share}

@@ -100,7 +100,16 @@ def main(argv: list[str] | None = None) -> int:
         save_bundle()
 
 
+HOT_USAGE = {
+    "statusline": "usage: quotaline statusline   (Claude Code's status-line JSON on stdin; settings.json runs it)\n",
+    "hook": "usage: quotaline hook [EVENT]   (Claude Code's hook JSON on stdin; settings.json runs it)\n",
+}
+
+
 def _command(command: str, rest: list[str]) -> int:
+    if command in HOT_USAGE and ("--help" in rest or "-h" in rest):  # a person asking, not Claude Code
+        sys.stdout.write(HOT_USAGE[command])
+        return 0
     if command == "statusline":
         from statusline.commands import statusline as statusline_cmd
 

@@ -13,14 +13,16 @@ from conftest import FIXTURES
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?$")
 
 
-def _walk_times(value: Any, out: list[datetime]) -> None:
+def _walk_times(value: Any, out: list[datetime], key: str = "") -> None:
+    """The reset times in ``value`` (keys such as ``resets_at``): a body also carries times in the
+    past (a breakdown's ``window_started_at``, a grant's ``starts_at``), which are not resets."""
     if isinstance(value, dict):
-        for v in value.values():
-            _walk_times(v, out)
+        for k, v in value.items():
+            _walk_times(v, out, k)
     elif isinstance(value, list):
         for v in value:
-            _walk_times(v, out)
-    elif isinstance(value, str) and ISO.match(value):
+            _walk_times(v, out, key)
+    elif isinstance(value, str) and ISO.match(value) and "reset" in key:
         out.append(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 

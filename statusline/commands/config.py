@@ -7,21 +7,33 @@ import sys
 
 from statusline.core import config, config_fast, paths
 
+USAGE = """\
+usage: quotaline config path          where the config file is (it may not exist yet)
+       quotaline config init [--force] write the defaults there (--force: over an existing file)
+       quotaline config show          the settings in use, as JSON, and any problem found"""
+OPTIONS = {"path": (), "init": ("--force",), "show": ()}
+
 
 def run(argv: list[str]) -> int:
     action = argv[0] if argv else "path"
+    rest = argv[1:]
+    if action in ("-h", "--help", "help") or "-h" in rest or "--help" in rest:
+        print(USAGE)  # never acts: `config init --help` must not write the file
+        return 0
+    unknown = [arg for arg in rest if arg not in OPTIONS.get(action, ())]
+    if action not in OPTIONS or unknown:
+        what = f"unknown option {unknown[0]!r}" if action in OPTIONS else f"unknown action {action!r}"
+        print(f"quotaline config: {what}\n{USAGE}", file=sys.stderr)
+        return 2
     if action == "path":
         print(paths.config_file())
         return 0
     if action == "init":
-        path, written = config.init(force="--force" in argv)
+        path, written = config.init(force="--force" in rest)
         print(f"{'wrote' if written else 'kept existing'} {path}" + ("" if written else " (--force to overwrite)"))
         return 0
-    if action == "show":
-        settings = config_fast.load()
-        print(json.dumps(config.public(settings.data), indent=2, ensure_ascii=False))
-        for problem in settings.problems:
-            print(f"problem: {problem}", file=sys.stderr)
-        return 1 if settings.problems else 0
-    print("usage: quotaline config path|init [--force]|show", file=sys.stderr)
-    return 2
+    settings = config_fast.load()
+    print(json.dumps(config.public(settings.data), indent=2, ensure_ascii=False))
+    for problem in settings.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    return 1 if settings.problems else 0

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from statusline.core import config_fast, levels, paths, snapshot, status_json
+from statusline.core.config_defaults import ENV_OVERRIDES
 from statusline.core.textsafe import clean
 from statusline.refresh import credentials
 
@@ -137,6 +138,7 @@ def _launcher_of(command: object) -> str | None:
 HOOK_EVENTS = (
     ("UserPromptSubmit", "warnings before prompts"),
     ("StopFailure", "record of which limit stopped a turn"),
+    ("Stop", "end of a wall when a later turn goes through"),
 )
 
 
@@ -182,7 +184,12 @@ def check_settings() -> list[Finding]:
 def check_config() -> list[Finding]:
     settings = config_fast.load()
     if settings.problems:
-        return [(WARN, "config", f"{paths.config_file()}: {p}") for p in settings.problems]
+        path = paths.config_file()
+        # A problem of the file is said with its path, once; one of the environment names its variable.
+        return [
+            (WARN, "config", p if path in p or p.startswith(tuple(ENV_OVERRIDES)) else f"{path}: {p}")
+            for p in settings.problems
+        ]
     exists = os.path.exists(paths.config_file())
     return [
         (OK, "config", f"{paths.config_file()} {'valid' if exists else 'absent: defaults (quotaline config init)'}")
@@ -217,6 +224,41 @@ def check_export() -> list[Finding]:
     return [(OK, "export", f"{path} written {age} ago")]
 
 
+def check_push() -> list[Finding]:
+    """Where pushed metrics go (never a header or a URL's password) and how the last push went."""
+    from statusline.refresh import otlp, push
+
+    settings = config_fast.load()
+    try:
+        state = snapshot.read(paths.snapshot_path())["refresh"].get("push")
+    except paths.DirError:
+        state = None
+    last = state if isinstance(state, dict) else {}
+    out: list[Finding] = []
+    gateway = str(settings.get("export", "pushgateway_url")).strip()
+    if gateway:
+        where = f"PUT to {push.public_url(gateway.rstrip('/'))}/metrics/job/quotaline/instance/<account>"
+        out.append(_last_push("pushgateway", where, last.get("pushgateway")))
+    target = otlp.target(settings)
+    if target is not None:
+        where = f"OTLP {clean(target.protocol)[:40]} to {push.public_url(target.endpoint)} ({target.origin})"
+        if target.problem:
+            out.append((WARN, "otlp", f"{where}: {target.problem}"))
+        else:
+            out.append(_last_push("otlp", where, last.get("otlp")))
+    return out
+
+
+def _last_push(topic: str, where: str, last: Any) -> Finding:
+    if not isinstance(last, dict) or not isinstance(last.get("at"), (int, float)):
+        return (OK, topic, f"{where}: pushed after the next refresh")
+    age = levels.format_duration(max(0.0, time.time() - float(last["at"])))
+    if last.get("ok") is True:
+        return (OK, topic, f"{where}: the last push ({age} ago) worked")
+    error = clean(str(last.get("error") or "failed"))[:200]
+    return (WARN, topic, f"{where}: the last push ({age} ago) failed: {error}")
+
+
 def check_timing(launcher: str | None, runs: int = 7) -> list[Finding]:
     if not launcher or not os.access(launcher, os.X_OK):
         return [(WARN, "timing", "no installed launcher to time")]
@@ -245,6 +287,7 @@ def run(argv: list[str]) -> int:
         check_config,
         check_notify,
         check_export,
+        check_push,
     ]
     for check in checks:
         try:

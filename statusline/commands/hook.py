@@ -5,6 +5,9 @@ for every event).
 - ``UserPromptSubmit``: warn (systemMessage) or block before a prompt is sent; say a wall once.
 - ``StopFailure`` (matcher ``rate_limit``): record the wall in the snapshot. Claude Code ignores its
   output; it still exits 0 at once, silent, whatever the input.
+- ``Stop`` (a turn went through; Claude Code runs ``StopFailure`` instead when an API error ended
+  it): the walls that turn could have met are over (``observe.turn_succeeded``). Reads the snapshot
+  and writes only when a wall stands, so a turn costs one read.
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
 
 # The argument's names for the events, when stdin names none: older installs wrote
 # `hook user-prompt-submit`, newer ones `hook` alone (for every event).
-ARG_EVENTS = {"": "UserPromptSubmit", "user-prompt-submit": "UserPromptSubmit", "stop-failure": "StopFailure"}
+ARG_EVENTS = {
+    "": "UserPromptSubmit",
+    "user-prompt-submit": "UserPromptSubmit",
+    "stop-failure": "StopFailure",
+    "stop": "Stop",
+}
 
 
 def run(arg: str = "user-prompt-submit") -> int:
@@ -42,6 +50,8 @@ def _dispatch(arg: str) -> int:
         return _stop_failure(inp, now)
     if event == "UserPromptSubmit":
         return _run(inp, now)
+    if event == "Stop":
+        return _turn_went_through(inp, now)
     return 0  # an event this version does not know: nothing to say
 
 
@@ -65,6 +75,30 @@ def _stop_failure(inp: claude_input.ClaudeInput, now: float) -> int:
     deadline = time.monotonic() + LOCK_WAIT_S
     while not snapshot.update(path, mutate) and time.monotonic() < deadline and _busy(path):
         time.sleep(0.005)  # lost after that: the transcript's error line tells the ledger of it
+    return 0
+
+
+def _turn_went_through(inp: claude_input.ClaudeInput, now: float) -> int:
+    try:
+        path = paths.snapshot_path()
+    except paths.DirError:
+        return 0
+    snap = snapshot.read(path)
+    if not snap["walls"]:
+        return 0  # the common case: one read, no import
+    from statusline.core import observe
+
+    sid = inp.session_id
+    family = _session_family(snap, sid) or inp.family
+    if not observe.turn_succeeded(snap, sid, family, at=now):
+        return 0  # every wall it could end has ended already
+
+    def mutate(target: snapshot.Snapshot) -> bool:
+        return observe.turn_succeeded(target, sid, family, at=now)
+
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while not snapshot.update(path, mutate) and time.monotonic() < deadline and _busy(path):
+        time.sleep(0.005)  # lost after that: the ledger reads the same answer in the transcript
     return 0
 
 
@@ -107,7 +141,7 @@ def _add_wall(
         return  # the common case costs no import
     from statusline.core import walls
 
-    notice = walls.hook_notice(snap, now, family, warn.said_before(snap, sid))
+    notice = walls.hook_notice(snap, now, family, warn.said_before(snap, sid), sid)
     if notice is None:
         return
     key, text, state = notice

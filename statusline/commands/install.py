@@ -47,7 +47,11 @@ MAX_SHEBANG = 120
 LEGACY_ENV = "venv"  # install.sh's one environment before envs/, upgraded in place; a sibling of envs/
 STATE_SCHEMA = 2
 # (event, matcher): one hook command for both; `quotaline hook` reads the event from stdin.
-HOOK_EVENTS: tuple[tuple[str, str | None], ...] = (("UserPromptSubmit", None), ("StopFailure", "rate_limit"))
+HOOK_EVENTS: tuple[tuple[str, str | None], ...] = (
+    ("UserPromptSubmit", None),
+    ("StopFailure", "rate_limit"),
+    ("Stop", None),  # a turn went through: the walls it could have met are over
+)
 LOCK_FD_ENV = "QUOTALINE_INSTALL_LOCK_FD"  # install.sh holds install.lock on this fd across its exec
 MADE_DIRS_ENV = "QUOTALINE_INSTALL_MADE_DIRS"  # and names the directories it made before it
 HOT_COMMANDS = ("statusline", "hook", "segment")  # the launcher skips `site` for these

@@ -25,6 +25,9 @@ USAGE = (
 
 def run(argv: list[str]) -> int:
     options = _parse(argv)
+    if options == "help":  # asked for: the usage on stdout, and success
+        sys.stdout.write(f"{USAGE}\n")
+        return 0
     if isinstance(options, str):
         sys.stderr.write(f"quotaline segment: {options}\n{USAGE}\n")
         return 2

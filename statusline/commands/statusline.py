@@ -64,4 +64,5 @@ def _stdin_alone(readings: list[Window], now: float) -> snapshot.Snapshot:
 
 
 def _line(snap: snapshot.Snapshot, settings: config_fast.Settings, inp: claude_input.ClaudeInput, now: float) -> str:
-    return render.line(Context(snap, settings, now, family=inp.family), surface="statusline", style="ansi")
+    ctx = Context(snap, settings, now, family=inp.family, session=inp.session_id)
+    return render.line(ctx, surface="statusline", style="ansi")

@@ -15,9 +15,11 @@ from statusline.core.config_defaults import (
     DEFAULTS,
     MAX_REFRESH_INTERVAL_S,
     MIN_REFRESH_INTERVAL_S,
+    OTLP_PROTOCOLS,
     REPEAT_POLICIES,
     SECRET_KEYS,
     clone,
+    is_number,
 )
 from statusline.core.pieces.extra import VARIABLES as extra_vars
 from statusline.core.pieces.wall import VARIABLES as wall_vars
@@ -35,12 +37,12 @@ def parse_file(path: str) -> tuple[dict[str, Any], list[str]]:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang us
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return clone(DEFAULTS), [f"{path} is not a regular file"]
+                return clone(DEFAULTS), ["not a regular file"]
             raw = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        return clone(DEFAULTS), [f"{path}: not valid TOML ({exc})"]
+        return clone(DEFAULTS), [f"not valid TOML ({exc})"]
     except OSError as exc:
-        return clone(DEFAULTS), [f"cannot read {path}: {exc.strerror}"]
+        return clone(DEFAULTS), [f"cannot read it: {exc.strerror}"]
     return validate(raw)
 
 
@@ -88,8 +90,7 @@ def _typed(value: Any, default: Any) -> Any:
     if isinstance(default, bool):
         return value if isinstance(value, bool) else None
     if isinstance(default, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return float(value) if ok and value == value else None
+        return float(value) if is_number(value) else None
     if isinstance(default, list):
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         return list(value) if ok else None
@@ -129,6 +130,15 @@ def _check_ranges(data: dict[str, Any], problems: list[str]) -> None:
     if textfile_dir and not os.path.isabs(os.path.expanduser(textfile_dir)):
         problems.append("export.prometheus_textfile_dir must be an absolute path (or start with ~)")
         data["export"]["prometheus_textfile_dir"] = ""
+    export = data["export"]
+    for key in ("pushgateway_url", "otlp_endpoint"):
+        url = export[key].strip()
+        if url and not (url.startswith(("http://", "https://")) and len(url) > len("https://")):
+            problems.append(f"export.{key} must be an http:// or https:// URL")
+            export[key] = ""
+    if export["otlp_protocol"] not in OTLP_PROTOCOLS:
+        problems.append("export.otlp_protocol must be http/protobuf, http/json or grpc (or empty)")
+        export["otlp_protocol"] = ""
     levels = data["levels"]
     if not 0 < levels["warn"] <= levels["critical"]:
         problems.append("levels: 0 < warn <= critical")
@@ -212,6 +222,12 @@ forecast_minutes = 30
 prometheus_textfile_dir = ""   # e.g. "/var/lib/prometheus/node-exporter"; "" = off
 account = ""                   # the account label; "" = the account's uuid from ~/.claude.json
 include_email = false          # add the account's e-mail as a label (off: e-mails stay private)
+# Pushed after each refresh, for laptops nobody scrapes (README: "Metrics for teams").
+pushgateway_url = ""           # e.g. "https://pushgateway.example.com"; "" = off
+otlp = false                   # OTLP metrics to Claude Code's telemetry endpoint (or otlp_endpoint)
+otlp_endpoint = ""             # e.g. "http://collector:4318"; "" = Claude Code's OTEL_EXPORTER_OTLP_*
+otlp_protocol = ""             # http/protobuf or http/json; "" = Claude Code's, else http/protobuf
+# otlp_headers = "authorization=Bearer ..."   # for otlp_endpoint; or QUOTALINE_OTLP_HEADERS
 
 # Where the numbers come from and how often the background refresher reads the server.
 [refresh]

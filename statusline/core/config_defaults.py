@@ -52,6 +52,10 @@ DEFAULTS: dict[str, Any] = {
         "prometheus_textfile_dir": "",
         "account": "",
         "include_email": False,
+        "pushgateway_url": "",
+        "otlp": False,
+        "otlp_endpoint": "",
+        "otlp_protocol": "",
     },
     "refresh": {
         "interval_seconds": 300.0,
@@ -64,12 +68,19 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Never copied into the config cache the hot path reads: it is a secret.
-SECRET_KEYS = {("refresh", "claude_ai_session_key")}
+SECRET_KEYS = {("refresh", "claude_ai_session_key"), ("export", "otlp_headers")}
+OTLP_PROTOCOLS = ("", "http/protobuf", "http/json", "grpc")  # "": as Claude Code's telemetry says
 
 MIN_REFRESH_INTERVAL_S = 60.0
 # At most a day: a longer one is read as a day, so that a refresh time further ahead than that is
 # known to be wrong (a clock that jumped back, a planted file) and never stops refreshes for good.
 MAX_REFRESH_INTERVAL_S = 86400.0
+
+
+def is_number(value: Any) -> bool:
+    """What a numeric setting may hold, from the file, the environment or the cache: a finite int or
+    float (not a bool). ``inf`` would turn warnings off without a word, ``nan`` compares false."""
+    return type(value) in (int, float) and value - value == 0  # False for inf and nan, without math
 
 
 class Settings:
@@ -115,6 +126,10 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "QUOTALINE_USER_AGENT": ("refresh", "user_agent"),
     "QUOTALINE_NOTIFY": ("notify", "enabled"),
     "QUOTALINE_PROMETHEUS_TEXTFILE_DIR": ("export", "prometheus_textfile_dir"),
+    "QUOTALINE_PUSHGATEWAY_URL": ("export", "pushgateway_url"),
+    "QUOTALINE_OTLP": ("export", "otlp"),
+    "QUOTALINE_OTLP_ENDPOINT": ("export", "otlp_endpoint"),
+    "QUOTALINE_OTLP_PROTOCOL": ("export", "otlp_protocol"),
 }
 
 

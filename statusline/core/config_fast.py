@@ -8,7 +8,7 @@ A broken config never breaks the status line: defaults stand and ``problems`` sa
 from __future__ import annotations
 
 from statusline.core import fastjson, fastos, paths
-from statusline.core.config_defaults import DEFAULTS, ENV_OVERRIDES, Settings, clone
+from statusline.core.config_defaults import DEFAULTS, ENV_OVERRIDES, Settings, clone, is_number
 
 __all__ = ["Settings", "load"]
 
@@ -100,7 +100,7 @@ def conforms(value: Any, default: Any) -> bool:
     if isinstance(default, bool):
         return isinstance(value, bool)
     if isinstance(default, float):
-        return type(value) in (int, float) and value == value
+        return is_number(value)
     if isinstance(default, list):
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
     return isinstance(value, type(default))
@@ -144,5 +144,5 @@ def coerce(raw: str, default: Any) -> Any:
             number = float(text)
         except ValueError:
             return None
-        return number if number == number else None
+        return number if is_number(number) else None
     return text

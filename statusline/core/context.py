@@ -17,7 +17,9 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
 
 
 class Context:
-    __slots__ = ("critical_at", "family", "forecasts", "local", "now", "settings", "snap", "stale_after_s", "warn_at")
+    __slots__ = (
+        "critical_at", "family", "forecasts", "local", "now", "session", "settings", "snap", "stale_after_s", "warn_at",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -27,11 +29,13 @@ class Context:
         *,
         family: str | None = None,
         local: dict[str, Any] | None = None,
+        session: str | None = None,
     ) -> None:
         self.snap = snap
         self.settings = settings
         self.now = now
         self.family = family  # model family of the session (or of the latest one): its weekly window gates it
+        self.session = session  # the session drawn for, when one asks: the walls it recorded are its own
         self.local = local  # this machine's column per window id (``ledger.side.local_column``), when built
         self.forecasts = Forecasts(snap, now)  # computed on first use, per window
         self.warn_at = float(settings.get("levels", "warn"))

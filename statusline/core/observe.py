@@ -8,17 +8,19 @@ obeys the same rules and no other module edits these sections.
 from __future__ import annotations
 
 from statusline.core import snapshot
-from statusline.core.select import seen_at
+from statusline.core.select import families_seen, seen_at
 from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
 from statusline.core.windows import (
     MEMBER,
     Window,
+    gates,
     merge_window,
     money_moved,
     money_problem,
     money_track,
     problem,
     same_period,
+    unsaid,
 )
 
 TYPE_CHECKING = False
@@ -60,6 +62,25 @@ def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problem
         _add_history(snap, kept, now=now)
         changed = True
     return changed
+
+
+def forget_unsaid(snap: Snapshot, replies: dict[str, tuple[Any, float]]) -> bool:
+    """Drop, with its history, each window that a server source's complete reply no longer names
+    (``windows.unsaid``), unless another reply of the same run names it (its equal word left the
+    stored one as it was); True when anything was dropped. ``replies``: the sources read whole
+    in one run (no part unreadable), each as (the window ids it names, when it was observed)."""
+    named: set[str] = set()
+    for ids, _ in replies.values():
+        named.update(ids)
+    gone = [
+        wid
+        for wid, window in snap["windows"].items()
+        if wid not in named and any(unsaid(window, src, ids, at) for src, (ids, at) in replies.items())
+    ]
+    for wid in gone:
+        del snap["windows"][wid]
+        snap["history"].pop(wid, None)
+    return bool(gone)
 
 
 def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, problems: list[str] | None = None) -> bool:
@@ -231,7 +252,25 @@ def record_wall(snap: Snapshot, wall: dict[str, Any], *, now: float) -> bool:
     return True
 
 
+def turn_succeeded(snap: Snapshot, session: str | None, family: str | None, *, at: float) -> bool:
+    """A turn of ``session`` (model ``family``) went through at ``at`` (the Stop hook, a transcript's
+    answer): every earlier wall it could have met is over: its own, whatever the window, and
+    another session's whose window gates ``family`` (``windows.gates``). True when one ended."""
+    seen = families_seen(snap)
+    changed = False
+    for wall in snap["walls"]:
+        if not isinstance(wall, dict) or wall.get("ended") is not None or not float(wall["at"]) < at:
+            continue
+        own = session is not None and wall.get("session") == session
+        if own or gates(str(wall.get("window")), family, seen):
+            wall["ended"] = float(at)
+            changed = True
+    return changed
+
+
 def _same_wall(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if a.get("ended") is not None and float(b["at"]) > float(a["ended"]):
+        return False  # stopped again after a turn went through: a new wall
     close = abs(float(a["at"]) - float(b["at"])) <= SAME_WALL_S
     if close and (a.get("session") == b.get("session") or "unknown" in (a.get("window"), b.get("window"))):
         return True

@@ -222,7 +222,13 @@ def _sane_wall(wall: Any, now: float) -> dict[str, Any] | None:
     window = texts["window"]
     if not window or len(window) > MAX_ID_LEN:
         return None
-    return {"at": at, "resets_at": reset, **texts}
+    kept = {"at": at, "resets_at": reset, **texts}
+    ended = wall.get("ended")  # when a later turn went through (``observe.turn_succeeded``)
+    if ended is not None:
+        if not (is_number(ended) and at <= ended <= now + FUTURE_SKEW_S):
+            return None
+        kept["ended"] = ended
+    return kept
 
 
 def read(path: str) -> Snapshot:

@@ -21,6 +21,7 @@ from statusline.core.snapshot import Snapshot
 from statusline.core.textsafe import clean
 from statusline.core.windows import (
     MAX_ID_LEN,
+    SAME_PERIOD_S,
     claim_window,
     gates,
     human_name,
@@ -38,8 +39,9 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
 UNKNOWN = "unknown"
 MAX_SAID = 300
 LIST_DAYS = 30
-# A wall whose reset time is unknown is shown this long (the user learns of it from Claude Code's
-# own line at once; the status line keeps it in view for about one prompt-and-wait cycle).
+# A wall of a window quotaline has no reading of is shown this long (the user learns of it from
+# Claude Code's own line at once; the status line keeps it in view for about one prompt-and-wait
+# cycle): nothing else could ever say it is over.
 UNKNOWN_RESET_SHOW_S = 3600.0
 # error_details keys that may carry Claude Code's rate-limit state (its ``claudeAiLimits`` names).
 _DETAIL_CLAIMS = ("rateLimitType", "rate_limit_type", "representativeClaim", "representative_claim", "claim")
@@ -156,40 +158,64 @@ def _last_days(now: float, days: float = LIST_DAYS) -> float:
     return now - days * 86400.0
 
 
-def current(snap: Snapshot, now: float, family: str | None) -> dict[str, Any] | None:
-    """The newest wall still standing for a session of ``family``: its window has not reset yet
-    (unknown reset: for ``UNKNOWN_RESET_SHOW_S``), and no newer reading shows it below 100%."""
+def current(snap: Snapshot, now: float, family: str | None, session: str | None = None) -> dict[str, Any] | None:
+    """The newest wall still standing (``standing``) for ``session``, a session of ``family``: a
+    wall that session recorded is its own whatever its window (opusplan sends Opus requests from a
+    session whose model reads Sonnet); another session's, when its window gates ``family``."""
     for wall in reversed(recent(snap, _last_days(now, 8))):
         window = str(wall.get("window"))
-        if not gates(window, family, select.families_seen(snap)):
+        own = session is not None and wall.get("session") == session
+        if not own and not gates(window, family, select.families_seen(snap)):
             continue
-        reset = wall.get("resets_at")
-        if is_number(reset):
-            if reset <= now:
-                continue
-        elif now - float(wall["at"]) > UNKNOWN_RESET_SHOW_S:
-            continue
-        stored = snap["windows"].get(window)
-        if isinstance(stored, dict) and _reads_free(stored, wall):
-            continue
-        return dict(wall)
+        if standing(wall, snap, now):
+            return dict(wall)
     return None
 
 
+def standing(wall: dict[str, Any], snap: Snapshot, now: float) -> bool:
+    """Invariant 2 for walls: a wall stands only while something still says so. It ends when a
+    later turn succeeds (``ended``, set by ``observe.turn_succeeded``), when its window's period
+    ends (the stored reading's reset, or the claimed one if sooner; a reading of a period that began
+    after the wall ends it too), or, for a window quotaline has no reading of that period (an
+    unknown limit, a model's week no source reads, extra usage), ``UNKNOWN_RESET_SHOW_S`` after it."""
+    if is_number(wall.get("ended")):
+        return False
+    return now < _stands_until(wall, snap)
+
+
+def _stands_until(wall: dict[str, Any], snap: Snapshot) -> float:
+    at, claimed = float(wall["at"]), wall.get("resets_at")
+    window = str(wall.get("window"))
+    stored = snap["windows"].get(window)
+    reset = stored.get("resets_at") if isinstance(stored, dict) else None
+    if not (is_number(reset) and reset > at):  # no reading of the wall's period
+        until = at + UNKNOWN_RESET_SHOW_S
+    else:
+        length = length_s(window)
+        if length is not None and reset - length > at + SAME_PERIOD_S:
+            return at  # the stored period began after the wall: the wall's one is over
+        if length is None and isinstance(stored, dict) and _reads_free(stored, wall):
+            return at
+        until = float(reset)
+    return min(until, float(claimed)) if is_number(claimed) else until
+
+
 def _reads_free(window: dict[str, Any], wall: dict[str, Any]) -> bool:
-    """A reading newer than the wall shows its window below 100% in a later period (it reset early)."""
+    """A window of unknown length read after the wall below 100% in a later period (it reset)."""
     observed, reset, pct = window.get("observed_at"), window.get("resets_at"), window.get("used_pct")
     if not (is_number(observed) and observed > wall["at"] and is_number(pct) and pct < 100):
         return False
     wall_reset = wall.get("resets_at")
-    return is_number(reset) and is_number(wall_reset) and reset > wall_reset + 300
+    return is_number(reset) and is_number(wall_reset) and reset > wall_reset + SAME_PERIOD_S
 
 
-def stopped_vars(snap: Snapshot, now: float, family: str | None) -> dict[str, str] | None:
+def stopped_vars(
+    snap: Snapshot, now: float, family: str | None, session: str | None = None
+) -> dict[str, str] | None:
     """The status line's variables for the standing wall, or None: ``window`` (id), ``name``
     (``Opus weekly``), ``resets_at`` (``Sat 18:48``, empty when unknown), ``reset`` (``2d4h``)
     and ``text``: ``stopped: Opus weekly · resets Sat 18:48`` (the default ``wall_template``)."""
-    wall = current(snap, now, family)
+    wall = current(snap, now, family, session)
     if wall is None:
         return None
     reset = wall.get("resets_at")
@@ -204,12 +230,12 @@ def stopped_vars(snap: Snapshot, now: float, family: str | None) -> dict[str, st
 
 
 def hook_notice(
-    snap: Snapshot, now: float, family: str | None, said_before: Any
+    snap: Snapshot, now: float, family: str | None, said_before: Any, session: str | None = None
 ) -> tuple[str, str, dict[str, Any]] | None:
     """The next prompt's one sentence about the standing wall: ``(dedupe key, message, state)``,
     or None when there is no wall or this session was told of it (``said_before``: the hook's
     dedupe entry, ``warn.said_before``). The state goes into the session's dedupe table."""
-    wall = current(snap, now, family)
+    wall = current(snap, now, family, session)
     if wall is None:
         return None
     key = f"wall:{wall['window']}"

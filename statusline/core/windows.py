@@ -221,6 +221,19 @@ def merge_window(old: Window | None, new: Window) -> Window | None:
     return new if new_seen > old_seen and new_reset > new_seen else None
 
 
+def unsaid(window: Window, source: str, said: Any, observed_at: float) -> bool:
+    """Whether a complete reply of ``source`` observed at ``observed_at``, naming the window ids in
+    ``said``, takes back ``window``: a server source's reply is its whole word, so a window whose
+    last word came from ``source`` and which its newer reply no longer names (left out, or sent as
+    null) is no longer said. Claude Code's stdin is no such word (not in ``SERVER_SOURCES``): it
+    carries only five_hour and seven_day, and leaves a window out at start-up and after its reset,
+    so what it omits it has not taken back."""
+    if source not in SERVER_SOURCES or window.get("source") != source or window.get("id") in said:
+        return False
+    seen = window.get("observed_at")
+    return is_number(seen) and seen <= observed_at
+
+
 def _deaccent(text: str) -> str:
     import unicodedata  # only for non-ASCII names: a C module, but not free
 

@@ -90,6 +90,8 @@ class Extract:
     repeats: int = 0
     partial: bool = False
     hashes: list[int | None] | None = None  # per entry, ``dedup_hashes`` (from a worker)
+    # (ts, session, model) of the newest entry ``_keep`` held back: still an answer, and seen
+    dropped: tuple[int, str | None, str] | None = None
 
 
 def _complete(data: bytes | bytearray) -> bool:
@@ -164,6 +166,8 @@ def _keep(entries: list[Entry], ex: Extract, best: dict[SameKey, Rank]) -> None:
         old = best.get(key)
         if old is not None and rank <= old:
             ex.repeats += 1
+            if ex.dropped is None or e.ts_ms >= ex.dropped[0]:
+                ex.dropped = (e.ts_ms, e.session_id, e.model)
             continue
         if len(best) > 4096:
             best.clear()  # bounded: forgetting only sends more copies on
@@ -473,6 +477,9 @@ class Scanner:
         self.stats = stats
         # (config dir, at, words, details, session): walls for the snapshot (``ledger.walls``)
         self.walls: list[tuple[str, float, str | None, object, str | None]] = []
+        # (config dir, session) -> (time, model) of its newest answer: a request that went through,
+        # which ends the walls before it (``ledger.walls``)
+        self.answered: dict[tuple[str, str], tuple[float, str]] = {}
         # One string per session id: each unpickled entry brings its own copy, and the dedup
         # records of a first scan keep one each.
         self._sessions: dict[str, str] = {}
@@ -495,6 +502,7 @@ class Scanner:
         last_cwd = None
         hashes = ex.hashes
         sessions = self._sessions
+        answered: tuple[float, str, str] | None = None  # (ts, session, model) of the newest answer
         for i, e in enumerate(ex.entries):
             ts = e.ts_ms
             if ts > newest:
@@ -509,6 +517,8 @@ class Scanner:
                 continue
             session = e.session_id or path_session
             session = sessions.setdefault(session, session)
+            if answered is None or ts >= answered[0]:
+                answered = (ts, session, e.model)
             minute = ts // 60000
             key_idx = store.key(root, project, session, e.model, e.branch)
             old, add = dedup.offer(e, session, minute, key_idx, None if hashes is None else hashes[i])
@@ -524,6 +534,15 @@ class Scanner:
             if e.cwd is not None and e.cwd != last_cwd:
                 store.note_cwd(root, project, e.cwd)
                 last_cwd = e.cwd
+        if ex.dropped is not None:  # as if it had come through this loop, after the rest
+            ts, dropped_session, model = ex.dropped
+            newest = max(newest, ts)
+            if answered is None or ts >= answered[0]:
+                answered = (ts, dropped_session or path_session, model)
+        if answered is not None and answered[1]:
+            key = (str(root), answered[1])
+            if answered[0] / 1000.0 > self.answered.get(key, (0.0, ""))[0]:
+                self.answered[key] = (answered[0] / 1000.0, answered[2])
         for at, text, details, wall_session in ex.walls:
             self.walls.append((str(root), at, text, details, wall_session or path_session))
         stats.walls += len(ex.walls)

@@ -34,7 +34,7 @@ from statusline.ledger.scan import PARALLEL_MIN_BYTES, Job, LedgerStats, Scanner
 from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
 from statusline.ledger.store import COARSE_DAYS, STORE_FILE, Store, load_store
 from statusline.ledger.store import SCHEMA as STORE_SCHEMA
-from statusline.ledger.walls import Found, record_walls
+from statusline.ledger.walls import Answered, Found, record_walls
 
 RECENT_DEDUP_DAYS = 2
 DEDUP_CAP = 60_000
@@ -164,11 +164,11 @@ def update_ledger(
         return stats
     now = time.time() if now is None else now
     try:
-        found = _update(directory, root_paths, stats, now, dedup_cap, workers, progress)
+        found, answered = _update(directory, root_paths, stats, now, dedup_cap, workers, progress)
     finally:
         lock.release()
-    if found:
-        record_walls(found, now)
+    if found or answered:
+        record_walls(found, now, answered)
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -181,10 +181,12 @@ def _update(
     dedup_cap: int,
     workers: int | None,
     progress: Progress | None,
-) -> list[Found]:
-    """Count the new bytes; the walls (rate-limit error lines) found in them."""
+) -> tuple[list[Found], list[Answered]]:
+    """Count the new bytes; the walls (rate-limit error lines) and each session's newest answer
+    found in them."""
     index = FileIndex.load(directory)
     found: list[Found] = []
+    answered: list[Answered] = []
     store_exists = (directory / STORE_FILE).exists()
     if index.files and not store_exists:
         index.files.clear()  # the counts are gone: read everything again
@@ -199,7 +201,7 @@ def _update(
     if not work and not gone and not older_store:
         with contextlib.suppress(OSError):
             os.utime(directory / INDEX_FILE)  # the mtime says how fresh the ledger is
-        return found
+        return found, answered
     for path in gone:
         # The tokens stay: they were sent. Claude Code deletes old transcripts on its own.
         del index.files[path]
@@ -251,6 +253,7 @@ def _update(
                 else:
                     index.files[job[0].path] = state
             found = scanner.walls
+            answered = [(root, at, session, model) for (root, session), (at, model) in scanner.answered.items()]
             if legacy is not None:
                 store.adopt_older(legacy)
             store.dedup_state, evicted = dedup.export(now_minute - RECENT_DEDUP_DAYS * 1440)
@@ -262,4 +265,4 @@ def _update(
         index.counters[name] = index.counters.get(name, 0) + int(getattr(stats, name))
     index.store_schema = STORE_SCHEMA
     index.save(directory)
-    return found
+    return found, answered

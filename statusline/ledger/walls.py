@@ -1,6 +1,8 @@
 """Walls found in transcripts (the ledger's second source of walls, beside the StopFailure hook):
 each rate-limit error line goes into its config dir's snapshot through ``observe.record_wall``,
-which knows it when the hook told of it already."""
+which knows it when the hook told of it already. A session's newest answer (a request that went
+through) ends the walls before it (``observe.turn_succeeded``), as the Stop hook does: a wall read
+late from a transcript, or from before quotaline ran, is not shown over the turns that followed."""
 
 from __future__ import annotations
 
@@ -9,35 +11,48 @@ import time
 from collections.abc import Iterable
 
 from statusline.core import observe, paths, snapshot, walls
+from statusline.ledger.parse import model_family
 
 # The snapshot lock is held for milliseconds: a short wait almost always gets it (the refresher
 # runs in the background, so waiting costs nobody anything).
 LOCK_WAIT_S = 2.0
 
 Found = tuple[str, float, str | None, object, str | None]  # config dir, at, words, details, session
+Answered = tuple[str, float, str, str]  # config dir, at, session, model
 
 
-def record_walls(found: Iterable[Found], now: float) -> int:
-    """Store the walls of the last ``snapshot.WALLS_KEEP_S`` in their snapshots; how many were new.
+def record_walls(found: Iterable[Found], now: float, answered: Iterable[Answered] = ()) -> int:
+    """Store the walls of the last ``snapshot.WALLS_KEEP_S`` in their snapshots, then end those a
+    later answer of a session went past; how many walls were new.
 
     A config dir without a snapshot is left alone (quotaline does not run there)."""
     by_root: dict[str, list[Found]] = {}
     for item in found:
         if now - item[1] <= snapshot.WALLS_KEEP_S:
             by_root.setdefault(item[0], []).append(item)
+    answers: dict[str, list[Answered]] = {}
+    for answer in answered:
+        if now - answer[1] <= snapshot.WALLS_KEEP_S:
+            answers.setdefault(answer[0], []).append(answer)
     added = 0
-    for root, items in by_root.items():
+    for root in {*by_root, *answers}:
         try:
             path = paths.snapshot_path(root)
         except OSError:  # paths.DirError: the state dir is not safe to use
             continue
         if not os.path.exists(path):
             continue
-        added += _record(path, items, now)
+        if root not in by_root and not _any_standing(path):
+            continue  # nothing to end: no lock, no write
+        added += _record(path, by_root.get(root, []), answers.get(root, []), now)
     return added
 
 
-def _record(path: str, items: list[Found], now: float) -> int:
+def _any_standing(path: str) -> bool:
+    return any(w.get("ended") is None for w in snapshot.read(path)["walls"])
+
+
+def _record(path: str, items: list[Found], answers: list[Answered], now: float) -> int:
     changed = [0]
 
     def mutate(target: snapshot.Snapshot) -> bool:
@@ -47,7 +62,10 @@ def _record(path: str, items: list[Found], now: float) -> int:
                 target, now=now, at=at, text=walls.said(text), details=details, source="transcript", session=session
             )
             changed[0] += observe.record_wall(target, wall, now=now)
-        return changed[0] > 0
+        ended = False
+        for _, at, session, model in answers:
+            ended = observe.turn_succeeded(target, session, model_family(model), at=at) or ended
+        return changed[0] > 0 or ended
 
     deadline = time.monotonic() + LOCK_WAIT_S
     while not snapshot.update(path, mutate):

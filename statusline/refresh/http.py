@@ -95,6 +95,24 @@ def make_client(transport: httpx.BaseTransport | None = None) -> httpx.Client:
 _CREDENTIAL = re.compile(r"sk-ant-[A-Za-z0-9_\-]+")
 
 
+_HEADER_TOKEN = re.compile(r"[!-~]+")  # visible ASCII: what an HTTP header value can carry as a token
+
+
+def header_secret(value: str, what: str) -> str:
+    """A credential as it goes into a header: trimmed, as Claude Code trims it (a file edited by hand
+    ends with a newline), and refused with a sentence when it holds what no token holds (non-ASCII
+    text, inner spaces or control characters), which httpx would otherwise fail on with an error
+    that names neither the token nor the fix. The message never quotes the value."""
+    token = value.strip()
+    if not _HEADER_TOKEN.fullmatch(token):
+        raise FetchError(
+            "no_credentials",
+            f"{what} holds characters no token has (spaces, control or non-ASCII characters): "
+            "log in again (run claude, then /login)",
+        )
+    return token
+
+
 def scrub(text: str, secrets: list[str]) -> str:
     """``text`` without the secrets, and without anything shaped like an Anthropic credential:
     a server may echo a token back, and a message cut short could hold part of one."""

@@ -227,6 +227,7 @@ def _store(
     with lock:
         snap = snapshot.read(path)
         observe.switch_account(snap, account, config_dir=paths.claude_config_dir())
+        whole: dict[str, tuple[Any, float]] = {}  # the replies read whole: each its source's whole word
         for source, reading in readings.items():
             problems = list(reading.problems)
             try:
@@ -241,6 +242,9 @@ def _store(
                 observe.add_error(snap, "schema_drift", drift_summary(problems), source=source, now=now)
             else:
                 observe.clear_errors(snap, source)
+                if reading.observed_at is not None:
+                    whole[source] = (set(reading.windows), reading.observed_at)
+        observe.forget_unsaid(snap, whole)
         _update_refresh_state(snap, settings, outcome, now)
         observe.prune(snap, now=now)
         pending = _notifications_due(snap, settings, now) if outcome.fetched else []
@@ -276,13 +280,33 @@ def _send_notifications(alerts: list[warn.Alert]) -> None:
 def _export(
     path: str, snap: snapshot.Snapshot, settings: config_fast.Settings, now: float, account: str | None
 ) -> None:
+    ctx = Context(snap, settings, now)
     target = prometheus.target_dir(settings)
-    if not target:
-        return
+    text = None
+    if target:
+        try:
+            text = prometheus.render(ctx, account)
+            prometheus.write(target, os.path.basename(path), text)
+        except Exception as exc:  # a metrics file must not cost the refresh
+            internal_error(exc)
     try:
-        prometheus.write(target, os.path.basename(path), prometheus.render(Context(snap, settings, now), account))
-    except Exception as exc:  # a metrics file must not cost the refresh
+        from statusline.refresh import otlp, push
+
+        outcomes = {"pushgateway": push.to_gateway(ctx, account, text), "otlp": otlp.to_collector(ctx, account)}
+        if any(outcomes.values()):
+            _record_push(path, {way: done for way, done in outcomes.items() if done})
+    except Exception as exc:  # nor a push
         internal_error(exc)
+
+
+def _record_push(path: str, outcomes: dict[str, Any]) -> None:
+    """The pushes' outcomes beside the refresher's health (``refresh.push``), for doctor; written
+    after them, so the snapshot the status line reads never waited on a push."""
+    lock = filelock.FileLock(snapshot.lock_path(path), timeout=SNAPSHOT_LOCK_WAIT_S, mode=0o600)
+    with lock:
+        snap = snapshot.read(path)
+        snap["refresh"]["push"] = outcomes
+        snapshot.write_atomic(path, snap)
 
 
 def _update_refresh_state(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Annotated, TypeVar
 
@@ -67,6 +67,9 @@ class UsageReading:
     windows: dict[str, dict[str, object]]
     extra_usage: dict[str, object] | None
     problems: list[str]
+    # When the server said it: a reply read whole takes back what it no longer names
+    # (``observe.forget_unsaid``), unless a newer word stands.
+    observed_at: float | None = field(default=None, compare=False)
 
 
 def _require_str(value: object) -> object:
@@ -554,7 +557,7 @@ def parse_usage(
     extra = _extra_usage(data, source, observed, problems)
     if extra is not None:
         extra["scope"] = money_scope(plan, single_seat)
-    return UsageReading(windows=windows, extra_usage=extra, problems=problems)
+    return UsageReading(windows=windows, extra_usage=extra, problems=problems, observed_at=observed)
 
 
 def member_dashboard(data: object) -> bool:

@@ -64,6 +64,7 @@ def test_fresh_install(fresh_home: Path) -> None:
     assert data["hooks"] == {
         "UserPromptSubmit": [{"hooks": [hook]}],
         "StopFailure": [{"matcher": "rate_limit", "hooks": [hook]}],  # the same command: it reads the event
+        "Stop": [{"hooks": [hook]}],  # a turn went through: the walls it could have met are over
     }
     out = subprocess.run([str(launcher), "version"], capture_output=True, text=True, env={"HOME": str(fresh_home)})
     assert out.stdout.startswith("quotaline ")
@@ -86,7 +87,7 @@ def test_keeps_other_keys_backs_up_and_is_idempotent(fresh_home: Path) -> None:
     data = settings(fresh_home)
     for key in ("model", "permissions", "env"):
         assert data[key] == original[key]
-    assert data["hooks"]["Stop"] == original["hooks"]["Stop"]
+    assert data["hooks"]["Stop"][0] == original["hooks"]["Stop"][0]  # the user's own Stop hook first, as it was
     commands = ours(data)[1]
     assert commands[0] == "my-own-hook" and commands[1].endswith("quotaline hook")
     backups = list(claude.glob("settings.json.quotaline-backup-*"))

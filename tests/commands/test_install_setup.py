@@ -234,7 +234,7 @@ def test_no_hook_is_remembered_and_hook_brings_them_back(fresh_home: Path) -> No
     assert "hooks" not in settings(fresh_home)
     assert run_install(fresh_home, "--hook").returncode == 0
     data = settings(fresh_home)
-    assert set(data["hooks"]) == {"UserPromptSubmit", "StopFailure"}
+    assert set(data["hooks"]) == {"UserPromptSubmit", "StopFailure", "Stop"}
 
 
 def test_a_hook_of_an_older_install_is_replaced_not_doubled(fresh_home: Path) -> None:

@@ -141,6 +141,8 @@ def test_config_init_path_and_show(home: Home) -> None:
         ("[hook]\nrepeat = 'sometimes'\n", "hook.repeat must be one of"),
         ("colours = true\n", "unknown setting colours"),
         ("[levels]\nwarn = 99\ncritical = 90\n", "0 < warn <= critical"),
+        ("[levels]\nwarn = inf\ncritical = inf\n", "levels.warn must be a number, not inf"),
+        ("[hook]\nblock_at = nan\n", "hook.block_at must be a number, not nan"),
     ],
 )
 def test_broken_configs(home: Home, toml: str, problem: str) -> None:
@@ -153,6 +155,21 @@ def test_broken_configs(home: Home, toml: str, problem: str) -> None:
     assert shown.code == 1 and problem in shown.err
     doctor = home.run("doctor", "--no-timing")
     assert problem in doctor.out
+    said = [row for row in doctor.out.splitlines() if problem in row]
+    assert said and all(row.count(str(cfg / "config.toml")) == 1 for row in said)  # the path once, not twice
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "Infinity", "1e400"])
+@pytest.mark.parametrize("name", ["QUOTALINE_WARN_AT", "QUOTALINE_BLOCK_AT", "QUOTALINE_FORECAST_MINUTES"])
+def test_a_setting_that_is_not_a_finite_number_is_refused_aloud(home: Home, name: str, value: str) -> None:
+    """``inf`` would turn warnings off (or block every prompt) without a word: it is a problem."""
+    line = home.run("statusline", stdin=json.dumps(statusline_stdin(96, 17)), env={"NO_COLOR": "1", name: value})
+    assert line.code == 0 and line.out.startswith("5h 96%") and line.out.strip().endswith("!cfg")
+    doctor = home.run("doctor", "--no-timing", env={name: value})
+    assert f"{name}={value!r} is not a valid float" in doctor.out
+    assert str(home.root / "config") not in doctor.out.split(f"{name}=")[0].splitlines()[-1]
+    warned = home.run("hook", "user-prompt-submit", stdin='{"session_id": "s"}', env={name: value})
+    assert warned.code == 0 and "5-hour" in json.loads(warned.out)["systemMessage"]  # the default still warns
 
 
 def test_config_secret_never_cached(home: Home) -> None:
@@ -181,7 +198,7 @@ def test_doctor_on_broken_settings_and_missing_launcher(home: Home) -> None:
     )
     out = home.run("doctor", "--no-timing").out
     assert "/nowhere/quotaline, which is missing" in out and "no UserPromptSubmit hook" in out
-    assert "no StopFailure hook" in out
+    assert "no StopFailure hook" in out and "no Stop hook" in out
     (home.claude / "settings.json").write_text(
         json.dumps({"statusLine": {"type": "command", "command": "bash -c 'ccstatusline; quotaline statusline'"},
                     "hooks": {"UserPromptSubmit": [{"hooks": [{"type": "command", "command": "echo quotaline"}]}]}})

@@ -121,3 +121,22 @@ def test_the_menu_bar_and_waybar_show_the_wall(home: Home) -> None:
     assert len(last) == 1 and "Opus weekly, resets " in last[0] and "color=" in last[0]
     waybar = json.loads(home.run("segment", "--format", "waybar").out)
     assert waybar["text"].startswith("stopped: Opus weekly") and "full" in waybar["class"]
+
+
+def test_a_turn_that_goes_through_ends_the_wall_on_the_line_and_in_the_hook(home: Home) -> None:
+    """Invariant 2 (issue 19): the Stop hook (a turn went through) ends the wall the StopFailure
+    hook recorded: here the Opus week of an opusplan session whose model reads Sonnet (its own wall,
+    shown to it until then), which a new session is not told of either."""
+    home.write_snapshot(snapshot_with(window("five_hour", 40.0), window("seven_day:opus", 100.0, resets_in=86400)))
+    stop_failure(home, STOP)
+    plan = statusline_stdin(40, 20, session=SID, model="claude-sonnet-5-5", name="Sonnet 5.5")
+    assert "stopped: " in home.run("statusline", stdin=json.dumps(plan)).out
+    done = {"session_id": SID, "hook_event_name": "Stop", "stop_hook_active": False, "cwd": "/tmp"}
+    stop_failure(home, done)
+    assert all(isinstance(w.get("ended"), float) for w in home.snapshot()["walls"])
+    assert "stopped" not in home.run("statusline", stdin=json.dumps(plan)).out
+    prompt = json.dumps({"session_id": "new", "hook_event_name": "UserPromptSubmit", "prompt": "hi"})
+    assert "Stopped" not in home.run("hook", stdin=prompt).out
+    before = home.snapshot_file().stat().st_mtime_ns
+    stop_failure(home, done)  # nothing left to end: read only
+    assert home.snapshot_file().stat().st_mtime_ns == before

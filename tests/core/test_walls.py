@@ -269,3 +269,69 @@ def test_any_stop_failure_input_makes_a_wall_that_normalise_keeps(data: dict[str
     )
     assert snapshot.sane_walls([wall], now) == [wall]
     assert observe.record_wall(snap, wall, now=now)
+
+
+# ----------------------------------------------------------------------------- invariant 2 (issue 19)
+
+
+@pytest.mark.parametrize(
+    ("text", "details"),
+    [
+        ("You've hit your usage limit", {"resetsAt": NOW + 7 * 86400}),  # a limit this version cannot name
+        ("You've hit your limit", {"rateLimitType": "tangelo", "resetsAt": NOW + 7.9 * 86400}),
+        ("You've hit your usage credit limit", {"resetsAt": NOW + 25 * 86400}),  # a monthly cap
+        ("You've hit your Tangelo limit", {"resetsAt": NOW + 6 * 86400}),  # a "limit" no source reads
+    ],
+)
+def test_a_wall_of_a_window_quotaline_has_no_reading_of_ends_after_a_short_time(text: str, details: Any) -> None:
+    snap = snapshot.empty()
+    wall = walls.build(snap, now=NOW, at=NOW, text=text, details=details, source="hook", session="s1")
+    assert observe.record_wall(snap, wall, now=NOW)
+    assert walls.stopped_vars(snap, NOW + 60, None, "s1") is not None
+    later = NOW + walls.UNKNOWN_RESET_SHOW_S
+    assert walls.stopped_vars(snap, later, None, "s1") is None and walls.stopped_vars(snap, later, None) is None
+    assert walls.hook_notice(snap, later, None, {}, "s2") is None
+
+
+def test_a_five_hour_wall_claiming_a_later_reset_ends_at_the_windows_real_one() -> None:
+    snap = snapshot.normalise(snapshot_with(window("five_hour", 100.0, resets_in=600)), now=time.time())
+    now = time.time()
+    real = snap["windows"]["five_hour"]["resets_at"]
+    wall = _wall(at=now - 60, window_id="five_hour", resets_at=real + 3 * 3600)
+    observe.record_wall(snap, wall, now=now)
+    assert walls.stopped_vars(snap, now, None) is not None
+    assert walls.stopped_vars(snap, real + 1, None) is None  # the next period has begun
+
+
+def test_a_wall_recorded_by_a_session_is_shown_to_that_session_whatever_its_model() -> None:
+    """opusplan: Opus requests from a session whose model reads Sonnet."""
+    snap = snapshot.empty()
+    observe.record_wall(snap, _wall(at=NOW - 60, session="plan", resets_at=NOW + 1800), now=NOW)
+    assert walls.stopped_vars(snap, NOW, "sonnet", "plan") is not None
+    notice = walls.hook_notice(snap, NOW, "sonnet", {}, "plan")
+    assert notice is not None and "Opus weekly" in notice[1]
+    assert walls.stopped_vars(snap, NOW, "sonnet", "other") is None  # another Sonnet session: not its wall
+
+
+def test_a_later_turn_that_goes_through_ends_the_wall_and_a_new_stop_is_a_new_wall() -> None:
+    now = time.time()
+    snap = snapshot.normalise(snapshot_with(window("five_hour", 100.0, resets_in=3 * 3600)), now=now)
+    observe.record_wall(snap, _wall(at=now - 600, window_id="five_hour", resets_at=None, session="a"), now=now)
+    assert walls.stopped_vars(snap, now, "opus", "b") is not None
+    assert not observe.turn_succeeded(snap, "b", "opus", at=now - 700)  # before the wall: nothing ends
+    assert observe.turn_succeeded(snap, "b", "opus", at=now - 300)  # another session went through
+    assert walls.stopped_vars(snap, now, "opus", "a") is None
+    assert snapshot.normalise({**snap, "history": {}}, now=now)["walls"][0]["ended"] == now - 300
+    again = _wall(at=now - 100, window_id="five_hour", resets_at=None, session="a")
+    assert observe.record_wall(snap, again, now=now)  # stopped again after that: shown again
+    assert walls.stopped_vars(snap, now, "opus", "a") is not None
+
+
+def test_a_turn_of_another_family_does_not_end_a_per_model_wall() -> None:
+    snap = snapshot.empty()
+    observe.record_wall(snap, _wall(at=NOW - 600, session="o", resets_at=NOW + 1800), now=NOW)
+    snap["sessions"]["o"] = {"model_id": "claude-opus-5-5", "last_seen": NOW}
+    assert not observe.turn_succeeded(snap, "s", "sonnet", at=NOW)
+    assert walls.stopped_vars(snap, NOW, "opus", "o") is not None
+    assert observe.turn_succeeded(snap, "o", "opus", at=NOW)
+    assert walls.stopped_vars(snap, NOW, "opus", "o") is None

@@ -217,3 +217,100 @@ def test_a_newer_server_reading_lowers_a_wrong_higher_percent_but_not_a_rounding
     assert merge_window(wrong, idle_session) is None  # stdin may be an idle session's older value
     assert merge_window({**reading(pct=42.3), "source": "statusline"}, reading(pct=42.0, observed=NOW + 60)) is None
     assert merge_window(server, reading(pct=30.0, observed=NOW)) is None  # an older server word
+
+
+# ---------------------------------------------------------------------------------------------
+# Invariant 2 (issue 19): a reading, a window or a wall stands only while something still says so.
+# The merge rule's properties above, extended to vanished windows and walls: any sequence of server
+# replies (whole or with an unreadable part), stdin readings, StopFailure events and successful
+# turns, then one good reply per server source and a turn that goes through.
+
+SERVER = ("oauth", "claude_ai", "claude_json")
+WALL_WINDOWS = ["five_hour", "seven_day", "seven_day:opus", "seven_day:tangelo", "tangelo", "unknown", "extra_usage"]
+SESSIONS = [("s1", "sonnet"), ("s2", "opus"), ("s3", None)]
+
+
+@st.composite
+def live_reading(draw: st.DrawFn, at: float, ids: list[str], source: str) -> dict[str, Any]:
+    wid = draw(st.sampled_from(ids))
+    steps = st.sampled_from([60.0, 299.0, 301.0, 3600.0, 18000.0, 6 * 86400.0, 60 * 86400.0])
+    reset = draw(st.none() | steps.map(lambda d: at + d) | st.floats(-3600, 8 * 86400).map(lambda d: at + d))
+    return {**reading(wid, draw(st.floats(0, 130)), reset, at), "source": source}
+
+
+@st.composite
+def events(draw: st.DrawFn) -> list[tuple[str, float, Any]]:
+    out: list[tuple[str, float, Any]] = []
+    at = NOW - 10 * 86400
+    for _ in range(draw(st.integers(0, 14))):
+        at += draw(st.sampled_from([1.0, 30.0, 600.0, 3 * 3600.0, 2 * 86400.0]))
+        kind = draw(st.sampled_from(["reply", "stdin", "wall", "turn"]))
+        if kind == "reply":
+            source = draw(st.sampled_from(SERVER))
+            named = draw(st.lists(live_reading(at, [*WALL_WINDOWS[:5], "iguana_necktie"], source), max_size=4))
+            out.append((kind, at, (source, named, draw(st.booleans()))))
+        elif kind == "stdin":
+            stdin = draw(st.lists(live_reading(at, ["five_hour", "seven_day"], "statusline"), max_size=2))
+            out.append((kind, at, stdin))
+        elif kind == "wall":
+            claimed = draw(st.none() | st.floats(-600, 40 * 86400))
+            claimed = None if claimed is None else at + claimed
+            wall = {"at": at, "window": draw(st.sampled_from(WALL_WINDOWS)), "said": None, "resets_at": claimed,
+                    "source": draw(st.sampled_from(["hook", "transcript"])), "how": "text",
+                    "session": draw(st.sampled_from(SESSIONS))[0]}  # fmt: skip
+            out.append((kind, at, wall))
+        else:
+            out.append((kind, at, draw(st.sampled_from(SESSIONS))))
+    return out
+
+
+def server_run(snap: snapshot.Snapshot, replies: dict[str, tuple[list[dict[str, Any]], bool]], at: float) -> None:
+    """What the refresher does with one run's replies: merge each, then take back what the
+    replies read whole no longer name."""
+    whole = {}
+    for source, (named, complete) in replies.items():
+        problems: list[str] = []
+        observe.apply_windows(snap, named, now=at, problems=problems)
+        if complete and not problems:
+            whole[source] = ({w["id"] for w in named}, at)
+    observe.forget_unsaid(snap, whole)
+
+
+@settings(max_examples=200, deadline=None)
+@given(events(), st.data())
+def test_after_a_good_reply_and_a_turn_that_goes_through_nothing_shows_that_the_last_inputs_do_not_say(
+    sequence: list[tuple[str, float, Any]], data: st.DataObject
+) -> None:
+    from statusline.core import walls
+
+    snap = snapshot.empty()
+    for kind, at, what in sequence:
+        if kind == "reply":
+            server_run(snap, {what[0]: (what[1], what[2])}, at)
+        elif kind == "stdin":
+            observe.apply_windows(snap, what, now=at)
+        elif kind == "wall":
+            observe.record_wall(snap, what, now=at)
+        else:
+            observe.turn_succeeded(snap, what[0], what[1], at=at)
+        observe.prune(snap, now=at)
+    end = (sequence[-1][1] if sequence else NOW) + 60
+    final = {
+        source: [r for r in data.draw(st.lists(live_reading(end, [*WALL_WINDOWS[:5], "iguana_necktie"], source),
+                                               max_size=4)) if problem(r, end) is None]
+        for source in SERVER
+    }  # fmt: skip
+    server_run(snap, {source: (named, True) for source, named in final.items()}, end)
+    session, family = data.draw(st.sampled_from(SESSIONS))
+    observe.turn_succeeded(snap, session, family, at=end)
+    now = end + data.draw(st.floats(0, 600))
+    said = {r["id"] for named in final.values() for r in named}
+    for wid, window in snap["windows"].items():
+        if window["source"] in SERVER:  # a server's window: a last reply names it
+            assert wid in said, (wid, window)
+        else:
+            assert window["source"] == "statusline" and wid in ("five_hour", "seven_day")
+    # No wall is shown to the session whose turn went through, nor to its family.
+    assert walls.current(snap, now, family, session) is None
+    assert walls.stopped_vars(snap, now, family, session) is None
+    assert walls.hook_notice(snap, now, family, {}, session) is None

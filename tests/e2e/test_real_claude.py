@@ -252,7 +252,7 @@ def installed(tmp_path: Path) -> Installed:
     problems = []
     if status_line.get("type") != "command" or status_line.get("command") != f"{launcher} statusline":
         problems.append(f"statusLine is {status_line!r}, expected the command '{launcher} statusline'")
-    for event in ("UserPromptSubmit", "StopFailure"):
+    for event in ("UserPromptSubmit", "StopFailure", "Stop"):
         hooks = [
             entry for group in (settings.get("hooks") or {}).get(event) or [] for entry in group.get("hooks") or []
         ]
@@ -492,17 +492,9 @@ def _status_json(s: Scenario, *args: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout))
 
 
-def test_a_429_at_the_opus_wall_is_recorded_shown_and_said_once_in_real_claude_code(walled: Scenario) -> None:
-    s = walled
-    s.wait_for("Claude Code's prompt box", prompt_ready)
-    s.mark("prompt box")
-    _turn_then_status_row(s, 1, 42)
-    s.submit(2)
-    said = "hit your Opus limit"
-    s.wait_for(f"Claude Code's own '{said}' after the 429", lambda screen: said in screen)
-    s.mark("429 shown")
-    # 2.1.330 then asks what to do ("Stop and wait for limit to reset", ...) over the status line:
-    # the first choice closes it (Escape leaves it open).
+def _close_limit_dialog(s: Scenario) -> None:
+    """2.1.330 asks what to do after a 429 ("Stop and wait for limit to reset", ...) over the
+    status line: the first choice closes it (Escape leaves it open)."""
     dialog = "What do you want to do?"
     closing = time.monotonic() + TIMEOUT
     quiet_since = time.monotonic()
@@ -514,6 +506,18 @@ def test_a_429_at_the_opus_wall_is_recorded_shown_and_said_once_in_real_claude_c
             s.fail("Claude Code's limit dialog did not close")
         time.sleep(0.5)
     s.mark("dialog closed")
+
+
+def test_a_429_at_the_opus_wall_is_recorded_shown_and_said_once_in_real_claude_code(walled: Scenario) -> None:
+    s = walled
+    s.wait_for("Claude Code's prompt box", prompt_ready)
+    s.mark("prompt box")
+    _turn_then_status_row(s, 1, 42)
+    s.submit(2)
+    said = "hit your Opus limit"
+    s.wait_for(f"Claude Code's own '{said}' after the 429", lambda screen: said in screen)
+    s.mark("429 shown")
+    _close_limit_dialog(s)
     deadline = time.monotonic() + TIMEOUT
     data = _status_json(s)
     while not data.get("walls") and time.monotonic() < deadline:
@@ -558,6 +562,52 @@ def test_a_429_at_the_opus_wall_is_recorded_shown_and_said_once_in_real_claude_c
     print(f"hook row:    {notice_row.strip()}")
     print("last screen:\n" + squeeze(s.claude.screen()))
     print(s.fake.log_text())
+
+
+@pytest.fixture
+def unnamed_wall(tools: Tools, installed: Installed, fake_api: FakeAnthropic, tmp_path: Path) -> Iterator[Scenario]:
+    """Turn 2 gets a 429 whose claim Claude Code cannot name (it says "You've hit your usage
+    limit"), at a 5-hour window of 42%: quotaline cannot tell which window stopped it either."""
+    fake_api.reject[2] = "tangelo_bucket"
+    with _claude_running(tools, installed, fake_api, tmp_path) as running:
+        yield running
+
+
+def test_a_wall_of_an_unnamed_limit_ends_when_the_next_turn_goes_through_in_real_claude_code(
+    unnamed_wall: Scenario,
+) -> None:
+    """Invariant 2 (issue 19): ``stopped`` shows after the refused turn and not after the next turn,
+    which goes through (the Stop hook install.sh writes tells quotaline so)."""
+    s = unnamed_wall
+    s.wait_for("Claude Code's prompt box", prompt_ready)
+    _turn_then_status_row(s, 1, 42)
+    s.submit(2)
+    said = "hit your usage limit"
+    s.wait_for(f"Claude Code's own '{said}' after the 429", lambda screen: said in screen)
+    s.mark("429 shown")
+    _close_limit_dialog(s)
+    screen = s.wait_for(
+        "'stopped: a limit' on quotaline's status line after the refused turn",
+        lambda screen: bool(_status_rows(screen, "stopped: a limit")),
+    )
+    wall_row = _status_rows(screen, "stopped: a limit")[0]
+    s.mark("status line wall")
+    s.fake.reject.clear()
+    s.submit(3)
+    s.wait_for("the reply to turn 3", lambda screen: f"{REPLY_PREFIX}3" in screen)
+    s.mark("turn 3 replied")
+    screen = s.wait_for(
+        "quotaline's status line with '5h 42%' and no 'stopped' after turn 3 went through",
+        lambda screen: bool(_status_rows(screen, "5h 42%")) and not _status_rows(screen, "stopped"),
+        timeout=TIMEOUT + STATUSLINE_REFRESH_S,
+    )
+    s.mark("wall gone")
+    walls = _status_json(s).get("walls") or []
+    if len(walls) != 1 or walls[0].get("standing") is not False:
+        s.fail(f"status --json should list the one wall as no longer standing, not {walls!r}")
+    print(f"\nClaude Code {s.version}; timings: {s.timings}")
+    print(f"status line after the 429: {wall_row.strip()}")
+    print(f"status line after turn 3:  {_status_rows(screen, '5h 42%')[0].strip()}")
 
 
 BRANCH_POLL_S = 5.0

@@ -161,3 +161,19 @@ def test_the_report_lists_each_wall_with_the_local_tokens_of_its_period(world: t
     text = report.render(out, "1d")
     assert "Walls (turns refused at a limit): 1" in text and "1.5k tokens from this machine in that period" in text
     assert "\x1b" not in text
+
+
+def test_an_answer_after_the_wall_in_the_transcript_ends_it(world: tuple[Path, Path, str]) -> None:
+    """Invariant 2 (issue 19): a wall read from a transcript (late, or from before quotaline ran)
+    is not shown over the answers that followed it; a wall after the last answer stands."""
+    root, state, path = world
+    transcript = root / "projects" / "-work-p1" / "s1.jsonl"
+    write(transcript, [error_line(ts=NOW - 300), asst("m1", "r1", ts=NOW - 200, session="s1")])
+    update_ledger([root], state, now=NOW)
+    found = snapshot.read(path)
+    assert [w["ended"] for w in found["walls"]] == [pytest.approx(NOW - 200, abs=0.01)]
+    assert walls.stopped_vars(found, NOW, None) is None
+    write(transcript, [error_line(ts=NOW - 60, text="You've hit your usage limit")])
+    update_ledger([root], state, now=NOW)
+    found = snapshot.read(path)
+    assert len(found["walls"]) == 2 and walls.stopped_vars(found, NOW, None, "s1") is not None

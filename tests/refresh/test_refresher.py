@@ -586,3 +586,71 @@ def test_extra_usage_pace_from_two_readings_of_the_server_reaches_the_hook(
     assert re.search(pace, said), said
     status = json.loads(server_home.run("status", "--json").out)
     assert 11.5 < status["extra_usage"]["pace"]["per_hour"] < 12.01 and "track" not in status["extra_usage"]
+
+
+@pytest.mark.parametrize("around", ["\n", "\r\n", "  ", "\t"])
+def test_a_token_with_whitespace_around_it_is_trimmed_as_claude_code_trims_it(
+    server_home: Home, httpserver: HTTPServer, around: str
+) -> None:
+    data, _ = live_fixture("oauth_2026-07_usd_extra_compact.json")
+    serve_json(httpserver, data)
+    server_home.claude.mkdir(parents=True, exist_ok=True)
+    (server_home.claude / ".credentials.json").write_text(
+        json.dumps({"claudeAiOauth": {"accessToken": around + TOKEN + around, "expiresAt": 4102444800000}})
+    )
+    del server_home.env["CLAUDE_CODE_OAUTH_TOKEN"]
+    result = server_home.run("refresh")
+    assert result.code == 0, result.out + result.err
+    assert usage_requests(httpserver)[0].headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+@pytest.mark.parametrize("token", ["sk-ant-oat01-café", "sk-ant-oat01 two-words", "sk-ant-oat01-\x07bell", "☃"])
+def test_a_token_no_header_can_carry_is_a_sentence_not_an_internal_error(
+    server_home: Home, httpserver: HTTPServer, token: str
+) -> None:
+    serve_json(httpserver, {})
+    result = server_home.run("refresh", env={"CLAUDE_CODE_OAUTH_TOKEN": token})
+    said = result.out + result.err
+    assert "holds characters no token has" in said and "log in again" in said, said
+    assert "Error" not in said and "Traceback" not in said and token.strip() not in said
+    assert usage_requests(httpserver) == []  # nothing was sent
+    status = server_home.run("status").out
+    assert "holds characters no token has" in status and "internal" not in status
+
+
+@pytest.mark.parametrize("gone", ["left out", "null", "utilization null"])
+def test_a_window_the_server_stops_sending_is_gone_after_its_next_reply(
+    server_home: Home, httpserver: HTTPServer, gone: str
+) -> None:
+    """Invariant 2 (issue 19): a source's complete reply is its whole word. A code-named bucket at
+    100% (reset 60 days ahead) that the next reply no longer names leaves the line, its history and
+    the hook's block_at; the windows the reply still names stay. A reply with a part it could not
+    read is not the whole word: that part may be the window it no longer seems to name."""
+    data, _ = live_fixture("oauth_2026-02_legacy_opus_sonnet.json")
+    reset = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() + 60 * 86400))
+    full = {**data, "iguana_necktie": {"utilization": 100.0, "resets_at": reset}}
+    later = {k: v for k, v in data.items()}
+    if gone == "null":
+        later["iguana_necktie"] = None
+    elif gone == "utilization null":
+        later["iguana_necktie"] = {"utilization": None, "resets_at": reset}
+    httpserver.expect_ordered_request(USAGE).respond_with_json(full)
+    httpserver.expect_ordered_request(USAGE).respond_with_json({**later, "limits": "not a list"})
+    httpserver.expect_ordered_request(USAGE).respond_with_json(later)
+    cfg = server_home.root / "config" / "quotaline"
+    cfg.mkdir(parents=True)
+    (cfg / "config.toml").write_text('[hook]\nblock_at = 95.0\nwindows = ["alerts"]\n')
+    prompt = (FIXTURES / "hooks" / "userpromptsubmit_stdin.json").read_text()
+    assert server_home.run("refresh").code == 0
+    assert "iguana_necktie" in server_home.snapshot()["windows"]
+    assert json.loads(server_home.run("hook", stdin=prompt).out)["decision"] == "block"
+    assert server_home.run("refresh", "--force").code == 0
+    assert server_home.snapshot()["windows"]["iguana_necktie"]["used_pct"] == 100.0
+    assert server_home.run("refresh", "--force").code == 0
+    snap = server_home.snapshot()
+    assert "iguana_necktie" not in snap["windows"] and "iguana_necktie" not in snap.get("recent", {})
+    assert {"five_hour", "seven_day"} <= set(snap["windows"])
+    assert "iguana_necktie" not in server_home.run("statusline", stdin=b"").out
+    hook = server_home.run("hook", stdin=prompt)
+    assert hook.code == 0 and "block" not in hook.out
+

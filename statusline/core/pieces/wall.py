@@ -10,12 +10,12 @@ VARIABLES = frozenset({"window", "name", "resets_at", "reset"})
 
 
 def piece(ctx: Context) -> Piece | None:
-    """None unless a wall stands for a session of the context's model family."""
+    """None unless a wall stands for the context's session (its own) or a session of its model family."""
     if not ctx.snap["walls"]:
         return None  # the common case costs no import
     from statusline.core import walls
 
-    found = walls.stopped_vars(ctx.snap, ctx.now, ctx.family)
+    found = walls.stopped_vars(ctx.snap, ctx.now, ctx.family, ctx.session)
     if found is None:
         return None
     return Piece({k: found[k] for k in VARIABLES}, FULL, False, found)

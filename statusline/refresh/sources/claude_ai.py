@@ -8,7 +8,7 @@ import time
 import httpx
 
 from statusline.core.windows import ORG_PLANS
-from statusline.refresh.http import FetchError, base_url, get_json
+from statusline.refresh.http import FetchError, base_url, get_json, header_secret
 from statusline.refresh.usage_payload import (
     PayloadError,
     UsageReading,
@@ -31,6 +31,7 @@ def fetch(
 ) -> UsageReading:
     if not key:
         raise FetchError("no_credentials", f"claude.ai source enabled but no sessionKey ({SESSION_KEY_ENV})")
+    key = header_secret(key, "the claude.ai sessionKey")
     base = base_url("QUOTALINE_CLAUDE_AI_BASE", DEFAULT_BASE)
     headers = {"Cookie": f"sessionKey={key}", "Accept": "application/json", "User-Agent": user_agent}
     secrets = [key]
@@ -50,7 +51,7 @@ def fetch(
             return reading  # the money is a bonus; the windows stand
         extra = parse_overage_spend_limit(spend, source="claude_ai", observed_at=now)
         if extra is not None:
-            return UsageReading(reading.windows, extra, reading.problems)
+            return UsageReading(reading.windows, extra, reading.problems, reading.observed_at)
     return reading
 
 
@@ -66,7 +67,7 @@ def _with_member_spend(
         mine = None
     if mine is None or reading.extra_usage is None:
         return reading
-    return UsageReading(reading.windows, {**reading.extra_usage, **mine}, reading.problems)
+    return UsageReading(reading.windows, {**reading.extra_usage, **mine}, reading.problems, reading.observed_at)
 
 
 def _first_org(client: httpx.Client, base: str, headers: dict[str, str], secrets: list[str]) -> str:

@@ -7,7 +7,7 @@ import time
 import httpx
 
 from statusline.refresh import credentials
-from statusline.refresh.http import FetchError, base_url, get_json
+from statusline.refresh.http import FetchError, base_url, get_json, header_secret
 from statusline.refresh.usage_payload import PayloadError, UsageReading, parse_usage
 
 DEFAULT_BASE = "https://api.anthropic.com"
@@ -20,14 +20,15 @@ def fetch(client: httpx.Client, user_agent: str, single_seat: bool | None = None
         raise FetchError("no_credentials", why)
     if cred.expires_at is not None and cred.expires_at < time.time():
         raise FetchError("auth_expired", "token expired: run claude to refresh it")
+    token = header_secret(cred.token, f"the access token ({cred.source})")
     url = base_url("QUOTALINE_API_BASE", DEFAULT_BASE) + PATH
     headers = {
-        "Authorization": f"Bearer {cred.token}",
+        "Authorization": f"Bearer {token}",
         "anthropic-beta": "oauth-2025-04-20",
         "Accept": "application/json",
         "User-Agent": user_agent,
     }
-    data = get_json(client, url, headers, [cred.token])
+    data = get_json(client, url, headers, [token, cred.token])
     try:
         return parse_usage(
             data, source="oauth", observed_at=time.time(), plan=cred.subscription, single_seat=single_seat
