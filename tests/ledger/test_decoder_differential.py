@@ -269,7 +269,7 @@ def counted(paths: list[Path], extracts: list[Extract]) -> tuple[Any, ...]:
         scanner.apply((_transcript(path), 0, 0, 0), ex)
     rows = {store.keys[k]: v for (_, k), v in store.coarse.items()}
     return (rows, stats.entries + stats.duplicates + stats.synthetic, stats.malformed, stats.prompts,
-            len(scanner.walls), stats.replaced_by_larger)
+            len(scanner.walls), stats.replaced_by_larger, {k: at for k, (at, _) in scanner.answered.items()})
 
 
 def _transcript(path: Path) -> Transcript:
