@@ -162,6 +162,7 @@ class Dedup:
         self.replay: dict[ReplayKey, list[Record]] = {}
         self.live: dict[int, Record] = {}  # insertion order = eviction order
         self.prompts: dict[str, int] = {}  # prompt uuid -> minute
+        self._prompt_hashes: dict[str, int] = {}  # prompt uuid -> its archive hash, made by a worker
         self.archive: set[int] = set()
         self.evicted: dict[str, list[int]] = {}  # month -> hashes to persist
         self._loader = archive_loader
@@ -281,22 +282,29 @@ class Dedup:
         self.replaced += 1
         return old, add
 
-    def offer_prompt(self, uuid: str | None, minute: int) -> bool:
-        """True when this prompt was not counted before."""
+    def offer_prompt(self, uuid: str | None, minute: int, known: int | None = None) -> bool:
+        """True when this prompt was not counted before. ``known``: its ``key_hash("prompt", uuid)``,
+        when a worker made it already."""
         if uuid is None:
             return True
         if uuid in self.prompts:
             return False
-        if self._archive_may_hold(minute) and key_hash("prompt", uuid) in self.archive:
+        if self._archive_may_hold(minute) and (key_hash("prompt", uuid) if known is None else known) in self.archive:
             return False
         self.prompts[uuid] = minute
+        if known is not None:
+            self._prompt_hashes[uuid] = known
         while len(self.prompts) > self.cap:
             old_uuid = next(iter(self.prompts))
             old_minute = self.prompts.pop(old_uuid)
-            h = key_hash("prompt", old_uuid)
+            h = self._prompt_hash(old_uuid)
             self.archive.add(h)
             self.evicted.setdefault(month_of_minute(old_minute), []).append(h)
         return True
+
+    def _prompt_hash(self, uuid: str) -> int:
+        known = self._prompt_hashes.pop(uuid, None)
+        return key_hash("prompt", uuid) if known is None else known
 
     # -- persistence ----------------------------------------------------------------------------
 
@@ -309,14 +317,14 @@ class Dedup:
             # be the run's largest object.
             live = self.live = {i: rec for i, rec in self.live.items() if rec.minute >= keep_from_minute}
             evicted = self.evicted
+            by_day: dict[int, list[int]] = {}  # the month's list of ``evicted``, per day
             for rec in old:
                 known = rec.hashes
                 if known is not None and not rec.side and len(rec.exact_keys) == 1 and len(rec.replay_keys) == 1:
                     # ``_archive_hashes`` for the common record, inline: its two hashes are known.
-                    month = month_of_minute(rec.minute)
-                    hashes = evicted.get(month)
+                    hashes = by_day.get(rec.minute // 1440)
                     if hashes is None:
-                        hashes = evicted[month] = []
+                        hashes = by_day[rec.minute // 1440] = evicted.setdefault(month_of_minute(rec.minute), [])
                     hashes += (known >> 64, known & _MASK64)
                 else:
                     self._archive_hashes(rec, remember=False)
@@ -333,7 +341,7 @@ class Dedup:
         for uuid, minute in list(self.prompts.items()):
             if minute < keep_from_minute:
                 del self.prompts[uuid]
-                h = key_hash("prompt", uuid)
+                h = self._prompt_hash(uuid)
                 self.archive.add(h)
                 self.evicted.setdefault(month_of_minute(minute), []).append(h)
         state = {

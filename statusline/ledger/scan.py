@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 
-from statusline.ledger.dedup import Dedup, dedup_hashes
+from statusline.ledger.dedup import Dedup, dedup_hashes, key_hash
 from statusline.ledger.index import FileState, fingerprint
 from statusline.ledger.parse import (
     API_ERROR_MARKER,
@@ -90,6 +90,7 @@ class Extract:
     repeats: int = 0
     partial: bool = False
     hashes: list[int | None] | None = None  # per entry, ``dedup_hashes`` (from a worker)
+    prompt_hashes: list[int | None] | None = None  # per prompt, its archive hash (from a worker)
     # (ts, session, model) of the newest entry ``_keep`` held back: still an answer, and seen
     dropped: tuple[int, str | None, str] | None = None
 
@@ -413,6 +414,7 @@ def _extract_batch(batch: list[tuple[str, int, str]]) -> list[Extract]:
             # The archive hashes of each response's keys, here in parallel rather than in the
             # counting process once every file is read (``Dedup.export``).
             ex.hashes = [dedup_hashes(e, path_session) for e in ex.entries]
+            ex.prompt_hashes = [None if p.uuid is None else key_hash("prompt", p.uuid) for p in ex.prompts]
             # Plain tuples pickle several times faster than named ones; ``_named`` puts the names back.
             ex.entries = [tuple(e) for e in ex.entries]  # type: ignore[misc]
             ex.prompts = [tuple(p) for p in ex.prompts]  # type: ignore[misc]
@@ -546,11 +548,12 @@ class Scanner:
         for at, text, details, wall_session in ex.walls:
             self.walls.append((str(root), at, text, details, wall_session or path_session))
         stats.walls += len(ex.walls)
-        for p in ex.prompts:
+        prompt_hashes = ex.prompt_hashes
+        for i, p in enumerate(ex.prompts):
             if p.uuid is None and p.ts_ms <= skip_before_ms:
                 continue
             minute = p.ts_ms // 60000
-            if dedup.offer_prompt(p.uuid, minute):
+            if dedup.offer_prompt(p.uuid, minute, None if prompt_hashes is None else prompt_hashes[i]):
                 store.add_prompt(minute, store.key(root, project, p.session_id or path_session, "", p.branch))
                 stats.prompts += 1
                 if p.cwd is not None:

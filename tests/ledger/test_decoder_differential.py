@@ -347,6 +347,7 @@ def test_a_scan_in_small_chunks_decides_as_in_one(monkeypatch: pytest.MonkeyPatc
 def test_hashes_made_beside_the_parse_archive_as_those_made_at_the_end(tmp_path: Path) -> None:
     lines = [asst(f"msg_{i % 5}", f"req_{i % 3}" if i % 4 else None, ts=T0 + i * 30, out=i + 1, side=i % 3 == 0,
                   session=["s1", "s2", None][i % 3]) for i in range(40)]
+    lines += [prompt(f"task {i}", ts=T0 + i * 50, uuid=f"u{i % 7}") for i in range(20)]
     path = tmp_path / "projects" / "-p" / "sess.jsonl"
     path.parent.mkdir(parents=True)
     path.write_bytes("\n".join(lines).encode() + b"\n")
@@ -355,6 +356,6 @@ def test_hashes_made_beside_the_parse_archive_as_those_made_at_the_end(tmp_path:
     for ex in (scan._named(scan._extract_batch([(str(path), 0, t.path_session)])[0]), scan.extract(str(path), 0)):
         dedup = Dedup()
         Scanner(Store(), dedup, LedgerStats()).apply((t, 0, 0, 0), ex)
-        _, evicted = dedup.export(10**12)  # every record archived
+        _, evicted = dedup.export(10**12)  # every record and prompt archived
         archives.append({month: sorted(hashes) for month, hashes in evicted.items()})
     assert archives[0] == archives[1] and archives[0]
