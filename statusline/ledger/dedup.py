@@ -269,7 +269,15 @@ class Dedup:
                 return None, None
             rec = Record(entry, session, minute, key_idx, hashes)
             self.live[id(rec)] = rec
-            self._index(rec, key, replay_key)
+            # ``_index`` for a record nothing points to yet
+            self.exact[key] = rec
+            rec.exact_keys.append(key)
+            same = self.replay.get(replay_key)
+            if same is None:
+                self.replay[replay_key] = [rec]
+            else:
+                same.append(rec)
+            rec.replay_keys.append(replay_key)
             if len(self.live) > self.cap:
                 self._evict_overflow()
             return None, add
