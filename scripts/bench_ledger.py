@@ -2,7 +2,7 @@
 """Benchmark the ledger against ccusage on a generated transcript history (default 1 GiB).
 
     python scripts/bench_ledger.py [--size-mb 1024] [--runs 3] [--dir DIR] [--keep] [--ccusage PATH]
-                                   [--also PATH ...]
+                                   [--also PATH ...] [--tree KEPT_DIR]
 
 Generates ``<dir>/claude/projects/...`` the way Claude Code writes it (prompts, one line per content
 block of each response with the same ids, tool results echoed in ``toolUseResult``, subagent files,
@@ -12,9 +12,12 @@ progress lines), then measures, interleaving the tools because the machine may b
 * re-scan with no change, in process (the refresher's case) and as a fresh process;
 * a small append (one new response) re-scan;
 * ``ccusage claude daily --json --offline -z UTC`` on the same tree (wall and CPU time);
-* and that both report the same per-model totals.
+* and that both report the same per-model totals;
+* ``first_scan_over_ccusage``: each first scan's time over that of the ccusage run right after it.
 
-The tree is deleted afterwards unless ``--keep``. Not a test: figures depend on the machine.
+The tree is deleted afterwards unless ``--keep``; ``--tree`` reuses one kept before (what ``--keep``
+printed), so runs of two checkouts are paired on the same bytes: it is never modified (the append
+goes to a copy of one file) nor deleted. Not a test: figures depend on the machine.
 """
 
 from __future__ import annotations
@@ -205,6 +208,8 @@ def main() -> int:
     ap.add_argument("--also", action="append", default=[], metavar="PATH",
                     help="another ccusage build to time once on the same tree (e.g. the last JavaScript one)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tree", type=Path, default=None, metavar="KEPT_DIR",
+                    help="reuse a tree kept by --keep (the dir it printed) instead of generating one")
     args = ap.parse_args()
 
     sys.path.insert(0, str(REPO))
@@ -216,11 +221,26 @@ def main() -> int:
     home.mkdir()
     results: dict[str, Any] = {"size_mb_requested": args.size_mb, "cpus": os.cpu_count()}
     try:
-        t = time.perf_counter()
-        written, files = Generator(root, args.seed).tree(args.size_mb * 1024 * 1024)
-        results.update(bytes=written, files=files, generate_seconds=round(time.perf_counter() - t, 1))
+        if args.tree is not None:
+            # A kept tree, shared by the checkouts being compared: the state dirs go to ``base``,
+            # and the one-append re-scan below works on a copy of the tree (hard links, but the
+            # appended file is copied first), so the kept bytes never change.
+            root = base / "claude"
+            shutil.copytree(args.tree / "claude", root, copy_function=os.link)
+            first = sorted(root.rglob("*.jsonl"))[0]  # the one the append below goes to: a copy
+            first.unlink()
+            shutil.copy2(args.tree / "claude" / first.relative_to(root), first)
+            written = sum(p.stat().st_size for p in root.rglob("*.jsonl"))
+            files = sum(1 for _ in root.rglob("*.jsonl"))
+            results.update(bytes=written, files=files, tree=str(args.tree))
+            print(f"reusing {written / 1e6:.0f} MB in {files} files from {args.tree}", flush=True)
+        else:
+            t = time.perf_counter()
+            written, files = Generator(root, args.seed).tree(args.size_mb * 1024 * 1024)
+            results.update(bytes=written, files=files, generate_seconds=round(time.perf_counter() - t, 1))
+            print(f"generated {written / 1e6:.0f} MB in {files} files under {root} "
+                  f"({results['generate_seconds']} s)", flush=True)
         mb = written / 1e6
-        print(f"generated {mb:.0f} MB in {files} files under {root} ({results['generate_seconds']} s)", flush=True)
 
         have_cc = os.path.exists(args.ccusage)
         scans, ccs = [], []
@@ -249,6 +269,12 @@ def main() -> int:
                 "seconds_min": round(min(cw), 3), "seconds_median": round(statistics.median(cw), 3),
                 "mb_per_s_best": round(mb / min(cw)), "mb_per_s_median": round(mb / statistics.median(cw)),
                 "cpu_seconds_median": round(statistics.median(c for _, c in ccs), 2),
+            }
+            # Each first scan over the ccusage run right after it: paired, so a busy moment of a
+            # shared machine weighs on both sides of a ratio.
+            ratios = [s["seconds"] / w for s, w in zip(scans, cw, strict=True)]
+            results["first_scan_over_ccusage"] = {
+                "median": round(statistics.median(ratios), 3), "per_run": [round(r, 3) for r in ratios],
             }
 
         if cc_json is not None:  # before the append below changes state0

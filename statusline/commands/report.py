@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import textwrap
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TextIO
 
 from statusline.core.snapshot import points as history_points
 from statusline.core.textsafe import clean, clean_tree, fit, pad, width
@@ -44,26 +45,46 @@ ESTIMATE = (
 )
 
 
-FIRST_SCAN_NOTICE_BYTES = 64 << 20
+PROGRESS_AFTER = 1.0  # seconds: a catch-up done sooner says nothing
+PROGRESS_EVERY = 0.1  # seconds between two redraws
 
 
-def _progress_on_terminal() -> Callable[[int, int], None] | None:
-    """On a terminal, a catch-up worth waiting for (the first scan) says how far it is."""
-    if not sys.stderr.isatty():
+def _progress_on_terminal(
+    stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic
+) -> Callable[[int, int], None] | None:
+    """On a terminal, a catch-up that takes more than ``PROGRESS_AFTER`` (the first scan) says how
+    far it is: bytes read of the total, the rate, the time left. Off a terminal: nothing."""
+    out = sys.stderr if stream is None else stream
+    if not out.isatty():
         return None
-    last = -1
+    started = clock()
+    after = _progress_after()
+    last = -PROGRESS_EVERY
 
     def show(done: int, todo: int) -> None:
         nonlocal last
-        pct = done * 100 // max(todo, 1)
-        if todo < FIRST_SCAN_NOTICE_BYTES or pct == last:
+        now = clock()
+        elapsed = now - started
+        finished = done >= todo
+        if elapsed < after or (not finished and now - last < PROGRESS_EVERY) or last == float("inf"):
             return
-        last = pct
-        end = "\n" if done >= todo else ""
-        sys.stderr.write(f"\rreading {todo / 1e6:,.0f} MB of transcripts, once: {pct}%{end}")
-        sys.stderr.flush()
+        last = float("inf") if finished else now
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (todo - done) / rate if rate > 0 else 0.0
+        out.write(f"\rreading transcripts: {done / 1e6:,.0f} of {todo / 1e6:,.0f} MB, {rate / 1e6:,.0f} MB/s, "
+                  f"{'done' if finished else f'{left:,.0f} s left'}\x1b[K" + ("\n" if finished else ""))
+        out.flush()
 
     return show
+
+
+def _progress_after() -> float:
+    """``PROGRESS_AFTER``, or ``QUOTALINE_PROGRESS_AFTER`` (seconds; the tests' way to see it on a
+    small tree)."""
+    try:
+        return max(0.0, float(os.environ.get("QUOTALINE_PROGRESS_AFTER", PROGRESS_AFTER)))
+    except ValueError:
+        return PROGRESS_AFTER
 
 
 def parse_since(value: str, now: float) -> float:

@@ -170,26 +170,29 @@ def _parse_timestamp_slow(value: str) -> int | None:
     return secs * 1000 + ms
 
 
-_minute_cache: dict[str, int | None] = {}
+_hour_cache: dict[str, int | None] = {}
 
 
 def parse_timestamp_ms(value: Any) -> int | None:
     """Epoch milliseconds for ccusage's accepted timestamp shapes, None for anything else."""
     if type(value) is not str:
         return None
-    # Claude Code writes toISOString() (``2026-03-01T22:38:51.000Z``): the minute is cached.
+    # Claude Code writes toISOString() (``2026-03-01T22:38:51.000Z``): the hour is cached.
     if len(value) == 24 and value[23] == "Z" and value[19] == "." and value.isascii():
-        head = value[:16]
-        base = _minute_cache.get(head, -1)
+        head = value[:13]
+        base = _hour_cache.get(head, -1)
         if base == -1:
-            if len(_minute_cache) > 50_000:
-                _minute_cache.clear()
-            full = _parse_timestamp_slow(head + ":00Z")
-            base = _minute_cache[head] = None if full is None else full // 1000
-        sec, ms = value[17:19], value[20:23]
-        if base is None or value[16] != ":" or not (sec.isdigit() and ms.isdigit()) or sec > "59":
+            if len(_hour_cache) > 50_000:
+                _hour_cache.clear()
+            full = _parse_timestamp_slow(head + ":00:00Z")
+            base = _hour_cache[head] = None if full is None else full // 1000
+        mi, sec, ms = value[14:16], value[17:19], value[20:23]
+        if (
+            base is None or value[13] != ":" or value[16] != ":"
+            or not (mi.isdigit() and sec.isdigit() and ms.isdigit()) or mi > "59" or sec > "59"
+        ):
             return None
-        return (base + int(sec)) * 1000 + int(ms)
+        return (base + int(mi) * 60 + int(sec)) * 1000 + int(ms)
     return _parse_timestamp_slow(value)
 
 
@@ -240,6 +243,15 @@ def _usage_counts_checked(usage: dict[str, Any]) -> tuple[int, int, int, int, st
     if speed is not None and speed not in ("standard", "fast"):
         raise Rejected("speed")
     return inp, out, creation, read, speed
+
+
+def plausible_usage(input_tokens: int, output_tokens: int, cache_creation: int, cache_read: int) -> bool:
+    """Whether one response's counts (each already a JSON integer in u64) are believable as a whole.
+
+    The one home of the per-line bound: the reference parser (``parse_usage_line``) and the block
+    decoder (``decode.parse_usage_lines``) both skip a line this refuses, as malformed.
+    """
+    return cache_creation <= U64_MAX  # the other three are checked one by one; this one is a sum
 
 
 def _shape(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str | None, str | None]:
@@ -352,6 +364,8 @@ def _advisors(obj: dict[str, Any]) -> list[tuple[str, tuple[int, int, int, int, 
             if model is not None and not isinstance(model, str):
                 return []
             counts = _usage_counts(it)
+            if not plausible_usage(*counts[:4]):
+                return []
             if it["type"] == "advisor_message" and model:
                 found.append((model, counts))
     except Rejected:
@@ -384,6 +398,8 @@ def parse_usage_line(line: bytes) -> list[Entry]:
         raise Rejected("empty id")
     usage = message["usage"]
     inp, out, creation, read, speed = _usage_counts(usage)
+    if not plausible_usage(inp, out, creation, read):
+        raise Rejected("implausible")
     side = record.get("isSidechain") is True
     cwd = obj.get("cwd")
     if type(cwd) is not str:

@@ -12,15 +12,18 @@ processes, a few files ahead of ``apply``, like ccusage reads files on several t
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import multiprocessing
 import os
+import re
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 
-from statusline.ledger.dedup import Dedup
+from statusline.ledger.dedup import Dedup, dedup_hashes, key_hash
 from statusline.ledger.index import FileState, fingerprint
 from statusline.ledger.parse import (
     API_ERROR_MARKER,
@@ -30,9 +33,7 @@ from statusline.ledger.parse import (
     Entry,
     NotUsage,
     Prompt,
-    Rejected,
     parse_prompt_line,
-    parse_usage_line,
     parse_wall_line,
 )
 from statusline.ledger.roots import Transcript
@@ -89,6 +90,10 @@ class Extract:
     malformed: int = 0
     repeats: int = 0
     partial: bool = False
+    hashes: list[int | None] | None = None  # per entry, ``dedup_hashes`` (from a worker)
+    prompt_hashes: list[int | None] | None = None  # per prompt, its archive hash (from a worker)
+    # (ts, session, model) of the newest entry ``_keep`` held back: still an answer, and seen
+    dropped: tuple[int, str | None, str] | None = None
 
 
 def _complete(data: bytes | bytearray) -> bool:
@@ -139,22 +144,78 @@ def _repeat_key(line: bytes, u: int) -> bytes | None:
     return b"\x00".join((rid, sid, side, line[m:c], tail))
 
 
-def _usage_line(line: bytes, u: int, ex: Extract, accepted: set[bytes]) -> None:
-    key = _repeat_key(line, u)
-    if key is not None and key in accepted:
-        ex.repeats += 1
-        return
-    try:
-        ex.entries.extend(parse_usage_line(line))
-    except NotUsage:
-        return
-    except Rejected:
-        ex.malformed += 1
-        return
-    if key is not None:
-        if len(accepted) > 4096:
-            accepted.clear()
-        accepted.add(key)
+Rank = tuple[bool, int, bool]  # not a sidechain, token total, has speed: the larger copy wins
+SameKey = tuple[str, str, str | None, bool]  # message id, request id, session, sidechain
+Seen = tuple[set[bytes], dict[SameKey, Rank]]  # per file: accepted repeat keys, best copy per response
+
+
+def _keep(entries: list[Entry], ex: Extract, best: dict[SameKey, Rank]) -> None:
+    """Add ``entries`` to ``ex`` but those ``Dedup.offer`` would certainly call duplicates.
+
+    Claude Code writes one line per content block of a response, with the same ids and usage. A
+    copy of a response seen earlier in this file (same message id, request id, session and
+    sidechain flag, so ``Dedup`` finds the same kept record or decides the same way as for the
+    earlier copy) that ranks no higher than the best copy sent on can never replace what is
+    counted: it stays here. Everything else goes on, in file order, for ``Dedup`` to decide.
+    """
+    for e in entries:
+        mid, rid = e.message_id, e.request_id
+        if mid is None or rid is None or (e.model == SYNTHETIC and not e.total):
+            ex.entries.append(e)  # keyed by timestamp, or counted apart by ``apply``: its call
+            continue
+        key = (mid, rid, e.session_id, e.is_sidechain)
+        rank = (not e.is_sidechain, e.input_tokens + e.output_tokens + e.cache_creation + e.cache_read, e.has_speed)
+        old = best.get(key)
+        if old is not None and rank <= old:
+            ex.repeats += 1
+            if ex.dropped is None or e.ts_ms >= ex.dropped[0]:
+                ex.dropped = (e.ts_ms, e.session_id, e.model)
+            continue
+        if len(best) > 4096:
+            best.clear()  # bounded: forgetting only sends more copies on
+        best[key] = rank
+        ex.entries.append(e)
+
+
+def _usage_lines(found: list[tuple[bytes, int]], ex: Extract, seen: Seen) -> None:
+    """The usage lines of one block, ``(line, where the marker starts)``, decoded together.
+
+    A line whose repeat key (``_repeat_key``) an accepted line of this file had is skipped
+    unparsed; a line whose key an earlier line of this block has is decided after that one: a
+    repeat once it is accepted, else parsed on its own (as one line at a time would).
+    """
+    from statusline.ledger.decode import parse_usage_lines  # msgspec, loaded when there is work
+
+    accepted, best = seen
+    keys: list[bytes | None] = []
+    todo: list[bytes] = []
+    firsts: set[bytes] = set()
+    for line, u in found:
+        key = _repeat_key(line, u)
+        keys.append(key)
+        if key is None or (key not in accepted and key not in firsts):
+            todo.append(line)
+            if key is not None:
+                firsts.add(key)
+    decoded = iter(parse_usage_lines(todo))
+    for (line, _), key in zip(found, keys, strict=True):
+        if key is None or key in firsts:
+            result = next(decoded)
+            if key is not None:
+                firsts.discard(key)
+        elif key in accepted:
+            ex.repeats += 1
+            continue
+        else:
+            result = parse_usage_lines([line])[0]  # its first copy was refused: decided alone
+        if isinstance(result, list):
+            _keep(result, ex, best)
+            if key is not None:
+                if len(accepted) > 4096:
+                    accepted.clear()
+                accepted.add(key)
+        elif not isinstance(result, NotUsage):
+            ex.malformed += 1
 
 
 def _prompt_candidate(block: bytes | bytearray, at: int) -> bool:
@@ -167,65 +228,93 @@ def _prompt_candidate(block: bytes | bytearray, at: int) -> bool:
     )
 
 
-def _parse_block(block: bytes | bytearray, ex: Extract, accepted: set[bytes], lo: int, hi: int) -> None:
+# The three markers in one search (a regular expression finds them all in about the time
+# ``bytes.find`` takes for the usage marker alone). None is a prefix or suffix of another, so no
+# match hides one. The prompt marker matches only where ``_prompt_candidate`` holds, so the
+# tool-result lines (most of a transcript's bytes) never come back from the search.
+_MARKERS = re.compile(b"|".join((
+    re.escape(USAGE_MARKER),
+    re.escape(API_ERROR_MARKER),
+    re.escape(PROMPT_MARKER) + rb'(?="|\[(?!\{"tool_use_id"|\{"type":"tool_result"))',
+)))
+_U, _A = USAGE_MARKER[1], API_ERROR_MARKER[1]
+
+
+def _parse_block(block: bytes | bytearray, ex: Extract, seen: Seen, lo: int, hi: int) -> None:
     """Every line of ``block[lo:hi]`` (complete lines); only lines holding a marker are copied out.
 
-    Typed prompts are found by their message shape (``"role":"user","content":`` then a string or
-    a list without tool results), so the tool-result lines that make most of a transcript's bytes
-    cost one substring search each and nothing more.
+    A line holding the usage marker is a usage line; one holding the API error marker a wall
+    candidate; one holding neither, whose first prompt marker (``"role":"user","content":``) is
+    followed by a string or a list without tool results, a typed prompt candidate (in a line
+    longer than ``PROMPT_HEAD`` whose head says it is an assistant's, only a marker inside the
+    head counts). So the tool-result lines that make most of a transcript's bytes cost one pass of
+    the search, and nothing more.
     """
     view = memoryview(block)
-    pos = block.find(USAGE_MARKER, lo, hi)
-    while pos >= 0:
-        start = block.rfind(b"\n", lo, pos) + 1 or lo
-        end = block.find(b"\n", pos, hi)
-        if end < 0:
-            end = hi
-        _usage_line(bytes(view[start:end]), pos - start, ex, accepted)
-        pos = block.find(USAGE_MARKER, end, hi)
-    pos = block.find(API_ERROR_MARKER, lo, hi)
-    while pos >= 0:  # rare: a turn an API error ended
-        start = block.rfind(b"\n", lo, pos) + 1 or lo
-        end = block.find(b"\n", pos, hi)
-        if end < 0:
-            end = hi
-        wall = parse_wall_line(bytes(view[start:end]))
-        if wall is not None:
-            ex.walls.append(wall)
-        pos = block.find(API_ERROR_MARKER, end, hi)
-    # Per line: does it start with "{", and is it a typed prompt? The prompt marker sits in the
-    # first few hundred bytes of a user line, so only the head of a long line is searched unless
-    # the head says nothing about the line's type.
+    usage: list[tuple[bytes, int]] = []
+    start = end = -1
+    usage_at = api_at = prompt_at = -1
+    for m in _MARKERS.finditer(block, lo, hi):
+        pos = m.start()
+        if pos > end:
+            if usage_at >= 0:
+                usage.append((bytes(view[start:end]), usage_at - start))
+            if api_at >= 0 or prompt_at >= 0:
+                _line(block, view, ex, start, end, usage_at, api_at, prompt_at)
+            start = block.rfind(b"\n", lo, pos) + 1 or lo
+            end = block.find(b"\n", pos, hi)
+            if end < 0:
+                end = hi
+            usage_at = api_at = prompt_at = -1
+        kind = block[pos + 1]
+        if kind == _U:
+            if usage_at < 0:
+                usage_at = pos
+        elif kind == _A:
+            api_at = pos
+        elif prompt_at < 0:
+            prompt_at = pos
+    if api_at >= 0 or prompt_at >= 0:
+        _line(block, view, ex, start, end, usage_at, api_at, prompt_at)
+    if usage_at >= 0:
+        usage.append((bytes(view[start:end]), usage_at - start))
+    _usage_lines(usage, ex, seen)
+    # Does every line start with "{"? One newline search per line.
     odd = 0
-    start = lo
-    while start < hi:
-        end = block.find(b"\n", start, hi)
-        if end < 0:
-            end = hi
-        if block[start] != 0x7B:
+    pos = lo
+    while pos < hi:
+        if block[pos] != 0x7B:
             odd += 1
-        head = start + PROMPT_HEAD
-        if end <= head:
-            pos = block.find(PROMPT_MARKER, start, end)
-        else:
-            pos = block.find(PROMPT_MARKER, start, head)
-            if pos < 0 and block.find(ASSISTANT_TYPE, start, head) < 0:
-                pos = block.find(PROMPT_MARKER, head - len(PROMPT_MARKER) + 1, end)
-        if (
-            pos >= 0
-            and _prompt_candidate(block, pos + len(PROMPT_MARKER))
-            and block.find(USAGE_MARKER, start, end) < 0
-        ):
-            found = parse_prompt_line(bytes(view[start:end]))
-            if found is not None:
-                ex.prompts.append(found)
-        start = end + 1
+        pos = block.find(b"\n", pos, hi) + 1
+        if not pos:
+            break
     if odd:
         # Some line does not start with "{": blank, indented, or garbage. Rare: look closer.
         for line in bytes(view[lo:hi]).split(b"\n"):
             if line[:1] != b"{" and line.strip() and not line.lstrip().startswith(b"{"):
                 ex.malformed += 1
     view.release()
+
+
+def _line(
+    block: bytes | bytearray, view: memoryview, ex: Extract, start: int, end: int, usage_at: int, api_at: int,
+    prompt_at: int,
+) -> None:
+    """A line's wall and prompt markers (their first places, -1 for none) into ``ex``; a usage
+    line among them is left to the caller, which handles it, whatever else it holds."""
+    if api_at >= 0:  # rare: a turn an API error ended
+        wall = parse_wall_line(bytes(view[start:end]))
+        if wall is not None:
+            ex.walls.append(wall)
+    if prompt_at >= 0 and usage_at < 0 and block.find(PROMPT_MARKER, start, prompt_at) < 0:
+        head = start + PROMPT_HEAD
+        if (
+            (end <= head or prompt_at + len(PROMPT_MARKER) <= head or block.find(ASSISTANT_TYPE, start, head) < 0)
+            and _prompt_candidate(block, prompt_at + len(PROMPT_MARKER))
+        ):
+            found = parse_prompt_line(bytes(view[start:end]))
+            if found is not None:
+                ex.prompts.append(found)
 
 
 def extract(path: str, start: int) -> Extract:
@@ -240,7 +329,7 @@ def extract(path: str, start: int) -> Extract:
     except OSError:
         return Extract(None)
     ex = Extract(None)
-    accepted: set[bytes] = set()
+    seen: Seen = (set(), {})
     buf = _buffer()
     try:
         st = os.fstat(fd)
@@ -261,14 +350,14 @@ def extract(path: str, start: int) -> Extract:
                     pending += view[:n]  # a bytearray: a long line grows in place
                     continue
                 line = bytes(pending + view[: nl + 1])
-                _parse_block(line, ex, accepted, 0, len(line))
+                _parse_block(line, ex, seen, 0, len(line))
                 offset += len(line)
                 tail = line[-256:]
                 pending = bytearray()
                 lo = nl + 1
             last = buf.rfind(b"\n", lo, n)
             if last >= lo:
-                _parse_block(buf, ex, accepted, lo, last + 1)
+                _parse_block(buf, ex, seen, lo, last + 1)
                 offset += last + 1 - lo
                 tail = (tail + buf[max(lo, last + 1 - 256) : last + 1])[-256:]
                 pending = bytearray(view[last + 1 : n])
@@ -277,7 +366,7 @@ def extract(path: str, start: int) -> Extract:
         view.release()
         if pending and _complete(pending):
             # A last line without its newline that is nonetheless whole: ccusage counts it.
-            _parse_block(pending, ex, accepted, 0, len(pending))
+            _parse_block(pending, ex, seen, 0, len(pending))
             offset += len(pending)
             tail = (tail + pending)[-256:]
         elif pending:
@@ -306,12 +395,30 @@ def _buffer() -> bytearray:
 Job = tuple[Transcript, int, int, int]  # file, start offset, skip id-less up to (ms), newest seen (ms)
 
 
-def _extract_batch(batch: list[tuple[str, int]]) -> list[Extract]:
-    out = [extract(path, start) for path, start in batch]
-    for ex in out:
-        # Plain tuples pickle several times faster than named ones; ``_named`` puts the names back.
-        ex.entries = [tuple(e) for e in ex.entries]  # type: ignore[misc]
-        ex.prompts = [tuple(p) for p in ex.prompts]  # type: ignore[misc]
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a while: a scan makes hundreds of thousands of small
+    objects (entries, records, rows) and no cycles, so each collection would walk them for nothing."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _extract_batch(batch: list[tuple[str, int, str]]) -> list[Extract]:
+    with gc_paused():
+        out = [extract(path, start) for path, start, _ in batch]
+        for ex, (_, _, path_session) in zip(out, batch, strict=True):
+            # The archive hashes of each response's keys, here in parallel rather than in the
+            # counting process once every file is read (``Dedup.export``).
+            ex.hashes = [dedup_hashes(e, path_session) for e in ex.entries]
+            ex.prompt_hashes = [None if p.uuid is None else key_hash("prompt", p.uuid) for p in ex.prompts]
+            # Plain tuples pickle several times faster than named ones; ``_named`` puts the names back.
+            ex.entries = [tuple(e) for e in ex.entries]  # type: ignore[misc]
+            ex.prompts = [tuple(p) for p in ex.prompts]  # type: ignore[misc]
     return out
 
 
@@ -354,7 +461,7 @@ def extract_all(jobs: list[Job], workers: int) -> Iterator[tuple[Job, Extract]]:
             batch = next(batches, None)
             if batch is None:
                 return False
-            window.append((batch, pool.submit(_extract_batch, [(j[0].path, j[1]) for j in batch])))
+            window.append((batch, pool.submit(_extract_batch, [(j[0].path, j[1], j[0].path_session) for j in batch])))
             return True
 
         while len(window) < workers * IN_FLIGHT_PER_WORKER and submit():
@@ -376,6 +483,9 @@ class Scanner:
         # (config dir, session) -> (time, model) of its newest answer: a request that went through,
         # which ends the walls before it (``ledger.walls``)
         self.answered: dict[tuple[str, str], tuple[float, str]] = {}
+        # One string per session id: each unpickled entry brings its own copy, and the dedup
+        # records of a first scan keep one each.
+        self._sessions: dict[str, str] = {}
 
     def apply(self, job: Job, ex: Extract) -> FileState | None:
         """Count what ``ex`` holds; the file's new state.
@@ -393,8 +503,10 @@ class Scanner:
         root, project, path_session = t.root, t.project, t.path_session
         newest = max(newest_ms, skip_before_ms)
         last_cwd = None
+        hashes = ex.hashes
+        sessions = self._sessions
         answered: tuple[float, str, str] | None = None  # (ts, session, model) of the newest answer
-        for e in ex.entries:
+        for i, e in enumerate(ex.entries):
             ts = e.ts_ms
             if ts > newest:
                 newest = ts
@@ -407,11 +519,12 @@ class Scanner:
                 stats.synthetic += 1
                 continue
             session = e.session_id or path_session
+            session = sessions.setdefault(session, session)
             if answered is None or ts >= answered[0]:
                 answered = (ts, session, e.model)
             minute = ts // 60000
             key_idx = store.key(root, project, session, e.model, e.branch)
-            old, add = dedup.offer(e, session, minute, key_idx)
+            old, add = dedup.offer(e, session, minute, key_idx, None if hashes is None else hashes[i])
             if old is not None:
                 store.add(old[0], old[1], old[2], -1)
                 stats.replaced_by_larger += 1
@@ -424,6 +537,11 @@ class Scanner:
             if e.cwd is not None and e.cwd != last_cwd:
                 store.note_cwd(root, project, e.cwd)
                 last_cwd = e.cwd
+        if ex.dropped is not None:  # as if it had come through this loop, after the rest
+            ts, dropped_session, model = ex.dropped
+            newest = max(newest, ts)
+            if answered is None or ts >= answered[0]:
+                answered = (ts, dropped_session or path_session, model)
         if answered is not None and answered[1]:
             key = (str(root), answered[1])
             if answered[0] / 1000.0 > self.answered.get(key, (0.0, ""))[0]:
@@ -431,11 +549,12 @@ class Scanner:
         for at, text, details, wall_session in ex.walls:
             self.walls.append((str(root), at, text, details, wall_session or path_session))
         stats.walls += len(ex.walls)
-        for p in ex.prompts:
+        prompt_hashes = ex.prompt_hashes
+        for i, p in enumerate(ex.prompts):
             if p.uuid is None and p.ts_ms <= skip_before_ms:
                 continue
             minute = p.ts_ms // 60000
-            if dedup.offer_prompt(p.uuid, minute):
+            if dedup.offer_prompt(p.uuid, minute, None if prompt_hashes is None else prompt_hashes[i]):
                 store.add_prompt(minute, store.key(root, project, p.session_id or path_session, "", p.branch))
                 stats.prompts += 1
                 if p.cwd is not None:

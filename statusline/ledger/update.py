@@ -32,7 +32,7 @@ from statusline.core import paths
 from statusline.ledger.dedup import Dedup, month_of_minute
 from statusline.ledger.index import INDEX_FILE, FileIndex, still_prefix
 from statusline.ledger.roots import Transcript, default_roots, resolve_roots, walk
-from statusline.ledger.scan import PARALLEL_MIN_BYTES, Job, LedgerStats, Scanner, extract_all
+from statusline.ledger.scan import PARALLEL_MIN_BYTES, Job, LedgerStats, Scanner, extract_all, gc_paused
 from statusline.ledger.statefile import ledger_dir, write_bytes_atomic
 from statusline.ledger.store import COARSE_DAYS, STORE_FILE, Store, load_store, stamp
 from statusline.ledger.store import SCHEMA as STORE_SCHEMA
@@ -67,8 +67,12 @@ def _merge_archive(directory: Path, pending: dict[str, list[int]]) -> None:
         if not hashes:
             continue
         merged = set(_read_archive(directory, month))
-        merged.update(int(h) for h in hashes)
-        write_bytes_atomic(_archive_path(directory, month), array.array("Q", sorted(merged)).tobytes())
+        merged.update(hashes)
+        try:
+            data = array.array("Q", sorted(merged)).tobytes()
+        except TypeError:  # not all numbers (a hand-edited store): as numbers, then
+            data = array.array("Q", sorted({int(h) for h in merged})).tobytes()
+        write_bytes_atomic(_archive_path(directory, month), data)
 
 
 def _drop_archive(directory: Path) -> None:
@@ -310,20 +314,21 @@ def _update(
             workers = min(2, cpus) if todo >= PARALLEL_MIN_BYTES and len(work) > 1 else 1
         stats.workers = workers
         done = 0
-        for job, ex in extract_all(work, workers):
-            if progress is not None:
-                done += ex.bytes_read
-                progress(done, todo)
-            state = scanner.apply(job, ex)
-            if state is None:
-                index.files.pop(job[0].path, None)
-            else:
-                index.files[job[0].path] = state
-        found = scanner.walls
-        answered = [(root, at, session, model) for (root, session), (at, model) in scanner.answered.items()]
-        if legacy is not None:
-            store.adopt_older(legacy)
-        store.dedup_state, evicted = dedup.export(now_minute - RECENT_DEDUP_DAYS * 1440)
+        with gc_paused():
+            for job, ex in extract_all(work, workers):
+                if progress is not None:
+                    done += ex.bytes_read
+                    progress(done, todo)
+                state = scanner.apply(job, ex)
+                if state is None:
+                    index.files.pop(job[0].path, None)
+                else:
+                    index.files[job[0].path] = state
+            found = scanner.walls
+            answered = [(root, at, session, model) for (root, session), (at, model) in scanner.answered.items()]
+            if legacy is not None:
+                store.adopt_older(legacy)
+            store.dedup_state, evicted = dedup.export(now_minute - RECENT_DEDUP_DAYS * 1440)
         store.archive_pending = evicted
         index.store_stamp = store.save(directory)
         _merge_archive(directory, evicted)

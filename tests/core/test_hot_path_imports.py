@@ -38,6 +38,7 @@ HEAVY = {
     "statistics",
     "inspect",
     "zlib",  # a shared library to load; only a non-default config dir or an env token needs it
+    "msgspec",  # the ledger's transcript decoder: the refresher's and ``report``'s, never the hot path's
 }
 PROBE = (
     "import sys; sys.path[:0] = [sys.argv.pop(1)]; from statusline.cli import main; code = main(sys.argv[1:]); "
@@ -145,6 +146,12 @@ def test_core_imports_only_the_standard_library(path: Path) -> None:
             assert path.name == "config.py"
         elif top != "__future__":
             assert top in sys.stdlib_module_names, name
+
+
+def test_only_the_ledger_imports_the_transcript_decoder() -> None:
+    # msgspec is a dependency of the ledger (read by the refresher and ``report``) alone.
+    importers = {module_name(p) for p in FILES if any(n.split(".")[0] == "msgspec" for n in package_imports(p))}
+    assert importers and all(m.startswith("statusline.ledger.") for m in importers), importers
 
 
 def test_no_module_of_the_package_is_part_of_an_import_circle() -> None:

@@ -203,19 +203,26 @@ def test_report_shows_first_scan_progress_only_on_a_terminal(monkeypatch: pytest
         def isatty(self) -> bool:
             return True
 
-    monkeypatch.setattr(sys, "stderr", io.StringIO())
-    assert report._progress_on_terminal() is None
-    term = Terminal()
-    monkeypatch.setattr(sys, "stderr", term)
-    show = report._progress_on_terminal()
+    monkeypatch.delenv("QUOTALINE_PROGRESS_AFTER", raising=False)
+    assert report._progress_on_terminal(io.StringIO()) is None
+    clock = [100.0]
+    quick, term = Terminal(), Terminal()
+    show = report._progress_on_terminal(quick, lambda: clock[0])
     assert show is not None
-    big = report.FIRST_SCAN_NOTICE_BYTES * 2
-    show(1, report.FIRST_SCAN_NOTICE_BYTES - 1)  # a small catch-up says nothing
-    for done in (0, big // 2, big // 2, big):
-        show(done, big)
-    assert term.getvalue() == "\r".join(["", f"reading {big / 1e6:,.0f} MB of transcripts, once: 0%",
-                                          f"reading {big / 1e6:,.0f} MB of transcripts, once: 50%",
-                                          f"reading {big / 1e6:,.0f} MB of transcripts, once: 100%\n"])
+    clock[0] += 0.9
+    show(10**9, 10**9)  # done within a second: nothing said
+    assert quick.getvalue() == ""
+    clock[0] = 100.0
+    show = report._progress_on_terminal(term, lambda: clock[0])
+    assert show is not None
+    for t, done in ((0.5, 10**8), (1.0, 2 * 10**8), (1.05, 3 * 10**8), (2.0, 4 * 10**8), (2.5, 10**9)):
+        clock[0] = 100.0 + t
+        show(done, 10**9)
+    assert term.getvalue().split("\r")[1:] == [
+        "reading transcripts: 200 of 1,000 MB, 200 MB/s, 4 s left\x1b[K",  # after a second; then 1.05 is too soon
+        "reading transcripts: 400 of 1,000 MB, 200 MB/s, 3 s left\x1b[K",
+        "reading transcripts: 1,000 of 1,000 MB, 400 MB/s, done\x1b[K\n",
+    ]
 
 
 def test_report_waits_for_a_busy_ledger_and_says_so(world_env: tuple[Path, dict[str, Any]],
