@@ -251,7 +251,9 @@ def plausible_usage(input_tokens: int, output_tokens: int, cache_creation: int, 
     The one home of the per-line bound: the reference parser (``parse_usage_line``) and the block
     decoder (``decode.parse_usage_lines``) both skip a line this refuses, as malformed.
     """
-    return cache_creation <= U64_MAX  # the other three are checked one by one; this one is a sum
+    if cache_creation > U64_MAX:  # the other three are checked one by one; this one is a sum
+        return False
+    return input_tokens + output_tokens + cache_creation + cache_read <= MAX_RESPONSE_TOKENS
 
 
 def _shape(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str | None, str | None]:
@@ -419,8 +421,6 @@ def parse_usage_line(line: bytes) -> list[Entry]:
                 Entry(ts_ms, adv_model, adv_id, request_id, session, side, a_speed is not None,
                       a_in, a_out, a_cc, a_cr, cwd, branch)
             )
-    if any(entry.total > MAX_RESPONSE_TOKENS for entry in entries):
-        raise Rejected("implausible token count")
     return entries
 
 
