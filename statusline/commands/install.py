@@ -609,6 +609,17 @@ def _now(target: str) -> bytes | None:
         raise InstallError(f"cannot read {target}: {exc.strerror}; nothing was changed") from None
 
 
+def write_backed_up(f: Found, text: str, state: dict[str, Any], keep: str | None) -> None:
+    """``write_through``, dropping ``keep`` (the backup made for this very write) when the file
+    changed meanwhile: the caller plans again from what is there now, and backs that up instead."""
+    try:
+        write_through(f, text, state)
+    except Changed:
+        if keep:
+            os.unlink(keep)
+        raise
+
+
 def write_through(found: Found, text: str, state: dict[str, Any]) -> None:
     """Replace the file (a symlink's target, the link kept) atomically, keeping its mode, if it still
     holds what ``found`` read (``Changed`` otherwise: Claude Code writes it while it runs, and
@@ -850,12 +861,7 @@ def _install(args: argparse.Namespace, state: dict[str, Any], *, check_only: boo
             elif rec.get("found") != "absent":
                 rec.update(found="unknown", original=None)
         keep = backup(f) if f.text is not None else None  # of the very bytes the write replaces
-        try:
-            write_through(f, text, state)
-        except Changed:
-            if keep:
-                os.unlink(keep)
-            raise
+        write_backed_up(f, text, state, keep)
         if keep:
             rec.setdefault("backups", []).append(keep)
             saved.append(keep)
@@ -975,12 +981,7 @@ def _uninstall(args: argparse.Namespace, state: dict[str, Any], *, check_only: b
                 keep = None
                 if how != "as found":  # the file changed since: a copy of it before quotaline rewrites it
                     keep = backup(f)
-                try:
-                    write_through(f, text, state)
-                except Changed:
-                    if keep:
-                        os.unlink(keep)
-                    raise
+                write_backed_up(f, text, state, keep)
                 if keep:
                     kept.append(keep)
 
