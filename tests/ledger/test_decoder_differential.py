@@ -180,23 +180,28 @@ def nested(depth: int) -> bytes:
     return line.replace('"content":[', '"content":[' + "[" * depth + "]" * depth + ",").encode()
 
 
-def test_deep_nesting_is_refused_or_taken_exactly_as_the_reference() -> None:
-    # Where the reference starts refusing depends on the stack it runs on: around that depth, and
-    # around where msgspec would on its own (a few levels deeper), each decides as the reference.
+def test_deep_nesting_is_refused_or_counted_as_the_line_says() -> None:
+    # Where the reference starts refusing is the interpreter's, not a rule of the ledger: its
+    # recursion limit and the stack it runs on (3.11 stops near a thousand levels, 3.13's scanner
+    # takes thousands, msgspec's own C limit differs again). Below that depth both decide alike;
+    # past it a line is refused or counted as what it says (as ccusage, in JavaScript, counts it),
+    # never anything else.
     lo, hi = 1, 5000
     while lo < hi:
         mid = (lo + hi + 1) // 2
         lo, hi = (mid, hi) if reference(nested(mid)) != "rejected" else (lo, mid - 1)
-    assert 100 < lo < 5000
-    for depth in [50, 500, *range(lo - 12, lo + 12), 3000]:
+    assert lo > 100
+    shallow = reference(nested(10))
+    assert shallow != "rejected"
+    for depth in sorted({50, 500, *range(max(1, lo - 12), lo + 12), 3000, 5000}):
         want = reference(nested(depth))
         for ours in (parse_usage_lines([nested(depth), nested(10)])[0], parse_usage_lines([nested(depth)])[0]):
             if depth <= lo - 8:
                 assert verdict(ours) == want, depth
             else:
                 # Inside the decoder the reference runs a few frames deeper, so it may refuse a few
-                # levels sooner than when called here; never may a line it refuses be counted.
-                assert verdict(ours) in (want, "rejected"), depth
+                # levels sooner than when called here.
+                assert verdict(ours) in (want, "rejected", shallow), depth
 
 
 def test_a_bad_line_in_a_block_costs_only_itself() -> None:
