@@ -7,7 +7,7 @@ obeys the same rules and no other module edits these sections.
 
 from __future__ import annotations
 
-from statusline.core import snapshot, truth
+from statusline.core import snapshot
 from statusline.core.select import families_seen, seen_at
 from statusline.core.snapshot import MAX_ERRORS, MAX_SESSIONS, MAX_WINDOWS, Snapshot
 from statusline.core.windows import (
@@ -116,6 +116,8 @@ def apply_server(
     """Merge the rest of a reading's truth (``truth.PARTS``: pools by their key, grants, the
     week's split, the request link); True when anything changed. What fails ``truth.sane`` is
     dropped and said in ``problems``."""
+    from statusline.core import truth  # the refresher's work: the status line never merges a reading of these
+
     if not parts:
         return False
     server = snap.get("server")

@@ -11,7 +11,7 @@ from statusline.core import select
 from statusline.core.config_defaults import upgrade_template
 from statusline.core.context import Context
 from statusline.core.levels import CRITICAL, FULL, NORMAL, WARN
-from statusline.core.pieces import Piece, extra, pool, wall, window
+from statusline.core.pieces import Piece, extra, wall, window
 from statusline.core.textsafe import for_style
 
 ANSI = {NORMAL: "32", WARN: "33", CRITICAL: "31", FULL: "1;31", "stale": "2"}
@@ -30,7 +30,10 @@ def pieces(ctx: Context, surface: str) -> list[tuple[Piece, str]]:
     drawn = [] if stopped is None else [(stopped, str(settings.get(surface, "wall_template")))]
     drawn += [(window.piece(ctx, w), tpl) for w in chosen]
     # Credit pools are money, not windows: ``pools`` shows each, ``alerts`` those nearly used up.
-    if "pools" in selectors or "alerts" in selectors:
+    server = ctx.snap.get("server")
+    if ("pools" in selectors or "alerts" in selectors) and isinstance(server, dict) and server.get("pools"):
+        from statusline.core.pieces import pool  # only when some is stored: no module for what is not shown
+
         for found in pool.pools(ctx):
             credit = pool.piece(ctx, found)
             if "pools" in selectors or (credit.level > NORMAL and not credit.stale):

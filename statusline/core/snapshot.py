@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from statusline.core import fastjson, fastos, pace, paths, system, truth
+from statusline.core import fastjson, fastos, pace, paths, system
 from statusline.core.config_defaults import MAX_REFRESH_INTERVAL_S
 from statusline.core.windows import (
     EPOCH_FLOOR,
@@ -125,7 +125,10 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
     snap["warned"] = newest(warned, MAX_SESSIONS, lambda v: v["at"])
     snap["errors"] = [e for e in snap["errors"] if _sane_error(e, now)][-MAX_ERRORS:]
     snap["walls"] = sane_walls(snap["walls"], now)
-    snap["server"] = truth.sane(snap["server"], now)
+    if snap["server"]:  # the server's truth beyond windows: its rules are loaded only when some is kept
+        from statusline.core import truth
+
+        snap["server"] = truth.sane(snap["server"], now)
     return snap
 
 

@@ -6,10 +6,10 @@ again when it climbs a level or its period changes; ``"every"`` warns on every p
 
 from __future__ import annotations
 
-from statusline.core import levels, select, template, truth
+from statusline.core import levels, select, template
 from statusline.core.context import Context
 from statusline.core.levels import FULL, NORMAL, WARN
-from statusline.core.pieces import Piece, extra, pool, window
+from statusline.core.pieces import Piece, extra, window
 from statusline.core.windows import (
     CLAUDE_CODE_WRAP_UP_FEATURE,
     PER_MODEL_FAMILIES,
@@ -335,8 +335,12 @@ def _pool_lines(ctx: Context) -> list[tuple[str, str, dict[str, Any]]]:
     """A sentence per credit pool nearly or wholly spent, once per pool, state and reset."""
     server = ctx.snap.get("server")
     stored = server.get("pools") if isinstance(server, dict) else None
+    if not (isinstance(stored, dict) and stored):
+        return []
+    from statusline.core.pieces import pool  # only when some is stored: no module for what is not shown
+
     found = []
-    for key, raw in sorted(stored.items()) if isinstance(stored, dict) else []:
+    for key, raw in sorted(stored.items()):
         if not isinstance(raw, dict):
             continue
         credit = pool.piece(ctx, raw)
@@ -354,8 +358,14 @@ def _grant_lines(ctx: Context) -> list[tuple[str, str, dict[str, Any]]]:
     """The grant to use, once per grant and period of the window it would clear: when a window it
     clears is full, or at this pace will fill before its reset, and the grant is usable now
     (started, not paused, not spent)."""
+    server = ctx.snap.get("server")
+    if not (isinstance(server, dict) and server.get("grants")):
+        return []
+    from statusline.core import truth
+    from statusline.core.pieces import pool  # only when some is stored: no module for what is not shown
+
     found = []
-    for grant in truth.usable_grants(ctx.snap.get("server"), ctx.now):
+    for grant in truth.usable_grants(server, ctx.now):
         if not grant["started"] or grant.get("paused") is True or grant.get("usable_now") is not True:
             continue
         pressed = []
