@@ -35,7 +35,7 @@ for a in "$@"; do
   case $a in -h | --help) exit 0 ;; --dry-run) exec "${tree[@]}" install "$@" ;; esac
 done
 
-data_dir=$("$py" -I -c 'import sys; sys.path.insert(0, sys.argv[1]); from statusline.core.paths import user_data_dir; print(user_data_dir())' "$here")
+data_dir=$("$py" -I -c 'import sys; sys.path.insert(0, sys.argv[1]); from statusline.core.store.paths import user_data_dir; print(user_data_dir())' "$here")
 envs="$data_dir/envs"
 
 # One install (or uninstall) at a time: each prunes the environments the launcher does not use.

@@ -10,7 +10,7 @@ how many runs replaced a snapshot (a run that changes nothing visible writes not
 Snapshots: ``fresh`` (one status-line run old) and ``month`` (a simulated month of heavy use: 20
 live sessions and hundreds of old ones, readings every 10 s of every window kind, full history,
 errors, warnings): the status line must be about as fast on both. ``month, no memo`` is the same
-month without the writer's burn rates (``pace.memo``: they hold until the oldest point of the hour
+month without the writer's burn rates (``history_rules.memo``: they hold until the oldest point of the hour
 leaves it, here within 10 s of the last write): every forecast is worked out from the points, the
 slowest a read of that month gets.
 
@@ -37,8 +37,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from statusline.commands.install import launcher_text  # noqa: E402
-from statusline.core import observe, pace, snapshot  # noqa: E402
-from statusline.core.windows import label_for, length_s  # noqa: E402
+from statusline.core.store import snapshot  # noqa: E402
+from statusline.core.window import history_rules, merge  # noqa: E402
+from statusline.core.window.rules import label_for, length_s  # noqa: E402
 
 FIXTURE = REPO.parent / "shared" / "fixtures" / "statusline" / "stdin_2.1.330_oauth_after_turn.json"
 MONTH_WINDOWS = (
@@ -71,11 +72,11 @@ def month_of_use(now: float) -> dict[str, object]:
     for day in range(30):  # a new session every ~90 minutes, 20 of them alive at the end
         for k in range(16):
             t = now - (30 - day) * 86400 + k * 5400
-            observe.touch_session(snap, f"{day:02d}{k:02d}-0000-4000-8000-" + "a" * 12, {"model_id": "claude-opus-5-5",
+            merge.touch_session(snap, f"{day:02d}{k:02d}-0000-4000-8000-" + "a" * 12, {"model_id": "claude-opus-5-5",
                                  "model_name": "Opus 5.5", "version": "2.1.330", "cwd": "/home/u/project"}, now=t)
     for i in range(20):
         sid = f"live-{i:02d}-4000-8000-" + "b" * 12
-        observe.touch_session(snap, sid, {"model_id": "claude-opus-5-5", "version": "2.1.330", "cwd": "/p"}, now=now)
+        merge.touch_session(snap, sid, {"model_id": "claude-opus-5-5", "version": "2.1.330", "cwd": "/p"}, now=now)
         snap["warned"][sid] = {"at": now, "windows": {"five_hour": {"level": 1, "period": now + 7980}}}
     for wid in MONTH_WINDOWS:
         length = length_s(wid) or 30 * 86400.0
@@ -85,14 +86,14 @@ def month_of_use(now: float) -> dict[str, object]:
             reset = now + 7980 - ((now + 7980 - t) // length) * length
             points.append([t, round(((t % length) / length) * 90, 1), reset])
             t += 10 if now - t < 7200 else 60
-        snap["history"][wid] = pace.add_point(points, now, 42.0, now + 7980, now=now)
+        snap["history"][wid] = history_rules.add_point(points, now, 42.0, now + 7980, now=now)
         snap["windows"][wid] = {"id": wid, "label": label_for(wid), "used_pct": 42.0, "resets_at": now + 7980,
                                 "source": "oauth", "observed_at": now, "session": None, "severity": "normal",
                                 "is_active": False}
     snap["extra_usage"] = {"enabled": True, "used": 408.43, "limit": 500.0, "currency": "USD", "out_of_credits": False,
                            "utilization": None, "source": "oauth", "observed_at": now}
     for source in ("oauth", "claude_ai", "statusline"):
-        observe.add_error(snap, "rate_limited", "rate limited by api.anthropic.com (429)", source=source, now=now)
+        merge.add_error(snap, "rate_limited", "rate limited by api.anthropic.com (429)", source=source, now=now)
     snap["refresh"] = {"last_attempt": now, "last_success": now, "next_due": now + 3600, "auth_stamp": None,
                        "sources": {"oauth": {"failures": 0, "last_ok": now, "last_status": 200}}}
     return snap

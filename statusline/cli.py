@@ -145,7 +145,7 @@ def _utf8_output() -> None:
 
 
 def _people_command(command: str, rest: list[str]) -> int:
-    from statusline.core.paths import DirError
+    from statusline.core.store.paths import DirError
 
     _utf8_output()
     try:
@@ -181,7 +181,7 @@ def _dispatch(command: str, rest: list[str]) -> int:
         return install_cmd.run(command, rest)
     if command == "report":
         from statusline.commands import report as report_cmd
-        from statusline.core import paths, snapshot
+        from statusline.core.store import paths, snapshot
 
         return report_cmd.run(rest, snapshot=snapshot.read(paths.snapshot_path()))
     sys.stderr.write(f"quotaline: unknown command {command!r}\n\n{USAGE}")
@@ -420,6 +420,10 @@ def _imports(code: "Any") -> "tuple[str, ...]":
             continue
         if op == ops["IMPORT_NAME"]:
             module = code.co_names[arg]
+            # Its packages first (``statusline.core`` before ``statusline.core.window``): the
+            # preload loads a module only once its package is loaded.
+            parts = module.split(".")
+            names.extend(".".join(parts[:k]) for k in range(2, len(parts)))
             names.append(module)
             if isinstance(last, tuple):
                 names.extend(f"{module}.{item}" for item in last if isinstance(item, str) and item != "*")
@@ -432,7 +436,7 @@ def _sweep_bundle_dir() -> None:
     """Temp files of runs killed while writing the bundle (``paths.sweep_leftovers``)."""
     import time
 
-    from statusline.core import paths
+    from statusline.core.store import paths
 
     paths.sweep_leftovers(bundle_path().rpartition("/")[0], time.time())
 

@@ -130,7 +130,7 @@ def window(
     wid: str, pct: float, *, resets_in: float = 7980, source: str = "oauth", age: float = 0, label: str | None = None
 ) -> dict[str, Any]:
     now = time.time()
-    from statusline.core.windows import label_for
+    from statusline.core.window.rules import label_for
 
     return {
         "id": wid,
@@ -144,7 +144,7 @@ def window(
 
 
 def snapshot_with(*windows: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    from statusline.core.snapshot import empty
+    from statusline.core.store.snapshot import empty
 
     snap = empty()
     for w in windows:

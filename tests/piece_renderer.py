@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from statusline.core import config_defaults, observe, render, snapshot
-from statusline.core.config_defaults import Settings
-from statusline.core.context import Context
-from statusline.core.pieces import Piece, extra, window
+from statusline.core.draw import render
+from statusline.core.draw.pieces import Piece, extra, window
+from statusline.core.run.context import Context
+from statusline.core.settings import defaults
+from statusline.core.settings.defaults import Settings
+from statusline.core.store import snapshot
+from statusline.core.window import merge
 
 NOW = 1_800_000_000.0
 
@@ -17,7 +20,7 @@ class Scene:
     def __init__(self, now: float = NOW) -> None:
         self.now = now
         self.snap = snapshot.empty()
-        self.data = config_defaults.clone(config_defaults.DEFAULTS)
+        self.data = defaults.clone(defaults.DEFAULTS)
         self.family: str | None = None
         self.local: dict[str, Any] | None = None
 
@@ -28,7 +31,7 @@ class Scene:
         if resets_in is not None:
             reading["resets_at"] = self.now + resets_in
         problems: list[str] = []
-        observe.apply_windows(self.snap, [reading], now=self.now, problems=problems)
+        merge.apply_windows(self.snap, [reading], now=self.now, problems=problems)
         assert not problems, problems
         return self
 
@@ -39,7 +42,7 @@ class Scene:
             t = self.now - (steps - i) * 600
             reading = {"id": wid, "used_pct": start + per_hour * (i / 6), "source": "oauth",
                        "observed_at": t, "resets_at": self.now + resets_in}
-            observe.apply_windows(self.snap, [reading], now=t)
+            merge.apply_windows(self.snap, [reading], now=t)
         return self
 
     def extra(self, **fields: Any) -> Scene:
@@ -53,7 +56,7 @@ class Scene:
             t = self.now - (steps - i) * 300
             reading = {"enabled": True, "used": round(start + per_hour * i / 12, 2), "limit": limit,
                        "currency": "USD", "observed_at": t}
-            assert observe.apply_extra(self.snap, reading, now=t)
+            assert merge.apply_extra(self.snap, reading, now=t)
         return self
 
     def config(self, *keys: str, value: Any) -> Scene:

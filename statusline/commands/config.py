@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from statusline.core import config, config_fast, paths
+from statusline.core.settings import loader, toml_file
+from statusline.core.store import paths
 
 USAGE = """\
 usage: quotaline config path          where the config file is (it may not exist yet)
@@ -29,11 +30,11 @@ def run(argv: list[str]) -> int:
         print(paths.config_file())
         return 0
     if action == "init":
-        path, written = config.init(force="--force" in rest)
+        path, written = toml_file.init(force="--force" in rest)
         print(f"{'wrote' if written else 'kept existing'} {path}" + ("" if written else " (--force to overwrite)"))
         return 0
-    settings = config_fast.load()
-    print(json.dumps(config.public(settings.data), indent=2, ensure_ascii=False))
+    settings = loader.load()
+    print(json.dumps(toml_file.public(settings.data), indent=2, ensure_ascii=False))
     for problem in settings.problems:
         print(f"problem: {problem}", file=sys.stderr)
     return 1 if settings.problems else 0

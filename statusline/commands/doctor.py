@@ -14,9 +14,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from statusline.core import config_fast, levels, paths, snapshot, status_json, system
-from statusline.core.config_defaults import ENV_OVERRIDES
-from statusline.core.textsafe import clean
+from statusline.core import system
+from statusline.core.draw import status_json
+from statusline.core.draw.textsafe import clean
+from statusline.core.settings import loader
+from statusline.core.settings.defaults import ENV_OVERRIDES
+from statusline.core.store import paths, snapshot
+from statusline.core.window import levels
 from statusline.refresh import credentials
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -202,7 +206,7 @@ def check_settings() -> list[Finding]:
 
 
 def check_config() -> list[Finding]:
-    settings = config_fast.load()
+    settings = loader.load()
     if settings.problems:
         path = paths.config_file()
         # A problem of the file is said with its path, once; one of the environment names its variable.
@@ -219,7 +223,7 @@ def check_config() -> list[Finding]:
 def check_notify() -> list[Finding]:
     from statusline.refresh import notify
 
-    enabled = bool(config_fast.load().get("notify", "enabled"))
+    enabled = bool(loader.load().get("notify", "enabled"))
     found = notify.sender()
     if found is None:
         why = notify.NOT_FOUND_HINT
@@ -231,7 +235,7 @@ def check_notify() -> list[Finding]:
 def check_export() -> list[Finding]:
     from statusline.refresh import prometheus
 
-    settings = config_fast.load()
+    settings = loader.load()
     target = prometheus.target_dir(settings)
     if not target:
         return []
@@ -248,7 +252,7 @@ def check_push() -> list[Finding]:
     """Where pushed metrics go (never a header or a URL's password) and how the last push went."""
     from statusline.refresh import otlp, push
 
-    settings = config_fast.load()
+    settings = loader.load()
     try:
         state = snapshot.read(paths.snapshot_path())["refresh"].get("push")
     except paths.DirError:

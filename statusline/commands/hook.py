@@ -7,7 +7,7 @@ for every event).
 - ``StopFailure`` (matcher ``rate_limit``): record the wall in the snapshot. Claude Code ignores its
   output; it still exits 0 at once, silent, whatever the input.
 - ``Stop`` (a turn went through; Claude Code runs ``StopFailure`` instead when an API error ended
-  it): the walls that turn could have met are over (``observe.turn_succeeded``). Reads the snapshot
+  it): the walls that turn could have met are over (``merge.turn_succeeded``). Reads the snapshot
   and writes only when a wall stands, so a turn costs one read.
 """
 
@@ -16,11 +16,16 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline.core import claude_input, config_fast, fastjson, paths, snapshot, spawn, stdin, warn
-from statusline.core.context import Context
-from statusline.core.safety import guarded
-from statusline.core.textsafe import clean
-from statusline.core.windows import model_family
+from statusline.core.draw.textsafe import clean
+from statusline.core.run import spawn, stdin
+from statusline.core.run.context import Context
+from statusline.core.run.guard import guarded
+from statusline.core.settings import loader
+from statusline.core.stdlib import fastjson
+from statusline.core.store import paths, snapshot
+from statusline.core.warn import before_prompt
+from statusline.core.window import claude_input
+from statusline.core.window.rules import model_family
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
@@ -66,12 +71,12 @@ def _stop_failure(inp: claude_input.ClaudeInput, now: float) -> int:
     except paths.DirError:
         return 0
 
-    from statusline.core import observe, walls
+    from statusline.core.window import merge, walls
 
     def mutate(target: snapshot.Snapshot) -> bool:
         # Built from the locked copy: its windows at 100% and reset times are the latest.
         wall = walls.from_stop_failure(inp.raw, target, now=now, session=inp.session_id)
-        return observe.record_wall(target, wall, now=now)
+        return merge.record_wall(target, wall, now=now)
 
     deadline = time.monotonic() + LOCK_WAIT_S
     while not snapshot.update(path, mutate) and time.monotonic() < deadline and _busy(path):
@@ -87,15 +92,15 @@ def _turn_went_through(inp: claude_input.ClaudeInput, now: float) -> int:
     snap = snapshot.read(path)
     if not snap["walls"]:
         return 0  # the common case: one read, no import
-    from statusline.core import observe
+    from statusline.core.window import merge
 
     sid = inp.session_id
     family = _session_family(snap, sid) or inp.family
-    if not observe.turn_succeeded(snap, sid, family, at=now):
+    if not merge.turn_succeeded(snap, sid, family, at=now):
         return 0  # every wall it could end has ended already
 
     def mutate(target: snapshot.Snapshot) -> bool:
-        return observe.turn_succeeded(target, sid, family, at=now)
+        return merge.turn_succeeded(target, sid, family, at=now)
 
     deadline = time.monotonic() + LOCK_WAIT_S
     while not snapshot.update(path, mutate) and time.monotonic() < deadline and _busy(path):
@@ -104,7 +109,7 @@ def _turn_went_through(inp: claude_input.ClaudeInput, now: float) -> int:
 
 
 def _run(inp: claude_input.ClaudeInput, now: float) -> int:
-    settings = config_fast.load()
+    settings = loader.load()
     if not settings.get("hook", "enabled"):
         return 0
     try:
@@ -115,9 +120,9 @@ def _run(inp: claude_input.ClaudeInput, now: float) -> int:
     sid = inp.session_id
     parked = _overlay_parked(snap, path, sid) if sid else False
     family = _session_family(snap, sid) or inp.family
-    decision = warn.decide(Context(snap, settings, now, family=family), session_id=sid)
+    decision = before_prompt.decide(Context(snap, settings, now, family=family), session_id=sid)
     _add_wall(decision, snap, sid, family, now)
-    if sid and decision.warned != warn.said_before(snap, sid):
+    if sid and decision.warned != before_prompt.said_before(snap, sid):
         remember(path, sid, {"at": now, "windows": decision.warned}, now)
     elif parked:
         _merge_now(path, now)  # fold this session's parked state into the snapshot if the lock is free
@@ -138,14 +143,14 @@ def _run(inp: claude_input.ClaudeInput, now: float) -> int:
 
 
 def _add_wall(
-    decision: warn.Decision, snap: snapshot.Snapshot, sid: str | None, family: str | None, now: float
+    decision: before_prompt.Decision, snap: snapshot.Snapshot, sid: str | None, family: str | None, now: float
 ) -> None:
     """The standing wall, said once per session (first, before any warning)."""
     if not snap["walls"]:
         return  # the common case costs no import
-    from statusline.core import walls
+    from statusline.core.window import walls
 
-    notice = walls.hook_notice(snap, now, family, warn.said_before(snap, sid), sid)
+    notice = walls.hook_notice(snap, now, family, before_prompt.said_before(snap, sid), sid)
     if notice is None:
         return
     key, text, state = notice
@@ -170,14 +175,14 @@ LOCK_WAIT_S = 0.15
 
 def remember(path: str, sid: str, entry: dict[str, Any], now: float) -> None:
     """Store this session's dedupe ``entry``: in the snapshot, or parked beside it. Never drops it."""
-    from statusline.core import observe  # only to write: most prompts change nothing
+    from statusline.core.window import merge  # only to write: most prompts change nothing
 
     merged: list[tuple[str, bytes]] = []
 
     def mutate(target: snapshot.Snapshot) -> bool:
         merged[:] = _merge_parked(target, path)
         target["warned"][sid] = entry
-        observe.forget_old_warnings(target, now=now)
+        merge.forget_old_warnings(target, now=now)
         return True
 
     deadline = time.monotonic() + LOCK_WAIT_S
@@ -201,13 +206,13 @@ def _busy(path: str) -> bool:
 
 
 def _merge_now(path: str, now: float) -> None:
-    from statusline.core import observe
+    from statusline.core.window import merge
 
     merged: list[tuple[str, bytes]] = []
 
     def mutate(target: snapshot.Snapshot) -> bool:
         merged.extend(_merge_parked(target, path))
-        observe.forget_old_warnings(target, now=now)
+        merge.forget_old_warnings(target, now=now)
         return bool(merged)
 
     if snapshot.update(path, mutate):
@@ -223,7 +228,7 @@ def _park_name(sid: str) -> str:
 
 
 def _park(path: str, sid: str, entry: dict[str, Any]) -> None:
-    from statusline.core import fastos
+    from statusline.core.stdlib import fastos
 
     directory = snapshot.parked_dir(path)
     if not paths.own_subdir(directory, create=True):
@@ -242,7 +247,7 @@ def _park(path: str, sid: str, entry: dict[str, Any]) -> None:
 
 
 def _read_parked(file: str) -> tuple[bytes, dict[str, Any]] | None:
-    from statusline.core import fastos
+    from statusline.core.stdlib import fastos
 
     try:
         fd = paths.open_private(file, fastos.O_RDONLY)  # not a link, a FIFO (it would hang) or a stranger's
@@ -269,7 +274,7 @@ def _newer(entry: dict[str, Any], than: Any) -> bool:
 
 def _overlay_parked(snap: snapshot.Snapshot, path: str, sid: str) -> bool:
     """Let this session's parked entry stand in for the snapshot's when newer; True when one exists."""
-    from statusline.core import fastos
+    from statusline.core.stdlib import fastos
 
     directory = snapshot.parked_dir(path)
     if not paths.own_subdir(directory, create=False):
@@ -285,7 +290,7 @@ def _overlay_parked(snap: snapshot.Snapshot, path: str, sid: str) -> bool:
 
 def _merge_parked(target: snapshot.Snapshot, path: str) -> list[tuple[str, bytes]]:
     """Fold every parked entry into ``target`` (newer wins); the files read, to remove once written."""
-    from statusline.core import fastos
+    from statusline.core.stdlib import fastos
 
     directory = snapshot.parked_dir(path)
     if not paths.own_subdir(directory, create=False):
@@ -312,7 +317,7 @@ def _unpark(path: str, merged: list[tuple[str, bytes]]) -> None:
     """Remove parked files now in the snapshot, unless one was re-parked meanwhile (then it stays)."""
     from contextlib import suppress  # only after a merge: not on the common path
 
-    from statusline.core import fastos
+    from statusline.core.stdlib import fastos
 
     directory = snapshot.parked_dir(path)
     if not merged or not paths.own_subdir(directory, create=False):

@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from statusline.core import paths
+from statusline.core.store import paths
 
 HOOK_TIMEOUT_S = 5
 # Claude Code re-runs the status line on this timer besides its own events: the numbers the refresher

@@ -11,11 +11,11 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--force", action="store_true", help="ignore a server-imposed backoff")
     parser.add_argument("--background", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    from statusline.core import paths
+    from statusline.core.store import paths
     from statusline.refresh import refresher
 
     if args.background:  # detached: nobody reads its output, so failures go to error.log
-        from statusline.core.safety import guarded
+        from statusline.core.run.guard import guarded
 
         return guarded(lambda: refresher.refresh(background=True).ran, "")
     try:
@@ -24,12 +24,12 @@ def run(argv: list[str]) -> int:
         print(f"quotaline: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # e.g. the state dir cannot be written: a sentence, never a traceback
-        from statusline.core.safety import log_exception
+        from statusline.core.run.guard import log_exception
 
         log_exception(exc)
         print(f"quotaline: refresh failed: {type(exc).__name__} (details in error.log)", file=sys.stderr)
         return 1
-    from statusline.core.textsafe import clean
+    from statusline.core.draw.textsafe import clean
 
     summary = clean(outcome.summary())  # carries the servers' error messages
     if not outcome.ran:

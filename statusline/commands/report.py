@@ -22,9 +22,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from statusline.core.snapshot import points as history_points
-from statusline.core.textsafe import clean, clean_tree, fit, pad, width
-from statusline.core.windows import is_number, label_for
+from statusline.core.draw.textsafe import clean, clean_tree, fit, pad, width
+from statusline.core.store.snapshot import points as history_points
+from statusline.core.window.rules import is_number, label_for
 from statusline.ledger import update_ledger
 from statusline.ledger.branches import by_branch
 from statusline.ledger.calibrate import human_tokens

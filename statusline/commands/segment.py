@@ -8,9 +8,14 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline.core import config_fast, fastjson, fastos, paths, render, select, snapshot, spawn
-from statusline.core.context import Context
-from statusline.core.safety import guarded
+from statusline.core.draw import render
+from statusline.core.run import spawn
+from statusline.core.run.context import Context
+from statusline.core.run.guard import guarded
+from statusline.core.settings import loader
+from statusline.core.stdlib import fastjson, fastos
+from statusline.core.store import paths, snapshot
+from statusline.core.window import select
 
 FORMATS = {
     "tmux": "tmux", "starship": "starship", "plain": "plain", "ansi": "ansi", "json": "json",
@@ -66,7 +71,7 @@ def _run(options: dict[str, str]) -> int:
         sys.stdout.write(swiftbar_plugin.text())
         return 0
     now = time.time()
-    settings = config_fast.load()
+    settings = loader.load()
     if "windows" in options:
         settings.data["segment"]["windows"] = [w.strip() for w in options["windows"].split(",") if w.strip()]
     if "template" in options:
@@ -83,15 +88,15 @@ def _run(options: dict[str, str]) -> int:
     ctx = Context(snap, settings, now, family=options.get("model") or select.latest_family(snap))
     # Each format imports only what it draws with: tmux and Starship run as often as the status line.
     if style == "json":
-        from statusline.core import status_json, textsafe
+        from statusline.core.draw import status_json, textsafe
 
         text = fastjson.dumps(textsafe.clean_tree(status_json.build(ctx)))
     elif style == "waybar":
-        from statusline.core import bars
+        from statusline.core.draw import bars
 
         text = fastjson.dumps(bars.waybar(ctx))
     elif style == "swiftbar":  # the plugin script names the launcher it found, for the menu's actions
-        from statusline.core import bars
+        from statusline.core.draw import bars
 
         binary = fastos.getenv("QUOTALINE_BIN") or "quotaline"
         argos = bool(fastos.getenv("ARGOS_VERSION"))

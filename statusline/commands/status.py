@@ -9,10 +9,13 @@ import sys
 import time
 from typing import Any
 
-from statusline.core import config_fast, levels, paths, snapshot, status_json, template, textsafe, walls
-from statusline.core.bars import text_bar
-from statusline.core.context import Context
-from statusline.core.pieces import extra, local, pool, window
+from statusline.core.draw import status_json, template, textsafe
+from statusline.core.draw.bars import text_bar
+from statusline.core.draw.pieces import extra, local, pool, window
+from statusline.core.run.context import Context
+from statusline.core.settings import loader
+from statusline.core.store import paths, snapshot
+from statusline.core.window import levels, walls
 
 BAR = 20
 COLOURS = {"normal": "32", "warn": "33", "critical": "31", "full": "1;31"}
@@ -38,7 +41,7 @@ def run(argv: list[str]) -> int:
 
 def render(as_json: bool) -> str:
     now = time.time()
-    settings = config_fast.load()
+    settings = loader.load()
     snap = textsafe.clean_tree(snapshot.read(paths.snapshot_path()))  # whatever the server or a file said
     ctx = Context(snap, settings, now, local=_local_column(snap, now))
     data = status_json.build(ctx)
@@ -57,7 +60,7 @@ def _local_column(snap: snapshot.Snapshot, now: float) -> dict[str, Any] | None:
         return None
 
 
-# Each line is a piece's variables through a template (``core/template.py``), as on the status line.
+# Each line is a piece's variables through a template (``core/draw/template.py``), as on the status line.
 WHEN = "(resets $resets_at \\(in $reset\\))"
 PACE = "pace: $rate(, hits 100% in $to_full — before it resets)"
 PACE_AT_RESET = "pace: $rate(, about $at_reset at reset)"

@@ -5,10 +5,14 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline.core import claude_input, config_fast, observe, paths, render, snapshot, spawn, stdin
-from statusline.core.context import Context
-from statusline.core.safety import guarded
-from statusline.core.windows import Window
+from statusline.core.draw import render
+from statusline.core.run import spawn, stdin
+from statusline.core.run.context import Context
+from statusline.core.run.guard import guarded
+from statusline.core.settings import loader
+from statusline.core.store import paths, snapshot
+from statusline.core.window import claude_input, merge
+from statusline.core.window.rules import Window
 
 
 def run() -> int:
@@ -18,12 +22,12 @@ def run() -> int:
 def _run() -> int:
     now = time.time()
     inp = claude_input.parse(stdin.read_all())
-    settings = config_fast.load()
+    settings = loader.load()
     readings = inp.rate_limit_windows(now=now)
     try:
         text = _with_snapshot(inp, readings, settings, now)
     except Exception as exc:  # whatever the files hold, stdin's own numbers still make a line
-        from statusline.core.safety import log_exception
+        from statusline.core.run.guard import log_exception
 
         log_exception(exc)
         text = _line(_stdin_alone(readings, now), settings, inp, now) + " !err"
@@ -33,7 +37,7 @@ def _run() -> int:
 
 
 def _with_snapshot(
-    inp: claude_input.ClaudeInput, readings: list[Window], settings: config_fast.Settings, now: float
+    inp: claude_input.ClaudeInput, readings: list[Window], settings: loader.Settings, now: float
 ) -> str:
     try:
         path = paths.snapshot_path()
@@ -44,11 +48,11 @@ def _with_snapshot(
 
     def record(target: snapshot.Snapshot) -> bool:
         problems: list[str] = []
-        changed = observe.apply_windows(target, readings, now=now, problems=problems)
+        changed = merge.apply_windows(target, readings, now=now, problems=problems)
         if readings:
-            changed = observe.note_problems(target, problems, source="statusline", now=now) or changed
+            changed = merge.note_problems(target, problems, source="statusline", now=now) or changed
         if inp.session_id:
-            changed = observe.touch_session(target, inp.session_id, inp.session_info(), now=now) or changed
+            changed = merge.touch_session(target, inp.session_id, inp.session_info(), now=now) or changed
         return changed
 
     if record(snap) or snapshot.needs_write(snap):  # or an older file to migrate
@@ -59,10 +63,10 @@ def _with_snapshot(
 
 def _stdin_alone(readings: list[Window], now: float) -> snapshot.Snapshot:
     snap = snapshot.empty()
-    observe.apply_windows(snap, readings, now=now)
+    merge.apply_windows(snap, readings, now=now)
     return snap
 
 
-def _line(snap: snapshot.Snapshot, settings: config_fast.Settings, inp: claude_input.ClaudeInput, now: float) -> str:
+def _line(snap: snapshot.Snapshot, settings: loader.Settings, inp: claude_input.ClaudeInput, now: float) -> str:
     ctx = Context(snap, settings, now, family=inp.family, session=inp.session_id)
     return render.line(ctx, surface="statusline", style="ansi")

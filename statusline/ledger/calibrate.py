@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from statusline.core.windows import is_number, same_period
+from statusline.core.window.rules import is_number, same_period
 
 MIN_PAIRS = 3
 MIN_POINTS_MOVED = 3.0

@@ -25,7 +25,7 @@ import json.scanner
 import re
 from typing import Any, NamedTuple
 
-from statusline.core import windows
+from statusline.core.window import rules
 
 USAGE_MARKER = b'"usage":{'
 PROMPT_MARKER = b'"role":"user","content":'
@@ -469,11 +469,11 @@ def parse_prompt_line(line: bytes) -> Prompt | None:
 
 
 def model_family(model: str) -> str | None:
-    """The family of a transcript's model (``windows.model_family``); None for ids that are not
+    """The family of a transcript's model (``rules.model_family``); None for ids that are not
     Claude's (gateways, other vendors) and ``<synthetic>``: their tokens count in no family window."""
     if not model or model == SYNTHETIC or "claude" not in model.lower():
         return None
-    return windows.model_family(model)
+    return rules.model_family(model)
 
 
 def parse_wall_line(line: bytes) -> tuple[float, str | None, Any, str | None] | None:

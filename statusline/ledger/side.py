@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from statusline.core import walls as core_walls
-from statusline.core.snapshot import points
-from statusline.core.windows import length_s
+from statusline.core.store.snapshot import points
+from statusline.core.window import walls as core_walls
+from statusline.core.window.rules import length_s
 from statusline.ledger.calibrate import Calibration, calibrate_window, human_tokens, segments, with_walls
 from statusline.ledger.statefile import ledger_dir
 from statusline.ledger.store import Store, load_store

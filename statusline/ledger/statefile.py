@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from statusline.core import paths
+from statusline.core.store import paths
 
 
 def ledger_dir(state_dir: Path | None = None) -> Path:

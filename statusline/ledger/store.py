@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from statusline.core import paths
+from statusline.core.store import paths
 from statusline.ledger.parse import model_family
 from statusline.ledger.statefile import write_bytes_atomic
 

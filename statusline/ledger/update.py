@@ -28,7 +28,7 @@ from pathlib import Path
 
 import filelock
 
-from statusline.core import paths
+from statusline.core.store import paths
 from statusline.ledger.dedup import Dedup, month_of_minute
 from statusline.ledger.index import INDEX_FILE, FileIndex, still_prefix
 from statusline.ledger.roots import Transcript, default_roots, resolve_roots, walk

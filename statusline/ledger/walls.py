@@ -1,7 +1,7 @@
 """Walls found in transcripts (the ledger's second source of walls, beside the StopFailure hook):
-each rate-limit error line goes into its config dir's snapshot through ``observe.record_wall``,
+each rate-limit error line goes into its config dir's snapshot through ``merge.record_wall``,
 which knows it when the hook told of it already. A session's newest answer (a request that went
-through) ends the walls before it (``observe.turn_succeeded``), as the Stop hook does: a wall read
+through) ends the walls before it (``merge.turn_succeeded``), as the Stop hook does: a wall read
 late from a transcript, or from before quotaline ran, is not shown over the turns that followed."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import os
 import time
 from collections.abc import Iterable
 
-from statusline.core import observe, paths, snapshot, walls
+from statusline.core.store import paths, snapshot
+from statusline.core.window import merge, walls
 from statusline.ledger.parse import model_family
 
 # The snapshot lock is held for milliseconds: a short wait almost always gets it (the refresher
@@ -61,10 +62,10 @@ def _record(path: str, items: list[Found], answers: list[Answered], now: float) 
             wall = walls.build(
                 target, now=now, at=at, text=walls.said(text), details=details, source="transcript", session=session
             )
-            changed[0] += observe.record_wall(target, wall, now=now)
+            changed[0] += merge.record_wall(target, wall, now=now)
         ended = False
         for _, at, session, model in answers:
-            ended = observe.turn_succeeded(target, session, model_family(model), at=at) or ended
+            ended = merge.turn_succeeded(target, session, model_family(model), at=at) or ended
         return changed[0] > 0 or ended
 
     deadline = time.monotonic() + LOCK_WAIT_S

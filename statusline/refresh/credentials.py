@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import time
 
-from statusline.core import paths, system
+from statusline.core import system
+from statusline.core.store import paths
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -12,10 +12,11 @@ import base64
 import shutil
 import subprocess
 
-from statusline.core import levels, system
-from statusline.core.bars import pango
-from statusline.core.textsafe import clean
-from statusline.core.warn import Alert
+from statusline.core import system
+from statusline.core.draw.bars import pango
+from statusline.core.draw.textsafe import clean
+from statusline.core.warn.before_prompt import Alert
+from statusline.core.window import levels
 
 TITLE = "quotaline"
 SEND_TIMEOUT_S = 5.0

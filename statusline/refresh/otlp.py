@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from statusline import __version__
-from statusline.core import paths, system
-from statusline.core.config_fast import Settings
-from statusline.core.context import Context
-from statusline.core.textsafe import clean
+from statusline.core import system
+from statusline.core.draw.textsafe import clean
+from statusline.core.run.context import Context
+from statusline.core.settings.loader import Settings
+from statusline.core.store import paths
 from statusline.refresh import push, series
 from statusline.refresh.series import METRICS, Sample
 
@@ -163,11 +164,11 @@ def target(settings: Settings, environ: Mapping[str, str] | None = None) -> Targ
 
 def _own_headers() -> dict[str, str]:
     """``[export] otlp_headers`` (a secret: read from the file here, never cached) or its variable."""
-    from statusline.core import config
+    from statusline.core.settings import toml_file
 
     text = os.environ.get(HEADERS_ENV, "").strip()
     if not text and os.path.exists(paths.config_file()):
-        data, _ = config.parse_file(paths.config_file())
+        data, _ = toml_file.parse_file(paths.config_file())
         value = data.get("export", {}).get("otlp_headers", "")
         text = value if isinstance(value, str) else ""
     return push.parse_headers(text)

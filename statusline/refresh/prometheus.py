@@ -12,9 +12,9 @@ import contextlib
 import math
 import os
 
-from statusline.core.config_fast import Settings
-from statusline.core.context import Context
-from statusline.core.textsafe import clean
+from statusline.core.draw.textsafe import clean
+from statusline.core.run.context import Context
+from statusline.core.settings.loader import Settings
 from statusline.refresh import series
 from statusline.refresh.series import METRICS
 

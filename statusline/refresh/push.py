@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from statusline import __version__
-from statusline.core.context import Context
+from statusline.core.run.context import Context
 from statusline.refresh import prometheus, series
 
 DEADLINE_S = 4.0

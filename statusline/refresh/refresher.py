@@ -16,9 +16,13 @@ from typing import Any
 import filelock
 import httpx
 
-from statusline.core import config_fast, notify, observe, paths, select, snapshot, spawn, warn
-from statusline.core.config_defaults import refresh_interval
-from statusline.core.context import Context
+from statusline.core.run import spawn
+from statusline.core.run.context import Context
+from statusline.core.settings import loader
+from statusline.core.settings.defaults import refresh_interval
+from statusline.core.store import paths, snapshot
+from statusline.core.warn import before_prompt, notify
+from statusline.core.window import merge, select
 from statusline.refresh import backoff, credentials, prometheus
 from statusline.refresh.http import FetchError, make_client, run_budget, scrub, user_agent
 from statusline.refresh.sources import claude_ai, claude_json, oauth
@@ -88,12 +92,12 @@ def refresh(
 def _record_crash(path: str, exc: Exception) -> Outcome:
     outcome = Outcome(failed={"refresher": internal_error(exc)})
     with contextlib.suppress(Exception):  # the store itself may be what fails: then the log is all
-        _store(path, config_fast.load(), outcome, {}, None, time.time())
+        _store(path, loader.load(), outcome, {}, None, time.time())
     return outcome
 
 
 def _refresh_locked(path: str, *, force: bool, background: bool, transport: httpx.BaseTransport | None) -> Outcome:
-    settings = config_fast.load()
+    settings = loader.load()
     now = time.time()
     snap = snapshot.read(path)
     if background and not spawn.is_due(snap, now):
@@ -150,7 +154,7 @@ def _update_ledger() -> None:
             os.nice(10)  # a first scan takes both CPUs for seconds: Claude Code goes first
         update_ledger(lock_timeout=0)  # busy: another refresher is at it already
     except Exception as exc:  # the ledger is a side dish: log and go on
-        from statusline.core.safety import log_exception
+        from statusline.core.run.guard import log_exception
 
         log_exception(exc)
 
@@ -158,7 +162,7 @@ def _update_ledger() -> None:
 def internal_error(exc: BaseException) -> FetchError:
     """An exception nobody classified: logged in full to error.log, stored as its type alone (a
     message could carry a secret), with a transient backoff."""
-    from statusline.core.safety import log_exception
+    from statusline.core.run.guard import log_exception
 
     log_exception(exc)
     return FetchError("internal", f"internal error ({type(exc).__name__}); details in error.log")
@@ -180,7 +184,7 @@ def drift_summary(problems: list[str]) -> str:
 
 
 def _fetch(
-    source: str, client: httpx.Client, agent: str, settings: config_fast.Settings, local: dict[str, Any] | None
+    source: str, client: httpx.Client, agent: str, settings: loader.Settings, local: dict[str, Any] | None
 ) -> UsageReading:
     single_seat = claude_json.single_seat_team(local)
     if source == "oauth":
@@ -192,9 +196,9 @@ def _fetch(
 
 def _secret_session_key() -> str:
     """The sessionKey from the config file; read here, never cached (config_fast drops it)."""
-    from statusline.core import config
+    from statusline.core.settings import toml_file
 
-    data, _ = config.parse_file(paths.config_file()) if os.path.exists(paths.config_file()) else ({}, [])
+    data, _ = toml_file.parse_file(paths.config_file()) if os.path.exists(paths.config_file()) else ({}, [])
     value = data.get("refresh", {}).get("claude_ai_session_key", "")
     return value if isinstance(value, str) else ""
 
@@ -212,14 +216,14 @@ def _held_back(state: dict[str, Any], now: float, source: str) -> str:
 
 
 def backoff_text(seconds: float) -> str:
-    from statusline.core.pace import format_duration
+    from statusline.core.window.history_rules import format_duration
 
     return format_duration(seconds)
 
 
 def _store(
     path: str,
-    settings: config_fast.Settings,
+    settings: loader.Settings,
     outcome: Outcome,
     readings: dict[str, UsageReading],
     account: str | None,
@@ -229,28 +233,28 @@ def _store(
     lock = filelock.FileLock(snapshot.lock_path(path), timeout=SNAPSHOT_LOCK_WAIT_S, mode=0o600)
     with lock:
         snap = snapshot.read(path)
-        observe.switch_account(snap, account, config_dir=paths.claude_config_dir())
+        merge.switch_account(snap, account, config_dir=paths.claude_config_dir())
         whole: dict[str, tuple[Any, float]] = {}  # the replies read whole: each its source's whole word
         for source, reading in readings.items():
             problems = list(reading.problems)
             try:
-                observe.apply_windows(snap, list(reading.windows.values()), now=now, problems=problems)
-                observe.apply_extra(snap, reading.extra_usage, now=now, problems=problems)
-                observe.apply_server(snap, reading.server, source=source, now=now, problems=problems)
+                merge.apply_windows(snap, list(reading.windows.values()), now=now, problems=problems)
+                merge.apply_extra(snap, reading.extra_usage, now=now, problems=problems)
+                merge.apply_server(snap, reading.server, source=source, now=now, problems=problems)
             except Exception as exc:  # one source's odd reading must not cost the others
                 outcome.fetched.remove(source)
                 outcome.failed[source] = internal_error(exc)
                 continue
             if problems:
                 outcome.problems[source] = problems
-                observe.add_error(snap, "schema_drift", drift_summary(problems), source=source, now=now)
+                merge.add_error(snap, "schema_drift", drift_summary(problems), source=source, now=now)
             else:
-                observe.clear_errors(snap, source)
+                merge.clear_errors(snap, source)
                 if reading.observed_at is not None:
                     whole[source] = (set(reading.windows), reading.observed_at)
-        observe.forget_unsaid(snap, whole)
+        merge.forget_unsaid(snap, whole)
         _update_refresh_state(snap, settings, outcome, now)
-        observe.prune(snap, now=now)
+        merge.prune(snap, now=now)
         pending = _notifications_due(snap, settings, now) if outcome.fetched else []
         snapshot.write_atomic(path, snap)
     _sweep_temp_files(path, now)
@@ -259,7 +263,7 @@ def _store(
     _export(path, snap, settings, now, account)
 
 
-def _notifications_due(snap: snapshot.Snapshot, settings: config_fast.Settings, now: float) -> list[warn.Alert]:
+def _notifications_due(snap: snapshot.Snapshot, settings: loader.Settings, now: float) -> list[before_prompt.Alert]:
     """Decided under the snapshot lock, so two refreshers never say the same thing twice."""
     if not settings.get("notify", "enabled"):
         return []
@@ -269,7 +273,7 @@ def _notifications_due(snap: snapshot.Snapshot, settings: config_fast.Settings, 
     return alerts
 
 
-def _send_notifications(alerts: list[warn.Alert]) -> None:
+def _send_notifications(alerts: list[before_prompt.Alert]) -> None:
     try:
         from statusline.refresh import notify as notify_send
 
@@ -282,7 +286,7 @@ def _send_notifications(alerts: list[warn.Alert]) -> None:
 
 
 def _export(
-    path: str, snap: snapshot.Snapshot, settings: config_fast.Settings, now: float, account: str | None
+    path: str, snap: snapshot.Snapshot, settings: loader.Settings, now: float, account: str | None
 ) -> None:
     ctx = Context(snap, settings, now)
     target = prometheus.target_dir(settings)
@@ -314,7 +318,7 @@ def _record_push(path: str, outcomes: dict[str, Any]) -> None:
 
 
 def _update_refresh_state(
-    snap: snapshot.Snapshot, settings: config_fast.Settings, outcome: Outcome, now: float
+    snap: snapshot.Snapshot, settings: loader.Settings, outcome: Outcome, now: float
 ) -> None:
     refresh = snap["refresh"]
     sources = refresh.get("sources")
@@ -329,7 +333,7 @@ def _update_refresh_state(
         else:
             sources.pop(source, None)  # a local source keeps no state once it reads again
     for source, error in outcome.failed.items():
-        observe.add_error(snap, error.kind, error.message, source=source, now=now)
+        merge.add_error(snap, error.kind, error.message, source=source, now=now)
         if source == "refresher":  # not a source: the cadence below keeps it from looping
             continue
         old = _dict(sources.get(source))
@@ -349,7 +353,7 @@ def _update_refresh_state(
     interval = refresh_interval(float(settings.get("refresh", "interval_seconds")))
     refresh["next_due"] = now + interval
     if "refresher" not in outcome.failed:  # a run that did not crash clears the last crash
-        observe.clear_errors(snap, "refresher")
+        merge.clear_errors(snap, "refresher")
     auth = [s.get("auth_stamp") for s in sources.values() if isinstance(s, dict) and s.get("auth_stamp")]
     refresh["auth_stamp"] = auth[0] if auth else None
 

@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from statusline.core import levels, status_json
-from statusline.core.context import Context
-from statusline.core.pieces import pool, window
-from statusline.core.textsafe import clean
-from statusline.core.windows import display_order, is_number
+from statusline.core.draw import status_json
+from statusline.core.draw.pieces import pool, window
+from statusline.core.draw.textsafe import clean
+from statusline.core.run.context import Context
+from statusline.core.window import levels
+from statusline.core.window.rules import display_order, is_number
 from statusline.refresh.sources import claude_json
 
 Labels = dict[str, str]

@@ -16,8 +16,8 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
-from statusline.core import truth
-from statusline.core.windows import (
+from statusline.core.window import truth
+from statusline.core.window.rules import (
     EPOCH_FLOOR,
     FUTURE_SKEW_S,
     KNOWN_POOLS,
@@ -78,10 +78,10 @@ class UsageReading:
     extra_usage: dict[str, object] | None
     problems: list[str]
     # When the server said it: a reply read whole takes back what it no longer names
-    # (``observe.forget_unsaid``), unless a newer word stands.
+    # (``merge.forget_unsaid``), unless a newer word stands.
     observed_at: float | None = field(default=None, compare=False)
-    # The rest of the server's truth (``core/truth.py``): each part the body sent, for
-    # ``observe.apply_server``; a part the body did not name is absent.
+    # The rest of the server's truth (``core/window/truth.py``): each part the body sent, for
+    # ``merge.apply_server``; a part the body did not name is absent.
     server: dict[str, object] = field(default_factory=dict)
 
 

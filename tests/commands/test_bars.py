@@ -14,7 +14,8 @@ import pytest
 from conftest import FIXTURES, Home, snapshot_with, window
 from usage_server import live_fixture
 
-from statusline.core import observe, snapshot
+from statusline.core.store import snapshot
+from statusline.core.window import merge
 from statusline.refresh.usage_payload import parse_usage
 
 USAGE_FIXTURES = [p.name for p in sorted((FIXTURES / "usage").glob("*.json")) if "error" not in p.name]
@@ -26,8 +27,8 @@ def load_fixture(home: Home, name: str) -> dict[str, Any]:
     now = time.time()
     reading = parse_usage(data, source="claude_ai" if name.startswith("claude_ai") else "oauth", observed_at=now)
     snap = snapshot.empty()
-    observe.apply_windows(snap, list(reading.windows.values()), now=now)
-    observe.apply_extra(snap, reading.extra_usage, now=now)
+    merge.apply_windows(snap, list(reading.windows.values()), now=now)
+    merge.apply_extra(snap, reading.extra_usage, now=now)
     assert snap["windows"], name
     home.write_snapshot(snap)
     return snap
@@ -160,12 +161,12 @@ def test_prometheus_text_for_every_fixture(home: Home, fixture: str) -> None:
     """The claude.ai fixture too (the round trip serves the OAuth ones): the text format's rules."""
     import re
 
-    from statusline.core import config_fast
-    from statusline.core.context import Context
+    from statusline.core.run.context import Context
+    from statusline.core.settings import loader
     from statusline.refresh import prometheus
 
     snap = load_fixture(home, fixture)
-    text = prometheus.render(Context(snapshot.normalise(snap), config_fast.load(), time.time()), "acc")
+    text = prometheus.render(Context(snapshot.normalise(snap), loader.load(), time.time()), "acc")
     line = re.compile(r'^quotaline_[a-z_]+\{(?:[a-z_]+="(?:[^"\\\n]|\\.)*",?)+\} (?:-?[0-9.e+-]+|[+-]Inf|NaN)$')
     for row in text.splitlines():
         assert row.startswith("# HELP quotaline_") or row.startswith("# TYPE quotaline_") or line.match(row), row
@@ -174,7 +175,7 @@ def test_prometheus_text_for_every_fixture(home: Home, fixture: str) -> None:
 
 
 def test_a_bar_never_shows_more_than_was_used() -> None:
-    from statusline.core.bars import text_bar
+    from statusline.core.draw.bars import text_bar
 
     assert text_bar(97.5, 20) == "█" * 19 + "░"  # rounding would fill it: it is not full
     assert text_bar(100, 20) == "█" * 20 and text_bar(4.9, 20) == "░" * 20 and text_bar(250, 10) == "█" * 10

@@ -97,8 +97,8 @@ def test_a_symlinked_error_log_is_replaced_and_its_target_never_written(home: Ho
     home.state.mkdir(parents=True, mode=0o700)
     (home.state / "error.log").symlink_to(victim)
     code = (
-        "from statusline.core import safety\ntry:\n    raise ValueError('boom')\nexcept ValueError as e:\n"
-        "    safety.log_exception(e)\n"
+        "from statusline.core.run import guard\ntry:\n    raise ValueError('boom')\nexcept ValueError as e:\n"
+        "    guard.log_exception(e)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, capture_output=True, timeout=30)
     assert proc.returncode == 0
@@ -111,7 +111,7 @@ def test_a_symlinked_error_log_is_replaced_and_its_target_never_written(home: Ho
 def test_a_hard_linked_error_log_is_replaced_and_the_other_name_never_written(home: Home, victim: Path) -> None:
     home.state.mkdir(parents=True, mode=0o700)
     os.link(victim, home.state / "error.log")
-    code = "from statusline.core import safety\nsafety.log_exception(ValueError('boom'))\n"
+    code = "from statusline.core.run import guard\nsafety.log_exception(ValueError('boom'))\n"
     subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, timeout=30, check=True)
     assert victim.read_text() == "# the user's own file\n"
     assert "ValueError: boom" in (home.state / "error.log").read_text() and victim.stat().st_nlink == 1
@@ -123,7 +123,7 @@ def test_a_dangling_error_log_symlink_never_creates_its_target(home: Home, tmp_p
     target = tmp_path / "created-by-quotaline"
     home.state.mkdir(parents=True, mode=0o700)
     (home.state / "error.log").symlink_to(target)
-    code = "from statusline.core import safety\nsafety.log_exception(RuntimeError('logged'))\n"
+    code = "from statusline.core.run import guard\nsafety.log_exception(RuntimeError('logged'))\n"
     subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, timeout=30, check=True)
     assert not target.exists()
     assert "RuntimeError: logged" in (home.state / "error.log").read_text()
@@ -134,7 +134,7 @@ def test_a_full_error_log_is_rotated_by_renaming_the_entry_not_its_target(home: 
     home.state.mkdir(parents=True, mode=0o700)
     (home.state / "error.log").write_text("x" * (70 * 1024))
     (home.state / "error.log.1").symlink_to(victim)
-    code = "from statusline.core import safety\nsafety.log_exception(RuntimeError('again'))\n"
+    code = "from statusline.core.run import guard\nsafety.log_exception(RuntimeError('again'))\n"
     subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, timeout=30, check=True)
     assert untouched(victim)
     assert (home.state / "error.log.1").read_text() == "x" * (70 * 1024)  # the link itself was replaced
@@ -231,7 +231,7 @@ def test_files_left_by_another_uid_in_our_dir_are_replaced_not_used(home: Home, 
     result = home.run("statusline", stdin=stdin_42())
     assert result.code == 0 and home.snapshot()["windows"]["five_hour"]["used_pct"] == 42
     assert lock.stat().st_uid == os.geteuid() and lock.stat().st_mode & 0o777 == 0o600
-    code = "from statusline.core import safety\nsafety.log_exception(RuntimeError('mine'))\n"
+    code = "from statusline.core.run import guard\nsafety.log_exception(RuntimeError('mine'))\n"
     subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, timeout=30, check=True)
     assert log.stat().st_uid == os.geteuid() and "theirs" not in log.read_text() and "mine" in log.read_text()
 
@@ -496,7 +496,7 @@ env_text = st.one_of(st.none(), st.sampled_from(["", "~", ".", "rel", "/abs", "~
 def test_every_dir_is_absolute_or_refused_whatever_the_environment(
     home: str | None, xdg: str | None, override: str | None, claude: str | None
 ) -> None:
-    from statusline.core import paths
+    from statusline.core.store import paths
 
     names = {
         "HOME": home,
@@ -591,7 +591,7 @@ def test_a_fifo_as_config_file_does_not_hang_the_status_line_or_the_hook(home: H
 def test_the_parked_dir_is_made_by_many_hooks_at_once_and_a_file_there_is_replaced(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from statusline.core import paths
+    from statusline.core.store import paths
 
     target = tmp_path / "parked"
     with ThreadPoolExecutor(16) as pool:

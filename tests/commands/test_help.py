@@ -56,7 +56,7 @@ def test_every_environment_override_is_named_in_the_readme() -> None:
     """A variable quotaline reads but the README never names is a setting nobody can find."""
     from conftest import REPO
 
-    from statusline.core.config_defaults import ENV_OVERRIDES
+    from statusline.core.settings.defaults import ENV_OVERRIDES
 
     readme = (REPO / "README.md").read_text()
     assert [name for name in ENV_OVERRIDES if name not in readme] == []

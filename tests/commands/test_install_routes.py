@@ -91,7 +91,7 @@ def test_an_editable_installs_launcher_gives_the_refresher_it_starts_the_depende
     # The launcher as written, up to its last line; then what the hot path does to start the refresher.
     probe = launcher.split("from statusline.cli import main")[0] + (
         "import subprocess\n"
-        "from statusline.core.spawn import refresher_argv\n"
+        "from statusline.core.run.spawn import refresher_argv\n"
         "argv = refresher_argv()\n"
         "argv[-1] = argv[-1].split('; from statusline')[0] + '; import httpx, pydantic, filelock, platformdirs'\n"
         "sys.exit(subprocess.run(argv).returncode)\n"

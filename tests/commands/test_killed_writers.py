@@ -17,14 +17,15 @@ from conftest import REPO, Home, run_in_tree, statusline_stdin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statusline.core import paths, snapshot
+from statusline.core.store import paths, snapshot
 
 # Appends to the history as fast as it can: a reading a little higher each time, every write a
 # snapshot replace (temp file + rename) and a history append.
 WRITER = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from statusline.core import observe, snapshot
+from statusline.core.window import merge
+from statusline.core.store import snapshot
 path, reset = sys.argv[2], float(sys.argv[3])
 sys.stdout.write("ready\\n"); sys.stdout.flush()
 i = 0
@@ -33,7 +34,7 @@ while True:
     now = time.time()
     reading = {"id": "five_hour", "used_pct": 10 + i / 1000, "resets_at": reset, "observed_at": now,
                "source": "statusline"}
-    snapshot.update(path, lambda s: observe.apply_windows(s, [reading], now=now))
+    snapshot.update(path, lambda s: merge.apply_windows(s, [reading], now=now))
 """
 
 
@@ -169,7 +170,7 @@ def test_a_bundle_left_half_written_is_swept_when_the_bundle_is_next_written(hom
     torn.write_bytes(bundle.read_bytes()[:100])
     run()
     assert torn.exists()  # a run that writes no bundle lists no directory
-    source = tree / "statusline" / "core" / "levels.py"
+    source = tree / "statusline" / "core" / "window" / "levels.py"
     source.write_text(source.read_text() + "\n")
     run()  # the bundle written again: the dir swept
     assert not torn.exists() and bundle.exists()

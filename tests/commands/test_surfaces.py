@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import Home, snapshot_with, statusline_stdin, window
 
-from statusline.core import observe, pace, snapshot
+from statusline.core.store import snapshot
+from statusline.core.window import history_rules, merge
 
 
 def burning(home: Home, *, start: float = 40, per_5min: float = 2.7, resets_in: float = 7200) -> None:
@@ -28,7 +29,7 @@ def burning(home: Home, *, start: float = 40, per_5min: float = 2.7, resets_in: 
             "observed_at": t,
             "session": None,
         }
-        observe.apply_windows(snap, [reading], now=t)
+        merge.apply_windows(snap, [reading], now=t)
     snap["windows"]["seven_day"] = window("seven_day", 41, resets_in=3 * 86400)
     snap["windows"]["seven_day:opus"] = window("seven_day:opus", 94, resets_in=86400 + 3 * 3600 + 600)
     snap["sessions"]["s1"] = {"model_id": "claude-opus-5-5", "last_seen": now}
@@ -224,7 +225,7 @@ def test_pace_history_is_recorded_from_every_source_and_bounded(home: Home) -> N
     now = time.time()
     many: list = []
     for i in range(5000):
-        many = pace.add_point(many, now - 8 * 86400 + i * 150, 1.0 + i / 100, None, now=now)
+        many = history_rules.add_point(many, now - 8 * 86400 + i * 150, 1.0 + i / 100, None, now=now)
     assert len(many) <= 300
 
 

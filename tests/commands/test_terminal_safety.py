@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
-from statusline.core import textsafe
+from statusline.core.draw import textsafe
 
 OSC8 = "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\"
 TITLE = "\x1b]0;pwned\x07"

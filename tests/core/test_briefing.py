@@ -14,15 +14,16 @@ import pytest
 from conftest import Home, snapshot_with, window
 from piece_renderer import NOW, Scene
 
-from statusline.core import warn
+from statusline.core.warn import before_prompt
 
 
 def brief(scene: Scene, session: str = "s") -> str | None:
-    return warn.decide(scene.config("hook", "briefing", value=True).context(), session_id=session).context
+    return before_prompt.decide(scene.config("hook", "briefing", value=True).context(), session_id=session).context
 
 
 def test_off_by_default() -> None:
-    assert warn.decide(Scene().window("five_hour", 99, resets_in=3600).context(), session_id="s").context is None
+    scene = Scene().window("five_hour", 99, resets_in=3600)
+    assert before_prompt.decide(scene.context(), session_id="s").context is None
 
 
 def test_at_the_critical_level_one_factual_sentence_and_no_wrap_up_yet() -> None:
@@ -30,12 +31,12 @@ def test_at_the_critical_level_one_factual_sentence_and_no_wrap_up_yet() -> None
     assert said is not None
     assert said.startswith("Usage limit note from quotaline: the 5-hour window is at 96%; it resets ")
     assert said.endswith("(in 1h).")
-    assert warn.WRAP_UP not in said
+    assert before_prompt.WRAP_UP not in said
 
 
 def test_near_the_wall_it_asks_to_finish_the_step_and_note_what_remains() -> None:
     said = brief(Scene().window("seven_day", 99, resets_in=86400))
-    assert said is not None and "the 7-day window is at 99%" in said and said.endswith(warn.WRAP_UP)
+    assert said is not None and "the 7-day window is at 99%" in said and said.endswith(before_prompt.WRAP_UP)
 
 
 def test_a_window_that_fills_within_the_horizon_below_critical_is_briefed_with_its_pace() -> None:
@@ -58,13 +59,13 @@ def test_another_models_week_is_no_briefing_for_this_session() -> None:
 
 def test_once_per_level_and_period() -> None:
     scene = Scene().window("five_hour", 96, resets_in=3600).config("hook", "briefing", value=True)
-    first = warn.decide(scene.context(), session_id="s")
+    first = before_prompt.decide(scene.context(), session_id="s")
     assert first.context is not None
     scene.snap["warned"]["s"] = {"at": NOW, "windows": first.warned}
-    assert warn.decide(scene.context(), session_id="s").context is None
+    assert before_prompt.decide(scene.context(), session_id="s").context is None
     scene.window("five_hour", 99, resets_in=3600)  # a level up: near the wall
-    third = warn.decide(scene.context(), session_id="s")
-    assert third.context is not None and third.context.endswith(warn.WRAP_UP)
+    third = before_prompt.decide(scene.context(), session_id="s")
+    assert third.context is not None and third.context.endswith(before_prompt.WRAP_UP)
 
 
 def test_never_when_claude_codes_own_wrap_up_says_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,7 +37,7 @@ def bundle_of(tree: Path) -> Path:
 
 def test_the_second_run_imports_the_hot_path_from_the_bundle_the_first_wrote(home: Home, tree: Path) -> None:
     first = run(home, tree, "-I", "-S")
-    assert first["statusline.core.snapshot"] == "SourceFileLoader"
+    assert first["statusline.core.store.snapshot"] == "SourceFileLoader"
     second = run(home, tree, "-I", "-S")
     assert {second[m] for m in second} == {"type"}  # the bundle's finder
     assert len(second) == len(first)
@@ -45,22 +45,23 @@ def test_the_second_run_imports_the_hot_path_from_the_bundle_the_first_wrote(hom
 
 def test_a_module_edited_since_is_imported_from_its_source_and_the_bundle_written_again(home: Home, tree: Path) -> None:
     run(home, tree, "-I", "-S")
-    source = tree / "statusline" / "core" / "levels.py"
+    source = tree / "statusline" / "core" / "window" / "levels.py"
     source.write_text(source.read_text() + "\nEDITED = True\n")
     bundle = bundle_of(tree)
     before = bundle.stat().st_mtime_ns
     loaders = run(home, tree, "-I", "-S")
-    assert loaders["statusline.core.levels"] == "SourceFileLoader" and loaders["statusline.core.snapshot"] == "type"
+    assert loaders["statusline.core.window.levels"] == "SourceFileLoader"
+    assert loaders["statusline.core.store.snapshot"] == "type"
     assert bundle.stat().st_mtime_ns != before
-    assert run(home, tree, "-I", "-S")["statusline.core.levels"] == "type"
+    assert run(home, tree, "-I", "-S")["statusline.core.window.levels"] == "type"
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00garbage", b"\xe3" * 100])
 def test_a_bundle_that_does_not_load_is_ignored_and_replaced(home: Home, tree: Path, content: bytes) -> None:
     run(home, tree, "-I", "-S")
     bundle_of(tree).write_bytes(content)
-    assert run(home, tree, "-I", "-S")["statusline.core.snapshot"] == "SourceFileLoader"
-    assert run(home, tree, "-I", "-S")["statusline.core.snapshot"] == "type"
+    assert run(home, tree, "-I", "-S")["statusline.core.store.snapshot"] == "SourceFileLoader"
+    assert run(home, tree, "-I", "-S")["statusline.core.store.snapshot"] == "type"
 
 
 def test_no_bundle_without_the_launchers_flags_or_where_python_writes_no_bytecode(home: Home, tree: Path) -> None:
@@ -75,7 +76,7 @@ def test_a_bundle_that_cannot_be_read_or_written_costs_only_the_usual_import(hom
     bundle.unlink()
     bundle.mkdir()  # reading it fails, and so does replacing it
     for _ in range(2):
-        assert run(home, tree, "-I", "-S")["statusline.core.snapshot"] == "SourceFileLoader"
+        assert run(home, tree, "-I", "-S")["statusline.core.store.snapshot"] == "SourceFileLoader"
     assert bundle.is_dir() and not list(bundle.parent.glob("*.tmp"))
 
 
@@ -113,7 +114,7 @@ def test_a_bundle_whose_import_lists_are_garbage_still_serves_every_module(home:
     raw = bundle.read_bytes()
     end = 12 + int.from_bytes(raw[:4], "little")
     key, entries, stamp = marshal.loads(raw[12:end])
-    garbage = [("statusline.core.no_such_module", 7, None), ("sys",), ("statusline.core.levels",) * 3, ()]
+    garbage = [("statusline.core.no_such_module", 7, None), ("sys",), ("statusline.core.window.levels",) * 3, ()]
     for i, name in enumerate(entries):
         entries[name] = (*entries[name][:6], garbage[i % len(garbage)], entries[name][7])
     head = marshal.dumps((key, entries, stamp))
@@ -163,7 +164,7 @@ def test_a_fifo_at_the_bundle_is_never_waited_on(home: Home, tree: Path) -> None
     bundle.unlink()
     os.mkfifo(bundle)
     loaders = run(home, tree, "-I", "-S")  # within run_in_tree's timeout, drawn from the sources
-    assert loaders["statusline.core.snapshot"] == "SourceFileLoader"
+    assert loaders["statusline.core.store.snapshot"] == "SourceFileLoader"
     assert set(run(home, tree, "-I", "-S").values()) == {"type"}  # replaced by a bundle again
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from statusline.core.windows import claude_code_warns
+from statusline.core.window.rules import claude_code_warns
 
 NOW = 1_796_000_000.0
 H, D = 3600.0, 86400.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from statusline.core.levels import CRITICAL, WARN, format_pct, level
+from statusline.core.window.levels import CRITICAL, WARN, format_pct, level
 
 
 @pytest.mark.parametrize(

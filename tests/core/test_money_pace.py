@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 from piece_renderer import NOW, Scene
 
 from statusline.commands import status
-from statusline.core import observe, snapshot, status_json, warn
-from statusline.core.windows import MONEY_TRACK_POINTS, money_track, track_problem
+from statusline.core.draw import status_json
+from statusline.core.store import snapshot
+from statusline.core.warn import before_prompt
+from statusline.core.window import merge
+from statusline.core.window.rules import MONEY_TRACK_POINTS, money_track, track_problem
 
 HOUR = 3600.0
 
@@ -23,13 +26,13 @@ def full_five_hour(family: str | None = "opus") -> Scene:
     return scene
 
 
-def told(scene: Scene, session: str = "s1") -> warn.Decision:
-    decision = warn.decide(scene.context(), session_id=session)
+def told(scene: Scene, session: str = "s1") -> before_prompt.Decision:
+    decision = before_prompt.decide(scene.context(), session_id=session)
     scene.snap["warned"][session] = {"at": scene.now, "windows": decision.warned}
     return decision
 
 
-def pace_lines(decision: warn.Decision) -> list[str]:
+def pace_lines(decision: before_prompt.Decision) -> list[str]:
     return [part for part in (decision.message or "").split("; ") if part.startswith("At this pace")]
 
 
@@ -50,7 +53,7 @@ def test_the_line_comes_back_when_the_limit_comes_within_the_horizon() -> None:
     scene = full_five_hour().billing(100.0, 12.0, minutes=30, limit=500.0)
     assert pace_lines(told(scene))
     scene.now = NOW + 600
-    observe.apply_extra(scene.snap, {"enabled": True, "used": 108.0, "limit": 110.0, "currency": "USD",
+    merge.apply_extra(scene.snap, {"enabled": True, "used": 108.0, "limit": 110.0, "currency": "USD",
                                      "observed_at": scene.now}, now=scene.now)
     lines = pace_lines(told(scene))  # $2 left at about $12/h: ten minutes, inside the 30-minute horizon
     assert len(lines) == 1 and "its $110.00 limit in about 1" in lines[0], lines
@@ -78,13 +81,13 @@ def test_spending_that_stopped_has_no_pace_and_a_new_month_starts_over() -> None
     scene = full_five_hour().billing(100.0, 12.0, minutes=30)
     for i in range(1, 13):  # an hour more at $106, every 5 minutes
         t = NOW + i * 300
-        observe.apply_extra(scene.snap, {"enabled": True, "used": 106.0, "limit": 500.0, "currency": "USD",
+        merge.apply_extra(scene.snap, {"enabled": True, "used": 106.0, "limit": 500.0, "currency": "USD",
                                          "observed_at": t}, now=t)
     scene.now = NOW + 3600
     money = scene.extra_piece()
     assert money is not None and money.variables["rate"] == ""
     month = full_five_hour().billing(400.0, 12.0, minutes=30)
-    observe.apply_extra(month.snap, {"enabled": True, "used": 1.0, "limit": 500.0, "currency": "USD",
+    merge.apply_extra(month.snap, {"enabled": True, "used": 1.0, "limit": 500.0, "currency": "USD",
                                      "observed_at": NOW + 60}, now=NOW + 60)
     assert month.snap["extra_usage"]["track"] == [[NOW + 60, 1.0]]
     month.now = NOW + 60
@@ -131,7 +134,7 @@ def test_any_stored_track_is_kept_only_if_plausible_and_never_costs_the_line(tra
     scene.snap["extra_usage"] = kept
     money = scene.extra_piece()
     assert money is not None and money.variables["used"] == "$5.00"
-    warn.decide(scene.context(), session_id="s1")
+    before_prompt.decide(scene.context(), session_id="s1")
 
 
 def test_another_figure_starts_the_track_again() -> None:
@@ -155,7 +158,7 @@ def test_a_crawling_pace_toward_a_huge_limit_never_costs_the_line() -> None:
     money = scene.extra_piece()
     assert money is not None and money.variables["used"] == "$1.00" and money.variables["rate"] == ""
     assert "100%" in scene.line()
-    warn.decide(scene.context(), session_id="s1")
+    before_prompt.decide(scene.context(), session_id="s1")
     status_json.build(scene.context())
 
 

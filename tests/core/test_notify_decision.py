@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from piece_renderer import Scene
 
-from statusline.core import notify
+from statusline.core.warn import notify
 
 
 def test_forecast_within_the_horizon_is_said_once() -> None:

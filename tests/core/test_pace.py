@@ -1,4 +1,4 @@
-"""Tests for statusline.core.pace: history bounding, burn-rate forecasts and duration formatting."""
+"""Tests for statusline.core.window.history_rules: history bounding, burn-rate forecasts and duration formatting."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from statusline.core import pace
+from statusline.core.window import history_rules
 
 NOW = 1_800_000_000.0
 RESET = NOW + 3 * 3600
@@ -35,15 +35,15 @@ def steady(
 
 def run_forecast(
     points: History, *, current_pct: float | None = None, resets_at: float | None = RESET, now: float = NOW
-) -> pace.Forecast | None:
+) -> history_rules.Forecast | None:
     if current_pct is None:
         current_pct = max((p[1] for p in points if isinstance(p[1], float)), default=0.0)
-    return pace.forecast(
+    return history_rules.forecast(
         points, now=now, resets_at=resets_at, current_pct=current_pct, window_seconds=FIVE_HOURS
     )
 
 
-def checked(result: pace.Forecast | None) -> pace.Forecast:
+def checked(result: history_rules.Forecast | None) -> history_rules.Forecast:
     assert result is not None
     return result
 
@@ -300,7 +300,7 @@ def test_malformed_points_are_skipped(bad: object) -> None:
     # the median slope; the two good points alone give 6 %/h.
     points: list[object] = [bad, [NOW - 600, 10.0, RESET], [NOW, 11.0, RESET]]
 
-    result = pace.forecast(points, now=NOW, resets_at=RESET, current_pct=11.0, window_seconds=FIVE_HOURS)  # type: ignore[arg-type]
+    result = history_rules.forecast(points, now=NOW, resets_at=RESET, current_pct=11.0, window_seconds=FIVE_HOURS)  # type: ignore[arg-type]
 
     assert checked(result).rate_per_hour == pytest.approx(6.0)
 
@@ -324,8 +324,8 @@ def feed(minutes: int, *, end: float = NOW, step: float = 60.0, reset_every: flo
     for i in range(count + 1):
         t = end - (count - i) * step
         resets_at = None if reset_every is None else (math.floor(t / reset_every) + 1) * reset_every
-        history = pace.add_point(history, t, 0.001 * i, resets_at, now=t)
-        assert len(history) <= pace.MAX_POINTS
+        history = history_rules.add_point(history, t, 0.001 * i, resets_at, now=t)
+        assert len(history) <= history_rules.MAX_POINTS
     return history
 
 
@@ -335,7 +335,7 @@ def eight_days() -> History:
 
 
 def test_eight_days_of_minutes_stay_bounded(eight_days: History) -> None:
-    assert 150 < len(eight_days) <= pace.MAX_POINTS
+    assert 150 < len(eight_days) <= history_rules.MAX_POINTS
     times = [float(p[0] or 0.0) for p in eight_days]
     assert times == sorted(times)
 
@@ -379,8 +379,8 @@ def test_flood_of_alternating_readings_keeps_the_cap_and_the_old_history(eight_d
     history = eight_days
     for i in range(3600):  # two sources disagreeing, one reading every 2 s for 2 hours
         t = NOW + 2 * (i + 1)
-        history = pace.add_point(history, t, 50.0 + 0.3 * (i % 2), None, now=t)
-        assert len(history) <= pace.MAX_POINTS
+        history = history_rules.add_point(history, t, 50.0 + 0.3 * (i % 2), None, now=t)
+        assert len(history) <= history_rules.MAX_POINTS
 
     end = NOW + 7200
     assert history[-1][0] == end
@@ -390,16 +390,16 @@ def test_flood_of_alternating_readings_keeps_the_cap_and_the_old_history(eight_d
 def test_equal_consecutive_points_within_a_minute_collapse_to_the_earlier() -> None:
     history: History = []
     for t in (0.0, 20.0, 59.0, 60.0, 90.0, 130.0):
-        history = pace.add_point(history, NOW - 300 + t, 40.0, RESET, now=NOW)
+        history = history_rules.add_point(history, NOW - 300 + t, 40.0, RESET, now=NOW)
 
     assert [p[0] for p in history] == [NOW - 300, NOW - 240, NOW - 170]
 
 
 def test_points_differing_in_percent_or_period_do_not_collapse() -> None:
     history: History = [[NOW - 30, 40.0, RESET]]
-    history = pace.add_point(history, NOW - 20, 40.5, RESET, now=NOW)
-    history = pace.add_point(history, NOW - 10, 40.5, RESET + 3600, now=NOW)
-    history = pace.add_point(history, NOW, 40.5, None, now=NOW)
+    history = history_rules.add_point(history, NOW - 20, 40.5, RESET, now=NOW)
+    history = history_rules.add_point(history, NOW - 10, 40.5, RESET + 3600, now=NOW)
+    history = history_rules.add_point(history, NOW, 40.5, None, now=NOW)
 
     assert len(history) == 4
 
@@ -408,7 +408,7 @@ def test_add_point_returns_a_new_sorted_list_and_leaves_input_alone() -> None:
     original: History = [[NOW - 60, 11.0, RESET], [NOW - 120, 10.0, RESET]]
     snapshot = [list(p) for p in original]
 
-    result = pace.add_point(original, NOW - 90, 10.5, RESET, now=NOW)
+    result = history_rules.add_point(original, NOW - 90, 10.5, RESET, now=NOW)
 
     assert original == snapshot
     assert result is not original
@@ -426,7 +426,7 @@ def test_add_point_drops_future_and_malformed_points_and_bad_new_point() -> None
         [NOW - 20, 10.2],
     ]
 
-    result = pace.add_point(history, NOW, float("nan"), RESET, now=NOW)  # type: ignore[arg-type]
+    result = history_rules.add_point(history, NOW, float("nan"), RESET, now=NOW)  # type: ignore[arg-type]
 
     assert result == [[NOW - 60, 10.0, RESET], [NOW - 20, 10.2, None]]
 
@@ -462,7 +462,7 @@ def test_add_point_drops_future_and_malformed_points_and_bad_new_point() -> None
     ],
 )
 def test_format_duration(seconds: float, expected: str) -> None:
-    assert pace.format_duration(seconds) == expected
+    assert history_rules.format_duration(seconds) == expected
 
 
 # ---------------------------------------------------------------------------------------------
@@ -471,7 +471,7 @@ def test_format_duration(seconds: float, expected: str) -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from statusline.core import fastjson  # noqa: E402
+from statusline.core.stdlib import fastjson  # noqa: E402
 
 _OTHER_PERIOD = RESET + 3600.0
 _times = st.one_of(
@@ -502,33 +502,35 @@ _points = st.lists(
 def test_a_memo_that_applies_gives_the_forecast_the_points_give(
     points: History, written: float, later: float, edge: bool, reset: float | None, window: float, pct: float
 ) -> None:
-    memo = fastjson.loads(fastjson.dumps(pace.memo(points, now=written, resets_at=reset, window_seconds=window)))
-    assert pace.memo_applies(memo, now=written, resets_at=reset, window_seconds=window)
+    memo = history_rules.memo(points, now=written, resets_at=reset, window_seconds=window)
+    memo = fastjson.loads(fastjson.dumps(memo))
+    assert history_rules.memo_applies(memo, now=written, resets_at=reset, window_seconds=window)
     times = [p[0] for p in points if type(p) is list and p and type(p[0]) in (int, float)]
     # read at an arbitrary time, or right on a bound where a point enters or leaves the hour
     now = written + later
     if edge and times:
         now = float(times[int(abs(later)) % len(times)]) + (3600.0 if later > 0 else -60.0)
-    expected = pace.forecast(points, now=now, resets_at=reset, current_pct=pct, window_seconds=window)
-    if pace.memo_applies(memo, now=now, resets_at=reset, window_seconds=window):
-        assert pace.forecast_from_memo(memo, now=now, current_pct=pct) == expected
-    assert not pace.memo_applies(memo, now=now, resets_at=None if reset else RESET, window_seconds=window)
+    expected = history_rules.forecast(points, now=now, resets_at=reset, current_pct=pct, window_seconds=window)
+    if history_rules.memo_applies(memo, now=now, resets_at=reset, window_seconds=window):
+        assert history_rules.forecast_from_memo(memo, now=now, current_pct=pct) == expected
+    assert not history_rules.memo_applies(memo, now=now, resets_at=None if reset else RESET, window_seconds=window)
 
 
 def test_a_memo_holds_until_the_oldest_point_of_the_hour_leaves_it() -> None:
     points = steady(12.0, minutes=90, every=60.0, end=NOW - 30)  # the hour's oldest at NOW - 3570
-    memo = pace.memo(points, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
+    memo = history_rules.memo(points, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
     assert memo is not None and memo[0] == pytest.approx(12.0)
-    assert pace.memo_applies(memo, now=NOW + 29, resets_at=RESET, window_seconds=FIVE_HOURS)
-    assert not pace.memo_applies(memo, now=NOW + 31, resets_at=RESET, window_seconds=FIVE_HOURS)  # a point left
-    assert not pace.memo_applies(memo, now=NOW - 31, resets_at=RESET, window_seconds=FIVE_HOURS)  # one came in
+    assert history_rules.memo_applies(memo, now=NOW + 29, resets_at=RESET, window_seconds=FIVE_HOURS)
+    # a point left
+    assert not history_rules.memo_applies(memo, now=NOW + 31, resets_at=RESET, window_seconds=FIVE_HOURS)
+    assert not history_rules.memo_applies(memo, now=NOW - 31, resets_at=RESET, window_seconds=FIVE_HOURS)  # one came in
     for bad in (None, [], [1.0] * 6, ["x", *memo[1:]], [*memo[:6], True]):
-        assert not pace.memo_applies(bad, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
+        assert not history_rules.memo_applies(bad, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
 
 
 def test_a_memo_stops_the_moment_a_point_observed_ahead_enters_the_hour() -> None:
     points = [*steady(12.0, minutes=30, every=60.0), [NOW + 120.0, 90.0, RESET]]  # a clock ahead by two minutes
-    memo = pace.memo(points, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
+    memo = history_rules.memo(points, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
     assert memo is not None and memo[0] == pytest.approx(12.0)
-    assert pace.memo_applies(memo, now=NOW + 59.5, resets_at=RESET, window_seconds=FIVE_HOURS)
-    assert not pace.memo_applies(memo, now=NOW + 60, resets_at=RESET, window_seconds=FIVE_HOURS)  # it is in
+    assert history_rules.memo_applies(memo, now=NOW + 59.5, resets_at=RESET, window_seconds=FIVE_HOURS)
+    assert not history_rules.memo_applies(memo, now=NOW + 60, resets_at=RESET, window_seconds=FIVE_HOURS)  # it is in

@@ -21,8 +21,13 @@ from conftest import REPO, Home, statusline_stdin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statusline.core import config_defaults, config_fast, render, select, snapshot, spawn, status_json, warn
-from statusline.core.context import Context
+from statusline.core.draw import render, status_json
+from statusline.core.run import spawn
+from statusline.core.run.context import Context
+from statusline.core.settings import defaults, loader
+from statusline.core.store import snapshot
+from statusline.core.warn import before_prompt
+from statusline.core.window import select
 
 
 def real_snapshot(home: Home) -> bytes:
@@ -43,10 +48,10 @@ def every_reader_copes(path: str) -> None:
     """Each reader of the snapshot, as the hot path and `status` run them, on whatever is there."""
     now = time.time()
     snap = snapshot.read(path)
-    settings = config_fast.Settings(config_defaults.clone(config_defaults.DEFAULTS), [])
+    settings = loader.Settings(defaults.clone(defaults.DEFAULTS), [])
     ctx = Context(snap, settings, now, family="opus")
     assert render.line(ctx, surface="statusline", style="ansi")
-    warn.decide(ctx, session_id="s1")
+    before_prompt.decide(ctx, session_id="s1")
     json.dumps(status_json.build(ctx))
 
 
@@ -253,7 +258,7 @@ def test_a_failure_anywhere_past_stdin_still_shows_stdins_numbers(
     home: Home, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from statusline.commands import statusline as statusline_cmd
-    from statusline.core import stdin
+    from statusline.core.run import stdin
 
     for key, value in home.env.items():
         monkeypatch.setenv(key, value)

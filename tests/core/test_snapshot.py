@@ -14,8 +14,9 @@ import platformdirs
 import pytest
 from conftest import REPO, Home, statusline_stdin
 
-from statusline.core import observe, pace, paths, snapshot
-from statusline.core.windows import merge_window
+from statusline.core.store import paths, snapshot
+from statusline.core.window import history_rules, merge
+from statusline.core.window.rules import merge_window
 
 
 def w(pct: float, reset: float | None, observed: float = 1000.0) -> dict:
@@ -127,9 +128,9 @@ def test_concurrent_status_lines_never_corrupt_or_lose_windows(home: Home) -> No
 def test_old_sessions_are_forgotten() -> None:
     snap = snapshot.empty()
     now = time.time()
-    observe.touch_session(snap, "old", {"model_id": "claude-opus-5"}, now=now - 4 * 86400)
+    merge.touch_session(snap, "old", {"model_id": "claude-opus-5"}, now=now - 4 * 86400)
     snap["warned"]["old"] = {"at": now, "windows": {"five_hour": {"level": 1, "period": 1}}}
-    observe.touch_session(snap, "new", {"model_id": "claude-sonnet-5"}, now=now)
+    merge.touch_session(snap, "new", {"model_id": "claude-sonnet-5"}, now=now)
     assert set(snap["sessions"]) == {"new"}
     assert "old" not in snap["warned"]
 
@@ -140,17 +141,17 @@ def test_warnings_of_hook_only_sessions_are_forgotten() -> None:
     snap["warned"]["ancient"] = {"at": now - 4 * 86400, "windows": {}}
     snap["warned"]["recent"] = {"at": now - 3600, "windows": {}}
     snap["warned"]["garbage"] = "x"
-    observe.forget_old_warnings(snap, now=now)
+    merge.forget_old_warnings(snap, now=now)
     assert set(snap["warned"]) == {"recent"}
 
 
 def test_session_touch_is_rate_limited() -> None:
     snap = snapshot.empty()
     info = {"model_id": "claude-opus-5", "version": "2.1.330"}
-    assert observe.touch_session(snap, "s", info, now=1000.0)
-    assert not observe.touch_session(snap, "s", info, now=1010.0)  # nothing new: no write
-    assert observe.touch_session(snap, "s", info | {"version": "2.1.331"}, now=1011.0)
-    assert observe.touch_session(snap, "s", info | {"version": "2.1.331"}, now=1100.0)
+    assert merge.touch_session(snap, "s", info, now=1000.0)
+    assert not merge.touch_session(snap, "s", info, now=1010.0)  # nothing new: no write
+    assert merge.touch_session(snap, "s", info | {"version": "2.1.331"}, now=1011.0)
+    assert merge.touch_session(snap, "s", info | {"version": "2.1.331"}, now=1100.0)
 
 
 def test_write_is_atomic_and_private(tmp_path: Path) -> None:
@@ -164,7 +165,7 @@ def test_write_is_atomic_and_private(tmp_path: Path) -> None:
 
 
 def test_fastjson_agrees_with_json() -> None:
-    from statusline.core import fastjson
+    from statusline.core.stdlib import fastjson
 
     for path in sorted((REPO.parent / "shared" / "fixtures").rglob("*.json")):
         text = path.read_text()
@@ -210,7 +211,7 @@ def test_a_write_appends_one_line_whatever_the_history_holds(tmp_path: Path) -> 
     history, size = Path(snapshot.history_path(path)), os.path.getsize(path)
     before = history.read_bytes()
     for pct in (10.5, 11.0):
-        snapshot.update(path, lambda s, pct=pct: observe.apply_windows(s, [w(pct, now + 7000, now)], now=now))
+        snapshot.update(path, lambda s, pct=pct: merge.apply_windows(s, [w(pct, now + 7000, now)], now=now))
         grown = history.read_bytes()
         assert grown.startswith(before) and grown.count(b"\n") == before.count(b"\n") + 1
         before = grown
@@ -225,7 +226,7 @@ def test_a_torn_or_garbled_history_line_costs_only_itself(tmp_path: Path) -> Non
     snapshot.write_atomic(path, snap)
     history = Path(snapshot.history_path(path))
     history.write_bytes(b'["five_hour",%d,9.0,%d]\n["five_hour",1,"x"]\n\x00\xff\n["five_h' % (now - 90, now + 7000))
-    snapshot.update(path, lambda s: observe.apply_windows(s, [w(11.0, now + 7000, now)], now=now))
+    snapshot.update(path, lambda s: merge.apply_windows(s, [w(11.0, now + 7000, now)], now=now))
     assert [p[1] for p in snapshot.points(snapshot.read(path), "five_hour")] == [9.0, 11.0]
     assert history.read_bytes().endswith(b'["five_h\n["five_hour",%d,11.0,%d]\n' % (now, now + 7000))
 
@@ -238,10 +239,11 @@ def test_the_history_is_rewritten_bounded_once_it_outgrows_its_cap(
     snapshot.write_atomic(path, snapshot.empty())
     for i in range(400):  # a rising percent every 10 s, then the window is dropped for another
         t = now - 4000 + 10 * i
-        snapshot.update(path, lambda s, t=t, i=i: observe.apply_windows(s, [w(i / 10, now + 7000, t)], now=t))
+        snapshot.update(path, lambda s, t=t, i=i: merge.apply_windows(s, [w(i / 10, now + 7000, t)], now=t))
         points = snapshot.points(snapshot.read(path), "five_hour")
         # within the cap, or just rewritten as pace bounds it
-        assert os.path.getsize(snapshot.history_path(path)) <= 4096 + 100 or points == pace.bounded(points, now=t)
+        small = os.path.getsize(snapshot.history_path(path)) <= 4096 + 100
+        assert small or points == history_rules.bounded(points, now=t)
     assert len(points) <= 300 and points[-1][1] == 39.9
 
     def retire(s: snapshot.Snapshot) -> bool:
@@ -316,7 +318,7 @@ def test_a_forecast_reads_the_snapshots_recent_points_and_no_history_file(tmp_pa
 
 
 def test_a_write_stores_each_windows_rate_and_readers_take_it_while_it_holds(tmp_path: Path) -> None:
-    from statusline.core import forecast
+    from statusline.core.window import forecast
 
     path, now = str(tmp_path / "snap.json"), time.time()
     snap = snapshot.empty()
@@ -338,5 +340,5 @@ def test_a_write_stores_each_windows_rate_and_readers_take_it_while_it_holds(tmp
     later = now + 31
     assert forecast.Forecasts(snapshot.read(path), later).get("five_hour").rate_per_hour == pytest.approx(6.0)  # type: ignore[union-attr]
     added = snapshot.read(path)
-    observe.apply_windows(added, [w(51.0, now + 7000, now)], now=now)
+    merge.apply_windows(added, [w(51.0, now + 7000, now)], now=now)
     assert forecast.Forecasts(added, now).get("five_hour").rate_per_hour != 99.0  # type: ignore[union-attr]

@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statusline.core import claude_input, fastjson, observe, snapshot
-from statusline.core.windows import label_for, problem
+from statusline.core.stdlib import fastjson
+from statusline.core.store import snapshot
+from statusline.core.window import claude_input, merge
+from statusline.core.window.rules import label_for, problem
 
 NOW = 1_796_000_000.0
 
@@ -26,7 +28,7 @@ def test_a_gateway_budget_is_a_window_with_its_money() -> None:
     assert (window["used_pct"], window["resets_at"]) == (112.5, NOW + 86400)
     assert window["money"] == {"used": 56.25, "limit": 50.0, "currency": "USD", "period": "monthly"}
     snap = snapshot.empty()
-    assert observe.apply_windows(snap, [window], now=NOW)
+    assert merge.apply_windows(snap, [window], now=NOW)
     assert snapshot.normalise(snap, now=NOW)["windows"]["spend_limit"]["money"]["used"] == 56.25
 
 
@@ -53,7 +55,7 @@ def test_a_stored_window_with_hostile_money_is_dropped() -> None:
 def test_any_spend_limit_gives_a_plausible_window_or_none_that_merges(entry: dict[str, Any]) -> None:
     snap = snapshot.empty()
     windows = spend(**entry)
-    observe.apply_windows(snap, windows, now=NOW, problems=[])
+    merge.apply_windows(snap, windows, now=NOW, problems=[])
     for stored in snapshot.normalise(snap, now=NOW)["windows"].values():
         assert problem(stored, NOW) is None
 

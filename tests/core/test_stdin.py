@@ -17,7 +17,7 @@ from conftest import Home, snapshot_with, statusline_stdin, window
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statusline.core import stdin
+from statusline.core.run import stdin
 
 Feed = Callable[[IO[bytes], threading.Event], None]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from statusline.core import template
+from statusline.core.draw import template
 
 V = {"label": "5h", "pct": "42%", "reset": "3h", "resets_at": "14:05", "eta": "", "empty": ""}
 
@@ -72,16 +72,16 @@ def test_filled_groups_draw_as_if_they_were_not_there(parts: list[tuple[str, str
 
 
 def test_config_names_unknown_variables_and_groups_that_never_show() -> None:
-    from statusline.core import config
+    from statusline.core.settings import toml_file
 
     raw = {"statusline": {"template": "$label $pcnt (note)"}, "segment": {"extra_template": "$x"}}
-    _, problems = config.validate(raw)
+    _, problems = toml_file.validate(raw)
     assert problems == [
         "statusline.template: unknown $pcnt",
         "statusline.template: a ( ... ) without a variable never shows (\\( is a parenthesis)",
         "segment.extra_template: unknown $x",
     ]
-    assert config.validate({})[1] == []  # the defaults are clean
+    assert toml_file.validate({})[1] == []  # the defaults are clean
 
 
 def test_deeply_nested_groups_render_without_raising() -> None:

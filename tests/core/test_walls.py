@@ -11,9 +11,10 @@ from conftest import snapshot_with, window
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statusline.core import observe, snapshot, walls
-from statusline.core.snapshot import MAX_WALLS, WALLS_KEEP_S
-from statusline.core.windows import claim_window, window_in_text
+from statusline.core.store import snapshot
+from statusline.core.store.snapshot import MAX_WALLS, WALLS_KEEP_S
+from statusline.core.window import merge, walls
+from statusline.core.window.rules import claim_window, window_in_text
 
 NOW = 1_796_000_000.0
 
@@ -120,33 +121,33 @@ def test_normalise_keeps_the_newest_walls_and_drops_old_ones() -> None:
 
 def test_the_hook_and_the_transcript_tell_of_one_wall() -> None:
     snap = snapshot.empty()
-    assert observe.record_wall(snap, _wall(at=NOW - 5, resets_at=None), now=NOW)
+    assert merge.record_wall(snap, _wall(at=NOW - 5, resets_at=None), now=NOW)
     transcript = _wall(at=NOW - 4.2, source="transcript", resets_at=NOW + 7200)
-    assert observe.record_wall(snap, transcript, now=NOW)  # fills in the reset time
+    assert merge.record_wall(snap, transcript, now=NOW)  # fills in the reset time
     assert len(snap["walls"]) == 1 and snap["walls"][0]["source"] == "hook"
     assert snap["walls"][0]["resets_at"] == NOW + 7200
-    assert not observe.record_wall(snap, transcript, now=NOW)  # nothing new: no write
+    assert not merge.record_wall(snap, transcript, now=NOW)  # nothing new: no write
 
 
 def test_stopped_again_in_the_same_period_is_the_same_wall() -> None:
     snap = snapshot.empty()
-    observe.record_wall(snap, _wall(at=NOW - 3000, resets_at=NOW + 7200), now=NOW)
-    assert not observe.record_wall(snap, _wall(at=NOW - 10, session="s2", resets_at=NOW + 7260), now=NOW)
+    merge.record_wall(snap, _wall(at=NOW - 3000, resets_at=NOW + 7200), now=NOW)
+    assert not merge.record_wall(snap, _wall(at=NOW - 10, session="s2", resets_at=NOW + 7260), now=NOW)
     assert len(snap["walls"]) == 1
 
 
 def test_other_windows_and_later_periods_are_other_walls() -> None:
     snap = snapshot.empty()
-    observe.record_wall(snap, _wall(at=NOW - 3000), now=NOW)
-    observe.record_wall(snap, _wall(at=NOW - 2000, window_id="five_hour"), now=NOW)
-    observe.record_wall(snap, _wall(at=NOW - 1000, resets_at=NOW + 8 * 86400), now=NOW)
+    merge.record_wall(snap, _wall(at=NOW - 3000), now=NOW)
+    merge.record_wall(snap, _wall(at=NOW - 2000, window_id="five_hour"), now=NOW)
+    merge.record_wall(snap, _wall(at=NOW - 1000, resets_at=NOW + 8 * 86400), now=NOW)
     assert [w["window"] for w in snap["walls"]] == ["seven_day:opus", "five_hour", "seven_day:opus"]
 
 
 def test_an_unknown_wall_learns_its_window_from_the_other_source() -> None:
     snap = snapshot.empty()
-    observe.record_wall(snap, _wall(at=NOW - 5, window_id="unknown", how="unknown", resets_at=None), now=NOW)
-    observe.record_wall(snap, _wall(at=NOW - 4, source="transcript"), now=NOW)
+    merge.record_wall(snap, _wall(at=NOW - 5, window_id="unknown", how="unknown", resets_at=None), now=NOW)
+    merge.record_wall(snap, _wall(at=NOW - 4, source="transcript"), now=NOW)
     assert [(w["window"], w["how"]) for w in snap["walls"]] == [("seven_day:opus", "text")]
 
 
@@ -186,7 +187,7 @@ def test_said_is_cleaned_and_capped() -> None:
 def test_the_status_line_shows_the_wall_until_the_window_resets() -> None:
     now = time.time()
     snap = snapshot.empty()
-    observe.record_wall(snap, _wall(at=now - 60, resets_at=now + 3 * 86400), now=now)
+    merge.record_wall(snap, _wall(at=now - 60, resets_at=now + 3 * 86400), now=now)
     stop = walls.stopped_vars(snap, now, "opus")
     clock = time.strftime("%a %H:%M", time.localtime(now + 3 * 86400))
     assert stop is not None and stop["text"] == f"stopped: Opus weekly · resets {clock}"
@@ -197,7 +198,7 @@ def test_the_status_line_shows_the_wall_until_the_window_resets() -> None:
 
 def test_a_wall_of_unknown_reset_stands_an_hour() -> None:
     snap = snapshot.empty()
-    observe.record_wall(snap, _wall(at=NOW - 60, window_id="unknown", resets_at=None), now=NOW)
+    merge.record_wall(snap, _wall(at=NOW - 60, window_id="unknown", resets_at=None), now=NOW)
     assert walls.stopped_vars(snap, NOW, "opus") == {
         "window": "unknown",
         "name": "a limit",
@@ -211,14 +212,14 @@ def test_a_wall_of_unknown_reset_stands_an_hour() -> None:
 def test_a_newer_reading_of_a_later_period_below_100_ends_the_wall() -> None:
     now = time.time()
     snap = snapshot.normalise(snapshot_with(window("five_hour", 3.0, resets_in=5 * 3600)), now=now)
-    observe.record_wall(snap, _wall(at=now - 600, window_id="five_hour", resets_at=now + 60), now=now)
+    merge.record_wall(snap, _wall(at=now - 600, window_id="five_hour", resets_at=now + 60), now=now)
     assert walls.stopped_vars(snap, now, None) is None
 
 
 def test_the_hook_says_the_wall_once() -> None:
     now = time.time()
     snap = snapshot.empty()
-    observe.record_wall(snap, _wall(at=now - 60, window_id="five_hour", resets_at=now + 3600), now=now)
+    merge.record_wall(snap, _wall(at=now - 60, window_id="five_hour", resets_at=now + 3600), now=now)
     notice = walls.hook_notice(snap, now, "opus", {})
     assert notice is not None
     key, text, state = notice
@@ -268,7 +269,7 @@ def test_any_stop_failure_input_makes_a_wall_that_normalise_keeps(data: dict[str
         data, snap, now=now, session=data.get("session_id") if isinstance(data.get("session_id"), str) else None
     )
     assert snapshot.sane_walls([wall], now) == [wall]
-    assert observe.record_wall(snap, wall, now=now)
+    assert merge.record_wall(snap, wall, now=now)
 
 
 # ----------------------------------------------------------------------------- invariant 2 (issue 19)
@@ -286,7 +287,7 @@ def test_any_stop_failure_input_makes_a_wall_that_normalise_keeps(data: dict[str
 def test_a_wall_of_a_window_quotaline_has_no_reading_of_ends_after_a_short_time(text: str, details: Any) -> None:
     snap = snapshot.empty()
     wall = walls.build(snap, now=NOW, at=NOW, text=text, details=details, source="hook", session="s1")
-    assert observe.record_wall(snap, wall, now=NOW)
+    assert merge.record_wall(snap, wall, now=NOW)
     assert walls.stopped_vars(snap, NOW + 60, None, "s1") is not None
     later = NOW + walls.UNKNOWN_RESET_SHOW_S
     assert walls.stopped_vars(snap, later, None, "s1") is None and walls.stopped_vars(snap, later, None) is None
@@ -298,7 +299,7 @@ def test_a_five_hour_wall_claiming_a_later_reset_ends_at_the_windows_real_one() 
     now = time.time()
     real = snap["windows"]["five_hour"]["resets_at"]
     wall = _wall(at=now - 60, window_id="five_hour", resets_at=real + 3 * 3600)
-    observe.record_wall(snap, wall, now=now)
+    merge.record_wall(snap, wall, now=now)
     assert walls.stopped_vars(snap, now, None) is not None
     assert walls.stopped_vars(snap, real + 1, None) is None  # the next period has begun
 
@@ -306,7 +307,7 @@ def test_a_five_hour_wall_claiming_a_later_reset_ends_at_the_windows_real_one() 
 def test_a_wall_recorded_by_a_session_is_shown_to_that_session_whatever_its_model() -> None:
     """opusplan: Opus requests from a session whose model reads Sonnet."""
     snap = snapshot.empty()
-    observe.record_wall(snap, _wall(at=NOW - 60, session="plan", resets_at=NOW + 1800), now=NOW)
+    merge.record_wall(snap, _wall(at=NOW - 60, session="plan", resets_at=NOW + 1800), now=NOW)
     assert walls.stopped_vars(snap, NOW, "sonnet", "plan") is not None
     notice = walls.hook_notice(snap, NOW, "sonnet", {}, "plan")
     assert notice is not None and "Opus weekly" in notice[1]
@@ -316,22 +317,22 @@ def test_a_wall_recorded_by_a_session_is_shown_to_that_session_whatever_its_mode
 def test_a_later_turn_that_goes_through_ends_the_wall_and_a_new_stop_is_a_new_wall() -> None:
     now = time.time()
     snap = snapshot.normalise(snapshot_with(window("five_hour", 100.0, resets_in=3 * 3600)), now=now)
-    observe.record_wall(snap, _wall(at=now - 600, window_id="five_hour", resets_at=None, session="a"), now=now)
+    merge.record_wall(snap, _wall(at=now - 600, window_id="five_hour", resets_at=None, session="a"), now=now)
     assert walls.stopped_vars(snap, now, "opus", "b") is not None
-    assert not observe.turn_succeeded(snap, "b", "opus", at=now - 700)  # before the wall: nothing ends
-    assert observe.turn_succeeded(snap, "b", "opus", at=now - 300)  # another session went through
+    assert not merge.turn_succeeded(snap, "b", "opus", at=now - 700)  # before the wall: nothing ends
+    assert merge.turn_succeeded(snap, "b", "opus", at=now - 300)  # another session went through
     assert walls.stopped_vars(snap, now, "opus", "a") is None
     assert snapshot.normalise({**snap, "history": {}}, now=now)["walls"][0]["ended"] == now - 300
     again = _wall(at=now - 100, window_id="five_hour", resets_at=None, session="a")
-    assert observe.record_wall(snap, again, now=now)  # stopped again after that: shown again
+    assert merge.record_wall(snap, again, now=now)  # stopped again after that: shown again
     assert walls.stopped_vars(snap, now, "opus", "a") is not None
 
 
 def test_a_turn_of_another_family_does_not_end_a_per_model_wall() -> None:
     snap = snapshot.empty()
-    observe.record_wall(snap, _wall(at=NOW - 600, session="o", resets_at=NOW + 1800), now=NOW)
+    merge.record_wall(snap, _wall(at=NOW - 600, session="o", resets_at=NOW + 1800), now=NOW)
     snap["sessions"]["o"] = {"model_id": "claude-opus-5-5", "last_seen": NOW}
-    assert not observe.turn_succeeded(snap, "s", "sonnet", at=NOW)
+    assert not merge.turn_succeeded(snap, "s", "sonnet", at=NOW)
     assert walls.stopped_vars(snap, NOW, "opus", "o") is not None
-    assert observe.turn_succeeded(snap, "o", "opus", at=NOW)
+    assert merge.turn_succeeded(snap, "o", "opus", at=NOW)
     assert walls.stopped_vars(snap, NOW, "opus", "o") is None

@@ -6,11 +6,11 @@ import time
 
 from piece_renderer import NOW, Scene
 
-from statusline.core import warn
+from statusline.core.warn import before_prompt
 
 
 def message(scene: Scene) -> str | None:
-    return warn.decide(scene.context(), session_id="s1").message
+    return before_prompt.decide(scene.context(), session_id="s1").message
 
 
 def clock(offset: float) -> str:
@@ -25,7 +25,8 @@ def test_a_window_at_the_warning_level() -> None:
 def test_what_claude_code_says_itself_is_not_said_again() -> None:
     early = Scene().window("five_hour", 93, resets_in=4 * 3600)  # 20% gone: Claude Code warns itself
     assert message(early) is None
-    assert warn.decide(early.context(), session_id="s1").warned["five_hour"]["level"] == 1  # and it counts as said
+    decision = before_prompt.decide(early.context(), session_id="s1")
+    assert decision.warned["five_hour"]["level"] == 1  # and it counts as said
     assert message(early.config("hook", "all_warnings", value=True)) == (
         f"5-hour window at 93%, resets {clock(4 * 3600)} (in 4h)"
     )
@@ -109,7 +110,7 @@ def test_extra_usage_near_its_limit() -> None:
 
 def test_the_block_reason_names_the_window_and_the_setting() -> None:
     scene = Scene().window("five_hour", 96, resets_in=600).config("hook", "block_at", value=95.0)
-    assert warn.decide(scene.context(), session_id="s1").block_reason == (
+    assert before_prompt.decide(scene.context(), session_id="s1").block_reason == (
         f"quotaline: 5-hour window at 96% (block_at = 95%), resets {clock(600)} (in 10m)."
         " Raise hook.block_at or set it to 0 to continue."
     )
@@ -119,6 +120,6 @@ def test_another_models_full_week_does_not_block_this_session() -> None:
     # block_at stops prompts a limit would refuse anyway: an Opus week cannot refuse a Sonnet turn.
     scene = Scene().window("seven_day:opus", 97, resets_in=86400).config("hook", "block_at", value=95.0)
     scene.family = "sonnet"
-    assert warn.decide(scene.context(), session_id="s1").block_reason is None
+    assert before_prompt.decide(scene.context(), session_id="s1").block_reason is None
     scene.family = "opus"
-    assert "Opus weekly window at 97%" in str(warn.decide(scene.context(), session_id="s1").block_reason)
+    assert "Opus weekly window at 97%" in str(before_prompt.decide(scene.context(), session_id="s1").block_reason)

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statusline.core import observe, snapshot
-from statusline.core.windows import (
+from statusline.core.store import snapshot
+from statusline.core.window import merge
+from statusline.core.window.rules import (
     FIVE_HOUR_S,
     FUTURE_SKEW_S,
     ROUNDING_PTS,
@@ -167,7 +168,7 @@ def test_stored_windows_always_pass_the_rule_and_a_plausible_later_reading_is_ne
     for r in sequence:
         before = snap["windows"].get(r["id"])
         problems: list[str] = []
-        observe.apply_windows(snap, [r], now=NOW, problems=problems)
+        merge.apply_windows(snap, [r], now=NOW, problems=problems)
         assert all(problem(w, NOW) is None for w in snap["windows"].values())
         if problem(r, NOW) is not None:
             assert len(problems) == 1 and snap["windows"].get(r["id"]) is before
@@ -183,10 +184,10 @@ def test_the_next_good_reading_repairs_any_history(
     sequence: list[dict[str, Any]], pct: float, resets_in: float
 ) -> None:
     snap = snapshot.empty()
-    observe.apply_windows(snap, sequence, now=NOW)
+    merge.apply_windows(snap, sequence, now=NOW)
     later = NOW + FUTURE_SKEW_S + 1  # after every observation the sequence could hold
     good = reading("five_hour", pct, later + resets_in, later)
-    observe.apply_windows(snap, [good], now=later)
+    merge.apply_windows(snap, [good], now=later)
     kept = snap["windows"]["five_hour"]
     assert same_period(kept["resets_at"], good["resets_at"])
     # The server's newer word stands, whatever higher number came before (within rounding).
@@ -270,10 +271,10 @@ def server_run(snap: snapshot.Snapshot, replies: dict[str, tuple[list[dict[str, 
     whole = {}
     for source, (named, complete) in replies.items():
         problems: list[str] = []
-        observe.apply_windows(snap, named, now=at, problems=problems)
+        merge.apply_windows(snap, named, now=at, problems=problems)
         if complete and not problems:
             whole[source] = ({w["id"] for w in named}, at)
-    observe.forget_unsaid(snap, whole)
+    merge.forget_unsaid(snap, whole)
 
 
 @settings(max_examples=200, deadline=None)
@@ -281,19 +282,19 @@ def server_run(snap: snapshot.Snapshot, replies: dict[str, tuple[list[dict[str, 
 def test_after_a_good_reply_and_a_turn_that_goes_through_nothing_shows_that_the_last_inputs_do_not_say(
     sequence: list[tuple[str, float, Any]], data: st.DataObject
 ) -> None:
-    from statusline.core import walls
+    from statusline.core.window import walls
 
     snap = snapshot.empty()
     for kind, at, what in sequence:
         if kind == "reply":
             server_run(snap, {what[0]: (what[1], what[2])}, at)
         elif kind == "stdin":
-            observe.apply_windows(snap, what, now=at)
+            merge.apply_windows(snap, what, now=at)
         elif kind == "wall":
-            observe.record_wall(snap, what, now=at)
+            merge.record_wall(snap, what, now=at)
         else:
-            observe.turn_succeeded(snap, what[0], what[1], at=at)
-        observe.prune(snap, now=at)
+            merge.turn_succeeded(snap, what[0], what[1], at=at)
+        merge.prune(snap, now=at)
     end = (sequence[-1][1] if sequence else NOW) + 60
     final = {
         source: [r for r in data.draw(st.lists(live_reading(end, [*WALL_WINDOWS[:5], "iguana_necktie"], source),
@@ -302,7 +303,7 @@ def test_after_a_good_reply_and_a_turn_that_goes_through_nothing_shows_that_the_
     }  # fmt: skip
     server_run(snap, {source: (named, True) for source, named in final.items()}, end)
     session, family = data.draw(st.sampled_from(SESSIONS))
-    observe.turn_succeeded(snap, session, family, at=end)
+    merge.turn_succeeded(snap, session, family, at=end)
     now = end + data.draw(st.floats(0, 600))
     said = {r["id"] for named in final.values() for r in named}
     for wid, window in snap["windows"].items():

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from ledger_helpers import asst, prompt, write
 
 from statusline.commands import report
-from statusline.core.textsafe import fit, width
+from statusline.core.draw.textsafe import fit, width
 from statusline.ledger import update_ledger
 from statusline.ledger.branches import NO_BRANCH
 from statusline.ledger.dedup import key_hash, month_of_minute

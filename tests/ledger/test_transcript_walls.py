@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from ledger_helpers import asst, iso, write
 
-from statusline.core import observe, paths, snapshot, walls
+from statusline.core.store import paths, snapshot
+from statusline.core.window import merge, walls
 from statusline.ledger import update_ledger
 from statusline.ledger.calibrate import segments, with_walls
 from statusline.ledger.parse import parse_wall_line
@@ -81,7 +82,7 @@ def test_the_hook_and_the_transcript_make_one_wall(world: tuple[Path, Path, str]
         "last_assistant_message": "You've hit your 5-hour limit",
     }
     hook_wall = walls.from_stop_failure(stop, snap, now=NOW - 59.2, session="s1")
-    assert observe.record_wall(snap, hook_wall, now=NOW)
+    assert merge.record_wall(snap, hook_wall, now=NOW)
     snapshot.write_atomic(path, snap)
     write(root / "projects" / "-work-p1" / "s1.jsonl", [error_line(ts=NOW - 60)])
     update_ledger([root], state, now=NOW)

@@ -18,9 +18,13 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from usage_server import live_fixture
 
-from statusline.core import config_defaults, observe, render, snapshot, status_json, walls, warn
-from statusline.core.config_defaults import Settings
-from statusline.core.context import Context
+from statusline.core.draw import render, status_json
+from statusline.core.run.context import Context
+from statusline.core.settings import defaults
+from statusline.core.settings.defaults import Settings
+from statusline.core.store import snapshot
+from statusline.core.warn import before_prompt
+from statusline.core.window import merge, walls
 from statusline.refresh import prometheus
 from statusline.refresh.usage_payload import UsageReading, parse_usage
 
@@ -40,21 +44,21 @@ def stored(*readings: UsageReading, now: float) -> snapshot.Snapshot:
     snap = snapshot.empty()
     for reading in readings:
         source = next(iter(reading.windows.values()), {}).get("source", "oauth")
-        observe.apply_windows(snap, list(reading.windows.values()), now=now)
-        observe.apply_extra(snap, reading.extra_usage, now=now)
-        observe.apply_server(snap, reading.server, source=str(source), now=now)
+        merge.apply_windows(snap, list(reading.windows.values()), now=now)
+        merge.apply_extra(snap, reading.extra_usage, now=now)
+        merge.apply_server(snap, reading.server, source=str(source), now=now)
     return snapshot.normalise(json.loads(json.dumps({k: v for k, v in snap.items() if k != "history"})), now)
 
 
 def context(snap: snapshot.Snapshot, now: float, **hook: Any) -> Context:
-    data = config_defaults.clone(config_defaults.DEFAULTS)
+    data = defaults.clone(defaults.DEFAULTS)
     data["hook"].update(hook)
     return Context(snap, Settings(data, []), now)
 
 
 def every_surface(ctx: Context) -> str:
     """What a user or a program can see: the status line, the hook, JSON, Prometheus, the wall."""
-    decision = warn.decide(ctx, session_id="s")
+    decision = before_prompt.decide(ctx, session_id="s")
     notice = walls.hook_notice(ctx.snap, ctx.now, None, {})
     return "\n".join(
         [
@@ -116,12 +120,12 @@ def test_a_pool_nearly_spent_warns_once_in_money_and_never_blocks() -> None:
     snap = stored(read(body, now), now=now)
     ctx = context(snap, now, block_at=1.0)  # any window at 1% blocks: only the real ones may
     assert "Cloud session credit $4.50 left (nearly used up)" in render.line(ctx, surface="statusline", style="plain")
-    decision = warn.decide(ctx, session_id="s")
+    decision = before_prompt.decide(ctx, session_id="s")
     assert "Cloud session credit is nearly used up: $4.50 left of $250.00" in (decision.message or "")
     assert "98" not in (decision.message or "")  # no percent of a pool
     assert decision.block_reason is not None and "Cloud" not in decision.block_reason  # 5h 9% >= 1%
     snap["warned"]["s"] = {"at": now, "windows": decision.warned}
-    again = warn.decide(context(snap, now, block_at=1.0), session_id="s")
+    again = before_prompt.decide(context(snap, now, block_at=1.0), session_id="s")
     assert "Cloud session credit" not in (again.message or "")
 
 
@@ -131,7 +135,7 @@ def test_a_used_up_pool_alone_blocks_nothing_and_is_no_wall() -> None:
                             "remaining_dollars": 0}}
     snap = stored(read(body, now), now=now)
     ctx = context(snap, now, block_at=50.0)
-    decision = warn.decide(ctx, session_id="s")
+    decision = before_prompt.decide(ctx, session_id="s")
     assert decision.block_reason is None
     assert decision.message == "Claude Code and Cowork credit is used up ($100.00 of $100.00)"
     wall = walls.build(snap, now=now, at=now, text="API Error: 429", source="hook", session="s")
@@ -216,7 +220,7 @@ def test_any_body_shows_only_what_it_says(
     for code in ("quux_zebra", "mauve_tarn", *KNOWN_POOLS):
         assert code not in seen
     assert "nan" not in seen.lower().replace("nanos", "") and "inf%" not in seen.lower()
-    assert warn.decide(ctx, session_id="s").block_reason is None  # 12% < 50%: nothing else blocks
+    assert before_prompt.decide(ctx, session_id="s").block_reason is None  # 12% < 50%: nothing else blocks
     shown = status_json.build(ctx)
     for pool in shown["pools"]:  # each amount is the body's, or left out
         amounts = [pools[k] for k in pools if isinstance(pools[k], dict)]
@@ -254,12 +258,12 @@ def test_grants_are_listed_in_status_json() -> None:
 
 def test_a_full_window_and_a_usable_grant_advise_the_command_once() -> None:
     ctx = grant_scene(100.0)
-    decision = warn.decide(ctx, session_id="s")
+    decision = before_prompt.decide(ctx, session_id="s")
     assert decision.message is not None
     said = "/limit-reset refills your 5-hour and weekly windows now; it spends your last limit reset"
     assert said in decision.message
     ctx.snap["warned"]["s"] = {"at": ctx.now, "windows": decision.warned}
-    again = warn.decide(ctx, session_id="s")
+    again = before_prompt.decide(ctx, session_id="s")
     assert "/limit-reset" not in (again.message or "")
 
 
@@ -268,16 +272,16 @@ def test_a_window_that_will_fill_before_its_reset_and_a_usable_grant_advise_it_t
     wid, reset = "five_hour", ctx.snap["windows"]["five_hour"]["resets_at"]
     for i in range(7):  # +10 points every 10 minutes: full in about 1h, before its reset
         t = ctx.now - (6 - i) * 600
-        observe.apply_windows(ctx.snap, [{"id": wid, "used_pct": 30.0 + 10 * i, "source": "oauth", "observed_at": t,
+        merge.apply_windows(ctx.snap, [{"id": wid, "used_pct": 30.0 + 10 * i, "source": "oauth", "observed_at": t,
                                           "resets_at": reset + 2 * 3600}], now=t)
-    said = warn.decide(context(ctx.snap, ctx.now), session_id="s").message or ""
+    said = before_prompt.decide(context(ctx.snap, ctx.now), session_id="s").message or ""
     assert "At this pace" in said and "/limit-reset refills your 5-hour and weekly windows now" in said
 
 
 @pytest.mark.parametrize("scene", [dict(five_hour=40.0), dict(five_hour=100.0, usable=False),
                                    dict(five_hour=100.0, paused=True)])
 def test_no_grant_advice_below_the_wall_or_when_it_cannot_be_used(scene: dict[str, Any]) -> None:
-    assert "/limit-reset" not in (warn.decide(grant_scene(**scene), session_id="s").message or "")
+    assert "/limit-reset" not in (before_prompt.decide(grant_scene(**scene), session_id="s").message or "")
 
 
 def test_claude_codes_cached_copy_without_grants_does_not_erase_the_oauth_grants() -> None:
@@ -285,10 +289,10 @@ def test_claude_codes_cached_copy_without_grants_does_not_erase_the_oauth_grants
     body, _ = live_fixture(GRANT_FIXTURE)
     snap = stored(read(body, now), now=now)
     cached = dict(body, cedar_ember=None)
-    observe.apply_server(snap, parse_usage(cached, source="claude_json", observed_at=now).server,
+    merge.apply_server(snap, parse_usage(cached, source="claude_json", observed_at=now).server,
                          source="claude_json", now=now)
     assert len(status_json.build(context(snap, now))["grants"]) == 1
-    observe.apply_server(snap, parse_usage(cached, source="oauth", observed_at=now).server, source="oauth", now=now)
+    merge.apply_server(snap, parse_usage(cached, source="oauth", observed_at=now).server, source="oauth", now=now)
     assert status_json.build(context(snap, now))["grants"] == []  # the source that asked says none now
 
 
@@ -328,7 +332,7 @@ def test_the_request_link_names_itself_at_the_wall_only_when_it_is_one(url: str,
     body = {"five_hour": {"utilization": 100.0, "resets_at": "2099-01-01T00:00:00Z"}, "kind_fountain_url": url}
     snap = stored(read(body, now), now=now)
     wall = walls.build(snap, now=now, at=now, text="You've hit your 5-hour limit", source="hook", session="s")
-    observe.record_wall(snap, wall, now=now)
+    merge.record_wall(snap, wall, now=now)
     notice = walls.hook_notice(snap, now, None, {})
     assert notice is not None
     assert (url in notice[1]) is kept
@@ -352,7 +356,7 @@ def test_extra_usage_disabled_reasons_and_a_zero_cap() -> None:
     assert "£12.50" in line and "out of credits" in line and "%" not in line
     capped = read({"extra_usage": {"is_enabled": True, "monthly_limit": 5000, "used_credits": 5000,
                                    "currency": "EUR", "spend_limit_reached": True}}, now)
-    said = warn.decide(context(stored(capped, now=now), now), session_id="s").message
+    said = before_prompt.decide(context(stored(capped, now=now), now), session_id="s").message
     assert said is not None and "Extra usage stopped at its spend limit (€50.00 used)" in said
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from statusline.core.config_defaults import DEFAULTS, Settings, clone
+from statusline.core.settings.defaults import DEFAULTS, Settings, clone
 from statusline.refresh import otlp, push
 
 

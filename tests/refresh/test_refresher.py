@@ -266,7 +266,7 @@ def test_credentials_file_and_claude_json_source(server_home: Home, httpserver: 
 def test_logging_in_after_install_is_noticed_at_once(server_home: Home, httpserver: HTTPServer) -> None:
     """No credentials yet (quotaline installed before the first login): the wait ends the moment
     the file appears, for the refresher and for the status line that starts it."""
-    from statusline.core import spawn
+    from statusline.core.run import spawn
 
     env = {"CLAUDE_CODE_OAUTH_TOKEN": ""}
     serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
@@ -522,7 +522,8 @@ def test_background_ledger_update_runs_after_the_refresh_lock_is_released(
     serve_json(httpserver, data)
     code = (
         "import filelock, statusline.ledger as ledger\n"
-        "from statusline.core import paths, spawn; from statusline.refresh import refresher\n"
+        "from statusline.core.store import paths; from statusline.core.run import spawn\n"
+        "from statusline.refresh import refresher\n"
         "def probe(**kw):\n"
         "    lock = filelock.FileLock(spawn.refresh_lock_path(paths.snapshot_path()), timeout=0)\n"
         "    with lock:\n"

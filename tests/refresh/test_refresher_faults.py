@@ -437,7 +437,9 @@ def test_a_crash_outside_any_fetch_is_recorded_and_the_cadence_holds(
 ) -> None:
     for key, value in fault_home.env.items():
         monkeypatch.setenv(key, value)
-    from statusline.core import select, snapshot, spawn
+    from statusline.core.run import spawn
+    from statusline.core.store import snapshot
+    from statusline.core.window import select
     from statusline.refresh import refresher
 
     def bug(*_: object, **__: object) -> None:

@@ -10,9 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from piece_renderer import NOW, Scene
 
-from statusline.core import observe, snapshot, status_json, warn
-from statusline.core.pieces import window as window_piece
-from statusline.core.windows import (
+from statusline.core.draw import status_json
+from statusline.core.draw.pieces import window as window_piece
+from statusline.core.store import snapshot
+from statusline.core.warn import before_prompt
+from statusline.core.window import merge
+from statusline.core.window.rules import (
     MAX_LABEL_LEN,
     clean_name,
     gates,
@@ -85,11 +88,11 @@ def test_a_cowork_window_at_96_percent_is_not_a_hook_warning_but_claude_codes_is
     cowork = Scene().window("seven_day:cowork", 96, resets_in=3 * 86400)
     cowork.family = "sonnet"
     cowork.config("hook", "windows", value=["seven_day:cowork", "alerts"])
-    assert warn.decide(cowork.context(), session_id="s").message is None
+    assert before_prompt.decide(cowork.context(), session_id="s").message is None
     code = Scene().window("seven_day:claude_code", 96, resets_in=3 * 86400)
     code.family = "sonnet"
     code.config("hook", "windows", value=["alerts"])
-    said = warn.decide(code.context(), session_id="s").message
+    said = before_prompt.decide(code.context(), session_id="s").message
     assert said is not None and said.startswith("Claude Code weekly window at 96%, resets ")
 
 
@@ -112,7 +115,7 @@ def test_any_scope_parses_into_storable_windows(surface: Any, model: Any) -> Non
     data = {"limits": [row(5, surface={"display_name": surface} if isinstance(surface, str) else surface, model=model)]}
     reading = parse_usage(data, source="oauth", observed_at=OBSERVED)
     snap = snapshot.empty()
-    observe.apply_windows(snap, list(reading.windows.values()), now=NOW, problems=[])
+    merge.apply_windows(snap, list(reading.windows.values()), now=NOW, problems=[])
     for stored in snapshot.normalise(snap, now=NOW)["windows"].values():
         assert problem(stored, NOW) is None and stored["label"].isprintable()
 
@@ -129,7 +132,7 @@ def test_enterprise_seat_dollars_are_the_windows_money() -> None:
     assert "money" not in got["five_hour"]  # nulls, as every other plan sends: no money
     assert got["seven_day"]["money"] == {"used": 319.5, "limit": 500.0, "currency": "USD", "period": None}
     scene = Scene()
-    observe.apply_windows(scene.snap, [dict(got["seven_day"], observed_at=NOW)], now=NOW)
+    merge.apply_windows(scene.snap, [dict(got["seven_day"], observed_at=NOW)], now=NOW)
     piece = scene.window_piece("seven_day")
     assert piece.variables["money"] == "$319.50 of $500.00"
     assert window_piece.money_text({"used": 3.0}) == "$3.00" and window_piece.money_text(None) == ""
@@ -154,14 +157,15 @@ def test_org_and_member_money_are_said_so_and_unknown_says_nothing() -> None:
     org = Scene().extra(used=45.0, limit=50.0, scope="organization")
     piece = org.extra_piece()
     assert piece is not None and (piece.variables["scope"], piece.variables["whose"]) == ("org", "organisation's total")
-    assert warn.decide(org.context(), session_id="s").message == (
+    assert before_prompt.decide(org.context(), session_id="s").message == (
         "Extra usage (organisation's total) at 90% of its limit ($45.00 of $50.00)"
     )
     mine = Scene().extra(used=45.0, limit=50.0, scope="member").extra_piece()
     assert mine is not None and mine.variables["whose"] == "yours"
     unknown = Scene().extra(used=45.0, limit=50.0)
     assert (
-        warn.decide(unknown.context(), session_id="s").message == "Extra usage at 90% of its limit ($45.00 of $50.00)"
+        before_prompt.decide(unknown.context(), session_id="s").message
+        == "Extra usage at 90% of its limit ($45.00 of $50.00)"
     )
     assert unknown.config("statusline", "extra_template", value="+$used( $scope)").line() == "+$45.00"
     assert org.config("statusline", "extra_template", value="+$used( $scope)").line() == "+$45.00 org"
@@ -178,12 +182,12 @@ def test_a_member_total_beside_the_organisations_is_no_money_movement() -> None:
 def test_the_members_own_money_stands_over_a_fresh_organisation_total() -> None:
     snap = snapshot.empty()
     member = {"enabled": True, "used": 10.0, "currency": "USD", "scope": "member", "observed_at": NOW - 600}
-    assert observe.apply_extra(snap, member, now=NOW)
+    assert merge.apply_extra(snap, member, now=NOW)
     org = {"enabled": True, "used": 400.0, "currency": "USD", "scope": "organization", "observed_at": NOW}
-    assert not observe.apply_extra(snap, org, now=NOW) and snap["extra_usage"]["used"] == 10.0
+    assert not merge.apply_extra(snap, org, now=NOW) and snap["extra_usage"]["used"] == 10.0
     later = dict(org, observed_at=NOW + 3600)
-    assert observe.apply_extra(snap, later, now=NOW + 3600) and snap["extra_usage"]["scope"] == "organization"
-    assert observe.apply_extra(snap, {**member, "scope": "someone"}, now=NOW + 3600) is False  # not a scope
+    assert merge.apply_extra(snap, later, now=NOW + 3600) and snap["extra_usage"]["scope"] == "organization"
+    assert merge.apply_extra(snap, {**member, "scope": "someone"}, now=NOW + 3600) is False  # not a scope
 
 
 
@@ -193,10 +197,10 @@ def test_the_members_own_money_stands_over_a_total_of_unknown_scope() -> None:
     # total, its scope not known. It must not pass for the member's own month.
     snap = snapshot.empty()
     member = {"enabled": True, "used": 10.0, "currency": "USD", "scope": "member", "observed_at": NOW - 600}
-    assert observe.apply_extra(snap, member, now=NOW)
+    assert merge.apply_extra(snap, member, now=NOW)
     total = {"enabled": True, "used": 400.0, "currency": "USD", "scope": None, "observed_at": NOW}
-    assert not observe.apply_extra(snap, total, now=NOW) and snap["extra_usage"]["used"] == 10.0
-    assert observe.apply_extra(snap, dict(total, observed_at=NOW + 3600), now=NOW + 3600)
+    assert not merge.apply_extra(snap, total, now=NOW) and snap["extra_usage"]["used"] == 10.0
+    assert merge.apply_extra(snap, dict(total, observed_at=NOW + 3600), now=NOW + 3600)
 
 def test_member_spend_shapes() -> None:
     spend = {"spend": {"used": {"amount_minor": 1234, "currency": "EUR", "exponent": 2}, "limit": None}}
@@ -229,6 +233,6 @@ def test_implausible_seat_dollars_do_not_cost_the_windows_percent() -> None:
     ).windows
     scene = Scene()
     problems: list[str] = []
-    observe.apply_windows(scene.snap, [dict(got["seven_day"], observed_at=NOW)], now=NOW, problems=problems)
+    merge.apply_windows(scene.snap, [dict(got["seven_day"], observed_at=NOW)], now=NOW, problems=problems)
     assert problems == [] and scene.snap["windows"]["seven_day"]["used_pct"] == 42.0
     assert problem(scene.snap["windows"]["seven_day"], NOW) is None

@@ -73,7 +73,7 @@ def test_a_stale_reading_draws_its_sign_in_utf8(winhome: WinHome) -> None:
 def test_the_dirs_are_platformdirs_answers(winhome: WinHome) -> None:
     code = (
         f"import sys, json; sys.path.insert(0, {win(winhome.source)!r}); import platformdirs; "
-        "from statusline.core import paths, system; "
+        "from statusline.core.store import paths; from statusline.core import system; "
         "print(json.dumps([[system.user_dir(k), getattr(platformdirs, f'user_{k}_dir')('quotaline')] "
         "for k in ('state', 'config', 'data', 'cache')] + [[paths.claude_config_dir(), "
         "__import__('os').path.expanduser('~/.claude').replace('/', chr(92))]]))"
@@ -204,7 +204,7 @@ def test_the_status_line_starts_the_refresher_detached(winhome: WinHome, usage: 
 def test_overrides_take_windows_paths(winhome: WinHome) -> None:
     """``~`` is %USERPROFILE%, a relative path is the cwd's, a drive letter is absolute (ntpath's rules)."""
     code = (
-        f"import sys, json; sys.path.insert(0, {win(winhome.source)!r}); from statusline.core import paths; "
+        f"import sys, json; sys.path.insert(0, {win(winhome.source)!r}); from statusline.core.store import paths; "
         "print(json.dumps([paths.user_state_dir(), paths.claude_config_dir(), paths.user_config_dir()]))"
     )
     env = {"QUOTALINE_STATE_DIR": "~\\qstate", "CLAUDE_CONFIG_DIR": "sub\\.claude", "QUOTALINE_CONFIG_DIR": "Z:\\cfg"}

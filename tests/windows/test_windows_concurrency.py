@@ -74,7 +74,8 @@ def test_twenty_hooks_at_once_warn_each_session_once(winhome: WinHome) -> None:
 def test_a_killed_writer_leaves_a_whole_snapshot_and_its_temp_file_is_swept(winhome: WinHome) -> None:
     busy(winhome)
     code = (
-        f"import sys, time; sys.path.insert(0, {win(winhome.source)!r}); from statusline.core import paths, snapshot\n"
+        f"import sys, time; sys.path.insert(0, {win(winhome.source)!r})\n"
+        "from statusline.core.store import paths, snapshot\n"
         "p = paths.snapshot_path(); n = 0\n"
         "def touch(s):\n"
         "    s['sessions'][f'k{n % 40}'] = {'model_id': 'claude-opus-5-5', 'last_seen': time.time()}\n"

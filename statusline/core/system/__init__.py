@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from statusline.core import fastos
+from statusline.core.stdlib import fastos
 
 _SIMULABLE = ("darwin", "linux")
 

@@ -7,7 +7,7 @@ import time
 
 import httpx
 
-from statusline.core.windows import ORG_PLANS
+from statusline.core.window.rules import ORG_PLANS
 from statusline.refresh.http import FetchError, base_url, get_json, header_secret
 from statusline.refresh.usage_payload import (
     PayloadError,

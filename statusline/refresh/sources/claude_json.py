@@ -6,7 +6,7 @@ import json
 import os
 from typing import Any
 
-from statusline.core import paths
+from statusline.core.store import paths
 from statusline.refresh.usage_payload import UsageReading, parse_usage
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from piece_renderer import Scene
 
-from statusline.core.levels import CRITICAL, FULL, NORMAL
+from statusline.core.window.levels import CRITICAL, FULL, NORMAL
 
 
 def test_no_piece_while_extra_usage_is_off() -> None:
@@ -50,9 +50,9 @@ def test_the_percent_is_the_servers_utilization_when_it_gives_one() -> None:
     scene = Scene().extra(used=79.0, limit=100.0, utilization=81.5)
     piece = scene.extra_piece()
     assert piece is not None and piece.variables["pct"] == "81.5%" and piece.level != NORMAL
-    from statusline.core import warn
+    from statusline.core.warn import before_prompt
 
-    said = warn.decide(scene.context(), session_id="s1").message
+    said = before_prompt.decide(scene.context(), session_id="s1").message
     assert said == "Extra usage at 81.5% of its limit ($79.00 of $100.00)"
 
 

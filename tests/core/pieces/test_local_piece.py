@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from piece_renderer import Scene
 
-from statusline.core.pieces import local
+from statusline.core.draw.pieces import local
 
 
 def piece(column: object) -> dict[str, str] | None:

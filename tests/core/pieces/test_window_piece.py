@@ -6,7 +6,7 @@ import time
 
 from piece_renderer import NOW, Scene
 
-from statusline.core.levels import CRITICAL, FULL, NORMAL, WARN
+from statusline.core.window.levels import CRITICAL, FULL, NORMAL, WARN
 
 
 def test_the_servers_percent_is_shown_as_given() -> None:
