@@ -10,7 +10,7 @@ how many runs replaced a snapshot (a run that changes nothing visible writes not
 Snapshots: ``fresh`` (one status-line run old) and ``month`` (a simulated month of heavy use: 20
 live sessions and hundreds of old ones, readings every 10 s of every window kind, full history,
 errors, warnings): the status line must be about as fast on both. ``month, no memo`` is the same
-month without the writer's burn rates (``history_rules.memo``: they hold until the oldest point of the hour
+month without the writer's burn rates (``forecast.memo``: they hold until the oldest point of the hour
 leaves it, here within 10 s of the last write): every forecast is worked out from the points, the
 slowest a read of that month gets.
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from statusline.core import system
-from statusline.core.draw import status_json
+from statusline.core.draw import formats, status_json
 from statusline.core.draw.textsafe import clean
 from statusline.core.settings import loader
 from statusline.core.settings.defaults import ENV_OVERRIDES
@@ -54,7 +54,7 @@ def check_credentials() -> list[Finding]:
         if left <= 0:
             out.append((WARN, "credentials", "the token has expired: run claude to refresh it"))
         else:
-            out.append((OK, "credentials", f"token valid for {levels.format_duration(left)}"))
+            out.append((OK, "credentials", f"token valid for {formats.format_duration(left)}"))
     if cred.scopes and "user:profile" not in cred.scopes:
         out.append(
             (WARN, "credentials", "token lacks the user:profile scope (setup-token?): the usage endpoint answers 403")
@@ -120,8 +120,8 @@ def check_snapshot() -> list[Finding]:
             (
                 OK,
                 "snapshot",
-                f"{wid}: {levels.format_pct(float(window['used_pct']))} from "
-                f"{window.get('source')}, {levels.format_duration(age)} old",
+                f"{wid}: {formats.format_pct(float(window['used_pct']))} from "
+                f"{window.get('source')}, {formats.format_duration(age)} old",
             )
         )
     states = snap["refresh"].get("sources")
@@ -133,11 +133,11 @@ def check_snapshot() -> list[Finding]:
                     WARN,
                     "refresh",
                     f"{name}: backing off after {state.get('kind')} for another "
-                    f"{levels.format_duration(until - now)} (quotaline refresh --force to try now)",
+                    f"{formats.format_duration(until - now)} (quotaline refresh --force to try now)",
                 )
             )
         elif isinstance(state, dict) and state.get("last_ok"):
-            out.append((OK, "refresh", f"{name}: last good read {levels.format_duration(now - state['last_ok'])} ago"))
+            out.append((OK, "refresh", f"{name}: last good read {formats.format_duration(now - state['last_ok'])} ago"))
     for err in snap["errors"]:
         if not isinstance(err, dict):
             continue
@@ -244,7 +244,7 @@ def check_export() -> list[Finding]:
     path = os.path.join(target, prometheus.file_name(os.path.basename(paths.snapshot_path())))
     if not os.path.exists(path):
         return [(OK, "export", f"{path} is written after the next refresh")]
-    age = levels.format_duration(max(0.0, time.time() - os.stat(path).st_mtime))
+    age = formats.format_duration(max(0.0, time.time() - os.stat(path).st_mtime))
     return [(OK, "export", f"{path} written {age} ago")]
 
 
@@ -276,7 +276,7 @@ def check_push() -> list[Finding]:
 def _last_push(topic: str, where: str, last: Any) -> Finding:
     if not isinstance(last, dict) or not isinstance(last.get("at"), (int, float)):
         return (OK, topic, f"{where}: pushed after the next refresh")
-    age = levels.format_duration(max(0.0, time.time() - float(last["at"])))
+    age = formats.format_duration(max(0.0, time.time() - float(last["at"])))
     if last.get("ok") is True:
         return (OK, topic, f"{where}: the last push ({age} ago) worked")
     error = clean(str(last.get("error") or "failed"))[:200]

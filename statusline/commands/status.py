@@ -9,13 +9,13 @@ import sys
 import time
 from typing import Any
 
-from statusline.core.draw import status_json, template, textsafe
+from statusline.core.draw import formats, status_json, template, textsafe
 from statusline.core.draw.bars import text_bar
 from statusline.core.draw.pieces import extra, local, pool, window
 from statusline.core.run.context import Context
 from statusline.core.settings import loader
 from statusline.core.store import paths, snapshot
-from statusline.core.window import levels, walls
+from statusline.core.window import walls
 
 BAR = 20
 COLOURS = {"normal": "32", "warn": "33", "critical": "31", "full": "1;31"}
@@ -131,7 +131,7 @@ def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
         if until is not None:
             lines.append(
                 f"  {name}: backing off after {state.get('kind') or 'an error'} until "
-                f"{levels.format_clock(until, now)} (in {levels.format_duration(until - now)}; "
+                f"{formats.format_clock(until, now)} (in {formats.format_duration(until - now)}; "
                 "quotaline refresh --force to try now)"
             )
     due = refresh.get("next_due")
@@ -139,7 +139,7 @@ def people(ctx: Context, data: dict[str, Any], *, colour: bool) -> str:
     if isinstance(due, (int, float)) and held is not None:
         due = max(float(due), held)
     if isinstance(due, (int, float)):
-        nxt = "now" if due <= now else f"in {levels.format_duration(due - now)}"
+        nxt = "now" if due <= now else f"in {formats.format_duration(due - now)}"
         lines.append(f"  next refresh {nxt} (when Claude Code or a segment asks)")
     if settings.problems:
         lines.append("  config problems: " + textsafe.clean("; ".join(settings.problems)) + " (quotaline doctor)")
@@ -174,9 +174,9 @@ def _grant_vars(grant: dict[str, Any], now: float) -> dict[str, str]:
 
 
 def _breakdown(split: dict[str, Any], now: float) -> str:
-    rows = " · ".join(f"{r['label']} {levels.format_pct(float(r['percent']))}" for r in split["rows"])
+    rows = " · ".join(f"{r['label']} {formats.format_pct(float(r['percent']))}" for r in split["rows"])
     as_of = _epoch(split.get("as_of")) if split.get("as_of") else None
-    when = "" if as_of is None else levels.format_clock(as_of, now) if now - as_of < 20 * 3600 else time.strftime(
+    when = "" if as_of is None else formats.format_clock(as_of, now) if now - as_of < 20 * 3600 else time.strftime(
         "%a %d %b %H:%M", time.localtime(as_of)
     )
     return template.render(BREAKDOWN, {"as_of": when, "rows": rows})

@@ -4,7 +4,7 @@ Rows are keyed by (time bucket, key) where a key is (root, project, session, mod
 branch is the line's ``gitBranch`` (``parse.branch_of``), "" when it had none. Two tiers:
 
 * ``fine``: one-minute buckets for the last ``FINE_DAYS`` days, enough to line local tokens up with
-  the server's history points (kept for 8 days by ``pace``);
+  the server's history points (kept for 8 days by ``history_rules``);
 * ``coarse``: one-hour buckets for ``COARSE_DAYS`` days, for reports and all-time totals.
 
 Each row holds [input, output, cache creation, cache read, responses, prompts]. Prompts (typed user

@@ -216,7 +216,7 @@ def _held_back(state: dict[str, Any], now: float, source: str) -> str:
 
 
 def backoff_text(seconds: float) -> str:
-    from statusline.core.window.history_rules import format_duration
+    from statusline.core.draw.formats import format_duration
 
     return format_duration(seconds)
 

@@ -251,7 +251,7 @@ def _flat_reading(key: str, window_id: str, raw: object, problems: list[str]) ->
 
 
 def _plausible_money(money: dict[str, object] | None, key: str, problems: list[str]) -> dict[str, object] | None:
-    """``money`` when ``windows`` would store it: an implausible amount must not cost the percent."""
+    """``money`` when ``rules`` would store it: an implausible amount must not cost the percent."""
     why = None if money is None else window_money_problem(money)
     if why is None:
         return money
@@ -762,7 +762,7 @@ def parse_usage(
     """Windows and extra usage from one usage payload; raises PayloadError only for a non-object.
 
     ``plan`` (the credentials' subscriptionType) and ``single_seat`` (``oauthAccount.singleSeatTeam``)
-    say whose the money is (``windows.money_scope``); without them it is not said."""
+    say whose the money is (``rules.money_scope``); without them it is not said."""
     if not isinstance(data, Mapping):
         raise PayloadError(f"usage payload is {type(data).__name__}, not a JSON object")
     problems: list[str] = []

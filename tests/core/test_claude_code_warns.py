@@ -1,4 +1,4 @@
-"""``windows.claude_code_warns`` against what the real Claude Code 2.1.330 showed
+"""``rules.claude_code_warns`` against what the real Claude Code 2.1.330 showed
 (docs/claude-code-warnings.md, facts table rows in brackets)."""
 
 from __future__ import annotations

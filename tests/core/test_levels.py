@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from statusline.core.window.levels import CRITICAL, WARN, format_pct, level
+from statusline.core.draw.formats import format_pct
+from statusline.core.window.levels import CRITICAL, WARN, level
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """Extra usage's pace: money per hour while a window that gates the session is full, and when the
-monthly limit is reached at that pace (the track at the merge, the rate in ``pace``, the hook's line)."""
+monthly limit is reached at that pace (the track at the merge, the rate in ``history_rules``, the hook's line)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from statusline.core.window import history_rules
+from statusline.core.draw import formats
+from statusline.core.window import forecast, history_rules
 
 NOW = 1_800_000_000.0
 RESET = NOW + 3 * 3600
@@ -35,15 +36,15 @@ def steady(
 
 def run_forecast(
     points: History, *, current_pct: float | None = None, resets_at: float | None = RESET, now: float = NOW
-) -> history_rules.Forecast | None:
+) -> forecast.Forecast | None:
     if current_pct is None:
         current_pct = max((p[1] for p in points if isinstance(p[1], float)), default=0.0)
-    return history_rules.forecast(
+    return forecast.forecast(
         points, now=now, resets_at=resets_at, current_pct=current_pct, window_seconds=FIVE_HOURS
     )
 
 
-def checked(result: history_rules.Forecast | None) -> history_rules.Forecast:
+def checked(result: forecast.Forecast | None) -> forecast.Forecast:
     assert result is not None
     return result
 
@@ -300,7 +301,7 @@ def test_malformed_points_are_skipped(bad: object) -> None:
     # the median slope; the two good points alone give 6 %/h.
     points: list[object] = [bad, [NOW - 600, 10.0, RESET], [NOW, 11.0, RESET]]
 
-    result = history_rules.forecast(points, now=NOW, resets_at=RESET, current_pct=11.0, window_seconds=FIVE_HOURS)  # type: ignore[arg-type]
+    result = forecast.forecast(points, now=NOW, resets_at=RESET, current_pct=11.0, window_seconds=FIVE_HOURS)  # type: ignore[arg-type]
 
     assert checked(result).rate_per_hour == pytest.approx(6.0)
 
@@ -462,7 +463,7 @@ def test_add_point_drops_future_and_malformed_points_and_bad_new_point() -> None
     ],
 )
 def test_format_duration(seconds: float, expected: str) -> None:
-    assert history_rules.format_duration(seconds) == expected
+    assert formats.format_duration(seconds) == expected
 
 
 # ---------------------------------------------------------------------------------------------
@@ -502,35 +503,35 @@ _points = st.lists(
 def test_a_memo_that_applies_gives_the_forecast_the_points_give(
     points: History, written: float, later: float, edge: bool, reset: float | None, window: float, pct: float
 ) -> None:
-    memo = history_rules.memo(points, now=written, resets_at=reset, window_seconds=window)
+    memo = forecast.memo(points, now=written, resets_at=reset, window_seconds=window)
     memo = fastjson.loads(fastjson.dumps(memo))
-    assert history_rules.memo_applies(memo, now=written, resets_at=reset, window_seconds=window)
+    assert forecast.memo_applies(memo, now=written, resets_at=reset, window_seconds=window)
     times = [p[0] for p in points if type(p) is list and p and type(p[0]) in (int, float)]
     # read at an arbitrary time, or right on a bound where a point enters or leaves the hour
     now = written + later
     if edge and times:
         now = float(times[int(abs(later)) % len(times)]) + (3600.0 if later > 0 else -60.0)
-    expected = history_rules.forecast(points, now=now, resets_at=reset, current_pct=pct, window_seconds=window)
-    if history_rules.memo_applies(memo, now=now, resets_at=reset, window_seconds=window):
-        assert history_rules.forecast_from_memo(memo, now=now, current_pct=pct) == expected
-    assert not history_rules.memo_applies(memo, now=now, resets_at=None if reset else RESET, window_seconds=window)
+    expected = forecast.forecast(points, now=now, resets_at=reset, current_pct=pct, window_seconds=window)
+    if forecast.memo_applies(memo, now=now, resets_at=reset, window_seconds=window):
+        assert forecast.forecast_from_memo(memo, now=now, current_pct=pct) == expected
+    assert not forecast.memo_applies(memo, now=now, resets_at=None if reset else RESET, window_seconds=window)
 
 
 def test_a_memo_holds_until_the_oldest_point_of_the_hour_leaves_it() -> None:
     points = steady(12.0, minutes=90, every=60.0, end=NOW - 30)  # the hour's oldest at NOW - 3570
-    memo = history_rules.memo(points, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
+    memo = forecast.memo(points, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
     assert memo is not None and memo[0] == pytest.approx(12.0)
-    assert history_rules.memo_applies(memo, now=NOW + 29, resets_at=RESET, window_seconds=FIVE_HOURS)
+    assert forecast.memo_applies(memo, now=NOW + 29, resets_at=RESET, window_seconds=FIVE_HOURS)
     # a point left
-    assert not history_rules.memo_applies(memo, now=NOW + 31, resets_at=RESET, window_seconds=FIVE_HOURS)
-    assert not history_rules.memo_applies(memo, now=NOW - 31, resets_at=RESET, window_seconds=FIVE_HOURS)  # one came in
+    assert not forecast.memo_applies(memo, now=NOW + 31, resets_at=RESET, window_seconds=FIVE_HOURS)
+    assert not forecast.memo_applies(memo, now=NOW - 31, resets_at=RESET, window_seconds=FIVE_HOURS)  # one came in
     for bad in (None, [], [1.0] * 6, ["x", *memo[1:]], [*memo[:6], True]):
-        assert not history_rules.memo_applies(bad, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
+        assert not forecast.memo_applies(bad, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
 
 
 def test_a_memo_stops_the_moment_a_point_observed_ahead_enters_the_hour() -> None:
     points = [*steady(12.0, minutes=30, every=60.0), [NOW + 120.0, 90.0, RESET]]  # a clock ahead by two minutes
-    memo = history_rules.memo(points, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
+    memo = forecast.memo(points, now=NOW, resets_at=RESET, window_seconds=FIVE_HOURS)
     assert memo is not None and memo[0] == pytest.approx(12.0)
-    assert history_rules.memo_applies(memo, now=NOW + 59.5, resets_at=RESET, window_seconds=FIVE_HOURS)
-    assert not history_rules.memo_applies(memo, now=NOW + 60, resets_at=RESET, window_seconds=FIVE_HOURS)  # it is in
+    assert forecast.memo_applies(memo, now=NOW + 59.5, resets_at=RESET, window_seconds=FIVE_HOURS)
+    assert not forecast.memo_applies(memo, now=NOW + 60, resets_at=RESET, window_seconds=FIVE_HOURS)  # it is in

@@ -318,7 +318,7 @@ def test_a_forecast_reads_the_snapshots_recent_points_and_no_history_file(tmp_pa
 
 
 def test_a_write_stores_each_windows_rate_and_readers_take_it_while_it_holds(tmp_path: Path) -> None:
-    from statusline.core.window import forecast
+    from statusline.core.run import context
 
     path, now = str(tmp_path / "snap.json"), time.time()
     snap = snapshot.empty()
@@ -327,18 +327,18 @@ def test_a_write_stores_each_windows_rate_and_readers_take_it_while_it_holds(tmp
     snapshot.write_atomic(path, snap)
     stored = json.loads(Path(path).read_text())
     memo = stored["rates"]["five_hour"]
-    fresh = forecast.Forecasts(snapshot.read(path), now).get("five_hour")
+    fresh = context.Forecasts(snapshot.read(path), now).get("five_hour")
     assert fresh is not None and fresh.rate_per_hour == pytest.approx(6.0) and memo[0] == fresh.rate_per_hour
     del stored["rates"]
     Path(path + ".plain").write_text(json.dumps(stored))
-    assert forecast.Forecasts(snapshot.read(path + ".plain"), now).get("five_hour") == fresh  # the same without
+    assert context.Forecasts(snapshot.read(path + ".plain"), now).get("five_hour") == fresh  # the same without
     # A reader takes the stored rate without parsing a point while it holds ...
     stored["rates"] = {"five_hour": [99.0, *memo[1:]]}
     Path(path).write_text(json.dumps(stored))
-    assert forecast.Forecasts(snapshot.read(path), now).get("five_hour").rate_per_hour == 99.0  # type: ignore[union-attr]
+    assert context.Forecasts(snapshot.read(path), now).get("five_hour").rate_per_hour == 99.0  # type: ignore[union-attr]
     # ... not once the hour has moved on past its oldest point, nor when this run added a point
     later = now + 31
-    assert forecast.Forecasts(snapshot.read(path), later).get("five_hour").rate_per_hour == pytest.approx(6.0)  # type: ignore[union-attr]
+    assert context.Forecasts(snapshot.read(path), later).get("five_hour").rate_per_hour == pytest.approx(6.0)  # type: ignore[union-attr]
     added = snapshot.read(path)
     merge.apply_windows(added, [w(51.0, now + 7000, now)], now=now)
-    assert forecast.Forecasts(added, now).get("five_hour").rate_per_hour != 99.0  # type: ignore[union-attr]
+    assert context.Forecasts(added, now).get("five_hour").rate_per_hour != 99.0  # type: ignore[union-attr]

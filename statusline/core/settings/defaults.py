@@ -1,6 +1,6 @@
 """Every setting and its default: the one place a reader looks up what can be configured.
 
-Window selectors used in the ``windows`` lists: a window id (``five_hour``, ``seven_day:opus``),
+Window selectors used in the ``rules`` lists: a window id (``five_hour``, ``seven_day:opus``),
 ``model`` (the weekly window of the session's model), ``alerts`` (any other window at or above the
 warning level), ``extra`` (extra usage in money, when enabled) and ``!<window id>`` (leave that
 window out, alerts included).

@@ -1,6 +1,6 @@
 """The user's config file: parse, validate against the defaults, write a commented template.
 
-Not on the hot path (imports tomllib); ``config_fast`` calls ``parse_file`` once per edit.
+Not on the hot path (imports tomllib); ``loader`` calls ``parse_file`` once per edit.
 """
 
 from __future__ import annotations

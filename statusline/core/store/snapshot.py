@@ -14,7 +14,7 @@ from statusline.core import system
 from statusline.core.settings.defaults import MAX_REFRESH_INTERVAL_S
 from statusline.core.stdlib import fastjson, fastos
 from statusline.core.store import paths
-from statusline.core.window import history_rules
+from statusline.core.window import forecast, history_rules
 from statusline.core.window.rules import (
     EPOCH_FLOOR,
     FUTURE_SKEW_S,
@@ -42,7 +42,7 @@ SCHEMA = 1
 # anything bigger was not written by quotaline and is not worth reading on every status line.
 MAX_BYTES = 4 << 20
 # Bounds that keep the snapshot (and the status line's time) flat after months of use: the writers
-# (``observe``) keep to them, and a file that holds more is cut to them when read.
+# (``merge``) keep to them, and a file that holds more is cut to them when read.
 MAX_WINDOWS = 64
 MAX_SESSIONS = 64
 MAX_ERRORS = 10
@@ -83,7 +83,7 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
     """A well-formed snapshot from whatever was on disk.
 
     Wrong types become empty sections; a stored window or extra usage that fails the plausibility
-    rule (``windows.problem``: an older version may have stored it) is dropped, with its history.
+    rule (``rules.problem``: an older version may have stored it) is dropped, with its history.
     """
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         return empty()
@@ -106,7 +106,7 @@ def normalise(data: Any, now: float | None = None) -> Snapshot:
     recent = data.get("recent")
     if isinstance(recent, dict) and not snap["history"].legacy:
         snap["history"].recent = {k: v for k, v in recent.items() if k in snap["windows"]}
-        rates = data.get("rates")  # checked where used (history_rules.memo_applies)
+        rates = data.get("rates")  # checked where used (forecast.memo_applies)
         if isinstance(rates, dict):
             snap["history"].rates = {k: v for k, v in rates.items() if k in snap["windows"]}
     if snap.get("extra_usage") is not None and money_problem(snap["extra_usage"], now) is not None:
@@ -311,7 +311,7 @@ def _keep_unreadable_copy(path: str) -> None:
 
 
 def points(snap: Snapshot, window_id: str, since: float | None = None) -> list[Any]:
-    """A window's history points (``[[observed_at, used_pct, resets_at], ...]``, see ``pace``).
+    """A window's history points (``[[observed_at, used_pct, resets_at], ...]``, see ``history_rules``).
 
     ``since``: the caller needs no point observed earlier (a forecast: the last hour), so only the
     history file's tail is read. Points that do not parse are left out.
@@ -328,7 +328,7 @@ def add_point(snap: Snapshot, window_id: str, t: float, pct: float, resets_at: f
 
 
 def rate_memo(snap: Snapshot, window_id: str) -> Any:
-    """The writer's memo of a window's burn rate over its recent points (``history_rules.memo``), or None:
+    """The writer's memo of a window's burn rate over its recent points (``forecast.memo``), or None:
     none stored, or this run has points of the window that the memo did not see."""
     history = snap.get("history")
     if not isinstance(history, History) or not history.from_file or history.recent is None:
@@ -347,14 +347,14 @@ def needs_write(snap: Snapshot) -> bool:
 # The history file: ``<snapshot>.history``, one line per point, ``["<window id>",t,pct,reset]``,
 # appended under the snapshot's lock by every write that adds points, so a write costs the same
 # whatever the history's size. An append that takes the file past HISTORY_MAX_BYTES (or a write
-# that drops a window) rewrites it bounded by ``pace``'s rules (``history_rules.bounded``), atomically.
+# that drops a window) rewrites it bounded by ``history_rules``'s rules (``history_rules.bounded``), atomically.
 HISTORY_MAX_BYTES = 1 << 20
 # Lines are appended in about the order of their times (a reading is stamped when it is fetched,
 # seconds before it is stored): a reader of the points since t reads back to a line before t - this.
 HISTORY_ORDER_SLACK_S = 600.0
 _BLOCK = 1 << 15
 # The snapshot itself keeps each window's points of this long before its last write ("recent"): all a
-# forecast reads (the last hour, see pace), so the status line reads no history file.
+# forecast reads (the last hour, see history_rules), so the status line reads no history file.
 RECENT_S = history_rules.LOOKBACK_S + HISTORY_ORDER_SLACK_S
 
 
@@ -383,7 +383,7 @@ class History(dict):  # type: ignore[type-arg]
         self._since: float | None = None
         self._parsed: dict[str, list[list[Any]]] = {}  # per window, its lines of ``_text``
         self.recent: dict[str, Any] | None = None  # None: the snapshot had none (the file's tail serves)
-        self.rates: dict[str, Any] = {}  # per window, history_rules.memo of its recent points
+        self.rates: dict[str, Any] = {}  # per window, forecast.memo of its recent points
 
     @property
     def from_file(self) -> bool:
@@ -470,15 +470,15 @@ class History(dict):  # type: ignore[type-arg]
         cap = history_rules.MAX_POINTS
         recent = {wid: [p for p in points if p[0] >= since][-cap:] for wid, points in recent.items()}
         self.recent = {wid: points for wid, points in recent.items() if points}
-        # The burn rate each reader would work out from them, for as long as it would (history_rules.memo).
+        # The burn rate each reader would work out from them, for as long as it would (forecast.memo).
         self.rates = {}
         for wid, points in self.recent.items():
             window = windows.get(wid)
             if isinstance(window, dict):
                 reset, seconds = window.get("resets_at"), length_s(wid) or 0.0
                 memo = kept.get(wid)
-                if not history_rules.memo_applies(memo, now=now, resets_at=reset, window_seconds=seconds):
-                    memo = history_rules.memo(points, now=now, resets_at=reset, window_seconds=seconds)
+                if not forecast.memo_applies(memo, now=now, resets_at=reset, window_seconds=seconds):
+                    memo = forecast.memo(points, now=now, resets_at=reset, window_seconds=seconds)
                 self.rates[wid] = memo
 
     def recent_texts(self) -> dict[str, str]:
@@ -562,7 +562,7 @@ def _lines_of(text: bytes, key: bytes) -> bytes:
 
 def _parse_lines(text: bytes) -> list[list[Any]]:
     """The lines of ``text`` that are ``[window id, t, pct, reset]`` lists (their numbers are checked
-    where they are used, by ``pace``, as for a history of any origin)."""
+    where they are used, by ``history_rules``, as for a history of any origin)."""
     body = text.strip().replace(b"\n", b",")
     if not body:
         return []

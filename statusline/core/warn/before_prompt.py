@@ -6,10 +6,10 @@ again when it climbs a level or its period changes; ``"every"`` warns on every p
 
 from __future__ import annotations
 
-from statusline.core.draw import template
+from statusline.core.draw import formats, template
 from statusline.core.draw.pieces import Piece, extra, window
 from statusline.core.run.context import Context
-from statusline.core.window import levels, select
+from statusline.core.window import select
 from statusline.core.window.levels import FULL, NORMAL, WARN
 from statusline.core.window.rules import (
     CLAUDE_CODE_WRAP_UP_FEATURE,
@@ -46,7 +46,7 @@ AT_LEVEL = "$name at $percent" + WHEN + AS_OF
 OUT_OF_CREDITS = "Extra usage( \\($whose\\)) is out of credits \\($used used\\)"
 AT_SPEND_LIMIT = "Extra usage( \\($whose\\)) stopped at its spend limit \\($used used\\)"
 NEAR_LIMIT = "Extra usage( \\($whose\\)) at $pct of its limit \\($used of $limit\\)"
-# Money billed while the bars stand still (``windows.money_moved``), said once, within a day of it.
+# Money billed while the bars stand still (``rules.money_moved``), said once, within a day of it.
 MONEY_MOVED = (
     "Extra usage( \\($whose\\)) rose by $rose to $used while no window is full \\($plan\\): it bills beyond the plan"
 )
@@ -154,7 +154,7 @@ def decide(ctx: Context, *, session_id: str | None) -> Decision:
 def _briefing(ctx: Context, horizon_s: float, previous: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
     """The briefing for the model: ``(dedupe key, sentence, state)`` about the gating window nearest
     its wall, when one is at the critical level or will fill within ``horizon_s``; None otherwise,
-    and None when Claude Code's own wrap-up mode says the same (``windows.claude_code_wraps_up``)."""
+    and None when Claude Code's own wrap-up mode says the same (``rules.claude_code_wraps_up``)."""
     families = select.families_seen(ctx.snap)
     best: tuple[tuple[float, float], Piece] | None = None
     for w in select.windows(ctx.snap, list(ctx.settings.get("hook", "windows")), ctx.family, 0.0, ctx.now):
@@ -178,7 +178,7 @@ def _briefing(ctx: Context, horizon_s: float, previous: dict[str, Any]) -> tuple
     to_full = facts.seconds_to_full
     near = facts.pct >= NEAR_WALL_PCT or (to_full is not None and to_full <= NEAR_WALL_S)
     variables = dict(piece.variables)
-    variables["full_at"] = "" if to_full is None else levels.format_clock(ctx.now + to_full, ctx.now)
+    variables["full_at"] = "" if to_full is None else formats.format_clock(ctx.now + to_full, ctx.now)
     text = template.render(BRIEF, variables) + (WRAP_UP if near else "")
     state = {"level": 2 if near else 1, "period": facts.window.get("resets_at")}
     return f"brief:{piece.variables['id']}", text, state
@@ -407,5 +407,5 @@ def _block_reason(ctx: Context) -> str | None:
             continue  # another model's week cannot refuse this session's prompts
         piece = window.piece(ctx, w)
         if piece.facts.pct >= block_at and not piece.facts.past:
-            return template.render(BLOCKED, dict(piece.variables, block_at=levels.format_pct(block_at)))
+            return template.render(BLOCKED, dict(piece.variables, block_at=formats.format_pct(block_at)))
     return None

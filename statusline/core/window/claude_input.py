@@ -57,7 +57,7 @@ class ClaudeInput:
     def rate_limit_windows(self, *, now: float) -> list[Window]:
         """The ``rate_limits`` windows, as window records from source ``statusline``.
 
-        Not checked here: ``merge.apply_windows`` holds every reading to ``windows.problem``.
+        Not checked here: ``merge.apply_windows`` holds every reading to ``rules.problem``.
         """
         limits = self.raw.get("rate_limits")
         if not isinstance(limits, dict):

@@ -1,20 +1,16 @@
-"""Levels, staleness and the small formatters every surface shares."""
+"""Levels and staleness: how close a window is to its limit, and whether its reading is too old.
+
+The words and numbers a surface draws from them are ``draw.formats``'s."""
 
 from __future__ import annotations
 
-import time
-
-from statusline.core.window.history_rules import format_duration
 from statusline.core.window.rules import Window
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
     from typing import Any
 
-__all__ = ["format_duration"]  # re-exported: every surface formats countdowns alike
-
 NORMAL, WARN, CRITICAL, FULL = 0, 1, 2, 3
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 
 
 def level(pct: float, warn: float, critical: float) -> int:
@@ -39,30 +35,3 @@ def age_s(window: Window | dict[str, Any], now: float) -> float:
 
 def is_stale(window: Window | dict[str, Any], now: float, stale_after_s: float) -> bool:
     return age_s(window, now) > stale_after_s
-
-
-def format_pct(pct: float) -> str:
-    """The server's percent as given: ``42%``, ``23.5%``, ``0.25%`` (no rounding to whole numbers).
-
-    Cut, not rounded, at two decimals: 99.995 is ``99.99%``, never a ``100%`` the level disagrees
-    with (a percent is never shown above what the server said).
-    """
-    # Ten decimals clear a computed percent's float noise (0.29 * 100) without rounding a real
-    # 99.9999999 up to 100 (+ 0.0: no "-0").
-    text = f"{pct + 0.0:.10f}"
-    whole, _, decimals = text.partition(".")
-    text = (whole + "." + decimals[:2]).rstrip("0").rstrip(".")
-    return f"{text}%"
-
-
-def format_clock(epoch: float, now: float) -> str:
-    """Local reset time: ``14:05`` today or tomorrow, ``Tue 14:05`` further away."""
-    fmt = "%H:%M" if epoch - now < 20 * 3600 else "%a %H:%M"
-    return time.strftime(fmt, time.localtime(epoch))
-
-
-def format_money(amount: float, currency: str) -> str:
-    symbol = CURRENCY_SYMBOLS.get(currency.upper())
-    if symbol:
-        return f"{symbol}{amount:,.2f}"
-    return f"{amount:,.2f} {currency.upper()}"

@@ -1,4 +1,4 @@
-"""Every change to a snapshot's data: readings merged per window (``windows.merge_window``), extra
+"""Every change to a snapshot's data: readings merged per window (``rules.merge_window``), extra
 usage, the session table, bounded history, errors, an account switch and pruning.
 
 Shared by the status line (stdin readings) and the refresher (server readings), so every source
@@ -42,7 +42,7 @@ MEMBER_MONEY_KEPT_S = 3600.0
 def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problems: list[str] | None = None) -> bool:
     """Merge each plausible reading into its window; True when anything changed.
 
-    A reading that fails ``windows.problem`` is dropped, never stored, and said in ``problems``.
+    A reading that fails ``rules.problem`` is dropped, never stored, and said in ``problems``.
     """
     changed = False
     for reading in readings:
@@ -66,7 +66,7 @@ def apply_windows(snap: Snapshot, readings: list[Window], *, now: float, problem
 
 def forget_unsaid(snap: Snapshot, replies: dict[str, tuple[Any, float]]) -> bool:
     """Drop, with its history, each window that a server source's complete reply no longer names
-    (``windows.unsaid``), unless another reply of the same run names it (its equal word left the
+    (``rules.unsaid``), unless another reply of the same run names it (its equal word left the
     stored one as it was); True when anything was dropped. ``replies``: the sources read whole
     in one run (no part unreadable), each as (the window ids it names, when it was observed)."""
     named: set[str] = set()
@@ -84,7 +84,7 @@ def forget_unsaid(snap: Snapshot, replies: dict[str, tuple[Any, float]]) -> bool
 
 
 def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, problems: list[str] | None = None) -> bool:
-    """Keep the newer of two extra-usage readings, if plausible (``windows.money_problem``)."""
+    """Keep the newer of two extra-usage readings, if plausible (``rules.money_problem``)."""
     if extra is None:
         return False
     why = money_problem(extra, now)
@@ -103,7 +103,7 @@ def apply_extra(snap: Snapshot, extra: dict[str, Any] | None, *, now: float, pro
     kept = {k: v for k, v in extra.items() if k not in ("moved", "track")}
     track = money_track(old, kept)
     if track is not None:
-        kept["track"] = track  # its pace: history_rules.money_rate
+        kept["track"] = track  # its pace: forecast.money_rate
     if moved is not None:
         kept["moved"] = moved
     snap["extra_usage"] = kept
@@ -306,7 +306,7 @@ def record_wall(snap: Snapshot, wall: dict[str, Any], *, now: float) -> bool:
 def turn_succeeded(snap: Snapshot, session: str | None, family: str | None, *, at: float) -> bool:
     """A turn of ``session`` (model ``family``) went through at ``at`` (the Stop hook, a transcript's
     answer): every earlier wall it could have met is over: its own, whatever the window, and
-    another session's whose window gates ``family`` (``windows.gates``). True when one ended."""
+    another session's whose window gates ``family`` (``rules.gates``). True when one ended."""
     seen = families_seen(snap)
     changed = False
     for wall in snap["walls"]:

@@ -481,7 +481,7 @@ def money_moved(old: Any, new: dict[str, Any], windows: dict[str, Window], now: 
     return {"from": float(before), "to": float(after), "at": float(now), "windows": shown}
 
 
-# Extra usage's recent amounts, for its pace (``history_rules.money_rate``): ``[[observed_at, used], ...]``,
+# Extra usage's recent amounts, for its pace (``forecast.money_rate``): ``[[observed_at, used], ...]``,
 # oldest first, the last hour's (the lookback of a window's forecast) and at most this many.
 MONEY_TRACK_POINTS = 12
 MONEY_TRACK_S = HOUR

@@ -1,4 +1,4 @@
-"""Window selectors, one meaning on every surface (see ``config_defaults``): ids, ``model``,
+"""Window selectors, one meaning on every surface (see ``defaults``): ids, ``model``,
 ``alerts``, ``!id``; ``extra`` is the money piece's, not a window's."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def latest_family(snap: Snapshot) -> str | None:
 
 def latest_session(snap: Snapshot, *, having: str | None = None) -> dict[str, Any] | None:
     """The most recently seen session (that has a string ``having`` field, when given). Here, not
-    in ``observe`` (which changes sessions): segments read it on every run and change nothing."""
+    in ``merge`` (which changes sessions): segments read it on every run and change nothing."""
     best: dict[str, Any] | None = None
     best_seen = -1.0
     for session in snap["sessions"].values():

@@ -1,5 +1,5 @@
 """The server's truth beyond its windows, as the snapshot keeps it (the ``server`` section):
-dollar credit pools (their rules: ``windows.pool_*``), limit-reset grants, the server's split of
+dollar credit pools (their rules: ``rules.pool_*``), limit-reset grants, the server's split of
 the week (``seven_day_breakdown``) and an organisation's "request more usage" link.
 
 The one home of what each looks like when stored and how a newer reading replaces it: the parser

@@ -8,14 +8,14 @@ ledger finds (``statusline/ledger``). Both become the same record, merged by ``m
      "resets_at": t | None, "source": "hook" | "transcript", "session": id | None,
      "how": "text" | "details" | "full" | "unknown"}
 
-Which window: the one Claude Code's words name (``windows.window_in_text``), else the one the error
+Which window: the one Claude Code's words name (``rules.window_in_text``), else the one the error
 details name, else the windows at or over 100% in the snapshot (the highest), else "unknown".
 Standard library only: the status line and the hook read it.
 """
 
 from __future__ import annotations
 
-from statusline.core.draw import template
+from statusline.core.draw import formats, template
 from statusline.core.draw.textsafe import clean
 from statusline.core.settings.defaults import WALL_TEMPLATE
 from statusline.core.store.snapshot import Snapshot
@@ -223,8 +223,8 @@ def stopped_vars(
     found = {
         "window": str(wall["window"]),
         "name": name(wall),
-        "resets_at": levels.format_clock(float(reset), now) if is_number(reset) else "",
-        "reset": levels.format_duration(float(reset) - now) if is_number(reset) else "",
+        "resets_at": formats.format_clock(float(reset), now) if is_number(reset) else "",
+        "reset": formats.format_duration(float(reset) - now) if is_number(reset) else "",
     }
     found["text"] = template.render(WALL_TEMPLATE, found)  # one wording: the template's
     return found
@@ -249,7 +249,7 @@ def hook_notice(
         text = f"Stopped at {when} by a usage limit (Claude Code did not say which)"
     if is_number(reset):
         text += (
-            f"; it resets {levels.format_clock(float(reset), now)} (in {levels.format_duration(float(reset) - now)})"
+            f"; it resets {formats.format_clock(float(reset), now)} (in {formats.format_duration(float(reset) - now)})"
         )
     if isinstance(old, dict) and old.get("period") == state["period"]:
         return key, "", state  # told already: keep the entry, say nothing
@@ -310,7 +310,7 @@ def status_lines(snap: Snapshot, now: float) -> list[str]:
         reset = w.get("resets_at")
         until = ""
         if is_number(reset):
-            until = f", resets {levels.format_clock(reset, now)}" if reset > now else f", reset {_date(reset)}"
+            until = f", resets {formats.format_clock(reset, now)}" if reset > now else f", reset {_date(reset)}"
         quote = f' — "{w["said"]}"' if w.get("said") else ""
         lines.append(f"    {_date(float(w['at']))}  {name(w)}{until}{quote}")
     return lines

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from statusline.core.draw import formats
 from statusline.core.draw.pieces import Piece
 from statusline.core.run.context import Context
-from statusline.core.window import history_rules, levels
+from statusline.core.window import forecast, levels
 from statusline.core.window.levels import FULL, NORMAL
 from statusline.core.window.rules import MEMBER, ORG, display_order, is_number, label_for
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings any
 MIN_RATE = 0.01
 VARIABLES = frozenset({"used", "limit", "pct", "currency", "state", "rose", "plan", "rate", "to_limit", "limit_at",
                        "scope", "whose"})
-# Whose money it is (``windows.money_scope``), short and in words; nothing when not known.
+# Whose money it is (``rules.money_scope``), short and in words; nothing when not known.
 SCOPE_WORDS = {ORG: ("org", "organisation's total"), MEMBER: ("yours", "yours")}
 
 
@@ -38,18 +39,18 @@ def piece(ctx: Context) -> Piece | None:
     scope = extra.get("scope")
     if out or at_cap:
         level = FULL
-    rate = history_rules.money_rate(extra.get("track"), now=ctx.now)
+    rate = forecast.money_rate(extra.get("track"), now=ctx.now)
     # No pace worth a word, no time to the limit: a crawl toward a large limit is past any clock.
-    to_limit = history_rules.seconds_to_limit(rate, amount, cap) if rate is not None and rate >= MIN_RATE else None
+    to_limit = forecast.seconds_to_limit(rate, amount, cap) if rate is not None and rate >= MIN_RATE else None
     variables = {
-        "used": levels.format_money(amount, currency),
-        "limit": "" if cap is None else levels.format_money(cap, currency),
-        "pct": "" if pct is None else levels.format_pct(pct),
+        "used": formats.format_money(amount, currency),
+        "limit": "" if cap is None else formats.format_money(cap, currency),
+        "pct": "" if pct is None else formats.format_pct(pct),
         "currency": currency.upper(),
         "state": "out of credits" if out else "at its spend limit" if at_cap else "",
-        "rate": "" if rate is None or rate < MIN_RATE else levels.format_money(rate, currency) + "/h",
-        "to_limit": "" if to_limit is None else levels.format_duration(to_limit),
-        "limit_at": "" if to_limit is None else levels.format_clock(ctx.now + to_limit, ctx.now),
+        "rate": "" if rate is None or rate < MIN_RATE else formats.format_money(rate, currency) + "/h",
+        "to_limit": "" if to_limit is None else formats.format_duration(to_limit),
+        "limit_at": "" if to_limit is None else formats.format_clock(ctx.now + to_limit, ctx.now),
         "scope": SCOPE_WORDS[scope][0] if scope in SCOPE_WORDS else "",
         "whose": SCOPE_WORDS[scope][1] if scope in SCOPE_WORDS else "",
         **_moved(extra.get("moved"), currency),
@@ -59,9 +60,9 @@ def piece(ctx: Context) -> Piece | None:
 
 def _moved(moved: Any, currency: str) -> dict[str, str]:
     """``rose`` (``$12.40``) and ``plan`` (``5h 13% · 7d 20%``) of the last rise billed while no
-    window was full (``windows.money_moved``); empty without one."""
+    window was full (``rules.money_moved``); empty without one."""
     if not isinstance(moved, dict):
         return {"rose": "", "plan": ""}
     shown: dict[str, float] = moved["windows"] if isinstance(moved.get("windows"), dict) else {}
-    plan = " · ".join(f"{label_for(w)} {levels.format_pct(float(shown[w]))}" for w in sorted(shown, key=display_order))
-    return {"rose": levels.format_money(float(moved["to"]) - float(moved["from"]), currency), "plan": plan}
+    plan = " · ".join(f"{label_for(w)} {formats.format_pct(float(shown[w]))}" for w in sorted(shown, key=display_order))
+    return {"rose": formats.format_money(float(moved["to"]) - float(moved["from"]), currency), "plan": plan}

@@ -1,9 +1,10 @@
-"""A dollar credit pool (``windows.pool_*``): money to spend, named by its human label, with what is
+"""A dollar credit pool (``rules.pool_*``): money to spend, named by its human label, with what is
 left and when it resets. Not a window: no percent level, never blocks; its level is WARN when it
 is nearly used up and FULL when it is used up, for the colour and the hook's one sentence."""
 
 from __future__ import annotations
 
+from statusline.core.draw import formats
 from statusline.core.draw.pieces import Piece
 from statusline.core.run.context import Context
 from statusline.core.window import levels
@@ -37,13 +38,13 @@ def piece(ctx: Context, pool: dict[str, Any]) -> Piece:
     age = levels.age_s(pool, ctx.now)
     variables = {
         "label": str(pool.get("label") or "Credit"),
-        "left": "" if left is None else levels.format_money(left, currency),
-        "used": levels.format_money(float(used), currency) if is_number(used) else "",
-        "limit": levels.format_money(float(limit), currency) if is_number(limit) else "",
+        "left": "" if left is None else formats.format_money(left, currency),
+        "used": formats.format_money(float(used), currency) if is_number(used) else "",
+        "limit": formats.format_money(float(limit), currency) if is_number(limit) else "",
         "state": {"low": "nearly used up", "used up": "used up"}.get(state, ""),
-        "reset": "" if not is_number(reset) or past else levels.format_duration(float(reset) - ctx.now),
+        "reset": "" if not is_number(reset) or past else formats.format_duration(float(reset) - ctx.now),
         "resets_at": "" if not is_number(reset) else when(float(reset), ctx.now),
-        "age": levels.format_duration(age) if age != float("inf") else "?",
+        "age": formats.format_duration(age) if age != float("inf") else "?",
     }
     return Piece(variables, STATE_LEVELS[state], bool(past), dict(pool, left=left, state=state))
 
@@ -51,7 +52,7 @@ def piece(ctx: Context, pool: dict[str, Any]) -> Piece:
 def when(epoch: float, now: float) -> str:
     """A pool resets weeks ahead: a date then (``Nov 05``), the clock within the week."""
     if epoch - now < 6 * 86400:
-        return levels.format_clock(epoch, now)
+        return formats.format_clock(epoch, now)
     import time
 
     return time.strftime("%b %d", time.localtime(epoch))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from statusline.core.draw import formats
 from statusline.core.draw.pieces import Piece
 from statusline.core.run.context import Context
 from statusline.core.window import levels
@@ -62,17 +63,17 @@ def variables(facts: Facts, now: float) -> dict[str, str]:
     reset = window.get("resets_at")
     age = levels.age_s(window, now)
     to_full = facts.seconds_to_full
-    shown_age = levels.format_duration(age) if age != float("inf") else "?"
+    shown_age = formats.format_duration(age) if age != float("inf") else "?"
     return {
         "id": str(window["id"]),
         "label": str(window.get("label") or label_for(str(window["id"]))),
         "name": human_name(window),
-        "pct": "reset" if past else ("≥" if facts.stale else "") + levels.format_pct(facts.shown),
-        "percent": levels.format_pct(facts.shown),
-        "reset": "" if past or reset is None else levels.format_duration(float(reset) - now),
-        "resets_at": "" if reset is None else levels.format_clock(float(reset), now),
-        "eta": "" if to_full is None else f"→100% in {levels.format_duration(to_full)}",
-        "to_full": "" if to_full is None else levels.format_duration(to_full),
+        "pct": "reset" if past else ("≥" if facts.stale else "") + formats.format_pct(facts.shown),
+        "percent": formats.format_pct(facts.shown),
+        "reset": "" if past or reset is None else formats.format_duration(float(reset) - now),
+        "resets_at": "" if reset is None else formats.format_clock(float(reset), now),
+        "eta": "" if to_full is None else f"→100% in {formats.format_duration(to_full)}",
+        "to_full": "" if to_full is None else formats.format_duration(to_full),
         "rate": "" if fc is None else f"{float(fc.rate_per_hour):.1f}%/h",
         "at_reset": "" if fc is None or fc.projected_at_reset is None else _projected(fc.projected_at_reset),
         "source": str(window.get("source", "")),
@@ -91,11 +92,11 @@ def money_text(money: Any) -> str:
         return ""
     currency = str(money.get("currency") or "USD")
     used, limit = money.get("used"), money.get("limit")
-    parts = [levels.format_money(float(used), currency)] if is_number(used) else []
+    parts = [formats.format_money(float(used), currency)] if is_number(used) else []
     if is_number(limit):
-        parts.append("of " + levels.format_money(float(limit), currency))
+        parts.append("of " + formats.format_money(float(limit), currency))
     return " ".join(parts)
 
 
 def _projected(pct: float) -> str:
-    return levels.format_pct(round(float(pct), 1))
+    return formats.format_pct(round(float(pct), 1))
