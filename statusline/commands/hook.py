@@ -21,8 +21,8 @@ from statusline.core.run import spawn, stdin
 from statusline.core.run.context import Context
 from statusline.core.run.guard import guarded
 from statusline.core.settings import loader
-from statusline.core.stdlib import fastjson
 from statusline.core.store import paths, snapshot
+from statusline.core.system import fastjson
 from statusline.core.warn import before_prompt
 from statusline.core.window import claude_input
 from statusline.core.window.rules import model_family
@@ -228,7 +228,7 @@ def _park_name(sid: str) -> str:
 
 
 def _park(path: str, sid: str, entry: dict[str, Any]) -> None:
-    from statusline.core.stdlib import fastos
+    from statusline.core.system import fastos
 
     directory = snapshot.parked_dir(path)
     if not paths.own_subdir(directory, create=True):
@@ -247,7 +247,7 @@ def _park(path: str, sid: str, entry: dict[str, Any]) -> None:
 
 
 def _read_parked(file: str) -> tuple[bytes, dict[str, Any]] | None:
-    from statusline.core.stdlib import fastos
+    from statusline.core.system import fastos
 
     try:
         fd = paths.open_private(file, fastos.O_RDONLY)  # not a link, a FIFO (it would hang) or a stranger's
@@ -274,7 +274,7 @@ def _newer(entry: dict[str, Any], than: Any) -> bool:
 
 def _overlay_parked(snap: snapshot.Snapshot, path: str, sid: str) -> bool:
     """Let this session's parked entry stand in for the snapshot's when newer; True when one exists."""
-    from statusline.core.stdlib import fastos
+    from statusline.core.system import fastos
 
     directory = snapshot.parked_dir(path)
     if not paths.own_subdir(directory, create=False):
@@ -290,7 +290,7 @@ def _overlay_parked(snap: snapshot.Snapshot, path: str, sid: str) -> bool:
 
 def _merge_parked(target: snapshot.Snapshot, path: str) -> list[tuple[str, bytes]]:
     """Fold every parked entry into ``target`` (newer wins); the files read, to remove once written."""
-    from statusline.core.stdlib import fastos
+    from statusline.core.system import fastos
 
     directory = snapshot.parked_dir(path)
     if not paths.own_subdir(directory, create=False):
@@ -317,7 +317,7 @@ def _unpark(path: str, merged: list[tuple[str, bytes]]) -> None:
     """Remove parked files now in the snapshot, unless one was re-parked meanwhile (then it stays)."""
     from contextlib import suppress  # only after a merge: not on the common path
 
-    from statusline.core.stdlib import fastos
+    from statusline.core.system import fastos
 
     directory = snapshot.parked_dir(path)
     if not merged or not paths.own_subdir(directory, create=False):

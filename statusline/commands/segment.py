@@ -13,8 +13,8 @@ from statusline.core.run import spawn
 from statusline.core.run.context import Context
 from statusline.core.run.guard import guarded
 from statusline.core.settings import loader
-from statusline.core.stdlib import fastjson, fastos
 from statusline.core.store import paths, snapshot
+from statusline.core.system import fastjson, fastos
 from statusline.core.window import select
 
 FORMATS = {

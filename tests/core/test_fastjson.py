@@ -12,7 +12,7 @@ from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statusline.core.stdlib import fastjson
+from statusline.core.system import fastjson
 
 REJECT = "reject"
 
@@ -134,7 +134,7 @@ def test_truncations_of_a_real_snapshot_only_raise_value_error_on_the_hot_path()
         }
     )
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); from statusline.core.stdlib import fastjson\n"
+        "import sys; sys.path.insert(0, sys.argv[1]); from statusline.core.system import fastjson\n"
         "doc = sys.stdin.read(); bad = []\n"
         "for end in range(len(doc) + 1):\n"
         "    try: fastjson.loads(doc[:end]); fastjson.loads(doc[:end].encode())\n"

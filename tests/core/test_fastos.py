@@ -13,7 +13,7 @@ from conftest import REPO
 from hypothesis import given
 from hypothesis import strategies as st
 
-from statusline.core.stdlib import fastos
+from statusline.core.system import fastos
 
 PARTS = st.text(alphabet="/.~ab", max_size=12)
 
@@ -58,7 +58,7 @@ def test_makedirs_makes_the_parents_and_takes_exist_ok(tmp_path: Path) -> None:
 
 def test_without_os_loaded_the_environment_is_decoded_as_os_does_it() -> None:
     code = (
-        "import sys; sys.path[:0] = [sys.argv[1]]; from statusline.core.stdlib import fastos; "
+        "import sys; sys.path[:0] = [sys.argv[1]]; from statusline.core.system import fastos; "
         "assert 'os' not in sys.modules; "
         "print(repr(fastos.getenv('QL_T')), repr(fastos.getenv('QL_NONE', 'dflt')), "
         "repr(fastos.environ()['QL_T']), repr(fastos.expanduser('~/x')), repr(fastos.env.get('QL_T')), "

@@ -472,7 +472,7 @@ def test_format_duration(seconds: float, expected: str) -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from statusline.core.stdlib import fastjson  # noqa: E402
+from statusline.core.system import fastjson  # noqa: E402
 
 _OTHER_PERIOD = RESET + 3600.0
 _times = st.one_of(

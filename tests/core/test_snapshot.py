@@ -165,7 +165,7 @@ def test_write_is_atomic_and_private(tmp_path: Path) -> None:
 
 
 def test_fastjson_agrees_with_json() -> None:
-    from statusline.core.stdlib import fastjson
+    from statusline.core.system import fastjson
 
     for path in sorted((REPO.parent / "shared" / "fixtures").rglob("*.json")):
         text = path.read_text()

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statusline.core.stdlib import fastjson
 from statusline.core.store import snapshot
+from statusline.core.system import fastjson
 from statusline.core.window import claude_input, merge
 from statusline.core.window.rules import label_for, problem
 

@@ -16,7 +16,7 @@ from conftest import REPO
 from hypothesis import given
 from hypothesis import strategies as st
 
-SEAM = ("statusline/core/system/", "statusline/core/stdlib/fastos.py")
+SEAM = ("statusline/core/system/", "statusline/core/system/fastos.py")
 KINDS = ("state", "config", "data", "cache")
 
 

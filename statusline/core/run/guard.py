@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from statusline.core.stdlib import fastos
 from statusline.core.store import paths
+from statusline.core.system import fastos
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # collections.abc imports collections (~3 ms)

@@ -11,9 +11,9 @@ import sys
 
 from statusline.core import system
 from statusline.core.settings.loader import Settings
-from statusline.core.stdlib import fastos
 from statusline.core.store import paths, snapshot
 from statusline.core.store.snapshot import Snapshot
+from statusline.core.system import fastos
 
 SPAWN_GRACE_S = 30.0
 

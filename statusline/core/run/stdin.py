@@ -13,7 +13,7 @@ import sys
 import time
 
 from statusline.core import system
-from statusline.core.stdlib import fastjson, fastos
+from statusline.core.system import fastjson, fastos
 
 # Claude Code's payload is a few KiB today and may grow (a hook's stdin carries the whole prompt,
 # which a user can paste megabytes into). 8 MiB reads in a few ms and parses in ~120 ms, so even

@@ -8,8 +8,8 @@ A broken config never breaks the status line: defaults stand and ``problems`` sa
 from __future__ import annotations
 
 from statusline.core.settings.defaults import DEFAULTS, ENV_OVERRIDES, Settings, clone, is_number
-from statusline.core.stdlib import fastjson, fastos
 from statusline.core.store import paths
+from statusline.core.system import fastjson, fastos
 
 __all__ = ["Settings", "load"]
 

@@ -12,7 +12,7 @@ kept that is not a plain file of ours.
 from __future__ import annotations
 
 from statusline.core import system
-from statusline.core.stdlib import fastos
+from statusline.core.system import fastos
 
 APP = "quotaline"
 NOFOLLOW = getattr(fastos, "O_NOFOLLOW", 0)

@@ -12,8 +12,8 @@ import time
 
 from statusline.core import system
 from statusline.core.settings.defaults import MAX_REFRESH_INTERVAL_S
-from statusline.core.stdlib import fastjson, fastos
 from statusline.core.store import paths
+from statusline.core.system import fastjson, fastos
 from statusline.core.window import forecast, history_rules
 from statusline.core.window.rules import (
     EPOCH_FLOOR,

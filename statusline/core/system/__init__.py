@@ -1,4 +1,6 @@
-"""The platform seam: every difference between Linux, macOS and Windows lives in this package.
+"""The platform seam: every difference between Linux, macOS and Windows lives in this package,
+beside the parts of :mod:`os` and :mod:`json` the hot path uses without their import cost
+(``fastos``, ``fastjson``).
 
 One name picks the platform once, at import, the way filelock and platformdirs do; callers ask
 ``system.NAME`` (or the helpers below) and never ``sys.platform`` or ``os.name`` themselves.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import sys
 
-from statusline.core.stdlib import fastos
+from statusline.core.system import fastos
 
 _SIMULABLE = ("darwin", "linux")
 

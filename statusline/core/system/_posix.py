@@ -6,7 +6,7 @@ Imported on the hot path: nothing here is loaded before it is needed (``fcntl`` 
 
 from __future__ import annotations
 
-from statusline.core.stdlib import fastos
+from statusline.core.system import fastos
 
 
 def home() -> str | None:

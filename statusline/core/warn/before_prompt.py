@@ -187,8 +187,8 @@ def _briefing(ctx: Context, horizon_s: float, previous: dict[str, Any]) -> tuple
 def _wrap_up_feature_on() -> bool:
     """Claude Code's wrap-up feature as it cached it (``cachedGrowthBookFeatures`` in ``.claude.json``);
     read only when a briefing is due for the window it covers. False when unreadable."""
-    from statusline.core.stdlib import fastjson, fastos
     from statusline.core.store import paths
+    from statusline.core.system import fastjson, fastos
 
     try:
         configured = fastos.getenv("CLAUDE_CONFIG_DIR", "").strip()

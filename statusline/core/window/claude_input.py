@@ -6,7 +6,7 @@ empty stdin must still give a line.
 
 from __future__ import annotations
 
-from statusline.core.stdlib import fastjson
+from statusline.core.system import fastjson
 from statusline.core.window.rules import (
     MAX_ID_LEN,
     MAX_TEXT_LEN,
