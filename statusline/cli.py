@@ -337,7 +337,7 @@ def _preload(names: "tuple[str, ...]") -> None:
         spec = _spec(name) if package is not None else None
         if spec is None:
             continue  # its package not loaded yet, or not served: the import statement does it
-        module = _bootstrap.module_from_spec(spec)
+        module = _new_module(spec, parent)
         sys.modules[name] = module
         try:
             _Finder.exec_module(module)
@@ -349,6 +349,23 @@ def _preload(names: "tuple[str, ...]") -> None:
 
 
 _CODE = type(_source_stamp.__code__)
+_MODULE = type(sys)
+
+
+def _new_module(spec: "Any", parent: str) -> "Any":
+    """``importlib.util.module_from_spec`` for a spec ``_spec`` built: the attributes it sets, set
+    the same, without the checks a spec from anywhere needs (every hot module is preloaded, so
+    they would run for each one at every start)."""
+    module: Any = _MODULE(spec.name)
+    module.__loader__ = _Finder
+    package = spec.submodule_search_locations
+    module.__package__ = parent if package is None else spec.name
+    module.__spec__ = spec
+    if package is not None:
+        module.__path__ = package
+    module.__file__ = spec.origin
+    module.__cached__ = spec.cached
+    return module
 
 
 def save_bundle() -> None:

@@ -1,4 +1,4 @@
-"""The SwiftBar / xbar / Argos plugin script shipped in the package (``statusline/surfaces/``)."""
+"""The SwiftBar / xbar / Argos plugin script shipped in the package (``statusline/plugins/``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import shlex
 import sys
 
-PLUGIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "surfaces", "quotaline.1m.sh")
+PLUGIN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "plugins", "quotaline.1m.sh")
 PLACEHOLDER = "@QUOTALINE_BIN@"
 
 

@@ -227,7 +227,7 @@ def test_menu_bar_plugin_lines_keep_server_text_as_text(
         refresh_with(home, served, text)
         launcher = quotaline_on_path(tmp_path / "bin") / "quotaline"
         env = {**home.env, "QUOTALINE_BIN": str(launcher), **({"ARGOS_VERSION": "2"} if argos else {})}
-        plugin = REPO / "statusline" / "surfaces" / "quotaline.1m.sh"
+        plugin = REPO / "statusline" / "plugins" / "quotaline.1m.sh"
         done = subprocess.run(["sh", str(plugin)], capture_output=True, text=True, env=env, cwd=scratch, timeout=60)
         assert done.returncode == 0, done.stderr
         lines = done.stdout.splitlines()

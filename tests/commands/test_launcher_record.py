@@ -16,7 +16,7 @@ from conftest import REPO, Home, statusline_stdin
 from statusline.commands.install import launcher_text, package_root
 
 HOOK = REPO / "hooks" / "quotaline-hook.sh"
-SWIFTBAR = REPO / "statusline" / "surfaces" / "quotaline.1m.sh"
+SWIFTBAR = REPO / "statusline" / "plugins" / "quotaline.1m.sh"
 EVENT = '{"hook_event_name": "UserPromptSubmit", "session_id": "s"}'
 
 
