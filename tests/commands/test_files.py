@@ -111,7 +111,7 @@ def test_a_symlinked_error_log_is_replaced_and_its_target_never_written(home: Ho
 def test_a_hard_linked_error_log_is_replaced_and_the_other_name_never_written(home: Home, victim: Path) -> None:
     home.state.mkdir(parents=True, mode=0o700)
     os.link(victim, home.state / "error.log")
-    code = "from statusline.core.run import guard\nsafety.log_exception(ValueError('boom'))\n"
+    code = "from statusline.core.run import guard\nguard.log_exception(ValueError('boom'))\n"
     subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, timeout=30, check=True)
     assert victim.read_text() == "# the user's own file\n"
     assert "ValueError: boom" in (home.state / "error.log").read_text() and victim.stat().st_nlink == 1
@@ -123,7 +123,7 @@ def test_a_dangling_error_log_symlink_never_creates_its_target(home: Home, tmp_p
     target = tmp_path / "created-by-quotaline"
     home.state.mkdir(parents=True, mode=0o700)
     (home.state / "error.log").symlink_to(target)
-    code = "from statusline.core.run import guard\nsafety.log_exception(RuntimeError('logged'))\n"
+    code = "from statusline.core.run import guard\nguard.log_exception(RuntimeError('logged'))\n"
     subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, timeout=30, check=True)
     assert not target.exists()
     assert "RuntimeError: logged" in (home.state / "error.log").read_text()
@@ -134,7 +134,7 @@ def test_a_full_error_log_is_rotated_by_renaming_the_entry_not_its_target(home: 
     home.state.mkdir(parents=True, mode=0o700)
     (home.state / "error.log").write_text("x" * (70 * 1024))
     (home.state / "error.log.1").symlink_to(victim)
-    code = "from statusline.core.run import guard\nsafety.log_exception(RuntimeError('again'))\n"
+    code = "from statusline.core.run import guard\nguard.log_exception(RuntimeError('again'))\n"
     subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, timeout=30, check=True)
     assert untouched(victim)
     assert (home.state / "error.log.1").read_text() == "x" * (70 * 1024)  # the link itself was replaced
@@ -231,7 +231,7 @@ def test_files_left_by_another_uid_in_our_dir_are_replaced_not_used(home: Home, 
     result = home.run("statusline", stdin=stdin_42())
     assert result.code == 0 and home.snapshot()["windows"]["five_hour"]["used_pct"] == 42
     assert lock.stat().st_uid == os.geteuid() and lock.stat().st_mode & 0o777 == 0o600
-    code = "from statusline.core.run import guard\nsafety.log_exception(RuntimeError('mine'))\n"
+    code = "from statusline.core.run import guard\nguard.log_exception(RuntimeError('mine'))\n"
     subprocess.run([sys.executable, "-c", code], env=home.env, cwd=home.root, timeout=30, check=True)
     assert log.stat().st_uid == os.geteuid() and "theirs" not in log.read_text() and "mine" in log.read_text()
 

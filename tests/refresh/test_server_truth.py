@@ -225,7 +225,7 @@ def test_member_spend_shapes() -> None:
 
 def test_implausible_seat_dollars_do_not_cost_the_windows_percent() -> None:
     # An "unlimited" seat sent as a huge limit, or dollars sent in cents: the money goes, the
-    # server's percent stays (windows.problem drops a whole window whose money is implausible).
+    # server's percent stays (rules.problem drops a whole window whose money is implausible).
     got = parse_usage(
         {"seven_day": {"utilization": 42.0, "resets_at": RESET, "limit_dollars": 5e9, "used_dollars": 12.5}},
         source="oauth",

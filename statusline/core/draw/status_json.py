@@ -66,7 +66,7 @@ def build(ctx: Context) -> dict[str, Any]:
     extra = ctx.snap.get("extra_usage")
     if isinstance(extra, dict):
         extra = {k: v for k, v in extra.items() if k != "observed_at"} | {"observed_at": iso(extra.get("observed_at"))}
-        if isinstance(extra.get("moved"), dict):  # billed while no window was full (windows.money_moved)
+        if isinstance(extra.get("moved"), dict):  # billed while no window was full (rules.money_moved)
             extra["moved"] = dict(extra["moved"], at=iso(extra["moved"].get("at")))
         money = extra_piece.piece(ctx)
         extra.pop("track", None)  # its pace, in the units a reader wants:
