@@ -373,6 +373,14 @@ def save_bundle() -> None:
     if _Finder not in sys.meta_path or sys.flags.dont_write_bytecode:
         return
     try:
+        if not _dirty:
+            # Every hot module came from the bundle, which is current: nothing to add, and no
+            # reason to copy its modules' code (``_collect``) only to find that out.
+            for name in list(sys.modules):
+                if name not in _entries and name.startswith(_SERVED):  # a superset of _is_served
+                    break
+            else:
+                return
         found = _collect()
         if _dirty or len(found) > len(_entries):
             _write(found)

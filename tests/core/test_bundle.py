@@ -184,3 +184,26 @@ def test_a_copied_bundle_is_checked_once_then_written_again_with_its_own_stamp(h
     again = bundle.stat()
     assert set(run(home, tree, "-I", "-S").values()) == {"type"}
     assert (bundle.stat().st_ino, bundle.stat().st_mtime_ns) == (again.st_ino, again.st_mtime_ns)  # left as it is
+
+
+COLLECT_PROBE = (
+    "import sys; sys.path[:0] = [sys.argv.pop(1)]; from statusline import cli; calls = []; "
+    "collect = cli._collect; cli._collect = lambda: calls.append(1) or collect(); "
+    "code = cli.main(sys.argv[1:]); sys.stderr.write(f'COLLECTS {len(calls)}\\n'); sys.exit(code)"
+)
+
+
+def test_a_run_served_wholly_by_a_current_bundle_does_not_copy_its_code_to_look_for_news(
+    home: Home, tree: Path
+) -> None:
+    def collects() -> int:
+        proc = run_in_tree(home, tree, COLLECT_PROBE, "-I", "-S")
+        assert proc.returncode == 0 and "5h 42%" in proc.stdout.decode(), proc.stderr.decode()
+        return int(proc.stderr.decode().split("COLLECTS ", 1)[1].split()[0])
+
+    assert collects() == 1  # no bundle yet: written
+    assert collects() == 0  # every module from the bundle: nothing to write, nothing copied
+    source = tree / "statusline" / "core" / "window" / "levels.py"
+    source.write_text(source.read_text() + "\nEDITED = True\n")
+    assert collects() == 1  # a module imported from its source: written again
+    assert collects() == 0
