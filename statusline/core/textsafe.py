@@ -10,7 +10,7 @@ screen, and adds its own colour codes afterwards. Hot path: no imports, and ``st
 from __future__ import annotations
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md)
     from typing import Any
 
 _table: dict[int, str | None] = {}
