@@ -2,15 +2,15 @@
 status line and the hook pay for nothing but themselves.
 
 Started as the launcher starts Python (``-I -S``), a hot command imports the hot path from one
-file. Importing ~20 small modules one by one costs about as long as the interpreter's own start:
+file. Importing the hot path's small modules one by one is slow, next to the interpreter's own start:
 each is looked up on ``sys.path``, its ``.pyc`` opened, checked and read. ``install_bundle`` puts a
 finder first on ``sys.meta_path`` that serves ``statusline.commands.*``, ``statusline.core.*``
 (and ``__future__``) from ``statusline/__pycache__/hot.<cache tag>.bundle``: one read, each
 module's code unmarshalled only when it is imported, and only while its source has the mtime and
 size recorded with it (the ``.pyc`` rule, to the nanosecond). Each entry names the served modules
 its body imports; they are loaded first, straight into ``sys.modules`` (``_preload``), so that
-importlib's own machinery (module locks, the meta path, spec and attributes, ~15 µs a module, a
-fifth of the hot path's import time) runs only for the first hot module and for lazy imports. A
+importlib's own machinery (module locks, the meta path, spec and attributes, a fair share of
+the hot path's import time) runs only for the first hot module and for lazy imports. A
 module missing or stale there is
 imported the usual way, and ``save_bundle`` writes the bundle again after the command's output,
 keeping the entries still valid. Whatever the file holds, the worst case is the usual import: a
@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover - tests/windows runs this on the Windows
     import nt as _os  # type: ignore[no-redef]
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md)
     from types import ModuleType
     from typing import Any
 
@@ -71,7 +71,7 @@ HOT = ("statusline", "hook", "segment")
 
 def launch() -> None:
     """The launcher's entry point: ``main``, then, for a hot command, exit without the interpreter's
-    teardown (freeing every module and object one by one costs a sixth of its start). Nothing of
+    teardown (freeing every module and object one by one is slow: docs/import-costs.md). Nothing of
     theirs needs it: their files are written through raw descriptors, closed as they go, no thread
     or ``atexit`` handler is theirs; stdout and stderr are flushed here."""
     args = sys.argv[1:]
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if command not in HOT or not sys.flags.isolated:
         return _command(command, args[1:])
     # No cyclic garbage collection: importing the hot path creates thousands of objects, and the
-    # collections they trigger cost a tenth of the command's own time; a hot command lives for
+    # collections they trigger are slow (docs/import-costs.md); a hot command lives for
     # milliseconds, makes next to no cycles (bounded input, JSON parses into trees) and leaves
     # with os._exit, so nothing it keeps matters.
     gc.disable()

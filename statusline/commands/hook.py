@@ -23,7 +23,7 @@ from statusline.core.textsafe import clean
 from statusline.core.windows import model_family
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import Any
 
 

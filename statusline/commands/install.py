@@ -42,7 +42,7 @@ from statusline.core import paths
 
 HOOK_TIMEOUT_S = 5
 # Claude Code re-runs the status line on this timer besides its own events: the numbers the refresher
-# fetched at start-up show within seconds, not after the first reply (a run costs ~17 ms).
+# fetched at start-up show within seconds, not after the first reply (a run is cheap: docs/import-costs.md).
 STATUSLINE_REFRESH_S = 10
 MAX_SHEBANG = 120
 LEGACY_ENV = "venv"  # install.sh's one environment before envs/, upgraded in place; a sibling of envs/
@@ -154,7 +154,7 @@ def dependency_dirs(site_packages: str) -> list[str]:
 
 
 def launcher_text(python: str, site_packages: str, extra: list[str] | None = None) -> str:
-    """A launcher that starts Python without ``site`` (-S) or the environment (-I): half the
+    """A launcher that starts Python without ``site`` (-S) or the environment (-I): much of the
     status line's start-up time. It adds the install's package directory itself (and ``extra``, the
     dependencies' when elsewhere); commands other than the hot ones run ``site`` after all (the
     installation's .pth files)."""

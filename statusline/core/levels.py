@@ -8,7 +8,7 @@ from statusline.core.pace import format_duration
 from statusline.core.windows import Window
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import Any
 
 __all__ = ["format_duration"]  # re-exported: every surface formats countdowns alike

@@ -8,7 +8,7 @@ import time
 from statusline.core import fastos, paths
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # collections.abc imports collections (~3 ms)
+if TYPE_CHECKING:  # collections.abc imports collections, slow to import (docs/import-costs.md)
     from collections.abc import Callable
 
 MAX_LOG_BYTES = 64 * 1024

@@ -15,7 +15,7 @@ from statusline.core.pieces import pool, window
 from statusline.core.windows import display_order, is_number, label_for
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md)
     from typing import Any
 
 

@@ -9,7 +9,7 @@ from statusline.core.pieces import Piece
 from statusline.core.windows import Window, human_name, is_number, label_for
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import Any
 
 # What a window template may use; config checks templates against this.
