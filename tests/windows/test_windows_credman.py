@@ -15,17 +15,20 @@ import base64
 import hashlib
 import json
 import math
+import os
+import subprocess
 import threading
 import time
 import unicodedata
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from usage_server import live_fixture
 
 from . import winpy
-from .winpy import WinHome, win
+from .winpy import WINE, WinHome, win
 
 win_source = winpy.win_source  # the fixtures
 winhome = winpy.winhome
@@ -271,3 +274,37 @@ def test_doctor_names_the_store_and_the_target(winhome: WinHome, credman: Credma
     assert "sk-ant-oat01-doctor" not in found.text + found.err
     off = winhome.quotaline("doctor", env=env)
     assert "credential store plaintext" in off.text and "Credential Manager store is off" in off.text, off.text
+
+
+CLAUDE_WIN32 = Path(
+    os.environ.get("QUOTALINE_CLAUDE_WIN32_EXE")
+    or Path.home() / ".cache" / "quotaline-e2e" / "cc-win32-2.1.337" / "claude.exe"
+)
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["plain", "chunked"])
+def test_claude_codes_windows_build_reads_the_same_login(
+    winhome: WinHome, credman: Credman, usage: ThreadingHTTPServer, split: bool
+) -> None:
+    """The premise, against Claude Code's own Windows build (``@anthropic-ai/claude-code-win32-x64``)
+    under Wine: ``claude auth status`` finds the login these tests write, where quotaline finds it."""
+    if not CLAUDE_WIN32.exists():
+        pytest.skip(
+            f"no {CLAUDE_WIN32}: `npm pack @anthropic-ai/claude-code-win32-x64@2.1.337` and put its claude.exe "
+            "there (or QUOTALINE_CLAUDE_WIN32_EXE)"
+        )
+    env, service = own_config(winhome)
+    value = login("sk-ant-oat01-both-read-it", padding=6000 if split else 0)
+    credman.write(service, chunked(value) if split else [(NAME, value)])
+    status = subprocess.run(
+        [str(WINE), str(CLAUDE_WIN32), "auth", "status"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=winhome.env({**env, **FORCE}),
+        cwd=winhome.linux,
+        timeout=120,
+        check=False,
+    )
+    said = json.loads(status.stdout)
+    assert said["loggedIn"] is True and said["subscriptionType"] == "max", said
+    assert refresh(winhome, usage, {**env, **FORCE}) == ["Bearer sk-ant-oat01-both-read-it"]
