@@ -186,3 +186,34 @@ def test_when_claude_code_uses_the_credential_manager(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert bool(credentials.credman_switch()) is on
+
+
+@pytest.fixture
+def windows(store: dict[str, bytes], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The Windows branches of ``credentials`` (their platform calls are the stand-in above), with
+    Claude Code's switch on and a config dir of this test's."""
+    monkeypatch.setattr(system, "IS_WINDOWS", True)
+    monkeypatch.setattr(system, "IS_MACOS", False)
+    monkeypatch.setenv("CLAUDE_CODE_FORCE_WINDOWS_CREDMAN", "1")
+    monkeypatch.delenv("CLAUDE_CODE_OAUTH_TOKEN", raising=False)
+    config = tmp_path / ".claude"
+    config.mkdir()
+    return config
+
+
+def test_an_item_without_a_login_is_final(windows: Path, store: dict[str, bytes]) -> None:
+    """Claude Code takes any item the Credential Manager holds: a file login beside it is not read."""
+    store[f"{SERVICE}/{NAME}"] = json.dumps({"mcpOAuth": {}}).encode()
+    (windows / ".credentials.json").write_text(login("file"))
+    found, why = credentials.load()
+    assert found is None and f"no claudeAiOauth in Credential Manager '{SERVICE}/{NAME}'" in why, why
+    assert credentials.store() == "windows-credman-with-plaintext-fallback"
+
+
+def test_the_plan_comes_from_the_credential_manager(windows: Path, store: dict[str, bytes]) -> None:
+    """The plan for the sources that need no token: no file left (Claude Code removes it once the
+    Credential Manager holds the login)."""
+    bun_write(store, login("credman"))
+    assert credentials.file_plan() == "max"
+    found, _ = credentials.load()
+    assert found is not None and found.token == "credman"
