@@ -299,8 +299,8 @@ def credman_switch() -> str:
 
     from statusline.refresh.sources.claude_json import claude_json_path
 
-    path = os.path.join(paths.claude_config_dir(), ".config.json")
     try:
+        path = os.path.join(paths.claude_config_dir(), ".config.json")
         text = paths.read_file(path)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, paths.NotAFileError):
         text = b""
@@ -377,6 +377,8 @@ def from_credman() -> tuple[bool, Credential | None, str]:
             source = f"Credential Manager {credman_target()!r} in {count} chunks"
     except OSError as exc:
         return False, None, f"{named} could not be read ({exc})"
+    except ImportError:  # a Python built without ctypes: Claude Code would have read the item
+        return False, None, f"{named} could not be read (this Python has no ctypes)"
     except (UnicodeDecodeError, binascii.Error):
         return False, None, f"{named} is not UTF-8 text"
     if text is None:

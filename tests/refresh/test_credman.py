@@ -217,3 +217,12 @@ def test_the_plan_comes_from_the_credential_manager(windows: Path, store: dict[s
     assert credentials.file_plan() == "max"
     found, _ = credentials.load()
     assert found is not None and found.token == "credman"
+
+
+def test_a_python_without_ctypes_says_so(monkeypatch: pytest.MonkeyPatch, store: dict[str, bytes]) -> None:
+    def no_ctypes(target: str) -> bytes | None:
+        raise ImportError("No module named '_ctypes'")
+
+    monkeypatch.setattr(system, "read_credential", no_ctypes)
+    answered, _, why = credentials.from_credman()
+    assert not answered and why.endswith("could not be read (this Python has no ctypes)"), why
