@@ -34,6 +34,14 @@ def check_platform() -> list[Finding]:
     elif system.IS_MACOS:
         store += f": Keychain item {credentials.keychain_service()!r} (account {credentials.keychain_account()!r})"
         store += f", then {paths.credentials_file()}"
+    elif system.IS_WINDOWS:
+        switch = credentials.credman_switch()
+        if switch:
+            store += f" (on: {switch}): generic credential {credentials.credman_target()!r}"
+            store += f" (and its chunks #m, #0..), then {paths.credentials_file()}"
+        else:
+            store += f": {paths.credentials_file()} (Claude Code's Credential Manager store is off: neither "
+            store += f"{credentials.CREDMAN_FORCE}=1 nor the cached flag {credentials.CREDMAN_FLAG})"
     else:
         store += f": {paths.credentials_file()}"
     python = f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})"
@@ -42,9 +50,10 @@ def check_platform() -> list[Finding]:
 
 def check_credentials() -> list[Finding]:
     cred, why = credentials.load()
+    out = _check_credman()
     if cred is None:
-        return [(WARN, "credentials", why + " (the status line still shows what Claude Code passes it)")]
-    out = [(OK, "credentials", f"found in {cred.source} (never stored or shown by quotaline)")]
+        return [*out, (WARN, "credentials", why + " (the status line still shows what Claude Code passes it)")]
+    out.append((OK, "credentials", f"found in {cred.source} (never stored or shown by quotaline)"))
     if cred.expires_at is not None:
         left = cred.expires_at - time.time()
         if left <= 0:
@@ -56,6 +65,20 @@ def check_credentials() -> list[Finding]:
             (WARN, "credentials", "token lacks the user:profile scope (setup-token?): the usage endpoint answers 403")
         )
     return out
+
+
+def _check_credman() -> list[Finding]:
+    """On Windows with Claude Code's Credential Manager store on: what could not be read there, and
+    why (Claude Code, and quotaline, read the credentials file then)."""
+    if not system.IS_WINDOWS or os.environ.get("CLAUDE_CODE_OAUTH_TOKEN", "").strip():
+        return []
+    if not credentials.credman_switch():
+        return []
+    answered, _, why = credentials.from_credman()
+    if answered:
+        return []
+    status = OK if why.startswith("no ") else WARN
+    return [(status, "credentials", f"{why}: the credentials file is read instead, as Claude Code does")]
 
 
 _DIR_CONSEQUENCE = {

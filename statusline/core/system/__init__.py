@@ -47,6 +47,7 @@ alive = _impl.alive
 read_within = _impl.read_within
 utf8_output = _impl.utf8_output
 start_detached = _impl.start_detached
+read_credential = _impl.read_credential
 
 
 class NoHome(OSError):

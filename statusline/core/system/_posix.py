@@ -104,3 +104,8 @@ def start_detached(argv: list[str]) -> bool:
     except (OSError, AttributeError, NotImplementedError, TypeError):
         return False
     return True
+
+
+def read_credential(target: str) -> bytes | None:
+    """Windows' Credential Manager, which POSIX has not (the refresher asks only on Windows)."""
+    raise OSError(f"no Windows Credential Manager on this platform to read {target!r} from")
