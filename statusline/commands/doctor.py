@@ -162,7 +162,8 @@ HOOK_EVENTS = (
 
 
 def check_settings() -> list[Finding]:
-    from statusline.commands import install  # its rule of what a command of quotaline's is
+    from statusline.commands.setup.entries import is_ours  # its rule of what a command of quotaline's is
+    from statusline.commands.setup.state import load_state
 
     path = os.path.join(paths.claude_config_dir(), "settings.json")
     try:
@@ -178,19 +179,19 @@ def check_settings() -> list[Finding]:
     sl = data.get("statusLine")
     command = sl.get("command") if isinstance(sl, dict) else None
     launcher = _launcher_of(command)
-    if not install.is_ours(command, "statusline"):
+    if not is_ours(command, "statusline"):
         out.append((WARN, "settings", f"statusLine is not quotaline's ({command!r}): quotaline install --force"))
     elif launcher and not os.access(os.path.expanduser(launcher), os.X_OK):
         out.append((FAIL, "settings", f"statusLine runs {launcher}, which is missing: run `quotaline install` again"))
     else:
         out.append((OK, "settings", f"statusLine runs {command}"))
     hooks: dict[str, Any] = data["hooks"] if isinstance(data.get("hooks"), dict) else {}
-    no_hook = install.load_state().get("choices", {}).get("hook") is False
+    no_hook = load_state().get("choices", {}).get("hook") is False
     for event, what in HOOK_EVENTS:
         groups: list[Any] = hooks[event] if isinstance(hooks.get(event), list) else []
         entries = [h for g in groups if isinstance(g, dict) and isinstance(g.get("hooks"), list) for h in g["hooks"]]
         found = [h.get("command") for h in entries if isinstance(h, dict)]
-        ours = [c for c in found if install.is_ours(c, "hook")]
+        ours = [c for c in found if is_ours(c, "hook")]
         if ours:
             out.append((OK, "settings", f"{event} hook: {ours[0]}"))
         elif no_hook:
