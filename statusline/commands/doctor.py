@@ -162,7 +162,7 @@ HOOK_EVENTS = (
 
 
 def check_settings() -> list[Finding]:
-    from statusline.commands.setup.entries import is_ours  # its rule of what a command of quotaline's is
+    from statusline.commands.setup.entries import entry_is_ours, is_ours  # its rule of what a command of quotaline's is
     from statusline.commands.setup.state import load_state
 
     path = os.path.join(paths.claude_config_dir(), "settings.json")
@@ -190,8 +190,7 @@ def check_settings() -> list[Finding]:
     for event, what in HOOK_EVENTS:
         groups: list[Any] = hooks[event] if isinstance(hooks.get(event), list) else []
         entries = [h for g in groups if isinstance(g, dict) and isinstance(g.get("hooks"), list) for h in g["hooks"]]
-        found = [h.get("command") for h in entries if isinstance(h, dict)]
-        ours = [c for c in found if is_ours(c, "hook")]
+        ours = [h["command"] for h in entries if entry_is_ours(h, "hook")]  # a shell command or the exec form
         if ours:
             out.append((OK, "settings", f"{event} hook: {ours[0]}"))
         elif no_hook:

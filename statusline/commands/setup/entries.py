@@ -24,18 +24,19 @@ HOOK_EVENTS: tuple[tuple[str, str | None], ...] = (
 _OURS_ARGS = (["statusline"], ["hook"], ["hook", "user-prompt-submit"])
 
 
-def _quote(path: str) -> str:
-    # POSIX quoting (Claude Code runs these through a shell): a home holding a quote, `$`, a
-    # backtick or `$(...)` is a path like any other, never shell code (docs/ARCHITECTURE.md, "Inert text").
-    return shlex.quote(path)
+def statusline_command(program: list[str]) -> str:
+    # POSIX quoting (Claude Code runs these through a shell, Git Bash on Windows): a home holding a
+    # quote, `$`, a backtick or `$(...)` is a path like any other, never shell code
+    # (docs/ARCHITECTURE.md, "Inert text"). ``program``: launcher.program's words.
+    return shlex.join([*program, "statusline"])
 
 
-def statusline_command(launcher: str) -> str:
-    return f"{_quote(launcher)} statusline"
-
-
-def hook_command(launcher: str) -> str:
-    return f"{_quote(launcher)} hook"
+def hook_entry(program: list[str], *, exec_form: bool) -> dict[str, Any]:
+    """The hook entry: a shell command, or the exec form (``args``: no shell, nothing to quote)
+    where Claude Code takes it (``client.takes_exec_form``)."""
+    if exec_form:
+        return {"type": "command", "command": program[0], "args": [*program[1:], "hook"], "timeout": HOOK_TIMEOUT_S}
+    return {"type": "command", "command": shlex.join([*program, "hook"]), "timeout": HOOK_TIMEOUT_S}
 
 
 def is_ours(command: Any, kind: str | None = None) -> bool:
@@ -49,9 +50,48 @@ def is_ours(command: Any, kind: str | None = None) -> bool:
         words = list(lexer)
     except ValueError:
         return False
-    if len(words) < 2 or words[1:] not in _OURS_ARGS:
+    return _words_are_ours(words, kind)
+
+
+def entry_is_ours(entry: Any, kind: str) -> bool:
+    """A hook (or status line) entry quotaline wrote: its shell command, or its exec form."""
+    if not isinstance(entry, dict):
         return False
-    return os.path.basename(words[0]) == "quotaline" and (kind is None or words[1] == kind)
+    command, args = entry.get("command"), entry.get("args")
+    if args is None:
+        return is_ours(command, kind)
+    if not isinstance(command, str) or not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        return False
+    return _words_are_ours([command, *args], kind)
+
+
+def _words_are_ours(words: list[str], kind: str | None) -> bool:
+    """``<launcher> <args>``, or on Windows ``<python> -I -S <launcher>.py <args>``."""
+    for tail in _OURS_ARGS:
+        if len(words) > len(tail) and words[-len(tail) :] == tail and (kind is None or tail[0] == kind):
+            program = words[: -len(tail)]
+            if len(program) == 1:
+                return os.path.basename(program[0]) == "quotaline"
+            return program[1:3] == ["-I", "-S"] and len(program) == 4 and _basename(program[3]) == "quotaline.py"
+    return False
+
+
+def _basename(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def has_exec_form_hook(data: dict[str, Any] | None) -> bool:
+    """Whether quotaline's hooks in ``data`` are in the exec form: the client took it then."""
+    hooks = data.get("hooks") if data else None
+    if not isinstance(hooks, dict):
+        return False
+    for event, _ in HOOK_EVENTS:
+        groups = hooks.get(event)
+        for group in groups if isinstance(groups, list) else []:
+            entries = group.get("hooks") if isinstance(group, dict) else None
+            if isinstance(entries, list) and any(_is_our_entry(e) and "args" in e for e in entries):
+                return True
+    return False
 
 
 def contains_ours(data: dict[str, Any] | None) -> bool:
@@ -72,14 +112,20 @@ def contains_ours(data: dict[str, Any] | None) -> bool:
 
 
 def merge(
-    settings: dict[str, Any], launcher: str, *, force: bool, hook: bool, record: dict[str, Any]
+    settings: dict[str, Any],
+    program: list[str],
+    *,
+    force: bool,
+    hook: bool,
+    record: dict[str, Any],
+    exec_form: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
     """The new settings and what to tell the user; ``record`` notes what was replaced or created."""
     new: dict[str, Any] = json.loads(json.dumps(settings))
     notes: list[str] = []
     wanted_sl = {
         "type": "command",
-        "command": statusline_command(launcher),
+        "command": statusline_command(program),
         "padding": 0,
         "refreshInterval": STATUSLINE_REFRESH_S,
     }
@@ -101,18 +147,18 @@ def merge(
         raise InstallError('settings.json "hooks" is not an object; nothing was changed')
     if hook:
         for event, matcher in HOOK_EVENTS:
-            _ensure_hook(new, event, matcher, hook_command(launcher), record)
+            _ensure_hook(new, event, matcher, hook_entry(program, exec_form=exec_form), record)
     else:
         strip_hooks(new, record)
     return new, notes
 
 
 def _is_our_entry(entry: Any) -> bool:
-    return isinstance(entry, dict) and is_ours(entry.get("command"), "hook")
+    return entry_is_ours(entry, "hook")
 
 
 def _ensure_hook(
-    settings: dict[str, Any], event: str, matcher: str | None, command: str, record: dict[str, Any]
+    settings: dict[str, Any], event: str, matcher: str | None, wanted: dict[str, Any], record: dict[str, Any]
 ) -> None:
     created = record.setdefault("created", [])
     hooks = settings.get("hooks")
@@ -127,7 +173,6 @@ def _ensure_hook(
             created.append(f"hooks.{event}")
     if not isinstance(groups, list):
         raise InstallError(f'settings.json "hooks.{event}" is not a list; nothing was changed')
-    wanted = {"type": "command", "command": command, "timeout": HOOK_TIMEOUT_S}
     found = False
     kept_groups = []
     for group in groups:
@@ -138,7 +183,7 @@ def _ensure_hook(
         right_group = group.get("matcher") == matcher or (matcher is None and not group.get("matcher"))
         out = []
         for entry in entries:
-            if isinstance(entry, dict) and is_ours(entry.get("command"), "hook"):
+            if entry_is_ours(entry, "hook"):
                 if right_group and not found:
                     out.append(wanted)
                     found = True

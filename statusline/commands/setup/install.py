@@ -9,16 +9,18 @@ import os
 import sys
 from typing import Any
 
-from statusline.commands.setup import InstallError, confirm
-from statusline.commands.setup.entries import contains_ours, merge
+from statusline.commands.setup import InstallError, client, confirm
+from statusline.commands.setup.entries import contains_ours, has_exec_form_hook, merge
 from statusline.commands.setup.envs import env_candidates, envs_in_use, prune_envs
 from statusline.commands.setup.launcher import (
     choose_launcher,
     dependency_dirs,
+    interpreter,
     is_our_launcher,
     launcher_text,
     missing_dependencies,
     package_root,
+    program,
     write_launcher,
 )
 from statusline.commands.setup.settings import (
@@ -44,6 +46,7 @@ from statusline.commands.setup.state import (
     settings_path,
     write_launcher_record,
 )
+from statusline.core import system
 
 
 def install(args: argparse.Namespace) -> int:
@@ -70,14 +73,17 @@ def _install(args: argparse.Namespace, state: dict[str, Any], *, check_only: boo
     path = settings_path()
     found = Found(path)  # refuse bad JSON before anything changes
     launcher = choose_launcher(bin_dir)
+    python = interpreter(args.python or sys.executable)
+    words = program(launcher, python)
+    # Once written in the exec form, kept so: the snapshot's record of the client's version may be gone.
+    exec_form = hook and (has_exec_form_hook(found.data) or client.takes_exec_form())
 
     def plan(f: Found) -> tuple[str | None, dict[str, Any], list[str]]:
         rec = json.loads(json.dumps(state.get("settings", {}).get(path, {})))
-        new, notes = merge(f.data or {}, launcher, force=args.force, hook=hook, record=rec)
+        new, notes = merge(f.data or {}, words, force=args.force, hook=hook, record=rec, exec_form=exec_form)
         return (render(new) if f.data is None or new != f.data else None), rec, notes
 
     new_text, record, notes = plan(found)
-    python = args.python or sys.executable
     site = args.site_packages or package_root()
     extra = [] if args.python else dependency_dirs(site)  # another interpreter's are not ours to find
     if args.dry_run:
@@ -114,7 +120,7 @@ def _install(args: argparse.Namespace, state: dict[str, Any], *, check_only: boo
     write_launcher_record(launcher, state)
     print(f"quotaline: launcher {'written' if wrote else 'up to date'}: {launcher}")
     primary = os.path.join(bin_dir, "quotaline")
-    if launcher != primary:
+    if launcher != primary and os.path.lexists(primary):
         print(f"quotaline: kept {primary} (not quotaline's launcher: your package manager's entry point)")
     saved: list[str] = []
 
@@ -156,13 +162,18 @@ def _install(args: argparse.Namespace, state: dict[str, Any], *, check_only: boo
         save_state(state)
     for note in notes:
         print(f"quotaline: {note}")
+    if system.IS_WINDOWS and hook and not exec_form:
+        print(
+            "quotaline: the hooks run through Git Bash (Claude Code not found, or before "
+            f"{'.'.join(map(str, client.EXEC_FORM_SINCE))}); run `quotaline install` again after updating it"
+        )
     if not hook:
         print("quotaline: no hooks (--no-hook, remembered; `quotaline install --hook` adds them)")
     if args.envs_dir:
         keep = running | envs_in_use(launcher, env_candidates(args.envs_dir))
         for env in prune_envs(args.envs_dir, keep):
             print(f"quotaline: removed the old environment {env}")
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+    if not system.IS_WINDOWS and bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         print(f"quotaline: note: {bin_dir} is not on your PATH; add it to use `quotaline` by hand")
     print("quotaline: done. The status line appears when Claude Code starts (numbers within about 10 s).")
     return 0

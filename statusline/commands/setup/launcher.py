@@ -8,11 +8,12 @@ import contextlib
 import os
 import shlex
 import string
+import sys
 from importlib import resources
 from typing import Any
 
 from statusline.commands.setup.state import data_dir, make_dirs
-from statusline.core import paths
+from statusline.core import fastos, paths, system
 
 MAX_SHEBANG = 120
 HOT_COMMANDS = ("statusline", "hook", "segment")  # the launcher skips `site` for these
@@ -21,6 +22,10 @@ TEMPLATE = "launcher-tmpl"  # package data (pyproject.toml), like pre-commit's h
 # The ID line of the template: a file holding it is quotaline's launcher, whichever version wrote it.
 LAUNCHER_ID = "9d1e4c2b7a6f40538e1c5b2a7d3f9e60"
 PRIOR_MARKS = ("quotaline launcher",)  # what launchers written before the ID line are known by
+# Windows runs no shebang: the launcher is a .py file the interpreter is named before (``program``).
+NAME = "quotaline.py" if system.IS_WINDOWS else "quotaline"
+# How the interpreter runs the launcher on Windows: no `site`, no environment (as the shebang's -SI).
+WINDOWS_FLAGS = ("-I", "-S")
 
 
 def package_root() -> str:
@@ -64,6 +69,8 @@ def launcher_text(python: str, site_packages: str, extra: list[str] | None = Non
 
 def _start(python: str) -> str:
     """The launcher's first line(s): how the system starts it with ``python``."""
+    if system.IS_WINDOWS:  # no shebang there: settings.json names the interpreter (``program``)
+        return f"# run by {python} {' '.join(WINDOWS_FLAGS)}"
     shebang = f"#!{python} -SI"
     if len(shebang) <= MAX_SHEBANG and " " not in python:
         return shebang
@@ -97,17 +104,47 @@ def direct_interpreter(python: str) -> str | None:
 
 def choose_launcher(bin_dir: str) -> str:
     """``<bin_dir>/quotaline`` unless something else is there (the entry point pipx, uv or pip put
-    on PATH): that stays, and the launcher goes to quotaline's own data dir."""
+    on PATH): that stays, and the launcher goes to quotaline's own data dir. On Windows always
+    there: the launcher is a .py file nobody types (``quotaline.exe`` is the entry point)."""
     primary = os.path.join(bin_dir, "quotaline")
-    if not os.path.lexists(primary) or is_our_launcher(primary):
+    if not system.IS_WINDOWS and (not os.path.lexists(primary) or is_our_launcher(primary)):
         return primary
-    return os.path.join(data_dir(), "bin", "quotaline")
+    return own_launcher()
+
+
+def own_launcher() -> str:
+    """The launcher's place in quotaline's data dir."""
+    return os.path.join(data_dir(), "bin", NAME)
+
+
+def interpreter(python: str) -> str:
+    """The interpreter the launcher is run by. On Windows a virtualenv's ``python.exe`` (uv's,
+    pipx's) only starts the base interpreter as a second process: the launcher adds the
+    environment's site-packages itself, so the base interpreter runs it the same, one process fewer.
+    Elsewhere the shebang picks (``direct_interpreter``)."""
+    base = getattr(sys, "_base_executable", None)
+    if system.IS_WINDOWS and python == sys.executable and isinstance(base, str) and os.path.isfile(base):
+        return base
+    return python
+
+
+def program(launcher: str, python: str) -> list[str]:
+    """The words that start quotaline through the launcher, before its command: the launcher
+    itself, or on Windows the interpreter, its flags and the launcher. Claude Code runs these
+    through Git Bash there, where a backslash is an escape: paths with forward slashes."""
+    if not system.IS_WINDOWS:
+        return [launcher]
+    return [_forward(python), *WINDOWS_FLAGS, _forward(launcher)]
+
+
+def _forward(path: str) -> str:
+    return path.replace("\\", "/")
 
 
 def write_launcher(target: str, python: str, site_packages: str, extra: list[str], state: dict[str, Any]) -> bool:
     text = launcher_text(python, site_packages, extra)
     try:
-        with open(target, encoding="utf-8") as handle:
+        with open(target, encoding="utf-8", newline="") as handle:
             if handle.read() == text:
                 return False
     except OSError:
@@ -117,10 +154,10 @@ def write_launcher(target: str, python: str, site_packages: str, extra: list[str
     with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp)  # a killed install's, with this pid
     fd = paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o755)  # never through a planted link
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
-        os.fchmod(handle.fileno(), 0o755)  # whatever the umask
-    os.replace(tmp, target)
+        system.fchmod(handle.fileno(), 0o755)  # whatever the umask
+    fastos.replace(tmp, target)  # on Windows: retried while a status line reads the old one
     return True
 
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from statusline.commands.setup import InstallError
 from statusline.commands.setup.state import make_dirs
-from statusline.core import paths
+from statusline.core import fastos, paths, system
 
 
 class Found:
@@ -140,7 +140,7 @@ def backup(found: Found) -> str:
     for n in range(1000):
         name = base if n == 0 else f"{base}-{n}"
         try:
-            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | paths.NOFOLLOW, 0o600)
+            fd = fastos.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | paths.NOFOLLOW, 0o600)
         except FileExistsError:
             continue
         with os.fdopen(fd, "wb") as handle:
@@ -188,11 +188,11 @@ def write_through(found: Found, text: str, state: dict[str, Any]) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | paths.NOFOLLOW, 0o600)
+        fd = fastos.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | paths.NOFOLLOW, 0o600)  # binary on Windows too
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:  # the text's own line ends
                 handle.write(text)
-                os.fchmod(handle.fileno(), found.mode & 0o777 if found.text is not None else 0o600)
+                system.fchmod(handle.fileno(), found.mode & 0o777 if found.text is not None else 0o600)
                 handle.flush()
                 os.fsync(handle.fileno())
             if found.text is None:
@@ -203,11 +203,11 @@ def write_through(found: Found, text: str, state: dict[str, Any]) -> None:
                 except OSError:  # a filesystem without hard links: the check, then the replace
                     if read_now(target) is not None:
                         raise Changed from None
-                    os.replace(tmp, target)
+                    fastos.replace(tmp, target)
             elif read_now(target) != found.raw:
                 raise Changed
             else:
-                os.replace(tmp, target)
+                fastos.replace(tmp, target)  # on Windows: retried while Claude Code reads it
             _fsync_dir(os.path.dirname(target))
         finally:
             with contextlib.suppress(FileNotFoundError):
@@ -218,11 +218,7 @@ def write_through(found: Found, text: str, state: dict[str, Any]) -> None:
 
 def _fsync_dir(directory: str) -> None:
     with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        system.fsync_dir(directory)
 
 
 def settle(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from statusline.commands.setup import InstallError
-from statusline.core import paths
+from statusline.core import fastos, paths, system
 
 STATE_SCHEMA = 2
 LOCK_FD_ENV = "QUOTALINE_INSTALL_LOCK_FD"  # install.sh holds install.lock on this fd across its exec
@@ -77,9 +77,9 @@ def write_launcher_record(launcher: str, state: dict[str, Any]) -> None:
         return
     make_dirs(data_dir(), state)
     tmp = f"{record}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
+    with open(tmp, "w", encoding="utf-8", newline="") as handle:  # "\n" for the shell scripts, on Windows too
         handle.write(text)
-    os.replace(tmp, record)
+    fastos.replace(tmp, record)
 
 
 def load_state() -> dict[str, Any]:
@@ -101,9 +101,9 @@ def load_state() -> dict[str, Any]:
 def save_state(state: dict[str, Any]) -> None:
     tmp = f"{state_path()}.{os.getpid()}.tmp"
     fd = paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)  # never through a link
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
         json.dump(state, handle, indent=2, ensure_ascii=False)
-    os.replace(tmp, state_path())
+    fastos.replace(tmp, state_path())
 
 
 @contextlib.contextmanager
@@ -112,24 +112,17 @@ def install_lock(state: dict[str, Any]) -> Iterator[None]:
     hands it over through its exec)."""
     make_dirs(data_dir(), state)
     lock = os.path.join(data_dir(), "install.lock")
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
     held = os.environ.get(LOCK_FD_ENV, "")
     if held.isdigit():
         with contextlib.suppress(OSError):
             if os.path.samestat(os.fstat(int(held)), os.stat(lock)):
                 yield
                 return
-    fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND | paths.NOFOLLOW, 0o600)
+    fd = fastos.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND | paths.NOFOLLOW, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not system.lock(fd, wait=False):
             print("quotaline: waiting for another install to finish", file=sys.stderr)
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            system.lock(fd, wait=True)
         yield
     finally:
         os.close(fd)

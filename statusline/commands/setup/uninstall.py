@@ -14,7 +14,7 @@ from typing import Any
 from statusline.commands.setup import confirm
 from statusline.commands.setup.entries import unmerge
 from statusline.commands.setup.envs import LEGACY_ENV
-from statusline.commands.setup.launcher import is_our_launcher
+from statusline.commands.setup.launcher import is_our_launcher, own_launcher
 from statusline.commands.setup.settings import (
     Changed,
     Found,
@@ -82,7 +82,7 @@ def _uninstall(args: argparse.Namespace, state: dict[str, Any], *, check_only: b
             check_writable(found)
         plans.append(plan)
     launchers = {p for p in (state.get("launcher"), os.path.join(default_bin_dir(), "quotaline")) if isinstance(p, str)}
-    launchers.add(os.path.join(data_dir(), "bin", "quotaline"))
+    launchers |= {os.path.join(data_dir(), "bin", "quotaline"), own_launcher()}
     ours = sorted(p for p in launchers if is_our_launcher(p))
     if check_only:
         return 0

@@ -47,6 +47,8 @@ alive = _impl.alive
 read_within = _impl.read_within
 utf8_output = _impl.utf8_output
 start_detached = _impl.start_detached
+fchmod = _impl.fchmod
+fsync_dir = _impl.fsync_dir
 
 
 class NoHome(OSError):

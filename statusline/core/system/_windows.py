@@ -189,3 +189,12 @@ def start_detached(argv: list[str]) -> bool:
             continue  # breakaway refused by the job: start inside it
         return True
     return False
+
+
+def fchmod(fd: int, mode: int) -> None:
+    """Nothing: Windows' mode bits say only read-only (and ``os.fchmod`` exists there only from
+    3.13); a file in the user's profile is private by the folder's access list."""
+
+
+def fsync_dir(path: str) -> None:
+    """Nothing: a directory cannot be opened as a file there, and NTFS journals its entries."""
