@@ -15,6 +15,10 @@ Wine absolute times say little:
 
 Git Bash's own start (``bash.exe -c``) comes before each of them alike and is left out.
 
+The interpreter is a copy of the embeddable build without its ``._pth`` file: that file's ``import
+site`` line makes the embeddable build run ``site`` even under ``-S``, which a regular install
+(python.org's, uv's) does not; the copy lays out as one.
+
 Usage: python scripts/bench_windows_launch.py [-n 20]   (needs ../shared/tools/windows-python/setup.sh)
 """
 
@@ -24,6 +28,7 @@ import argparse
 import io
 import json
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,12 +42,12 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO)]
 
 from conftest import statusline_stdin  # noqa: E402
 from windows import winpy  # noqa: E402
-from windows.winpy import PYTHON, WINE, WinHome, win  # noqa: E402
+from windows.winpy import WINE, WinHome, win  # noqa: E402
 
 DISTLIB_LAUNCHER = "t64.exe"  # pip's vendored distlib: the console launcher pip writes entry points with
 
 
-def entry_point_exe(dest: Path, source: Path) -> Path:
+def entry_point_exe(dest: Path, source: Path, python: Path) -> Path:
     """``quotaline.exe`` as pip makes it (distlib's ScriptMaker on Windows), the source put first
     on the path by its ``__main__`` (no package is installed into the shared interpreter)."""
     import pip._vendor.distlib as distlib
@@ -60,7 +65,7 @@ def entry_point_exe(dest: Path, source: Path) -> Path:
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("__main__.py", main)
     exe = dest / "quotaline.exe"
-    exe.write_bytes(launcher + f"#!{win(PYTHON)}\n".encode() + archive.getvalue())
+    exe.write_bytes(launcher + f"#!{win(python)}\n".encode() + archive.getvalue())
     return exe
 
 
@@ -74,6 +79,8 @@ def main() -> int:
     winpy.warm_up()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        shutil.copytree(winpy.PYTHON.parent, root / "python", ignore=shutil.ignore_patterns("*._pth", "__pycache__"))
+        python = winpy.PYTHON = root / "python" / winpy.PYTHON.name  # WinHome.python runs winpy.PYTHON
         source = winpy.copy_source(REPO, root / "src")
         profile = root / "me"
         (profile / "AppData" / "Local").mkdir(parents=True)
@@ -84,12 +91,12 @@ def main() -> int:
             print(done.text + done.err)
             return 1
         command = json.loads((profile / ".claude" / "settings.json").read_text())["statusLine"]["command"]
-        exe = entry_point_exe(root, source)
+        exe = entry_point_exe(root, source, python)
         cases = {
-            "bare": [str(PYTHON), "-I", "-S", "-c", "pass"],
+            "bare": [str(python), "-I", "-S", "-c", "pass"],
             "launcher": shlex.split(command),
             "entry point": [win(exe), "statusline"],
-            "site": [str(PYTHON), "-I", "-c", code % (["statusline"],)],
+            "site": [str(python), "-I", "-c", code % (["statusline"],)],
         }
         stdin = json.dumps(statusline_stdin(42, 17)).encode()
         env = home.env({"QUOTALINE_STATE_DIR": win(home.state), "NO_COLOR": "1"})
@@ -107,7 +114,7 @@ def main() -> int:
                 if name != "bare" and b"42%" not in proc.stdout:
                     print(f"{name}: unexpected output {proc.stdout!r} {proc.stderr[-500:]!r}")
                     return 1
-        print(f"Windows CPython {PYTHON.parent.name} under Wine, {args.n} rounds; the status line's command:")
+        print(f"Windows CPython ({win(python)}, no ._pth) under Wine, {args.n} rounds; the status line's command:")
         print(f"  {command}")
         print(f"{'case':<12} {'p50 ms':>8} {'ratio p50':>10} {'p25-p75':>12}")
         for name in cases:
