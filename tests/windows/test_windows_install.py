@@ -139,3 +139,19 @@ def test_a_fresh_profile_gets_settings_and_uninstall_removes_them(tmp_path: Path
     removed = quotaline_with_site(home, "uninstall", "--yes")
     assert removed.code == 0, removed.text + removed.err
     assert not (home.claude / "settings.json").exists()
+
+
+def test_doctor_finds_and_times_the_installed_commands(tmp_path: Path, win_source: Path) -> None:
+    """doctor reads the Windows entries (the interpreter, its flags, the .py launcher; the exec form)
+    as quotaline's and times the status line through them, not through the interpreter alone."""
+    profile = tmp_path / "doc"
+    (profile / "AppData" / "Local").mkdir(parents=True)
+    home = WinHome(profile, win_source, {})
+    record_client_version(home, "2.1.337")
+    assert quotaline_with_site(home, "install", "--yes").code == 0
+    doctor = quotaline_with_site(home, "doctor")
+    assert "Traceback" not in doctor.text + doctor.err, doctor.err
+    lines = doctor.text.splitlines()
+    hook = "[  ok] settings    UserPromptSubmit hook:"
+    assert any(line.startswith(hook) and line.endswith("quotaline.py hook") for line in lines), doctor.text
+    assert any("status line p50" in line for line in lines), doctor.text
