@@ -155,3 +155,33 @@ def test_doctor_finds_and_times_the_installed_commands(tmp_path: Path, win_sourc
     hook = "[  ok] settings    UserPromptSubmit hook:"
     assert any(line.startswith(hook) and line.endswith("quotaline.py hook") for line in lines), doctor.text
     assert any("status line p50" in line for line in lines), doctor.text
+
+
+def test_a_second_install_waits_for_the_first(tmp_path: Path, win_source: Path) -> None:
+    """The install lock is taken on Windows too (msvcrt, through the platform seam): an install
+    started while another holds it says so and goes on once it is released."""
+    profile = tmp_path / "two"
+    (profile / "AppData" / "Local").mkdir(parents=True)
+    home = WinHome(profile, win_source, {})
+    home.state.mkdir(parents=True)
+    hold = (
+        "import msvcrt, os, sys, time; "
+        f"fd = os.open({win(home.state / 'install.lock')!r}, os.O_WRONLY | os.O_CREAT | os.O_APPEND); "
+        "msvcrt.locking(fd, msvcrt.LK_NBLCK, 1); print('held', flush=True); time.sleep(4)"
+    )
+    holder = subprocess.Popen(
+        [str(WINE), str(winpy.PYTHON), "-I", "-S", "-c", hold],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=home.env(),
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+        installed = quotaline_with_site(home, "install", "--yes")
+        assert holder.poll() is not None  # it finished only after the holder let go
+    finally:
+        holder.wait(timeout=60)
+    assert installed.code == 0, installed.text + installed.err
+    assert "waiting for another install to finish" in installed.err
+    assert settings(home)["statusLine"]["command"].endswith(" statusline")
