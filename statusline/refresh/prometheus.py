@@ -12,6 +12,7 @@ import contextlib
 import math
 import os
 
+from statusline.core import paths
 from statusline.core.config_fast import Settings
 from statusline.core.context import Context
 from statusline.core.textsafe import clean
@@ -58,7 +59,7 @@ def write(directory: str, snapshot_name: str, text: str) -> str:
     """``text`` into ``directory`` atomically; readable by node_exporter's user (no secret in it)."""
     path = os.path.join(directory, file_name(snapshot_name))
     tmp = os.path.join(directory, f".{file_name(snapshot_name)}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | paths.NOFOLLOW, 0o644)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conftest import REPO, Home, statusline_stdin
 
-from statusline.commands.install import launcher_text, package_root
+from statusline.commands.setup.launcher import launcher_text, package_root
 
 HOOK = REPO / "hooks" / "quotaline-hook.sh"
 SWIFTBAR = REPO / "statusline" / "surfaces" / "quotaline.1m.sh"

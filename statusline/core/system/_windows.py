@@ -240,3 +240,12 @@ def read_credential(target: str) -> bytes | None:
         return ctypes.string_at(item.CredentialBlob, item.CredentialBlobSize)
     finally:
         cred_free(found)
+
+
+def fchmod(fd: int, mode: int) -> None:
+    """Nothing: Windows' mode bits say only read-only (and ``os.fchmod`` exists there only from
+    3.13); a file in the user's profile is private by the folder's access list."""
+
+
+def fsync_dir(path: str) -> None:
+    """Nothing: a directory cannot be opened as a file there, and NTFS journals its entries."""
