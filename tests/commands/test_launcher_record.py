@@ -49,6 +49,17 @@ def test_both_scripts_find_a_launcher_recorded_under_application_support(tmp_pat
     assert run_script(SWIFTBAR, tmp_path).startswith("ran segment --format swiftbar: ")
 
 
+def test_the_hook_script_runs_a_record_of_several_words_as_windows_install_writes_it(tmp_path: Path) -> None:
+    """On Windows the record holds the interpreter, its flags and the .py launcher (``launcher.program``),
+    one a line, under %LOCALAPPDATA% as Git Bash sees it; the script runs exactly those words."""
+    launcher = tmp_path / "Local" / "quotaline" / "quotaline" / "bin" / "quotaline.py"
+    launcher.parent.mkdir(parents=True)
+    launcher.write_text("import sys\nprint('ran', sys.flags.isolated, sys.argv[1:], sys.stdin.read())\n")
+    record = launcher.parent.parent / "launcher"
+    record.write_text(f"{sys.executable}\n-I\n-S\n{launcher}\n")
+    assert run_script(HOOK, tmp_path, LOCALAPPDATA=str(tmp_path / "Local")) == f"ran 1 ['hook'] {EVENT}\n"
+
+
 def test_install_records_the_launcher_the_hook_then_runs_and_uninstall_removes_it(home: Home) -> None:
     bin_dir = home.root / "tools bin"  # not ~/.local/bin, not on PATH: only the record says where
     result = home.run("install", "--yes", "--bin-dir", str(bin_dir))

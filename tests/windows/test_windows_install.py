@@ -99,6 +99,8 @@ def test_install_then_the_written_commands_work_and_uninstall_restores(home: Win
     assert "\\" not in command, command
     words = shlex.split(command)
     assert words[1:3] == ["-I", "-S"] and words[0].endswith("/python.exe") and words[3].endswith("/quotaline.py")
+    # The plugin's hook script (hooks/quotaline-hook.sh, under Git Bash) runs the record's words.
+    assert (home.state / "launcher").read_text(encoding="utf-8").splitlines() == words[:4]
     shown = run_words(home, words, json.dumps(statusline_stdin(42, 17)).encode())
     assert shown.code == 0, shown.err
     assert shown.text.startswith("5h 42% ") and "7d 17%" in shown.text and "\u00b7" in shown.text, shown.text

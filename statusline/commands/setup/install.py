@@ -117,7 +117,7 @@ def _install(args: argparse.Namespace, state: dict[str, Any], *, check_only: boo
             if isinstance(known, str):
                 running |= envs_in_use(known, env_candidates(args.envs_dir))
     wrote = write_launcher(launcher, python, site, extra, state)
-    write_launcher_record(launcher, state)
+    write_launcher_record(words, state)
     print(f"quotaline: launcher {'written' if wrote else 'up to date'}: {launcher}")
     primary = os.path.join(bin_dir, "quotaline")
     if launcher != primary and os.path.lexists(primary):

@@ -65,14 +65,15 @@ def read_text(path: str) -> str | None:
         return None
 
 
-# Where the launcher is, for the plugin's hook script and the menu bar plugin (shell scripts that
-# cannot read install-state.json): its absolute path and a newline, in the data dir.
+# How to start the launcher, for the plugin's hook script and the menu bar plugin (shell scripts that
+# cannot read install-state.json), in the data dir: the program's words, one a line (``launcher.program``):
+# the launcher's absolute path; on Windows the interpreter, its flags and the launcher, for Git Bash.
 LAUNCHER_RECORD = "launcher"
 
 
-def write_launcher_record(launcher: str, state: dict[str, Any]) -> None:
+def write_launcher_record(words: list[str], state: dict[str, Any]) -> None:
     record = os.path.join(data_dir(), LAUNCHER_RECORD)
-    text = launcher + "\n"
+    text = "".join(word + "\n" for word in words)
     if read_text(record) == text:
         return
     make_dirs(data_dir(), state)
