@@ -313,8 +313,8 @@ def main() -> int:
         target = sorted(root.rglob("*.jsonl"))[0]
         with open(target, "a") as fh:
             fh.write(json.dumps({"type": "assistant", "timestamp": _iso(time.time()), "sessionId": "x",
-                                 "requestId": "req_bench_new", "message": {
-                                     "id": "msg_bench_new", "model": "claude-opus-4-6",
+                                 "requestId": f"req_bench_{time.time_ns()}", "message": {
+                                     "id": f"msg_bench_{time.time_ns()}", "model": "claude-opus-4-6",
                                      "usage": {"input_tokens": 1, "output_tokens": 2}}},
                                 separators=(",", ":")) + "\n")
         t = time.perf_counter()

@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from statusline.commands.install import launcher_text  # noqa: E402
+from statusline.commands.setup.launcher import launcher_text  # noqa: E402
 from statusline.core.store import snapshot  # noqa: E402
 from statusline.core.window import history_rules, merge  # noqa: E402
 from statusline.core.window.rules import label_for, length_s  # noqa: E402

@@ -2,15 +2,15 @@
 status line and the hook pay for nothing but themselves.
 
 Started as the launcher starts Python (``-I -S``), a hot command imports the hot path from one
-file. Importing ~20 small modules one by one costs about as long as the interpreter's own start:
+file. Importing the hot path's small modules one by one is slow, next to the interpreter's own start:
 each is looked up on ``sys.path``, its ``.pyc`` opened, checked and read. ``install_bundle`` puts a
 finder first on ``sys.meta_path`` that serves ``statusline.commands.*``, ``statusline.core.*``
 (and ``__future__``) from ``statusline/__pycache__/hot.<cache tag>.bundle``: one read, each
 module's code unmarshalled only when it is imported, and only while its source has the mtime and
 size recorded with it (the ``.pyc`` rule, to the nanosecond). Each entry names the served modules
 its body imports; they are loaded first, straight into ``sys.modules`` (``_preload``), so that
-importlib's own machinery (module locks, the meta path, spec and attributes, ~15 µs a module, a
-fifth of the hot path's import time) runs only for the first hot module and for lazy imports. A
+importlib's own machinery (module locks, the meta path, spec and attributes, a fair share of
+the hot path's import time) runs only for the first hot module and for lazy imports. A
 module missing or stale there is
 imported the usual way, and ``save_bundle`` writes the bundle again after the command's output,
 keeping the entries still valid. Whatever the file holds, the worst case is the usual import: a
@@ -25,13 +25,16 @@ import gc
 import marshal
 import sys
 
+# The operating system's own module (what ``os`` wraps), imported by the interpreter at start: the
+# bundle is read before anything of quotaline's, so before the platform seam (core/system), and
+# ``os`` would cost a module more. posix on Linux and macOS, nt on Windows.
 try:
-    import posix
-except ImportError:  # pragma: no cover - Windows: the usual import
-    posix = None  # type: ignore[assignment]
+    import posix as _os
+except ImportError:  # pragma: no cover - tests/windows runs this on the Windows CPython
+    import nt as _os  # type: ignore[no-redef]
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md)
     from types import ModuleType
     from typing import Any
 
@@ -68,28 +71,30 @@ HOT = ("statusline", "hook", "segment")
 
 def launch() -> None:
     """The launcher's entry point: ``main``, then, for a hot command, exit without the interpreter's
-    teardown (freeing every module and object one by one costs a sixth of its start). Nothing of
+    teardown (freeing every module and object one by one is slow: docs/import-costs.md). Nothing of
     theirs needs it: their files are written through raw descriptors, closed as they go, no thread
     or ``atexit`` handler is theirs; stdout and stderr are flushed here."""
     args = sys.argv[1:]
     code = main(args)
-    if posix is None or not args or args[0] not in HOT:
+    if not args or args[0] not in HOT:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
         try:  # noqa: SIM105 - contextlib is not imported on the hot path
             stream.flush()
         except Exception:  # a reader that went away: nothing more to tell it
             pass
-    posix._exit(code & 0xFF if isinstance(code, int) else 1)
+    _os._exit(code & 0xFF if isinstance(code, int) else 1)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command = args[0] if args else ""
-    if command not in HOT or not (sys.flags.isolated and sys.flags.no_site):
-        return _command(command, args[1:])  # not started as the launcher starts it (a test, a tool)
+    # Started as the launcher starts it (-I): not a test or a tool calling main. Not -S as well: the
+    # Windows embeddable build's ._pth file imports site whatever the flags say.
+    if command not in HOT or not sys.flags.isolated:
+        return _command(command, args[1:])
     # No cyclic garbage collection: importing the hot path creates thousands of objects, and the
-    # collections they trigger cost a tenth of the command's own time; a hot command lives for
+    # collections they trigger are slow (docs/import-costs.md); a hot command lives for
     # milliseconds, makes next to no cycles (bounded input, JSON parses into trees) and leaves
     # with os._exit, so nothing it keeps matters.
     gc.disable()
@@ -193,14 +198,21 @@ def _dispatch(command: str, rest: list[str]) -> int:
 
 
 
-try:
-    import posix
-except ImportError:  # pragma: no cover - Windows: the usual import
-    posix = None  # type: ignore[assignment]
+
+# Path separators: Windows takes both, and its paths may mix them (a sys.path entry written with
+# "/", the names importlib joins with "\\"); on POSIX a backslash is an ordinary character.
+_SEPS = "/" if _os.__name__ == "posix" else "/\\"
+_BINARY = getattr(_os, "O_BINARY", 0)  # Windows: no newline translation
+_READ_FLAGS = _os.O_RDONLY | getattr(_os, "O_NONBLOCK", 0) | _BINARY
+_CREATE_FLAGS = _os.O_WRONLY | _os.O_CREAT | _os.O_EXCL | getattr(_os, "O_NOFOLLOW", 0) | _BINARY
+
+
+def _dirname(path: str) -> str:
+    return path[: max(path.rfind(sep) for sep in _SEPS)]
 
 
 # statusline/cli.py -> statusline/
-_PACKAGE_DIR = __file__.rpartition("/")[0]
+_PACKAGE_DIR = _dirname(__file__)
 _SERVED = ("statusline.commands", "statusline.core", "__future__")
 _bootstrap = sys.modules["_frozen_importlib"]
 _external = sys.modules["_frozen_importlib_external"]
@@ -240,20 +252,20 @@ def _checksum(data: "bytes | memoryview") -> int:
 def install_bundle() -> None:
     """Serve hot modules from the bundle from now on (or note that it needs writing)."""
     global _codes, _dirty, _trusted
-    if posix is None or sys.implementation.cache_tag is None or _Finder in sys.meta_path:
+    if sys.implementation.cache_tag is None or _Finder in sys.meta_path:
         return
     sys.meta_path.insert(0, _Finder)
     _dirty = True  # until the bundle read proves current
     try:
         # Never waiting on a FIFO, nor reading a device (paths.open_file's rule, before paths is loaded).
-        fd = posix.open(bundle_path(), posix.O_RDONLY | posix.O_NONBLOCK)
+        fd = _os.open(bundle_path(), _READ_FLAGS)
         try:
-            st = posix.fstat(fd)
+            st = _os.fstat(fd)
             if st.st_mode & 0o170000 != 0o100000:
                 raise OSError("not a regular file")
-            raw = memoryview(posix.read(fd, min(st.st_size, 4 << 20)))
+            raw = memoryview(_os.read(fd, min(st.st_size, 4 << 20)))
         finally:
-            posix.close(fd)
+            _os.close(fd)
         end = 12 + int.from_bytes(raw[:4], "little")
         head = raw[12:end]
         if len(head) != end - 12 or _checksum(head) != int.from_bytes(raw[4:12], "little"):
@@ -271,7 +283,7 @@ def install_bundle() -> None:
 
 def _source_stamp(origin: str) -> "tuple[int, int] | None":
     try:
-        st = posix.stat(origin)
+        st = _os.stat(origin)
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size
@@ -319,7 +331,7 @@ def _spec(name: str) -> "Any":
     spec.has_location = True  # __file__ is set, as for a module read from its source
     spec.cached = bundle_path()  # where its code came from (importlib would derive a .pyc's name)
     if is_package:
-        spec.submodule_search_locations = [origin.rpartition("/")[0]]
+        spec.submodule_search_locations = [_dirname(origin)]
     return spec
 
 
@@ -405,7 +417,7 @@ def _collect() -> "dict[str, tuple[Entry, bytes]]":
         spec: Any = getattr(module, "__spec__", None)
         loader: Any = getattr(spec, "loader", None)
         origin = getattr(spec, "origin", None)
-        ours = origin.startswith(_PACKAGE_DIR + "/") if isinstance(origin, str) else False
+        ours = isinstance(origin, str) and origin[: len(_PACKAGE_DIR) + 1].rstrip(_SEPS) == _PACKAGE_DIR
         if not isinstance(origin, str) or not origin.endswith(".py") or not (ours or name == "__future__"):
             continue
         stamp = _source_stamp(origin)
@@ -463,7 +475,7 @@ def _sweep_bundle_dir() -> None:
 
     from statusline.core.store import paths
 
-    paths.sweep_leftovers(bundle_path().rpartition("/")[0], time.time())
+    paths.sweep_leftovers(_dirname(bundle_path()), time.time())
 
 
 def _write(found: "dict[str, tuple[Entry, bytes]]") -> None:
@@ -474,25 +486,31 @@ def _write(found: "dict[str, tuple[Entry, bytes]]") -> None:
         index[name] = (*entry[:4], offset, len(code), imports, _checksum(code))
         offset += len(code)
     path = bundle_path()
-    tmp = f"{path}.quotaline-{posix.getpid()}.tmp"  # paths.temp_name's pattern: the sweep takes it
-    flags = posix.O_WRONLY | posix.O_CREAT | posix.O_EXCL | posix.O_NOFOLLOW
-    fd = posix.open(tmp, flags, 0o644)
+    tmp = f"{path}.quotaline-{_os.getpid()}.tmp"  # paths.temp_name's pattern: the sweep takes it
+    fd = _os.open(tmp, _CREATE_FLAGS, 0o644)
+    stamped = False
     try:
-        st = posix.fstat(fd)
+        st = _os.fstat(fd)
         head = marshal.dumps((_key(), index, (st.st_ino, st.st_mtime_ns, offset)))
         data = len(head).to_bytes(4, "little") + _checksum(head).to_bytes(8, "little") + head
         view = memoryview(data + b"".join(code for _, code in found.values()))
         while view:
-            view = view[posix.write(fd, view) :]
-        try:  # noqa: SIM105 - contextlib is not imported on the hot path
-            posix.utime(fd, ns=(st.st_mtime_ns, st.st_mtime_ns))  # the stamp's mtime, which any later write changes
-        except (NotImplementedError, OSError):  # no stamp then: every module's checksum is checked
+            view = view[_os.write(fd, view) :]
+        try:
+            _os.utime(fd, ns=(st.st_mtime_ns, st.st_mtime_ns))  # the stamp's mtime, which any later write changes
+            stamped = True
+        except (NotImplementedError, TypeError, OSError):  # Windows: no utime on a descriptor
             pass
     finally:
-        posix.close(fd)
+        _os.close(fd)
     try:
-        posix.replace(tmp, path)
-    except OSError:
-        posix.unlink(tmp)
+        if not stamped:  # by name then, closed (a write still pending would move the mtime again)
+            try:  # noqa: SIM105 - contextlib is not imported on the hot path
+                _os.utime(tmp, ns=(st.st_mtime_ns, st.st_mtime_ns))
+            except OSError:  # no stamp: every module's checksum is checked, and the file written again
+                pass
+        _os.replace(tmp, path)
+    except OSError:  # Windows: a reader holds the bundle open; the next run writes it
+        _os.unlink(tmp)
         raise
     _sweep_bundle_dir()  # another run killed while writing it

@@ -38,6 +38,14 @@ def check_platform() -> list[Finding]:
     elif system.IS_MACOS:
         store += f": Keychain item {credentials.keychain_service()!r} (account {credentials.keychain_account()!r})"
         store += f", then {paths.credentials_file()}"
+    elif system.IS_WINDOWS:
+        switch = credentials.credman_switch()
+        if switch:
+            store += f" (on: {switch}): generic credential {credentials.credman_target()!r}"
+            store += f" (and its chunks #m, #0..), then {paths.credentials_file()}"
+        else:
+            store += f": {paths.credentials_file()} (Claude Code's Credential Manager store is off: neither "
+            store += f"{credentials.CREDMAN_FORCE}=1 nor the cached flag {credentials.CREDMAN_FLAG})"
     else:
         store += f": {paths.credentials_file()}"
     python = f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})"
@@ -46,9 +54,10 @@ def check_platform() -> list[Finding]:
 
 def check_credentials() -> list[Finding]:
     cred, why = credentials.load()
+    out = _check_credman()
     if cred is None:
-        return [(WARN, "credentials", why + " (the status line still shows what Claude Code passes it)")]
-    out = [(OK, "credentials", f"found in {cred.source} (never stored or shown by quotaline)")]
+        return [*out, (WARN, "credentials", why + " (the status line still shows what Claude Code passes it)")]
+    out.append((OK, "credentials", f"found in {cred.source} (never stored or shown by quotaline)"))
     if cred.expires_at is not None:
         left = cred.expires_at - time.time()
         if left <= 0:
@@ -60,6 +69,20 @@ def check_credentials() -> list[Finding]:
             (WARN, "credentials", "token lacks the user:profile scope (setup-token?): the usage endpoint answers 403")
         )
     return out
+
+
+def _check_credman() -> list[Finding]:
+    """On Windows with Claude Code's Credential Manager store on: what could not be read there, and
+    why (Claude Code, and quotaline, read the credentials file then)."""
+    if not system.IS_WINDOWS or os.environ.get("CLAUDE_CODE_OAUTH_TOKEN", "").strip():
+        return []
+    if not credentials.credman_switch():
+        return []
+    answered, _, why = credentials.from_credman()
+    if answered:
+        return []
+    status = OK if why.startswith("no ") else WARN
+    return [(status, "credentials", f"{why}: the credentials file is read instead, as Claude Code does")]
 
 
 _DIR_CONSEQUENCE = {
@@ -149,13 +172,18 @@ def check_snapshot() -> list[Finding]:
     return out
 
 
-def _launcher_of(command: object) -> str | None:
+def _launcher_of(command: object) -> list[str] | None:
+    """The words that start the status line before its ``statusline``: quotaline's launcher (on
+    Windows the interpreter, its flags and the launcher), else the command's first word."""
     if not isinstance(command, str):
         return None
+    from statusline.commands.setup.entries import is_ours
+
     try:
-        return shlex.split(command)[0]
-    except (ValueError, IndexError):
+        words = shlex.split(command)
+    except ValueError:
         return None
+    return words[:-1] if is_ours(command, "statusline") else words[:1] or None
 
 
 HOOK_EVENTS = (
@@ -166,7 +194,8 @@ HOOK_EVENTS = (
 
 
 def check_settings() -> list[Finding]:
-    from statusline.commands import install  # its rule of what a command of quotaline's is
+    from statusline.commands.setup.entries import entry_is_ours, is_ours  # its rule of what a command of quotaline's is
+    from statusline.commands.setup.state import load_state
 
     path = os.path.join(paths.claude_config_dir(), "settings.json")
     try:
@@ -182,26 +211,31 @@ def check_settings() -> list[Finding]:
     sl = data.get("statusLine")
     command = sl.get("command") if isinstance(sl, dict) else None
     launcher = _launcher_of(command)
-    if not install.is_ours(command, "statusline"):
+    if not is_ours(command, "statusline"):
         out.append((WARN, "settings", f"statusLine is not quotaline's ({command!r}): quotaline install --force"))
-    elif launcher and not os.access(os.path.expanduser(launcher), os.X_OK):
-        out.append((FAIL, "settings", f"statusLine runs {launcher}, which is missing: run `quotaline install` again"))
+    elif launcher and not os.access(os.path.expanduser(launcher[-1]), os.X_OK):
+        missing = f"statusLine runs {launcher[-1]}, which is missing: run `quotaline install` again"
+        out.append((FAIL, "settings", missing))
     else:
         out.append((OK, "settings", f"statusLine runs {command}"))
     hooks: dict[str, Any] = data["hooks"] if isinstance(data.get("hooks"), dict) else {}
-    no_hook = install.load_state().get("choices", {}).get("hook") is False
+    no_hook = load_state().get("choices", {}).get("hook") is False
     for event, what in HOOK_EVENTS:
         groups: list[Any] = hooks[event] if isinstance(hooks.get(event), list) else []
         entries = [h for g in groups if isinstance(g, dict) and isinstance(g.get("hooks"), list) for h in g["hooks"]]
-        found = [h.get("command") for h in entries if isinstance(h, dict)]
-        ours = [c for c in found if install.is_ours(c, "hook")]
+        # a shell command, or the exec form (its program and args, shown as words)
+        ours = [
+            shlex.join([h["command"], *h["args"]]) if "args" in h else h["command"]
+            for h in entries
+            if entry_is_ours(h, "hook")
+        ]
         if ours:
             out.append((OK, "settings", f"{event} hook: {ours[0]}"))
         elif no_hook:
             out.append((OK, "settings", f"no {event} hook in settings.json (installed with --no-hook: the plugin's)"))
         else:
             out.append((WARN, "settings", f"no {event} hook: no {what} (quotaline install)"))
-    out.append((OK, "settings", "__launcher__" + (launcher or "")))
+    out.append((OK, "settings", "__launcher__" + shlex.join(launcher or [])))
     return out
 
 
@@ -290,15 +324,15 @@ def check_ledger() -> list[Finding]:
     return [] if found is None else [(OK if found[0] else FAIL, "ledger", found[1])]
 
 
-def check_timing(launcher: str | None, runs: int = 7) -> list[Finding]:
-    if not launcher or not os.access(launcher, os.X_OK):
+def check_timing(launcher: list[str] | None, runs: int = 7) -> list[Finding]:
+    if not launcher or not os.access(launcher[-1], os.X_OK):
         return [(WARN, "timing", "no installed launcher to time")]
     stdin = b'{"session_id": "doctor"}'
     env = dict(os.environ, QUOTALINE_NO_SPAWN="1")
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run([launcher, "statusline"], input=stdin, capture_output=True, env=env, timeout=10)
+        subprocess.run([*launcher, "statusline"], input=stdin, capture_output=True, env=env, timeout=10)
         times.append((time.perf_counter() - t0) * 1000)
     p50 = statistics.median(times)
     status = OK if p50 < 100 else WARN
@@ -330,7 +364,7 @@ def run(argv: list[str]) -> int:
     launcher = next((f[2][len("__launcher__") :] for f in findings if f[2].startswith("__launcher__")), None)
     findings = [f for f in findings if not f[2].startswith("__launcher__")]
     if not args.no_timing:
-        findings += check_timing(os.path.expanduser(launcher) if launcher else None)
+        findings += check_timing([os.path.expanduser(word) for word in shlex.split(launcher)] if launcher else None)
     for status, topic, text in findings:
         # Window ids, error messages and paths come from files and servers: no escape reaches the terminal.
         print(f"[{status:>4}] {topic:<11} {clean(text)}")

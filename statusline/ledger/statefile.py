@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from statusline.core import system
 from statusline.core.store import paths
 
 
@@ -25,7 +26,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     or the new one, never an empty one under the new name."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
+        system.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -35,11 +36,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    system.fsync_dir(str(path.parent))
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -2,8 +2,10 @@
 
 Read the way Claude Code stores it: ``CLAUDE_CODE_OAUTH_TOKEN``; on macOS the Keychain first and
 ``<config dir>/.credentials.json`` only when the Keychain holds nothing (Claude Code's
-"keychain-with-plaintext-fallback": a stale file beside a Keychain login is never read); elsewhere
-the file. quotaline never refreshes the token (refresh tokens rotate; a refresh by another program
+"keychain-with-plaintext-fallback": a stale file beside a Keychain login is never read); on Windows
+the same with the Credential Manager, when Claude Code uses it ("windows-credman-with-plaintext-
+fallback", switched on by ``CLAUDE_CODE_FORCE_WINDOWS_CREDMAN=1`` or its cached feature flag);
+elsewhere the file. quotaline never refreshes the token (refresh tokens rotate; a refresh by another program
 can log Claude Code out) and never writes it anywhere. ``paths.credentials_stamp()`` (in core: the
 status line calls it) notices new credentials after a 401 without reading them.
 """
@@ -46,7 +48,11 @@ class Credential:
 
 def store() -> str:
     """Claude Code's name for where this platform keeps the login (doctor shows it)."""
-    return "keychain-with-plaintext-fallback" if system.IS_MACOS else "plaintext"
+    if system.IS_MACOS:
+        return "keychain-with-plaintext-fallback"
+    if system.IS_WINDOWS and credman_switch():
+        return "windows-credman-with-plaintext-fallback"
+    return "plaintext"
 
 
 def keychain_service() -> str:
@@ -94,8 +100,8 @@ def load() -> tuple[Credential | None, str]:
         return Credential(token, "CLAUDE_CODE_OAUTH_TOKEN"), ""
     path = paths.credentials_file()
     keychain_why = ""
-    if system.IS_MACOS:
-        answered, found, keychain_why = _from_keychain()
+    if system.IS_MACOS or (system.IS_WINDOWS and credman_switch()):
+        answered, found, keychain_why = _from_keychain() if system.IS_MACOS else from_credman()
         if answered:  # the Keychain holds the login (or an item without one): the file is not read
             return found, keychain_why
     found, why = _from_file(path)
@@ -109,6 +115,10 @@ def load() -> tuple[Credential | None, str]:
 def file_plan() -> str | None:
     """The plan (``subscriptionType``: pro, max, team, enterprise) from the credentials file only:
     for a source that needs no token (Claude Code's cached payload), without a Keychain prompt."""
+    if system.IS_WINDOWS and credman_switch():  # the Credential Manager asks nothing of the user
+        answered, found, _ = from_credman()
+        if answered:
+            return found.subscription if found is not None else None
     found, _ = _from_file(paths.credentials_file())
     return found.subscription if found is not None else None
 
@@ -259,3 +269,126 @@ def _overflow(account: str, service: str, pointer: dict[str, Any], left: float) 
     except (binascii.Error, ValueError, InvalidTag):
         return {}, ""
     return (sections if isinstance(sections, dict) else {}), ""
+
+
+# Claude Code's Windows store, through Bun's ``Bun.secrets``: Bun names the generic credential
+# (CRED_TYPE_GENERIC) "<service>/<name>" and keeps the value's UTF-8 bytes as its blob. The service
+# is the Keychain's; the name is this constant (Claude Code's Windows build names no user). A value
+# over CREDMAN_CHUNK bytes goes base64-encoded into "<name>#0".."<name>#<n-1>", CREDMAN_CHUNK
+# characters each, named by a manifest "<name>#m" holding {"n": chunks, "l": base64 length}.
+CREDMAN_NAME = "claude-code-user"
+CREDMAN_CHUNK = 2400
+CREDMAN_MAX_CHUNKS = 256
+CREDMAN_FORCE = "CLAUDE_CODE_FORCE_WINDOWS_CREDMAN"
+CREDMAN_FLAG = "tengu_windows_credman"
+
+
+def credman_target(name: str = CREDMAN_NAME) -> str:
+    """The Credential Manager's target name of Claude Code's item ``name`` (Bun's "service/name")."""
+    return f"{keychain_service()}/{name}"
+
+
+def credman_switch() -> str:
+    """Why Claude Code (on Windows) keeps the login in the Credential Manager, or "" when it keeps
+    it in the file: ``CLAUDE_CODE_FORCE_WINDOWS_CREDMAN=1``, else the feature flag it cached, read as
+    Claude Code reads it: ``<config dir>/.config.json`` (missing or empty: ``.claude.json``), its
+    ``cachedGrowthBookFeatures`` (absent: ``cachedFeatureFlags``), the flag exactly ``true``; a
+    file that cannot be read or parsed turns it off."""
+    if os.environ.get(CREDMAN_FORCE) == "1":
+        return f"{CREDMAN_FORCE}=1"
+    import json
+
+    from statusline.refresh.sources.claude_json import claude_json_path
+
+    try:
+        path = os.path.join(paths.claude_config_dir(), ".config.json")
+        text = paths.read_file(path)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, paths.NotAFileError):
+        text = b""
+    except OSError:
+        return ""
+    try:
+        if not text:
+            path = claude_json_path()
+            text = paths.read_file(path)
+        data = json.loads(text)
+    except (OSError, ValueError, RecursionError):
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    features = data.get("cachedGrowthBookFeatures")
+    if features is None:
+        features = data.get("cachedFeatureFlags")
+    if isinstance(features, dict) and features.get(CREDMAN_FLAG) is True:
+        return f"the feature flag {CREDMAN_FLAG} cached in {path}"
+    return ""
+
+
+def _credman_get(name: str) -> str | None:
+    """Item ``name``'s value as ``Bun.secrets.get`` gives it: None when absent or empty."""
+    blob = system.read_credential(credman_target(name))
+    return blob.decode("utf-8") if blob else None
+
+
+def _credman_manifest(text: str | None) -> tuple[int, int] | None:
+    import json
+
+    try:
+        manifest = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    count, length = _js_integer(manifest.get("n")), _js_integer(manifest.get("l"))
+    if count is None or length is None or not 0 < count <= CREDMAN_MAX_CHUNKS:
+        return None
+    return (count, length) if 0 < length <= count * CREDMAN_CHUNK else None
+
+
+def _js_integer(value: Any) -> int | None:
+    """``value`` when JavaScript's ``Number.isInteger`` takes it (3.0 too, never a boolean)."""
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return None
+
+
+def from_credman() -> tuple[bool, Credential | None, str]:
+    """``(answered, credential, why)`` as for the Keychain: answered when the Credential Manager
+    holds a readable item (the manifest first, as Claude Code reads it, else the plain item);
+    otherwise Claude Code reads the file, and so does this."""
+    import base64
+    import binascii
+    import json
+
+    named = f"Credential Manager item {credman_target()!r}"
+    try:
+        manifest = _credman_manifest(_credman_get(f"{CREDMAN_NAME}#m"))
+        if manifest is None:
+            text = _credman_get(CREDMAN_NAME)
+            source = f"Credential Manager {credman_target()!r}"
+        else:
+            count, length = manifest
+            chunks = [_credman_get(f"{CREDMAN_NAME}#{i}") for i in range(count)]
+            joined = "".join(c for c in chunks if c is not None)
+            if None in chunks or len(joined) != length:
+                return False, None, f"{named} is split into chunks that do not add up (#0..#{count - 1})"
+            text = base64.b64decode(joined).decode("utf-8")
+            source = f"Credential Manager {credman_target()!r} in {count} chunks"
+    except OSError as exc:
+        return False, None, f"{named} could not be read ({exc})"
+    except ImportError:  # a Python built without ctypes: Claude Code would have read the item
+        return False, None, f"{named} could not be read (this Python has no ctypes)"
+    except (UnicodeDecodeError, binascii.Error):
+        return False, None, f"{named} is not UTF-8 text"
+    if text is None:
+        return False, None, f"no {named}"
+    try:
+        item = json.loads(text)
+    except (ValueError, RecursionError):
+        return False, None, f"{named} is not JSON"
+    if item is None:
+        return False, None, f"{named} holds null"
+    found, why = _from_blob(item, source)
+    return True, found, why

@@ -68,7 +68,7 @@ def base_url(env_var: str, default: str) -> str:
     return value
 
 
-# Claude Code 2.1.330, measured (README, "User-Agent"): ``claude-code/<version>`` on its OAuth API
+# Claude Code 2.1.330, measured (docs/sources.md, "User-Agent"): ``claude-code/<version>`` on its OAuth API
 # calls (``/api/oauth/profile``; its gateway usage read), ``claude-cli/<version> (external, cli)``
 # on ``/v1/messages``. The usage endpoint throttles clients without a Claude Code product token
 # harder, so quotaline leads with that of the Claude Code it serves and names itself in the comment.

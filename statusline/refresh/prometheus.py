@@ -15,6 +15,7 @@ import os
 from statusline.core.draw.textsafe import clean
 from statusline.core.run.context import Context
 from statusline.core.settings.loader import Settings
+from statusline.core.store import paths
 from statusline.refresh import series
 from statusline.refresh.series import METRICS
 
@@ -58,7 +59,7 @@ def write(directory: str, snapshot_name: str, text: str) -> str:
     """``text`` into ``directory`` atomically; readable by node_exporter's user (no secret in it)."""
     path = os.path.join(directory, file_name(snapshot_name))
     tmp = os.path.join(directory, f".{file_name(snapshot_name)}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | paths.NOFOLLOW, 0o644)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -60,3 +60,14 @@ def test_every_environment_override_is_named_in_the_readme() -> None:
 
     readme = (REPO / "README.md").read_text()
     assert [name for name in ENV_OVERRIDES if name not in readme] == []
+
+
+def test_the_configuration_page_names_each_environment_override_with_its_key() -> None:
+    """docs/configuration.md (linked from the README) says which key each variable overrides."""
+    from conftest import REPO
+
+    from statusline.core.settings.defaults import ENV_OVERRIDES
+
+    page = (REPO / "docs" / "configuration.md").read_text()
+    missing = [name for name, key in ENV_OVERRIDES.items() if f"| `{name}` | `{'.'.join(key)}` |" not in page]
+    assert missing == []

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conftest import REPO, Home, statusline_stdin
 
-from statusline.commands.install import launcher_text, package_root
+from statusline.commands.setup.launcher import launcher_text, package_root
 
 HOOK = REPO / "hooks" / "quotaline-hook.sh"
 SWIFTBAR = REPO / "statusline" / "plugins" / "quotaline.1m.sh"
@@ -47,6 +47,17 @@ def test_both_scripts_find_a_launcher_recorded_under_application_support(tmp_pat
     record.write_text(f"{launcher}\n")
     assert run_script(HOOK, tmp_path) == f"ran hook: {EVENT}\n"
     assert run_script(SWIFTBAR, tmp_path).startswith("ran segment --format swiftbar: ")
+
+
+def test_the_hook_script_runs_a_record_of_several_words_as_windows_install_writes_it(tmp_path: Path) -> None:
+    """On Windows the record holds the interpreter, its flags and the .py launcher (``launcher.program``),
+    one a line, under %LOCALAPPDATA% as Git Bash sees it; the script runs exactly those words."""
+    launcher = tmp_path / "Local" / "quotaline" / "quotaline" / "bin" / "quotaline.py"
+    launcher.parent.mkdir(parents=True)
+    launcher.write_text("import sys\nprint('ran', sys.flags.isolated, sys.argv[1:], sys.stdin.read())\n")
+    record = launcher.parent.parent / "launcher"
+    record.write_text(f"{sys.executable}\n-I\n-S\n{launcher}\n")
+    assert run_script(HOOK, tmp_path, LOCALAPPDATA=str(tmp_path / "Local")) == f"ran 1 ['hook'] {EVENT}\n"
 
 
 def test_install_records_the_launcher_the_hook_then_runs_and_uninstall_removes_it(home: Home) -> None:

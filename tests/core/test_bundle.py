@@ -65,9 +65,16 @@ def test_a_bundle_that_does_not_load_is_ignored_and_replaced(home: Home, tree: P
 
 
 def test_no_bundle_without_the_launchers_flags_or_where_python_writes_no_bytecode(home: Home, tree: Path) -> None:
-    run(home, tree, "-I")  # site processing on: not the launcher
+    run(home, tree)  # not isolated: a tool or a test calling main, not the launcher
+    run(home, tree, "-S")
     run(home, tree, "-I", "-S", "-B")
     assert not list((tree / "statusline" / "__pycache__").glob("hot.*"))
+
+
+def test_isolated_with_site_is_the_launcher_too(home: Home, tree: Path) -> None:
+    """Windows' embeddable build imports site whatever -S says (its ._pth file): -I is the mark."""
+    run(home, tree, "-I")
+    assert {v for v in run(home, tree, "-I").values()} == {"type"}
 
 
 def test_a_bundle_that_cannot_be_read_or_written_costs_only_the_usual_import(home: Home, tree: Path) -> None:
@@ -124,7 +131,7 @@ def test_a_bundle_whose_import_lists_are_garbage_still_serves_every_module(home:
     assert set(loaders.values()) == {"type"}, loaders
 
 
-@pytest.mark.parametrize(("flags", "collects"), [(("-I", "-S"), False), (("-I",), True)])
+@pytest.mark.parametrize(("flags", "collects"), [(("-I", "-S"), False), (("-I",), False), (("-S",), True)])
 def test_a_hot_command_under_the_launchers_flags_runs_without_the_cyclic_collector(
     home: Home, tree: Path, flags: tuple[str, ...], collects: bool
 ) -> None:

@@ -1,4 +1,4 @@
-"""core/observe: the one home of every change to a snapshot's data; here the account switch and the
+"""core/window/merge: the one home of every change to a snapshot's data; here the account switch and the
 pruning the refresher used to do itself (the merge rule has its properties in test_windows.py)."""
 
 from __future__ import annotations

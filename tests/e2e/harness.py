@@ -180,9 +180,9 @@ ROUTES = ("uv tool", "pipx")
 
 
 def readme_starship_config(repo: Path) -> str:
-    """The README's Starship block (the claude-code profile with ``[custom.quotaline]``): what a
-    user copies is what is tested."""
-    readme = (repo / "README.md").read_text(encoding="utf-8")
+    """The Starship block of docs/surfaces.md (the claude-code profile with ``[custom.quotaline]``),
+    the page the README links for Starship: what a user copies is what is tested."""
+    readme = (repo / "docs" / "surfaces.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```toml\n(.*?)```", readme, re.S)
     found = [b for b in blocks if "[custom.quotaline]" in b and "claude-code" in b]
     if len(found) != 1:

@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from statusline.commands.install import STATUSLINE_REFRESH_S
+from statusline.commands.setup.entries import STATUSLINE_REFRESH_S
 
 from .harness import (
     FAKE_OAUTH_TOKEN,

@@ -34,7 +34,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from statusline.commands.install import STATUSLINE_REFRESH_S
+from statusline.commands.setup.entries import STATUSLINE_REFRESH_S
 
 from .harness import (
     FAKE_OAUTH_TOKEN,

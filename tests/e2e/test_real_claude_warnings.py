@@ -35,7 +35,7 @@ from typing import NoReturn
 
 import pytest
 
-from statusline.commands.install import STATUSLINE_REFRESH_S
+from statusline.commands.setup.entries import STATUSLINE_REFRESH_S
 
 from .harness import REPLY_PREFIX, FakeAnthropic, prompt_ready, status_area
 from .test_real_claude import TIMEOUT, Installed, Scenario, Tools, _claude_running, _snapshot_file, _status_rows

@@ -12,10 +12,11 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, snapshot_with, statusline_stdin, window
+from conftest import FIXTURES, REPO, snapshot_with, statusline_stdin, window
 from usage_server import live_fixture
 
 from . import winpy
@@ -107,6 +108,26 @@ def test_segment_status_and_doctor(winhome: WinHome) -> None:
     doctor = winhome.quotaline("doctor")
     assert "Traceback" not in doctor.text + doctor.err, doctor.err
     assert win(winhome.state) in doctor.text, doctor.text
+
+
+def test_the_hot_path_comes_from_its_bundle_from_the_second_run(winhome: WinHome, tmp_path: Path) -> None:
+    """The import bundle (statusline/cli.py) on Windows: written once, then read, not written again.
+    It was POSIX-only (and the embeddable build's ._pth file defeats -S), so every Windows run
+    imported some thirty modules one by one."""
+    home = WinHome(winhome.linux, winpy.copy_source(REPO, tmp_path / "src"), {})
+    assert home.quotaline("statusline", stdin=stdin_of(42, 17)).code == 0
+    (bundle,) = (home.source / "statusline" / "__pycache__").glob("hot.*.bundle")
+    written = bundle.stat().st_mtime_ns
+    probe = (
+        f"import sys; sys.path.insert(0, {win(home.source)!r}); from statusline import cli; "
+        "code = cli.main(['statusline']); "
+        "print(sum(getattr(m.__spec__, 'loader', None) is cli._Finder for m in list(sys.modules.values())), "
+        "file=sys.stderr); sys.exit(code)"
+    )
+    result = home.python(probe, stdin=stdin_of(42, 17), env={"NO_COLOR": "1"})
+    assert result.code == 0 and result.text.startswith("5h 42% "), (result.text, result.err)
+    assert int(result.err.split()[-1]) >= 20, result.err  # served from the bundle, not found one by one
+    assert bundle.stat().st_mtime_ns == written  # its stamp held: not written again
 
 
 def test_stdin_held_open_never_hangs(winhome: WinHome) -> None:

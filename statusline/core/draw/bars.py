@@ -16,7 +16,7 @@ from statusline.core.window.levels import FULL, NORMAL
 from statusline.core.window.rules import display_order
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md)
     from typing import Any
 
 # One line per window: its reset time, pace and source. A window past its reset has no number of

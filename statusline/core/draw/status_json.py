@@ -15,7 +15,7 @@ from statusline.core.window import levels, truth, walls
 from statusline.core.window.rules import display_order, is_number, label_for
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md)
     from typing import Any
 
 

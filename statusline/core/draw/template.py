@@ -11,7 +11,7 @@ name is a ``$``, an unknown variable is empty (``unknown`` names them for the co
 from __future__ import annotations
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import TypeAlias
 
     Node: TypeAlias = "str | tuple[str, str] | list[Node]"  # text, ("$", name), group

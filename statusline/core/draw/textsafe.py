@@ -10,7 +10,7 @@ screen, and adds its own colour codes afterwards. Hot path: no imports, and ``st
 from __future__ import annotations
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md)
     from typing import Any
 
 _table: dict[int, str | None] = {}
@@ -45,7 +45,7 @@ def for_prompt(text: str) -> str:
     (``unsafe_no_escape``): a ``$`` or ``\\`` followed by a zero-width space expands to nothing
     else (bash reads ``$(``, ``${``, ``$name`` and ``\\u`` only when adjacent), and a backtick,
     which starts a command on its own, is drawn as the look-alike ``ˋ``. Starship's own escaping
-    (the README's block) then shows each as written: the zero-width space draws nothing."""
+    (docs/surfaces.md's block) then shows each as written: the zero-width space draws nothing."""
     text = clean(text)
     if "$" in text or "\\" in text or "`" in text:
         text = text.replace("$", "$\u200b").replace("\\", "\\\u200b").replace("`", "\u02cb")

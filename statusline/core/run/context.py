@@ -14,7 +14,7 @@ from statusline.core.window.history_rules import LOOKBACK_S
 from statusline.core.window.rules import length_s
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import Any
 
     from statusline.core.settings.defaults import Settings

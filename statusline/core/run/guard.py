@@ -9,7 +9,7 @@ from statusline.core.store import paths
 from statusline.core.system import fastos
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # collections.abc imports collections (~3 ms)
+if TYPE_CHECKING:  # collections.abc imports collections, slow to import (docs/import-costs.md)
     from collections.abc import Callable
 
 MAX_LOG_BYTES = 64 * 1024

@@ -16,7 +16,7 @@ from statusline.core import system
 from statusline.core.system import fastjson, fastos
 
 # Claude Code's payload is a few KiB today and may grow (a hook's stdin carries the whole prompt,
-# which a user can paste megabytes into). 8 MiB reads in a few ms and parses in ~120 ms, so even
+# which a user can paste megabytes into). 8 MiB reads and parses well inside the budget (docs/import-costs.md), so even
 # the last parse attempt at the deadline stays inside the budget; beyond it the run gives up on
 # stdin and draws from the snapshot alone.
 MAX_BYTES = 8 << 20
@@ -26,7 +26,7 @@ MAX_BYTES = 8 << 20
 # loaded machine without the user ever meeting the timeout.
 STATUSLINE_S = 0.4
 HOOK_S = 1.5
-# A parse attempt costs about 15 ms per MiB. Up to this size every chunk ending in "}" is tried;
+# A parse attempt costs time per MiB (docs/import-costs.md). Up to this size every chunk ending in "}" is tried;
 # past it, only once the pipe has been quiet for _QUIET_S, so a big payload arriving in thousands
 # of small writes is parsed about once, not once per chunk (O(n), not O(n^2)).
 _CHEAP_PARSE = 256 << 10

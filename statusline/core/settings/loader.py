@@ -1,6 +1,6 @@
 """Settings for the hot path: defaults, the user's TOML (through a JSON cache), then the environment.
 
-Parsing TOML costs ~20 ms of imports, so the parsed, validated config is cached as JSON beside
+Parsing TOML costs slow imports (docs/import-costs.md), so the parsed, validated config is cached as JSON beside
 the snapshot, keyed by the TOML file's size and mtime; only the first run after an edit parses.
 A broken config never breaks the status line: defaults stand and ``problems`` say why.
 """
@@ -14,7 +14,7 @@ from statusline.core.system import fastjson, fastos
 __all__ = ["Settings", "load"]
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import Any
 
 

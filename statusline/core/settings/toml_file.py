@@ -153,7 +153,7 @@ def public(data: dict[str, Any]) -> dict[str, Any]:
 
 TEMPLATE = """\
 # quotaline configuration. Every key is optional; the values shown are the defaults.
-# Environment variables override keys (QUOTALINE_WARN_AT, NO_COLOR, ...: see the README).
+# Environment variables override keys (QUOTALINE_WARN_AT, NO_COLOR, ...: see docs/configuration.md).
 
 # Percent at which a window turns yellow (warn) and red (critical).
 [levels]
@@ -225,7 +225,7 @@ forecast_minutes = 30
 prometheus_textfile_dir = ""   # e.g. "/var/lib/prometheus/node-exporter"; "" = off
 account = ""                   # the account label; "" = the account's uuid from ~/.claude.json
 include_email = false          # add the account's e-mail as a label (off: e-mails stay private)
-# Pushed after each refresh, for laptops nobody scrapes (README: "Metrics for teams").
+# Pushed after each refresh, for laptops nobody scrapes (docs/metrics.md).
 pushgateway_url = ""           # e.g. "https://pushgateway.example.com"; "" = off
 otlp = false                   # OTLP metrics to Claude Code's telemetry endpoint (or otlp_endpoint)
 otlp_endpoint = ""             # e.g. "http://collector:4318"; "" = Claude Code's OTEL_EXPORTER_OTLP_*

@@ -1,6 +1,6 @@
 """Where quotaline keeps its files, by platformdirs' rules, without importing platformdirs.
 
-The status line cannot afford platformdirs' import (~20 ms); ``tests/core/test_snapshot.py`` proves these
+The status line cannot afford platformdirs' import (docs/import-costs.md); ``tests/core/test_snapshot.py`` proves these
 functions and platformdirs agree. ``QUOTALINE_STATE_DIR`` / ``QUOTALINE_CONFIG_DIR`` override.
 
 Every directory quotaline reads state from or writes to passes ``check_dir`` first (``state_dir``
@@ -108,7 +108,7 @@ def account_key(claude_dir: str) -> str:
     home = _home_or_none()
     if home is None or claude_dir == fastos.join(home, ".claude"):
         return "default"
-    import zlib  # a shared library (~0.3 ms to load): not for the default config dir
+    import zlib  # a shared library to load (docs/import-costs.md): not for the default config dir
 
     return f"cfg-{zlib.crc32(claude_dir.encode('utf-8', 'surrogateescape')):08x}"
 

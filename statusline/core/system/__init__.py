@@ -49,6 +49,9 @@ alive = _impl.alive
 read_within = _impl.read_within
 utf8_output = _impl.utf8_output
 start_detached = _impl.start_detached
+read_credential = _impl.read_credential
+fchmod = _impl.fchmod
+fsync_dir = _impl.fsync_dir
 
 
 class NoHome(OSError):

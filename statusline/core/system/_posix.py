@@ -104,3 +104,26 @@ def start_detached(argv: list[str]) -> bool:
     except (OSError, AttributeError, NotImplementedError, TypeError):
         return False
     return True
+
+
+def read_credential(target: str) -> bytes | None:
+    """Windows' Credential Manager, which POSIX has not (the refresher asks only on Windows)."""
+    raise OSError(f"no Windows Credential Manager on this platform to read {target!r} from")
+
+
+def fchmod(fd: int, mode: int) -> None:
+    """``mode`` on the open file, whatever the umask made of it."""
+    import os  # writers only (install, the ledger): never on the hot path
+
+    os.fchmod(fd, mode)
+
+
+def fsync_dir(path: str) -> None:
+    """The directory's entries on disk: a rename in it survives a power cut (OSError if not)."""
+    import os  # writers only
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

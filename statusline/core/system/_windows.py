@@ -2,7 +2,8 @@
 
 Tested on the official Windows CPython (``tests/windows``, under Wine here). ``os`` is loaded on
 Windows anyway (``fastos`` is ``os`` there); ``_winapi`` and ``msvcrt`` are built into the
-interpreter, so nothing here loads a DLL of its own.
+interpreter, so nothing here loads a DLL of its own, but ``read_credential`` (ctypes, advapi32),
+which only the refresher and doctor call.
 """
 
 from __future__ import annotations
@@ -189,3 +190,62 @@ def start_detached(argv: list[str]) -> bool:
             continue  # breakaway refused by the job: start inside it
         return True
     return False
+
+
+_CRED_TYPE_GENERIC = 1
+_ERROR_NOT_FOUND = 1168
+
+
+def read_credential(target: str) -> bytes | None:
+    """The blob of the generic credential named ``target`` in the Credential Manager (``CredReadW``
+    of advapi32, freed with ``CredFree``): None when there is none, OSError when it cannot be read.
+
+    ctypes is loaded here only: the refresher and doctor read credentials, the status line never."""
+    import ctypes
+    from ctypes import wintypes
+
+    class Credential(ctypes.Structure):  # CREDENTIALW, as wincred.h lays it out
+        _fields_ = [
+            ("Flags", wintypes.DWORD),
+            ("Type", wintypes.DWORD),
+            ("TargetName", wintypes.LPWSTR),
+            ("Comment", wintypes.LPWSTR),
+            ("LastWritten", wintypes.FILETIME),
+            ("CredentialBlobSize", wintypes.DWORD),
+            ("CredentialBlob", ctypes.POINTER(ctypes.c_ubyte)),
+            ("Persist", wintypes.DWORD),
+            ("AttributeCount", wintypes.DWORD),
+            ("Attributes", ctypes.c_void_p),
+            ("TargetAlias", wintypes.LPWSTR),
+            ("UserName", wintypes.LPWSTR),
+        ]
+
+    advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)
+    cred_read = advapi32.CredReadW
+    cred_read.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, ctypes.POINTER(ctypes.POINTER(Credential))]
+    cred_read.restype = wintypes.BOOL
+    cred_free = advapi32.CredFree
+    cred_free.argtypes = [ctypes.c_void_p]
+    cred_free.restype = None
+    found = ctypes.POINTER(Credential)()
+    if not cred_read(target, _CRED_TYPE_GENERIC, 0, ctypes.byref(found)):
+        error = ctypes.get_last_error()
+        if error == _ERROR_NOT_FOUND:
+            return None
+        raise ctypes.WinError(error)
+    try:
+        item = found.contents
+        if not item.CredentialBlob or not item.CredentialBlobSize:
+            return b""
+        return ctypes.string_at(item.CredentialBlob, item.CredentialBlobSize)
+    finally:
+        cred_free(found)
+
+
+def fchmod(fd: int, mode: int) -> None:
+    """Nothing: Windows' mode bits say only read-only (and ``os.fchmod`` exists there only from
+    3.13); a file in the user's profile is private by the folder's access list."""
+
+
+def fsync_dir(path: str) -> None:
+    """Nothing: a directory cannot be opened as a file there, and NTFS journals its entries."""

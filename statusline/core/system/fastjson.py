@@ -1,6 +1,6 @@
 """JSON for the hot path without importing :mod:`json`.
 
-``import json`` pulls in ``re`` and ``enum`` (about 10 ms, as long as the interpreter's own start),
+``import json`` pulls in ``re`` and ``enum`` (slow to import: docs/import-costs.md),
 so the status line drives the C scanner of ``_json`` directly and encodes its small documents by
 hand. Interpreters without ``_json`` fall back to :mod:`json`.
 """
@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover - PyPy and friends
     _json = None  # type: ignore[assignment]
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import Any
 
 _WS = " \t\n\r"
@@ -96,8 +96,8 @@ def _not_serialisable(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-# The C encoder json.dumps uses, with json.dumps's compact separators: four times the speed of
-# the encoder below. It refuses NaN and the infinities, which the one below writes as null.
+# The C encoder json.dumps uses, with json.dumps's compact separators: faster than the encoder
+# below (docs/import-costs.md). It refuses NaN and the infinities, which the one below writes as null.
 _c_encode = (
     _json.make_encoder(None, _not_serialisable, _json.encode_basestring_ascii, None, ":", ",", False, False, False)
     if _json is not None

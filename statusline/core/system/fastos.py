@@ -1,6 +1,6 @@
 """The part of :mod:`os` the hot path uses, without importing :mod:`os`.
 
-``import os`` costs a sixth of the interpreter's start: it builds ``os.environ`` on
+``import os`` is slow to import (docs/import-costs.md): it builds ``os.environ`` on
 ``collections.abc`` and imports ``posixpath``, ``stat`` and ``genericpath``. The status line needs
 a dozen of its functions, and those are the built-in ``posix`` module's, which ``os`` re-exports:
 the same objects. What ``os`` adds in Python (``os.path``'s string functions, ``makedirs``, the
@@ -61,7 +61,7 @@ else:
     from posix import environ as _environ_b
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from collections.abc import Mapping
 
 __all__ = [

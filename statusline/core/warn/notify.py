@@ -12,7 +12,7 @@ from statusline.core.run.context import Context
 from statusline.core.warn import before_prompt
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md)
     from typing import Any
 
     from statusline.core.store.snapshot import Snapshot

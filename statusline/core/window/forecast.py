@@ -1,8 +1,8 @@
 """Burn rate and time-to-full forecasts from a window's percent history (kept by ``history_rules``).
 
-Hot path: imports nothing but ``rules`` and ``history_rules`` (``typing`` costs start-up time, so
-annotations stay strings thanks to ``from __future__ import annotations`` and ``Forecast`` is a
-plain class). A run's forecasts per window are ``run.context.Forecasts``, worked out on first use.
+Hot path: imports nothing but ``rules`` and ``history_rules`` (``typing`` is slow to import
+(docs/import-costs.md), so annotations stay strings thanks to ``from __future__ import annotations``
+and ``Forecast`` is a plain class). A run's forecasts per window are ``run.context.Forecasts``, worked out on first use.
 
 Units: times are Unix epoch seconds (floats), percents are 0-100 and may exceed 100.
 
@@ -122,7 +122,7 @@ def _median(values: list[float]) -> float:
 
 def _theil_sen_per_hour(points: list[Point]) -> float | None:
     """Median pairwise slope in percent points per hour, or None without a usable pair."""
-    slopes = [  # a comprehension: a third faster than appending, on every status line with a forecast
+    slopes = [  # a comprehension: faster than appending, on every status line with a forecast
         (p2 - p1) / (t2 - t1)
         for i, (t1, p1, _) in enumerate(points)
         for t2, p2, _ in points[i + 1 :]

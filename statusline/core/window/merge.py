@@ -24,7 +24,7 @@ from statusline.core.window.rules import (
 from statusline.core.window.select import families_seen, seen_at
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import Any
 
 SESSION_TTL_S = 3 * 86400.0

@@ -8,7 +8,7 @@ from statusline.core.window import levels
 from statusline.core.window.rules import Window, model_family, weekly_id
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import Any
 
 

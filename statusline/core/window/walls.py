@@ -33,7 +33,7 @@ from statusline.core.window.rules import (
 )
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from collections.abc import Callable
     from typing import Any
 

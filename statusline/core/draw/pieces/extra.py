@@ -10,7 +10,7 @@ from statusline.core.window.levels import FULL, NORMAL
 from statusline.core.window.rules import MEMBER, ORG, display_order, is_number, label_for
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import Any
 
 # A pace below a cent an hour is not billing worth a word; a limit below a cent is none (a 1e-300

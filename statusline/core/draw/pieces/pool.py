@@ -12,7 +12,7 @@ from statusline.core.window.levels import FULL, NORMAL, WARN
 from statusline.core.window.rules import is_number, pool_left, pool_state
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import Any
 
 VARIABLES = frozenset({"label", "left", "used", "limit", "state", "reset", "resets_at", "age"})

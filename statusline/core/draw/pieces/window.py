@@ -10,7 +10,7 @@ from statusline.core.window.levels import NORMAL, WARN
 from statusline.core.window.rules import Window, human_name, is_number, label_for
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing costs ~3 ms of start-up; annotations are strings anyway
+if TYPE_CHECKING:  # typing is slow to import (docs/import-costs.md); annotations are strings anyway
     from typing import Any
 
 # What a window template may use; config checks templates against this.
