@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from statusline.core import system
 from statusline.core.store import paths
 
 
@@ -21,22 +17,9 @@ def ledger_dir(state_dir: Path | None = None) -> Path:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Readers never lock: they see the old file or the new one, never half of one. On disk (the
-    file, then the directory's entry) before and after the replace: a power cut leaves the old file
-    or the new one, never an empty one under the new name."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        system.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    system.fsync_dir(str(path.parent))
+    """Readers never lock: they see the old file or the new one, never half of one; and durable (a
+    power cut leaves the old file or the new one, never an empty one under the new name)."""
+    paths.replace_file(str(path), data, durable=True)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -8,7 +8,6 @@ the Pushgateway and OTLP); this module writes them in Prometheus's text format.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 
@@ -56,18 +55,9 @@ def render(ctx: Context, account: str | None) -> str:
 
 
 def write(directory: str, snapshot_name: str, text: str) -> str:
-    """``text`` into ``directory`` atomically; readable by node_exporter's user (no secret in it)."""
+    """``text`` into ``directory`` atomically and durably; readable by node_exporter's user (no
+    secret in it). The temp file's name (``paths.temp_name``) does not end in ``.prom``: the
+    collector never reads half a file."""
     path = os.path.join(directory, file_name(snapshot_name))
-    tmp = os.path.join(directory, f".{file_name(snapshot_name)}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | paths.NOFOLLOW, 0o644)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    paths.replace_file(path, text.encode("utf-8"), mode=0o644, durable=True)
     return path

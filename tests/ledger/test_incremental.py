@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ledger_helpers import asst, prompt, tool_result, write
 
+from statusline.core.system import fastos
 from statusline.ledger import parse, scan, update_ledger
 from statusline.ledger.scan import PROMPT_HEAD
 from statusline.ledger.store import load_store
@@ -408,20 +409,20 @@ def test_store_and_index_writes_reach_the_disk_before_they_replace_the_old_files
         real_fsync(fd)
 
     replaced: list[tuple[str, list[str]]] = []
-    real_replace = os.replace
+    real_replace = fastos.replace
 
     def replace(src: Any, dst: Any) -> None:
         replaced.append((str(dst), list(synced)))
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(fastos, "replace", replace)  # paths.replace_file's
     root, state, f = setup(tmp_path)
     write(f, [asst("m1", "r1", ts=T, out=10)])
     update_ledger([root], state, now=NOW)
     for name in ("store.json", "index.json"):
         [(_, before)] = [r for r in replaced if r[0].endswith("/" + name)]
-        assert any(Path(p).name.startswith(f".{name}.") for p in before), (name, before)  # its temp file
+        assert any(Path(p).name.startswith(f"{name}.quotaline-") for p in before), (name, before)  # its temp file
     assert synced.count(str(state)) >= 2  # the directory, after each replace
 
 

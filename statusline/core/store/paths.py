@@ -307,6 +307,43 @@ def open_private(path: str, flags: int, mode: int = 0o600) -> int:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[fastos.write(fd, view) :]
+
+
+def replace_file(path: str, data: bytes, *, mode: int = 0o600, durable: bool = False) -> None:
+    """Replace ``path`` with ``data`` through this process's temp file beside it (``temp_name``):
+    a reader sees the old file or the new one, never a part. The temp file is opened as
+    ``open_private`` opens (no link followed, a planted entry removed); ``fastos.replace`` puts it
+    in place (on Windows, retried while a reader holds the old one) and replaces a link itself,
+    never what it points to. ``durable``: the data and then the rename are on disk before this
+    returns (fsync of the file, then of its directory), so that a power cut leaves one whole file
+    under the name; the hot path never asks it (writers only)."""
+    tmp = temp_name(path)
+    fd = open_private(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL, mode)
+    try:
+        try:
+            write_all(fd, data)
+            if durable:
+                import os  # writers only
+
+                os.fsync(fd)
+        finally:
+            fastos.close(fd)
+        clear_way(path)
+        fastos.replace(tmp, path)
+    except BaseException:  # a full disk, an interrupt: no temp file left behind
+        try:  # noqa: SIM105 - contextlib is not imported on the hot path
+            fastos.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    if durable:
+        system.fsync_dir(fastos.dirname(path))
+
+
 # Temp files (``<file>.quotaline-<pid>.tmp``, the hook's ``<file>.quotaline-<pid>.done`` claims) are
 # renamed into place or removed by the writer that made them; one killed mid-write leaves its own
 # behind. The state dir may be shared (``QUOTALINE_STATE_DIR``): only names of this pattern, which

@@ -510,7 +510,7 @@ class History(dict):  # type: ignore[type-arg]
             lines += ([wid, *point] for point in history_rules.bounded(points, now=now))
         lines.sort(key=lambda line: line[1])  # in time order, as appends leave it: tails read back by time
         if lines or fastos.lexists(target):  # no empty file for a history never kept
-            _replace_file(target, "".join(fastjson.dumps(line) + "\n" for line in lines).encode("utf-8"))
+            paths.replace_file(target, "".join(fastjson.dumps(line) + "\n" for line in lines).encode("utf-8"))
         dict.clear(self)
         self.path, self.legacy = target, False
         self.pending, self.dropped = [], set()
@@ -589,38 +589,10 @@ def _append_lines(path: str, lines: list[list[Any]]) -> int:
         size = fastos.fstat(fd).st_size
         if size and fastos.pread(fd, 1, size - 1) != b"\n":
             data = b"\n" + data
-        _write_all(fd, data)
+        paths.write_all(fd, data)
         return size + len(data)
     finally:
         fastos.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[fastos.write(fd, view) :]
-
-
-def _replace_file(path: str, data: bytes) -> None:
-    """Replace ``path`` with ``data`` (0600) via a temp file in the same directory.
-
-    The temp file is created with ``O_EXCL`` and no symlink followed (a link planted under the
-    next pid's name is removed, not written through); ``os.replace`` onto a symlink replaces the
-    link itself."""
-    tmp = paths.temp_name(path)
-    fd = paths.open_private(tmp, fastos.O_WRONLY | fastos.O_CREAT | fastos.O_EXCL)
-    try:
-        _write_all(fd, data)
-    finally:
-        fastos.close(fd)
-    try:
-        paths.clear_way(path)
-        fastos.replace(tmp, path)
-    except OSError:
-        try:
-            fastos.unlink(tmp)
-        finally:
-            raise
 
 
 def write_atomic(path: str, snap: Snapshot) -> None:
@@ -637,7 +609,7 @@ def write_atomic(path: str, snap: Snapshot) -> None:
     doc["rates"] = history.rates
     data = fastjson.dumps(doc).encode("utf-8")
     _keep_unreadable_copy(path)
-    _replace_file(path, data)
+    paths.replace_file(path, data)
     paths.sweep_leftovers(directory, now)  # temp files of writers killed before their replace
 
 
