@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, statusline_stdin
-from e2e.harness import ROUTES, Missing, route_command, route_env, source_copy
+from helpers.cli import REPO, statusline_stdin
+from helpers.harness import ROUTES, Missing, route_command, route_env, source_copy
 
 
 def route(name: str, src: Path, python: str) -> list[str]:

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import REPO, Home, run_in_tree, statusline_stdin
+from helpers.cli import REPO, Home, run_in_tree, statusline_stdin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -9,8 +9,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from conftest import REPO
-from e2e.harness import find_claude
+from helpers.cli import REPO
+from helpers.harness import find_claude
 
 HOOK = REPO / "hooks" / "quotaline-hook.sh"
 

@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import REPO, statusline_stdin
-from usage_server import live_fixture
+from helpers.cli import REPO, statusline_stdin
+from helpers.usage_server import live_fixture
 
 TOKEN = "sk-ant-oat01-upgrade-test-token"
 # Claude Code runs the status line at most every 300 ms, a refresher every few minutes: loops run

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Home, run_in_tree
+from helpers.cli import REPO, Home, run_in_tree
 
 PROBE = (
     "import sys; sys.path[:0] = [sys.argv.pop(1)]; from statusline.cli import main; code = main(sys.argv[1:]); "

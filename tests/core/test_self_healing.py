@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Home, statusline_stdin
+from helpers.cli import REPO, Home, statusline_stdin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import filelock
 import platformdirs
 import pytest
-from conftest import REPO, Home, statusline_stdin
+from helpers.cli import REPO, Home, statusline_stdin
 
 from statusline.core import observe, pace, paths, snapshot
 from statusline.core.windows import merge_window

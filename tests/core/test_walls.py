@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import snapshot_with, window
+from helpers.cli import snapshot_with, window
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.ledger import asst, iso, prompt, tool_result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_helpers import asst, iso, prompt, tool_result
 
 from statusline.ledger import parse, scan
 from statusline.ledger.decode import parse_usage_lines

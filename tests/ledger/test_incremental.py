@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Home
+from helpers.cli import Home
+from helpers.ledger import asst, prompt, tool_result, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger_helpers import asst, prompt, tool_result, write
 
 from statusline.ledger import parse, scan, update_ledger
 from statusline.ledger.scan import PROMPT_HEAD

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_helpers import asst, iso, write
+from helpers.ledger import asst, iso, write
 
 from statusline.core import observe, paths, snapshot, walls
 from statusline.ledger import update_ledger

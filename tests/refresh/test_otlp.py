@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Home
+from helpers.cli import Home
+from helpers.usage_server import live_fixture
 from pytest_httpserver import HTTPServer
 from test_prometheus import IN_CI, TOKEN, USAGE
-from usage_server import live_fixture
 
 if not IN_CI:  # .ci/run installs the dev extra: missing there is a failure, not a skip
     pytest.importorskip("opentelemetry.proto", reason="the dev extra installs opentelemetry-proto")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import FIXTURES, Home
+from helpers.cli import FIXTURES, Home
+from helpers.usage_server import live_fixture
 from pytest_httpserver import HTTPServer
-from usage_server import live_fixture
 
 TOKEN = "sk-ant-oat01-SECRET-TOKEN-do-not-leak-0123456789"
 USAGE = "/api/oauth/usage"

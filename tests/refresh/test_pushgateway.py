@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Home
+from helpers.cli import Home
 from pytest_httpserver import HTTPServer
 from test_prometheus import (
     DASHBOARD,

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, REPO, Home, statusline_stdin
+from helpers.cli import FIXTURES, REPO, Home, statusline_stdin
+from helpers.usage_server import live_fixture
 from pytest_httpserver import HTTPServer
-from usage_server import live_fixture
 from werkzeug import Request, Response
 
 from statusline.refresh.http import FetchError, base_url

@@ -21,10 +21,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Home
+from helpers.cli import Home
+from helpers.usage_server import live_fixture
 from hypothesis import given
 from hypothesis import strategies as st
-from usage_server import live_fixture
 
 from statusline.refresh import backoff, http
 

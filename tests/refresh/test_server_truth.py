@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers.piece_renderer import NOW, Scene
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from piece_renderer import NOW, Scene
 
 from statusline.core import observe, snapshot, status_json, warn
 from statusline.core.pieces import window as window_piece

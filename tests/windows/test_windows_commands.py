@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, snapshot_with, statusline_stdin, window
-from usage_server import live_fixture
+from helpers.cli import FIXTURES, snapshot_with, statusline_stdin, window
+from helpers.usage_server import live_fixture
 
 from . import winpy
 from .winpy import PYTHON, WINE, WinHome, win

@@ -8,7 +8,7 @@ import json
 import subprocess
 import time
 
-from conftest import snapshot_with, statusline_stdin, window
+from helpers.cli import snapshot_with, statusline_stdin, window
 
 from . import winpy
 from .winpy import PROFILE_PRELUDE, PYTHON, WINE, WinHome, win
