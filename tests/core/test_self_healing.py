@@ -95,6 +95,8 @@ def test_the_status_line_repairs_a_cut_or_flipped_snapshot_on_the_next_good_stdi
 @pytest.mark.parametrize(
     "bad_reset",
     [1e308, 1.7976931348623157e308, time.time() * 1000, time.time() + 300 * 365 * 86400, -1e308, 5e-324],
+    # Named, not numbered: two of the values come from the clock, and an id must not change between runs.
+    ids=["1e308", "float-max", "now-in-ms", "now-plus-300y", "-1e308", "5e-324"],
 )
 def test_an_absurd_reset_time_on_stdin_never_hides_the_next_good_reading(home: Home, bad_reset: float) -> None:
     bad = statusline_stdin(42, 17)
