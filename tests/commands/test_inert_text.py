@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from test_starship import STARSHIP_HINT, find_starship, quotaline_on_path
 
+pytestmark = pytest.mark.slow  # real tmux, bash, zsh and Starship, each example a round of processes
 TOKEN = "sk-ant-oat01-SECRET-TOKEN-do-not-leak-0123456789"
 USAGE = "/api/oauth/usage"
 MARK = "@MARK@"  # replaced by the example's own marker path

@@ -92,6 +92,7 @@ wall_like = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(wall_like, json_values), max_size=60))
 def test_normalise_bounds_hostile_walls(raw: list[Any]) -> None:

@@ -362,6 +362,7 @@ def _doctor_ledger(home: Home) -> str:
     return "\n".join(line for line in done.out.splitlines() if " ledger " in line)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["empty", "torn", "garbage", "wrong schema", "fifo", "directory"])
 def test_an_unreadable_store_is_counted_again_from_the_transcripts_and_doctor_says_so(
     home: Home, damage: str

@@ -162,6 +162,7 @@ def test_neither_says_both_places(mac: Home, httpserver: HTTPServer) -> None:
     assert f"no Keychain item '{SERVICE}' (account 'alice')" in result.err and ".credentials.json missing" in result.err
 
 
+@pytest.mark.slow
 def test_a_keychain_that_does_not_answer_costs_two_seconds(mac: Home, httpserver: HTTPServer) -> None:
     mac.claude.mkdir()
     (mac.claude / ".credentials.json").write_text(json.dumps(login(TOKEN)))

@@ -56,6 +56,7 @@ def refresh(home: Home) -> None:
     assert result.code == 0, result.err
 
 
+@pytest.mark.slow
 def test_once_per_level_and_period(home: Home, httpserver: HTTPServer, notified: Path) -> None:
     serve(httpserver, 50)
     refresh(home)

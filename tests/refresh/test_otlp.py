@@ -29,6 +29,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceResponse,
 )
 
+pytestmark = pytest.mark.slow  # a real OTLP receiver, and pushes held to their deadline
 SECRET_HEADER = "Bearer otlp-secret-0123456789"
 # The contract: each textfile metric's OpenTelemetry name and UCUM unit.
 OTEL: dict[str, tuple[str, str]] = {

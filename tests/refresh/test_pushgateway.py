@@ -27,6 +27,7 @@ from test_prometheus import (
     wait_http,
 )
 
+pytestmark = pytest.mark.slow  # a real Pushgateway and Prometheus, pushed and scraped round trips
 PUSHGATEWAY = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway")
 
 
