@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "windows")]
 
 import winpy  # noqa: E402
-from conftest import statusline_stdin  # noqa: E402
+from helpers.cli import statusline_stdin  # noqa: E402
 
 
 def main() -> int:

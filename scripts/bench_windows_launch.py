@@ -40,7 +40,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO)]
 
-from conftest import statusline_stdin  # noqa: E402
+from helpers.cli import statusline_stdin  # noqa: E402
 from windows import winpy  # noqa: E402
 from windows.winpy import WINE, WinHome, win  # noqa: E402
 

@@ -35,7 +35,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from statusline.commands.install import launcher_text  # noqa: E402
+from statusline.commands.setup.launcher import launcher_text  # noqa: E402
 
 BARE = "python -I -S -c pass"
 # The standard library modules the hot path avoids or loads lazily, and the dependencies only the

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, Home, snapshot_with, window
-from usage_server import live_fixture
+from helpers.cli import FIXTURES, Home, snapshot_with, window
+from helpers.usage_server import live_fixture
 
 from statusline.core.store import snapshot
 from statusline.core.window import merge

@@ -19,10 +19,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from helpers.cli import REPO, Home, Result, snapshot_with, statusline_stdin, window
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tests.conftest import REPO, Home, Result, snapshot_with, statusline_stdin, window
 
 NOBODY = 65534
 NO_PASSWD_UID = 54321

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Home
+from helpers.cli import Home
 
 COMMANDS = [
     ("statusline",),
@@ -54,7 +54,7 @@ def test_a_wrong_config_action_is_an_error_that_writes_nothing(home: Home) -> No
 
 def test_every_environment_override_is_named_in_the_readme() -> None:
     """A variable quotaline reads but the README never names is a setting nobody can find."""
-    from conftest import REPO
+    from helpers.cli import REPO
 
     from statusline.core.settings.defaults import ENV_OVERRIDES
 
@@ -64,7 +64,7 @@ def test_every_environment_override_is_named_in_the_readme() -> None:
 
 def test_the_configuration_page_names_each_environment_override_with_its_key() -> None:
     """docs/configuration.md (linked from the README) says which key each variable overrides."""
-    from conftest import REPO
+    from helpers.cli import REPO
 
     from statusline.core.settings.defaults import ENV_OVERRIDES
 

@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from conftest import FIXTURES, Home, snapshot_with, statusline_stdin, window
+from helpers.cli import FIXTURES, Home, snapshot_with, statusline_stdin, window
 
 SID = "406f7594-0dff-4941-aacf-092cbac3e587"  # the session of the hook fixture
 HOOK_STDIN = (FIXTURES / "hooks" / "userpromptsubmit_stdin.json").read_text()

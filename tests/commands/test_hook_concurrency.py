@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Home, snapshot_with, statusline_stdin, window
+from helpers.cli import Home, snapshot_with, statusline_stdin, window
 
 from statusline.commands.hook import LOCK_WAIT_S
 
@@ -78,6 +78,7 @@ class StatusLineLoop:
         self.thread.join(30)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("count", [20, 50])
 def test_concurrent_hooks_warn_each_session_exactly_once_and_never_again(home: Home, count: int) -> None:
     busy_snapshot(home)

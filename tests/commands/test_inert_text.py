@@ -17,14 +17,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Home
-from e2e.harness import readme_starship_config
+from helpers.cli import REPO, Home
+from helpers.harness import readme_starship_config
+from helpers.usage_server import hostile_usage
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from test_starship import STARSHIP_HINT, find_starship, quotaline_on_path
-from usage_server import hostile_usage
 
+pytestmark = pytest.mark.slow  # real tmux, bash, zsh and Starship, each example a round of processes
 TOKEN = "sk-ant-oat01-SECRET-TOKEN-do-not-leak-0123456789"
 USAGE = "/api/oauth/usage"
 MARK = "@MARK@"  # replaced by the example's own marker path
@@ -163,7 +164,7 @@ HOME_PARTS = ["'", '"', "$", "`", " ", "\\", "$(touch pwned)", "`touch pwned`", 
 def test_written_commands_run_quotaline_from_any_home(tmp_path: Path, name: str) -> None:
     """A home holding quotes, ``$``, backticks or spaces: each command quotaline writes, run by
     ``sh -c`` and ``bash -c`` as Claude Code and the bars run it, runs quotaline and nothing else."""
-    from conftest import statusline_stdin
+    from helpers.cli import statusline_stdin
     from test_install import run_install
 
     with tempfile.TemporaryDirectory(dir=tmp_path) as where:

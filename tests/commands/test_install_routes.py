@@ -17,9 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, statusline_stdin
-from e2e.harness import ROUTES, Missing, route_command, route_env, source_copy
+from helpers.cli import REPO, statusline_stdin
+from helpers.harness import ROUTES, Missing, route_command, route_env, source_copy
 
+pytestmark = pytest.mark.slow  # real uv and pipx installs of a copy of the tree
 
 def route(name: str, src: Path, python: str) -> list[str]:
     try:

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers.cli import REPO
 from test_install import run_install, settings
 
 LAUNCHER = (".local", "bin", "quotaline")

@@ -13,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import REPO, Home, run_in_tree, statusline_stdin
+import pytest
+from helpers.cli import REPO, Home, run_in_tree, statusline_stdin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,6 +59,7 @@ def leftovers(home: Home) -> list[str]:
     return [p.name for p in home.state.iterdir() if p.name.endswith((".tmp", ".done"))]
 
 
+@pytest.mark.slow
 def test_a_writer_killed_mid_append_never_leaves_a_history_the_next_reader_chokes_on(home: Home) -> None:
     reset = time.time() + 7000
     assert home.run("statusline", stdin=json.dumps(statusline_stdin(9, 17, five_reset=reset))).code == 0

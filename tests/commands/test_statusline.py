@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from conftest import FIXTURES, Home, snapshot_with, statusline_stdin, window
+from helpers.cli import FIXTURES, Home, snapshot_with, statusline_stdin, window
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

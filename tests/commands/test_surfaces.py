@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Home, snapshot_with, statusline_stdin, window
+from helpers.cli import Home, snapshot_with, statusline_stdin, window
 
 from statusline.core.store import snapshot
 from statusline.core.window import history_rules, merge

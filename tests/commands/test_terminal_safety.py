@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Home, snapshot_with, statusline_stdin, window
+from helpers.cli import Home, snapshot_with, statusline_stdin, window
 from hypothesis import given
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Home, snapshot_with, window
+from helpers.cli import REPO, Home, snapshot_with, window
 
 PLUGIN = REPO / "quotaline.tmux"
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")

@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import REPO, statusline_stdin
-from usage_server import live_fixture
+from helpers.cli import REPO, statusline_stdin
+from helpers.usage_server import live_fixture
 
 TOKEN = "sk-ant-oat01-upgrade-test-token"
 # Claude Code runs the status line at most every 300 ms, a refresher every few minutes: loops run
@@ -154,6 +154,7 @@ def loop(
         stop.wait(pause)
 
 
+@pytest.mark.slow
 def test_a_status_line_hook_and_refresher_looped_through_the_launcher_never_fail_during_an_upgrade(
     tmp_path: Path, usage_server: UsageServer
 ) -> None:
@@ -245,6 +246,7 @@ def test_a_status_line_hook_and_refresher_looped_through_the_launcher_never_fail
     assert not (home / ".claude").exists()  # the settings.json it created, and the directory
 
 
+@pytest.mark.slow
 def test_an_install_killed_at_any_moment_leaves_the_old_version_working_and_the_next_install_succeeds(
     tmp_path: Path,
 ) -> None:

@@ -8,7 +8,7 @@ import re
 import time
 
 import pytest
-from conftest import Home, snapshot_with, statusline_stdin, window
+from helpers.cli import Home, snapshot_with, statusline_stdin, window
 
 SID = "8c1f2a9e-5b7d-4c3e-9f10-2a3b4c5d6e7f"
 # As Claude Code 2.1.332 sent it (interfaces doc §2), for a 429 claiming seven_day_opus.

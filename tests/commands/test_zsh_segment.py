@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Home, snapshot_with, window
+from helpers.cli import Home, snapshot_with, window
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Home, snapshot_with, window
-from piece_renderer import NOW, Scene
+from helpers.cli import Home, snapshot_with, window
+from helpers.piece_renderer import NOW, Scene
 
 from statusline.core.warn import before_prompt
 

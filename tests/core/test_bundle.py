@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Home, run_in_tree
+from helpers.cli import REPO, Home, run_in_tree
 
 PROBE = (
     "import sys; sys.path[:0] = [sys.argv.pop(1)]; from statusline.cli import main; code = main(sys.argv[1:]); "
@@ -141,6 +141,7 @@ def test_a_hot_command_under_the_launchers_flags_runs_without_the_cyclic_collect
     assert "5h 42%" in proc.stdout.decode() and f"GC {collects}" in proc.stderr.decode(), proc.stderr.decode()
 
 
+@pytest.mark.slow
 def test_a_bundle_with_flipped_bits_is_never_served_and_is_rebuilt(home: Home, tree: Path) -> None:
     """A bit flipped anywhere in the file (a bad disk, a torn copy): marshal would load wrong code
     or crash the interpreter. Each run still draws the line from the sources; the bundle is

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
-from conftest import REPO
+from helpers.cli import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from helpers.cli import REPO
 from hypothesis import given
 from hypothesis import strategies as st
 

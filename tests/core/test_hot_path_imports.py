@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Home, snapshot_with, statusline_stdin, window
+from helpers.cli import REPO, Home, snapshot_with, statusline_stdin, window
 
 PACKAGE = REPO / "statusline"
 LAYERS = ("core", "ledger", "refresh", "commands")  # each may import those before it, never after

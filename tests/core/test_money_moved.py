@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers.piece_renderer import NOW, Scene
 from hypothesis import given
 from hypothesis import strategies as st
-from piece_renderer import NOW, Scene
 
 from statusline.core.store import snapshot
 from statusline.core.warn import before_prompt

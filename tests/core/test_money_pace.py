@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from helpers.piece_renderer import NOW, Scene
 from hypothesis import given
 from hypothesis import strategies as st
-from piece_renderer import NOW, Scene
 
 from statusline.commands import status
 from statusline.core.draw import status_json

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piece_renderer import Scene
+from helpers.piece_renderer import Scene
 
 from statusline.core.warn import notify
 

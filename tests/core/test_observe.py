@@ -3,7 +3,7 @@ pruning the refresher used to do itself (the merge rule has its properties in te
 
 from __future__ import annotations
 
-from conftest import snapshot_with, window
+from helpers.cli import snapshot_with, window
 
 from statusline.core.window import merge
 

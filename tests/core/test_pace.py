@@ -335,12 +335,14 @@ def eight_days() -> History:
     return feed(8 * 1440 + 120)
 
 
+@pytest.mark.slow
 def test_eight_days_of_minutes_stay_bounded(eight_days: History) -> None:
     assert 150 < len(eight_days) <= history_rules.MAX_POINTS
     times = [float(p[0] or 0.0) for p in eight_days]
     assert times == sorted(times)
 
 
+@pytest.mark.slow
 def test_last_two_hours_keep_full_resolution(eight_days: History) -> None:
     recent = [p for p in eight_days if float(p[0] or 0.0) >= NOW - 2 * 3600]
 
@@ -348,6 +350,7 @@ def test_last_two_hours_keep_full_resolution(eight_days: History) -> None:
     assert recent[-1] == [NOW, pytest.approx(0.001 * (8 * 1440 + 120)), None]
 
 
+@pytest.mark.slow
 def test_points_older_than_eight_days_are_dropped(eight_days: History) -> None:
     oldest = float(eight_days[0][0] or 0.0)
 
@@ -355,6 +358,7 @@ def test_points_older_than_eight_days_are_dropped(eight_days: History) -> None:
     assert oldest <= NOW - 7.5 * 86400  # the old tail is thinned, not discarded
 
 
+@pytest.mark.slow
 def test_older_points_are_downsampled(eight_days: History) -> None:
     def count(lo: float, hi: float) -> int:
         return sum(1 for p in eight_days if NOW - hi < float(p[0] or 0.0) <= NOW - lo)
@@ -376,6 +380,7 @@ def test_last_reading_of_each_finished_period_survives_downsampling() -> None:
     assert all(last_seen[r] == r - 60 for r in finished)  # fed every minute: its peak reading
 
 
+@pytest.mark.slow
 def test_flood_of_alternating_readings_keeps_the_cap_and_the_old_history(eight_days: History) -> None:
     history = eight_days
     for i in range(3600):  # two sources disagreeing, one reading every 2 s for 2 hours

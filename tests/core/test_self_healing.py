@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Home, statusline_stdin
+from helpers.cli import REPO, Home, statusline_stdin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,6 +55,7 @@ def every_reader_copes(path: str) -> None:
     json.dumps(status_json.build(ctx))
 
 
+@pytest.mark.slow
 def test_every_truncation_of_a_real_snapshot_is_read_without_raising(home: Home, tmp_path: Path) -> None:
     raw = real_snapshot(home)
     target = tmp_path / "snap.json"
@@ -78,6 +79,7 @@ def test_flipped_bytes_in_a_real_snapshot_are_read_without_raising(
     every_reader_copes(str(target))
 
 
+@pytest.mark.slow
 def test_the_status_line_repairs_a_cut_or_flipped_snapshot_on_the_next_good_stdin(home: Home) -> None:
     raw = real_snapshot(home)
     cuts = [raw[:end] for end in range(1, len(raw), max(1, len(raw) // 12))]
@@ -100,6 +102,8 @@ def test_the_status_line_repairs_a_cut_or_flipped_snapshot_on_the_next_good_stdi
 @pytest.mark.parametrize(
     "bad_reset",
     [1e308, 1.7976931348623157e308, time.time() * 1000, time.time() + 300 * 365 * 86400, -1e308, 5e-324],
+    # Named, not numbered: two of the values come from the clock, and an id must not change between runs.
+    ids=["1e308", "float-max", "now-in-ms", "now-plus-300y", "-1e308", "5e-324"],
 )
 def test_an_absurd_reset_time_on_stdin_never_hides_the_next_good_reading(home: Home, bad_reset: float) -> None:
     bad = statusline_stdin(42, 17)
@@ -164,6 +168,7 @@ json_like = st.recursive(
 times = st.sampled_from([1e308, -1.0, float("nan"), 0, 2**63, "soon", None, time.time() + 1e9])
 
 
+@pytest.mark.slow
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     refresh=st.dictionaries(
@@ -348,6 +353,7 @@ def test_a_directory_where_a_file_belongs_is_moved_aside_and_the_file_written(ho
     assert [p for p in home.state.iterdir() if p.name.startswith(blocker.name + ".in-the-way-")]
 
 
+@pytest.mark.slow
 def test_a_snapshot_stuffed_within_its_size_cap_is_cut_to_its_bounds_when_read(home: Home) -> None:
     now = time.time()
     snap = snapshot.empty()

@@ -12,7 +12,7 @@ from pathlib import Path
 import filelock
 import platformdirs
 import pytest
-from conftest import REPO, Home, statusline_stdin
+from helpers.cli import REPO, Home, statusline_stdin
 
 from statusline.core.store import paths, snapshot
 from statusline.core.window import history_rules, merge
@@ -231,6 +231,7 @@ def test_a_torn_or_garbled_history_line_costs_only_itself(tmp_path: Path) -> Non
     assert history.read_bytes().endswith(b'["five_h\n["five_hour",%d,11.0,%d]\n' % (now, now + 7000))
 
 
+@pytest.mark.slow
 def test_the_history_is_rewritten_bounded_once_it_outgrows_its_cap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

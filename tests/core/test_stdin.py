@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import IO
 
 import pytest
-from conftest import Home, snapshot_with, statusline_stdin, window
+from helpers.cli import Home, snapshot_with, statusline_stdin, window
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

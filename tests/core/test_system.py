@@ -12,7 +12,7 @@ from pathlib import Path
 
 import platformdirs
 import pytest
-from conftest import REPO
+from helpers.cli import REPO
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import snapshot_with, window
+from helpers.cli import snapshot_with, window
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,6 +93,7 @@ wall_like = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(wall_like, json_values), max_size=60))
 def test_normalise_bounds_hostile_walls(raw: list[Any]) -> None:

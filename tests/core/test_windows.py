@@ -159,6 +159,7 @@ def later_or_same(new: dict[str, Any], old: dict[str, Any] | None) -> bool:
     return bool(same_period(old["resets_at"], new["resets_at"]) or new["resets_at"] > old["resets_at"])
 
 
+@pytest.mark.slow
 @settings(max_examples=400)
 @given(st.lists(readings(), max_size=25))
 def test_stored_windows_always_pass_the_rule_and_a_plausible_later_reading_is_never_ignored(
@@ -178,6 +179,7 @@ def test_stored_windows_always_pass_the_rule_and_a_plausible_later_reading_is_ne
             assert kept["used_pct"] >= r["used_pct"]
 
 
+@pytest.mark.slow
 @settings(max_examples=400)
 @given(st.lists(readings(), max_size=25), st.floats(0, 100), st.floats(60, FIVE_HOUR_S))
 def test_the_next_good_reading_repairs_any_history(
@@ -277,6 +279,7 @@ def server_run(snap: snapshot.Snapshot, replies: dict[str, tuple[list[dict[str, 
     merge.forget_unsaid(snap, whole)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(events(), st.data())
 def test_after_a_good_reply_and_a_turn_that_goes_through_nothing_shows_that_the_last_inputs_do_not_say(

@@ -31,10 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from statusline.commands.setup.entries import STATUSLINE_REFRESH_S
-
-from .harness import (
+from helpers.harness import (
     FAKE_OAUTH_TOKEN,
     REPLY_PREFIX,
     ROUTES,
@@ -53,6 +50,9 @@ from .harness import (
     seed_credentials,
     source_copy,
 )
+
+from statusline.commands.setup.entries import STATUSLINE_REFRESH_S
+
 from .test_real_claude import COLS, ROWS, Installed, Scenario, Tools, _status_rows, _turn_then_status_row
 from .test_real_claude import tools as tools  # the fixture: Claude Code and tmux, or a failure saying how
 

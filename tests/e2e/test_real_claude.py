@@ -33,10 +33,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
-
-from statusline.commands.setup.entries import STATUSLINE_REFRESH_S
-
-from .harness import (
+from helpers.harness import (
     FAKE_OAUTH_TOKEN,
     REPLY_PREFIX,
     E2EFailure,
@@ -57,6 +54,8 @@ from .harness import (
     status_area,
     tail,
 )
+
+from statusline.commands.setup.entries import STATUSLINE_REFRESH_S
 
 pytestmark = pytest.mark.e2e
 

@@ -3,7 +3,7 @@ Claude Code: the UserPromptSubmit hook's ``additionalContext`` reaches the model
 Messages request the fake API receives, only once a window that gates the session is at the
 critical level, and once per level and period.
 
-The pinned Claude Code in tmux with what ``./install.sh`` writes, against ``harness.py``'s fake API
+The pinned Claude Code in tmux with what ``./install.sh`` writes, against ``helpers/harness.py``'s fake API
 (it keeps each request's ``messages`` by turn). Turn 1 and 2 go out with the 5-hour window at 42%
 (the status line stores the 99% of turn 2's reply headers after it); turn 3 goes out at 99%: its
 request carries the briefing with the request to wrap up; turn 4's carries it once (in turn 3's
@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.harness import REPLY_PREFIX, FakeAnthropic, prompt_ready
 
-from .harness import REPLY_PREFIX, FakeAnthropic, prompt_ready
 from .test_real_claude import Installed, Scenario, Tools, _claude_running, _status_rows
 from .test_real_claude import installed as installed  # the fixture: ./install.sh into a throwaway HOME
 from .test_real_claude import tools as tools  # the fixture: Claude Code and tmux, or a failure saying how

@@ -1,6 +1,6 @@
 """Claude Code's own usage warnings and quotaline's hook on one real screen (issue 13).
 
-The pinned Claude Code in tmux, against the fake API of ``harness.py``, with what ``./install.sh``
+The pinned Claude Code in tmux, against the fake API of ``helpers/harness.py``, with what ``./install.sh``
 writes (status line and hooks) and quotaline's default settings (``hook.all_warnings`` off: the
 rule "never say what Claude Code says" is the one tested):
 
@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from helpers.harness import REPLY_PREFIX, FakeAnthropic, prompt_ready, status_area
 
 from statusline.commands.setup.entries import STATUSLINE_REFRESH_S
 
-from .harness import REPLY_PREFIX, FakeAnthropic, prompt_ready, status_area
 from .test_real_claude import TIMEOUT, Installed, Scenario, Tools, _claude_running, _snapshot_file, _status_rows
 from .test_real_claude import installed as installed  # the fixture: ./install.sh into a throwaway HOME
 from .test_real_claude import tools as tools  # the fixture: Claude Code and tmux, or a failure saying how

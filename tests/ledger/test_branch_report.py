@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.ledger import asst, prompt, write
 from hypothesis import given
 from hypothesis import strategies as st
-from ledger_helpers import asst, prompt, write
 
 from statusline.commands import report
 from statusline.core.draw.textsafe import fit, width

@@ -1,6 +1,6 @@
 """The ledger's totals equal the real ccusage's on the same transcript tree.
 
-Needs the pinned ccusage (see ``ledger_helpers.CCUSAGE_INSTALL``); skipped with that command as the
+Needs the pinned ccusage (see ``helpers.ledger.CCUSAGE_INSTALL``); skipped with that command as the
 reason when it is absent. ccusage runs offline, in UTC, with ``CLAUDE_CONFIG_DIR`` on the tree.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_helpers import CCUSAGE_INSTALL, asst, ccusage_bin, iso, prompt, tool_result
+from helpers.ledger import CCUSAGE_INSTALL, asst, ccusage_bin, iso, prompt, tool_result
 
 from statusline.ledger import update_ledger
 from statusline.ledger.store import load_store

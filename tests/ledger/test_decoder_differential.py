@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.ledger import asst, iso, prompt, tool_result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_helpers import asst, iso, prompt, tool_result
 
 from statusline.ledger import parse, scan
 from statusline.ledger.decode import parse_usage_lines
@@ -169,6 +169,7 @@ def assert_same(lines: list[bytes]) -> None:
     assert [verdict(parse_usage_lines([line])[0]) for line in lines] == want
 
 
+@pytest.mark.slow
 @given(st.lists(usage_lines(), min_size=1, max_size=12))
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 def test_block_decoder_decides_each_line_as_the_reference(lines: list[bytes]) -> None:
@@ -316,6 +317,7 @@ def transcripts(draw: st.DrawFn) -> list[bytes]:
     return files
 
 
+@pytest.mark.slow
 @given(transcripts())
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                     HealthCheck.function_scoped_fixture])

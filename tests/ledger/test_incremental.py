@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Home
+from helpers.cli import Home
+from helpers.ledger import asst, prompt, tool_result, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger_helpers import asst, prompt, tool_result, write
 
 from statusline.core.system import fastos
 from statusline.ledger import parse, scan, update_ledger
@@ -363,6 +363,7 @@ def _doctor_ledger(home: Home) -> str:
     return "\n".join(line for line in done.out.splitlines() if " ledger " in line)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["empty", "torn", "garbage", "wrong schema", "fifo", "directory"])
 def test_an_unreadable_store_is_counted_again_from_the_transcripts_and_doctor_says_so(
     home: Home, damage: str

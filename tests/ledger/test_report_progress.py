@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
-from ledger_helpers import asst, prompt, write
+from helpers.cli import REPO
+from helpers.ledger import asst, prompt, write
 
 T0 = 1_780_000_000.0
 

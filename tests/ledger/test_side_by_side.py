@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_helpers import asst, prompt, write
+from helpers.ledger import asst, prompt, write
 
 from statusline.commands import report
 from statusline.ledger import update_ledger

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_helpers import asst, iso, write
+from helpers.ledger import asst, iso, write
 
 from statusline.core.store import paths, snapshot
 from statusline.core.window import merge, walls

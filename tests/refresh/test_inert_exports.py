@@ -15,12 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Home
+from helpers.cli import Home
+from helpers.usage_server import hostile_usage
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
-from usage_server import hostile_usage
 
+pytestmark = pytest.mark.slow  # real node_exporter and notifiers, each example a round of processes
 TOKEN = "sk-ant-oat01-SECRET-TOKEN-do-not-leak-0123456789"
 USAGE = "/api/oauth/usage"
 SEP, END = "\x1f", "\x1e"

@@ -1,7 +1,7 @@
 """Claude Code's login on macOS, read as Claude Code stores it: the Keychain item first (its
 service, account and overflow named as the 2.1.337 binary names them), the credentials file only
 when the Keychain holds nothing. The darwin branches run on Linux (QUOTALINE_SIMULATE_PLATFORM)
-against stand-ins of ``security`` and ``osascript`` (tests/macos_standins.py); the token read is
+against stand-ins of ``security`` and ``osascript`` (tests/helpers/macos_standins.py); the token read is
 proved by what a real server on loopback receives."""
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import macos_standins
 import pytest
-from conftest import FIXTURES, Home
+from helpers import macos_standins
+from helpers.cli import FIXTURES, Home
+from helpers.usage_server import live_fixture
 from hypothesis import given
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
-from usage_server import live_fixture
 
 from statusline.refresh import credentials, notify
 
@@ -162,6 +162,7 @@ def test_neither_says_both_places(mac: Home, httpserver: HTTPServer) -> None:
     assert f"no Keychain item '{SERVICE}' (account 'alice')" in result.err and ".credentials.json missing" in result.err
 
 
+@pytest.mark.slow
 def test_a_keychain_that_does_not_answer_costs_two_seconds(mac: Home, httpserver: HTTPServer) -> None:
     mac.claude.mkdir()
     (mac.claude / ".credentials.json").write_text(json.dumps(login(TOKEN)))

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Home
+from helpers.cli import Home
+from helpers.usage_server import live_fixture
 from pytest_httpserver import HTTPServer
-from usage_server import live_fixture
 
 TOKEN = "sk-ant-oat01-SECRET-TOKEN-do-not-leak-0123456789"
 USAGE = "/api/oauth/usage"
@@ -56,6 +56,7 @@ def refresh(home: Home) -> None:
     assert result.code == 0, result.err
 
 
+@pytest.mark.slow
 def test_once_per_level_and_period(home: Home, httpserver: HTTPServer, notified: Path) -> None:
     serve(httpserver, 50)
     refresh(home)

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Home
+from helpers.cli import Home
+from helpers.usage_server import live_fixture
 from pytest_httpserver import HTTPServer
 from test_prometheus import IN_CI, TOKEN, USAGE
-from usage_server import live_fixture
 
 if not IN_CI:  # .ci/run installs the dev extra: missing there is a failure, not a skip
     pytest.importorskip("opentelemetry.proto", reason="the dev extra installs opentelemetry-proto")
@@ -29,6 +29,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceResponse,
 )
 
+pytestmark = pytest.mark.slow  # a real OTLP receiver, and pushes held to their deadline
 SECRET_HEADER = "Bearer otlp-secret-0123456789"
 # The contract: each textfile metric's OpenTelemetry name and UCUM unit.
 OTEL: dict[str, tuple[str, str]] = {

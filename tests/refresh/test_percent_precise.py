@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from conftest import Home, statusline_stdin
+from helpers.cli import Home, statusline_stdin
 from pytest_httpserver import HTTPServer
 
 from statusline.refresh.usage_payload import parse_usage

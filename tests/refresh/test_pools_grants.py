@@ -12,11 +12,11 @@ import time
 from typing import Any
 
 import pytest
-from conftest import Home
+from helpers.cli import Home
+from helpers.usage_server import live_fixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
-from usage_server import live_fixture
 
 from statusline.core.draw import render, status_json
 from statusline.core.run.context import Context

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import FIXTURES, Home
+from helpers.cli import FIXTURES, Home
+from helpers.usage_server import live_fixture
 from pytest_httpserver import HTTPServer
-from usage_server import live_fixture
 
+pytestmark = pytest.mark.slow  # real node_exporter and Prometheus processes, scraped round trips
 TOKEN = "sk-ant-oat01-SECRET-TOKEN-do-not-leak-0123456789"
 USAGE = "/api/oauth/usage"
 NODE_EXPORTER = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Home
+from helpers.cli import Home
 from pytest_httpserver import HTTPServer
 from test_prometheus import (
     DASHBOARD,
@@ -27,6 +27,7 @@ from test_prometheus import (
     wait_http,
 )
 
+pytestmark = pytest.mark.slow  # a real Pushgateway and Prometheus, pushed and scraped round trips
 PUSHGATEWAY = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway")
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, REPO, Home, statusline_stdin
+from helpers.cli import FIXTURES, REPO, Home, statusline_stdin
+from helpers.usage_server import live_fixture
 from pytest_httpserver import HTTPServer
-from usage_server import live_fixture
 from werkzeug import Request, Response
 
 from statusline.refresh.http import FetchError, base_url
@@ -99,6 +99,7 @@ def test_configured_user_agent_is_sent_as_it_is(server_home: Home, httpserver: H
     assert usage_requests(httpserver)[0].headers["User-Agent"] == "my-proxy-friendly-agent/1.0"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("retry_after", "expected_wait"), [("0", 300), ("3600", 3600), (None, 300)])
 def test_429_backs_off(
     server_home: Home, httpserver: HTTPServer, retry_after: str | None, expected_wait: float
@@ -120,6 +121,7 @@ def test_429_backs_off(
         assert refresh_state(server_home)["backoff_until"] >= time.time() + 600 - 10  # the floor grows: 10 min
 
 
+@pytest.mark.slow
 def test_401_says_token_expired_and_waits_for_new_credentials(server_home: Home, httpserver: HTTPServer) -> None:
     httpserver.expect_request(USAGE).respond_with_json({"error": {"type": "authentication_error"}}, status=401)
     result = server_home.run("refresh")
@@ -209,6 +211,7 @@ def test_schema_drift_keeps_what_parses(server_home: Home, httpserver: HTTPServe
     assert windows["seven_day"]["used_pct"] == 55 and "five_hour" not in windows
 
 
+@pytest.mark.slow
 def test_hang_times_out_within_budget(server_home: Home, httpserver: HTTPServer) -> None:
     def slow(_: Request) -> Response:
         time.sleep(12)
@@ -405,6 +408,7 @@ def test_claude_ai_cloudflare_is_not_an_auth_error(server_home: Home, httpserver
     assert result.code == 1 and "Cloudflare challenge" in result.err and "expired" not in result.err
 
 
+@pytest.mark.slow
 def test_fifty_status_lines_make_one_request(server_home: Home, httpserver: HTTPServer) -> None:
     serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
     env = {k: v for k, v in server_home.env.items() if k != "QUOTALINE_NO_SPAWN"}
@@ -449,6 +453,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_sigkill_mid_write_never_leaves_a_broken_snapshot(server_home: Home, httpserver: HTTPServer) -> None:
     payload, _ = live_fixture("oauth_2026-10_max_codename_bucket.json")
     payload["padding"] = ["x" * 200] * 500  # a larger document: more time inside the write
@@ -471,6 +476,7 @@ def test_sigkill_mid_write_never_leaves_a_broken_snapshot(server_home: Home, htt
     assert server_home.run("statusline", stdin=b"").out.startswith("5h 6% ")
 
 
+@pytest.mark.slow
 def test_token_never_written_or_printed(server_home: Home, httpserver: HTTPServer) -> None:
     httpserver.expect_ordered_request(USAGE).respond_with_json(live_fixture("oauth_2025-11_legacy_minimal.json")[0])
     httpserver.expect_ordered_request(USAGE).respond_with_json(
@@ -619,6 +625,7 @@ def test_a_token_no_header_can_carry_is_a_sentence_not_an_internal_error(
     assert "holds characters no token has" in status and "internal" not in status
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gone", ["left out", "null", "utilization null"])
 def test_a_window_the_server_stops_sending_is_gone_after_its_next_reply(
     server_home: Home, httpserver: HTTPServer, gone: str

@@ -21,13 +21,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Home
+from helpers.cli import Home
+from helpers.usage_server import live_fixture
 from hypothesis import given
 from hypothesis import strategies as st
-from usage_server import live_fixture
 
 from statusline.refresh import backoff, http
 
+pytestmark = pytest.mark.slow  # each fault is a refresh process against a misbehaving server, some held to the deadline
 TOKEN = "sk-ant-oat01-SECRET-TOKEN-fault-matrix-0123456789"
 DEADLINE = http.TOTAL_TIMEOUT_S
 SLACK = 4.0  # process start and a loaded 2-core machine

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers.piece_renderer import NOW, Scene
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from piece_renderer import NOW, Scene
 
 from statusline.core.draw import status_json
 from statusline.core.draw.pieces import window as window_piece

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from conftest import FIXTURES as SHARED_FIXTURES
+from helpers.cli import FIXTURES as SHARED_FIXTURES
 
 from statusline.refresh.usage_payload import (
     PayloadError,

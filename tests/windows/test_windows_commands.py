@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, REPO, snapshot_with, statusline_stdin, window
-from usage_server import live_fixture
+from helpers.cli import FIXTURES, REPO, snapshot_with, statusline_stdin, window
+from helpers.usage_server import live_fixture
 
 from . import winpy
 from .winpy import PYTHON, WINE, WinHome, win
@@ -25,6 +25,7 @@ from .winpy import PYTHON, WINE, WinHome, win
 win_source = winpy.win_source  # the fixtures
 winhome = winpy.winhome
 
+pytestmark = pytest.mark.slow  # Windows' CPython under Wine: every process starts in seconds
 HOOK_STDIN = (FIXTURES / "hooks" / "userpromptsubmit_stdin.json").read_bytes()
 TOKEN = "sk-ant-oat01-windows-test-token"
 

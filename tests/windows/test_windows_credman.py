@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from usage_server import live_fixture
+from helpers.usage_server import live_fixture
 
 from . import winpy
 from .winpy import WINE, WinHome, win

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, snapshot_with, statusline_stdin, window
+from helpers.cli import FIXTURES, snapshot_with, statusline_stdin, window
 
 from . import winpy
 from .winpy import WINE, WinHome, win

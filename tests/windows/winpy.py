@@ -171,7 +171,7 @@ def copy_source(repo: Path, dest: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def win_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from conftest import REPO
+    from helpers.cli import REPO
 
     require()
     warm_up()

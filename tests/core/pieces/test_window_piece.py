@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from piece_renderer import NOW, Scene
+from helpers.piece_renderer import NOW, Scene
 
 from statusline.core.window.levels import CRITICAL, FULL, NORMAL, WARN
 

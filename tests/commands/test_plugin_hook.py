@@ -1,36 +1,16 @@
-"""The Claude Code plugin route: the repository's marketplace and plugin pass the pinned Claude
-Code's `claude plugin validate --strict`, and the plugin's hook runs the installed `quotaline`
-(or says how to get it, exit 0)."""
+"""The Claude Code plugin route without the client: the plugin's hook runs the installed `quotaline`
+(or says how to get it, exit 0), and /quotaline:setup pre-approves exactly what its steps run.
+The real client's `claude plugin validate --strict` is in tests/e2e/test_plugin.py."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
-from conftest import REPO
-from e2e.harness import find_claude
+from helpers.cli import REPO
 
 HOOK = REPO / "hooks" / "quotaline-hook.sh"
-
-
-def test_the_marketplace_and_plugin_pass_claude_codes_strict_validation(tmp_path: Path) -> None:
-    claude = find_claude()  # fails, saying how to install it, when the pinned Claude Code is missing
-    for target in (REPO, REPO / ".claude-plugin" / "plugin.json"):
-        done = subprocess.run(
-            [str(claude), "plugin", "validate", "--strict", str(target)],
-            capture_output=True,
-            text=True,
-            env={"HOME": str(tmp_path), "PATH": os.environ["PATH"], "DISABLE_AUTOUPDATER": "1"},
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-        assert done.returncode == 0 and "Validation passed" in done.stdout, done.stdout + done.stderr
-        assert 'StopFailure rate_limit command "\\"${CLAUDE_PLUGIN_ROOT}/hooks/quotaline-hook.sh\\""' in done.stdout
-        assert "commands: quotaline:setup" in done.stdout
-    market = json.loads((REPO / ".claude-plugin" / "marketplace.json").read_text())
-    assert market["plugins"][0]["name"] == json.loads((REPO / ".claude-plugin" / "plugin.json").read_text())["name"]
 
 
 def run_hook(home: Path, path: str) -> subprocess.CompletedProcess[str]:
