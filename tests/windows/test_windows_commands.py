@@ -25,7 +25,6 @@ from .winpy import PYTHON, WINE, WinHome, win
 win_source = winpy.win_source  # the fixtures
 winhome = winpy.winhome
 
-pytestmark = pytest.mark.slow  # Windows' CPython under Wine: every process starts in seconds
 HOOK_STDIN = (FIXTURES / "hooks" / "userpromptsubmit_stdin.json").read_bytes()
 TOKEN = "sk-ant-oat01-windows-test-token"
 

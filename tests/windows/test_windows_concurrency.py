@@ -8,13 +8,10 @@ import json
 import subprocess
 import time
 
-import pytest
 from helpers.cli import snapshot_with, statusline_stdin, window
 
 from . import winpy
 from .winpy import PROFILE_PRELUDE, PYTHON, WINE, WinHome, win
-
-pytestmark = pytest.mark.slow  # Windows' CPython under Wine: every process starts in seconds
 
 win_source = winpy.win_source  # the fixtures
 winhome = winpy.winhome
