@@ -409,6 +409,11 @@ def test_claude_ai_cloudflare_is_not_an_auth_error(server_home: Home, httpserver
 
 
 @pytest.mark.slow
+def log_tail(home: Home) -> str:
+    logs = sorted(home.root.rglob("*.log"))
+    return "\n".join(f"{log}:\n{log.read_text(errors='replace')[-3000:]}" for log in logs)
+
+
 def test_fifty_status_lines_make_one_request(server_home: Home, httpserver: HTTPServer) -> None:
     serve_json(httpserver, live_fixture("oauth_2025-11_legacy_minimal.json")[0])
     env = {k: v for k, v in server_home.env.items() if k != "QUOTALINE_NO_SPAWN"}
@@ -430,7 +435,8 @@ def test_fifty_status_lines_make_one_request(server_home: Home, httpserver: HTTP
     while time.time() < deadline and not server_home.snapshot()["refresh"].get("last_success"):
         time.sleep(0.2)
     time.sleep(3)  # let any straggling refresher finish (it must not fetch)
-    assert len(usage_requests(httpserver)) == 1
+    # Seen once in a full run under load (two requests): say what the refreshers recorded.
+    assert len(usage_requests(httpserver)) == 1, (server_home.snapshot()["refresh"], log_tail(server_home))
     assert server_home.snapshot()["windows"]["seven_day:opus"]["source"] == "oauth"
     again = subprocess.run(
         [sys.executable, "-m", "statusline", "statusline"],
