@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
 from helpers.cli import FIXTURES, REPO, snapshot_with, statusline_stdin, window
-from helpers.usage_server import live_fixture
 
 from . import winpy
 from .winpy import PYTHON, WINE, WinHome, win
@@ -158,35 +154,6 @@ def test_stdin_held_open_never_hangs(winhome: WinHome) -> None:
         assert proc.returncode == 0
 
 
-class Usage(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.server.seen.append(self.headers.get("Authorization", ""))  # type: ignore[attr-defined]
-        body = self.server.body  # type: ignore[attr-defined]
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def usage() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Usage)
-    server.body = json.dumps(live_fixture("oauth_2026-10_max_codename_bucket.json")[0]).encode()  # type: ignore[attr-defined]
-    server.seen = []  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def refresh_env(server: ThreadingHTTPServer) -> dict[str, str]:
-    return {"QUOTALINE_API_BASE": f"http://127.0.0.1:{server.server_address[1]}", "QUOTALINE_CLAUDE_AI": "0"}
-
-
 def test_refresh_reads_the_credentials_file_and_the_loopback_server(
     winhome: WinHome, usage: ThreadingHTTPServer
 ) -> None:
@@ -201,7 +168,7 @@ def test_refresh_reads_the_credentials_file_and_the_loopback_server(
         }
     }
     (winhome.claude / ".credentials.json").write_text(json.dumps(creds))
-    result = winhome.quotaline("refresh", "--force", env=refresh_env(usage))
+    result = winhome.quotaline("refresh", "--force", env=winpy.refresh_env(usage))
     assert result.code == 0, result.text + result.err
     assert usage.seen == [f"Bearer {TOKEN}"]  # type: ignore[attr-defined]
     windows = read_snapshot(winhome)["windows"]
@@ -211,7 +178,7 @@ def test_refresh_reads_the_credentials_file_and_the_loopback_server(
 def test_the_status_line_starts_the_refresher_detached(winhome: WinHome, usage: ThreadingHTTPServer) -> None:
     """No QUOTALINE_NO_SPAWN: the status line returns at once and the refresher it started (no
     console, its own process group) fills the snapshot from the server."""
-    env = {**refresh_env(usage), "QUOTALINE_NO_SPAWN": "", "CLAUDE_CODE_OAUTH_TOKEN": TOKEN}
+    env = {**winpy.refresh_env(usage), "QUOTALINE_NO_SPAWN": "", "CLAUDE_CODE_OAUTH_TOKEN": TOKEN}
     result = winhome.quotaline("statusline", stdin=stdin_of(42, 17), env=env)
     assert result.code == 0 and "5h 42%" in result.text, result.err
     deadline = time.monotonic() + 60

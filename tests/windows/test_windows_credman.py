@@ -17,15 +17,13 @@ import json
 import math
 import os
 import subprocess
-import threading
 import time
 import unicodedata
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from helpers.usage_server import live_fixture
 
 from . import winpy
 from .winpy import WINE, WinHome, win
@@ -123,35 +121,9 @@ def credman(winhome: WinHome) -> Iterator[Credman]:
     store.clear()  # the prefix is shared by every test: leave no login behind
 
 
-class Usage(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.server.seen.append(self.headers.get("Authorization", ""))  # type: ignore[attr-defined]
-        body = self.server.body  # type: ignore[attr-defined]
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def usage() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Usage)
-    server.body = json.dumps(live_fixture("oauth_2026-10_max_codename_bucket.json")[0]).encode()  # type: ignore[attr-defined]
-    server.seen = []  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
 def refresh(home: WinHome, server: ThreadingHTTPServer, env: dict[str, str]) -> list[str]:
     """``quotaline refresh --force``; the Authorization headers the server saw."""
-    base = {"QUOTALINE_API_BASE": f"http://127.0.0.1:{server.server_address[1]}", "QUOTALINE_CLAUDE_AI": "0"}
-    result = home.quotaline("refresh", "--force", env={**base, **env})
+    result = home.quotaline("refresh", "--force", env={**winpy.refresh_env(server), **env})
     assert "Traceback" not in result.err, result.err
     return list(server.seen)  # type: ignore[attr-defined]
 

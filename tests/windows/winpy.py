@@ -18,6 +18,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
+from typing import Any
 
 import pytest
 
@@ -184,3 +185,8 @@ def winhome(tmp_path: Path, win_source: Path) -> WinHome:
     (profile / "AppData" / "Local").mkdir(parents=True)
     (profile / "AppData" / "Roaming").mkdir(parents=True)
     return WinHome(profile, win_source, {})
+
+
+def refresh_env(server: Any) -> dict[str, str]:
+    """The refresher pointed at the loopback usage server (conftest's ``usage``), OAuth only."""
+    return {"QUOTALINE_API_BASE": f"http://127.0.0.1:{server.server_address[1]}", "QUOTALINE_CLAUDE_AI": "0"}
