@@ -1,5 +1,5 @@
 """core/window/merge: the one home of every change to a snapshot's data; here the account switch and the
-pruning the refresher used to do itself (the merge rule has its properties in test_windows.py)."""
+pruning the refresher used to do itself (the merge rule has its properties in test_window_rules.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for statusline.core.window.history_rules: history bounding, burn-rate forecasts and duration formatting."""
+"""Tests for statusline.core.window.history_rules and window.forecast: history bounding, burn-rate forecasts, and draw.formats' durations."""
 
 from __future__ import annotations
 
