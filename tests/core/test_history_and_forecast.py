@@ -1,4 +1,4 @@
-"""Tests for statusline.core.window.history_rules and window.forecast: history bounding, burn-rate forecasts, and draw.formats' durations."""
+"""window.history_rules and window.forecast: history bounding, burn-rate forecasts, durations worded."""
 
 from __future__ import annotations
 
