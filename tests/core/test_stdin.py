@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -55,6 +56,8 @@ def run_fed(home: Home, feed: Feed, *args: str) -> tuple[int, str, float, float]
     t_end = time.monotonic() - t0
     stop.set()
     thread.join(5)
+    with contextlib.suppress(OSError, ValueError):  # bytes left in its buffer: the reader is gone
+        proc.stdin.close()
     err = proc.stderr.read().decode() if proc.stderr else ""
     assert "Traceback" not in err
     return code, (first + rest).decode(), t_line, t_end
