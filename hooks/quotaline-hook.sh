@@ -3,9 +3,12 @@
 # installed `quotaline` does the work, reading the event from stdin. Without one, say how to get
 # it. Whatever happens, exit 0: a hook must never get in the user's way.
 data=${XDG_DATA_HOME:-$HOME/.local/share}
-# Runs the program whose words are "$@" with `hook`, if it is there.
+# Runs the program whose words are "$@" with `hook`, if it is there: the program, and on Windows
+# the launcher it runs (the last word) too, or a cleaned-up data dir would silence the hooks.
 run() {
   [ -n "${1:-}" ] && [ -x "$1" ] || return 0
+  for last; do :; done
+  [ -r "$last" ] || return 0
   "$@" hook
   exit 0
 }

@@ -335,7 +335,7 @@ def _credman_manifest(text: str | None) -> tuple[int, int] | None:
 
     try:
         manifest = json.loads(text) if text else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(manifest, dict):
         return None
@@ -359,7 +359,6 @@ def from_credman() -> tuple[bool, Credential | None, str]:
     holds a readable item (the manifest first, as Claude Code reads it, else the plain item);
     otherwise Claude Code reads the file, and so does this."""
     import base64
-    import binascii
     import json
 
     named = f"Credential Manager item {credman_target()!r}"
@@ -380,8 +379,10 @@ def from_credman() -> tuple[bool, Credential | None, str]:
         return False, None, f"{named} could not be read ({exc})"
     except ImportError:  # a Python built without ctypes: Claude Code would have read the item
         return False, None, f"{named} could not be read (this Python has no ctypes)"
-    except (UnicodeDecodeError, binascii.Error):
+    except UnicodeDecodeError:
         return False, None, f"{named} is not UTF-8 text"
+    except ValueError:  # binascii.Error, and b64decode's own on non-ASCII text
+        return False, None, f"{named} is split into chunks that are not base64"
     if text is None:
         return False, None, f"no {named}"
     try:

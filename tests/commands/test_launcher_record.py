@@ -58,6 +58,8 @@ def test_the_hook_script_runs_a_record_of_several_words_as_windows_install_write
     record = launcher.parent.parent / "launcher"
     record.write_text(f"{sys.executable}\n-I\n-S\n{launcher}\n")
     assert run_script(HOOK, tmp_path, LOCALAPPDATA=str(tmp_path / "Local")) == f"ran 1 ['hook'] {EVENT}\n"
+    launcher.unlink()  # the interpreter is still there, its launcher gone: the next way, here none
+    assert "not installed" in run_script(HOOK, tmp_path, LOCALAPPDATA=str(tmp_path / "Local"))
 
 
 def test_install_records_the_launcher_the_hook_then_runs_and_uninstall_removes_it(home: Home) -> None:

@@ -226,3 +226,23 @@ def test_a_python_without_ctypes_says_so(monkeypatch: pytest.MonkeyPatch, store:
     monkeypatch.setattr(system, "read_credential", no_ctypes)
     answered, _, why = credentials.from_credman()
     assert not answered and why.endswith("could not be read (this Python has no ctypes)"), why
+
+
+@given(chunk=st.text(max_size=60), nested=st.integers(min_value=0, max_value=100_000))
+def test_any_chunk_or_manifest_is_an_answer_never_an_exception(chunk: str, nested: int) -> None:
+    """Whatever the chunks hold (non-ASCII text made b64decode raise a bare ValueError) and however
+    deep the manifest nests (RecursionError): a sentence, and the file after it."""
+    items = {
+        f"{SERVICE}/{NAME}#m": json.dumps({"n": 1, "l": len(chunk)}).encode(),
+        f"{SERVICE}/{NAME}#0": chunk.encode("utf-8"),
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(system, "read_credential", items.get)
+        mp.delenv("CLAUDE_CONFIG_DIR", raising=False)
+        mp.delenv("CLAUDE_SECURESTORAGE_CONFIG_DIR", raising=False)
+        answered, found, said = credentials.from_credman()
+        assert answered == (found is not None) and (found is not None or said)
+        items[f"{SERVICE}/{NAME}#m"] = b"[" * nested + b"]" * nested
+        items[f"{SERVICE}/{NAME}"] = login("plain").encode()
+        answered, found, _ = credentials.from_credman()
+        assert answered and found is not None and found.token == "plain"  # a manifest it cannot read: the item

@@ -75,7 +75,8 @@ def refresher_argv() -> list[str]:
     own would run instead. The child gets this process's absolute path entries, this package's
     first, and skips ``site`` (-S), as the launcher does.
     """
-    here = fastos.dirname(fastos.dirname(fastos.dirname(fastos.abspath(__file__))))  # holds statusline/
+    package = sys.modules["statusline"].__file__ or ""  # statusline/__init__.py, wherever this module sits
+    here = fastos.dirname(fastos.dirname(fastos.abspath(package)))  # holds statusline/
     path = [here] + [p for p in sys.path if p and fastos.isabs(p) and p != here]
     code = f"import sys; sys.path[:] = {path!r}; from statusline.cli import main; sys.exit(main({ARGS!r}))"
     return [sys.executable, "-I", "-S", "-c", code]
