@@ -79,10 +79,7 @@ def write_launcher_record(words: list[str], state: dict[str, Any]) -> None:
     if read_text(record) == text:
         return
     make_dirs(data_dir(), state)
-    tmp = f"{record}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:  # "\n" for the shell scripts, on Windows too
-        handle.write(text)
-    fastos.replace(tmp, record)
+    paths.replace_file(record, text.encode("utf-8"), mode=0o644)  # bytes: "\n" for the shell scripts, on Windows too
 
 
 def load_state() -> dict[str, Any]:
@@ -102,11 +99,7 @@ def load_state() -> dict[str, Any]:
 
 
 def save_state(state: dict[str, Any]) -> None:
-    tmp = f"{state_path()}.{os.getpid()}.tmp"
-    fd = paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)  # never through a link
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        json.dump(state, handle, indent=2, ensure_ascii=False)
-    fastos.replace(tmp, state_path())
+    paths.replace_file(state_path(), json.dumps(state, indent=2, ensure_ascii=False).encode("utf-8"))
 
 
 @contextlib.contextmanager
